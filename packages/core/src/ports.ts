@@ -1,0 +1,70 @@
+/**
+ * Ports: interfaces through which the pure packages reach time, randomness, logs and the
+ * outside world. Implementations live in the server (real) and simulator (virtual).
+ */
+import type { JobSpec } from "./schemas/job.js";
+import type { JobState } from "./jobs/lifecycle.js";
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch (virtual in the simulator). */
+  now(): number;
+}
+
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Where a job's tasks were placed: node name and accelerator indices per task replica. */
+export interface Placement {
+  readonly tasks: readonly { readonly task: string; readonly replica: number; readonly node: string; readonly gpuIndices: readonly number[]; readonly gpuMilli?: number }[];
+}
+
+export interface DurationEstimate {
+  readonly durationS: number;
+  readonly basis: string;
+}
+
+/** Predicts how long a job runs on a placement (the planner implements it). */
+export interface Estimator {
+  estimate(job: JobSpec, placement: Placement): DurationEstimate | undefined;
+}
+
+export interface ExecutorRun {
+  readonly runId: string;
+  readonly state: Extract<JobState, "running" | "succeeded" | "failed" | "cancelled">;
+  readonly exitCode?: number;
+  readonly message?: string;
+}
+
+/** Runs placed jobs somewhere (local processes, Slurm, virtual time). */
+export interface Executor {
+  readonly name: string;
+  start(jobId: string, job: JobSpec, placement: Placement): Promise<ExecutorRun>;
+  cancel(runId: string): Promise<void>;
+  status(runIds: readonly string[]): Promise<readonly ExecutorRun[]>;
+}
+
+export interface StoredJob {
+  readonly id: string;
+  readonly spec: JobSpec;
+  readonly state: JobState;
+  readonly submittedAtMs: number;
+  readonly attempts: number;
+}
+
+/** Persistence of jobs and their events; SQLite today, PostgreSQL later. */
+export interface Store {
+  getJob(id: string): StoredJob | undefined;
+  listJobs(filter?: { readonly states?: readonly JobState[] }): readonly StoredJob[];
+  close(): void;
+}

@@ -1,1 +1,2 @@
-export {};
+export { main, buildProgram, EXIT } from "./main.js";
+export type { Io } from "./output.js";

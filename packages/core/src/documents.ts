@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
-import { z } from "zod";
+import type { z } from "zod";
 import { CATALOG_KINDS, parseCatalogItem, type Catalog, type CatalogItem } from "./catalog/catalog.js";
 import { issue, type Issue } from "./errors.js";
 import { checkCluster } from "./cluster/expand.js";
@@ -57,7 +57,8 @@ function pathParts(path: string): PropertyKey[] {
  */
 export function validateDocument(text: string, catalog: Catalog): DocumentResult {
   const parsed = parseText(text);
-  if (parsed.data === undefined) return { issues: parsed.issues.length > 0 ? parsed.issues : [issue("empty", "(document)", "the file is empty")] };
+  if (parsed.issues.length > 0) return { issues: parsed.issues };
+  if (parsed.data === undefined || parsed.data === null) return { issues: [issue("empty", "(document)", "the file is empty")] };
   const result = validateData(parsed.data, catalog);
   const issues = result.issues.map((i) => {
     const line = i.line ?? parsed.locate(pathParts(i.path));

@@ -110,11 +110,12 @@ function keysOf(item: CatalogItem): string[] {
   return [...new Set([item.id, item.name, ...item.aliases].map(normalizeName))];
 }
 
-export function lookupMessage(name: string, kind: CatalogKind, r: { ambiguous: readonly string[]; suggestions: readonly string[] }): string {
-  const what = kindLabel(kind);
+export function lookupMessage(name: string, kind: CatalogKind | undefined, r: { ambiguous: readonly string[]; suggestions: readonly string[] }): string {
+  const what = kind === undefined ? "catalog item" : kindLabel(kind);
   if (r.ambiguous.length > 0) return `"${name}" matches several ${what}s: ${r.ambiguous.join(", ")}; use an id`;
   const hint = r.suggestions.length > 0 ? `; did you mean ${r.suggestions.map((s) => `"${s}"`).join(" or ")}?` : "";
-  return `unknown ${what} "${name}"${hint} (see: aidc catalog ${CATALOG_KINDS[kind].section})`;
+  const see = kind === undefined ? "aidc catalog --help" : `aidc catalog ${CATALOG_KINDS[kind].section}`;
+  return `unknown ${what} "${name}"${hint} (see: ${see})`;
 }
 
 function kindLabel(kind: CatalogKind): string {

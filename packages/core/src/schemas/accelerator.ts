@@ -5,16 +5,18 @@ export const ACCELERATOR_VENDORS = ["nvidia", "amd", "google", "intel"] as const
 export const FORM_FACTORS = ["sxm", "pcie", "oam", "superchip", "tpu", "mezzanine"] as const;
 
 /** Dense (no 2:4 sparsity) peak throughput per data type; absent where the hardware lacks the type. */
-export const DensePeak = z.strictObject({
+export const DensePeak = z
+  .strictObject({
   fp64Tflops: positive.optional().describe("FP64 peak, using tensor/matrix cores where the vendor quotes them"),
   fp32Tflops: positive.optional(),
   tf32Tflops: positive.optional(),
   fp16Tflops: positive.optional(),
-  bf16Tflops: positive,
+  bf16Tflops: positive.optional().describe("absent on parts without BF16 (V100, T4)"),
   fp8Tflops: positive.optional(),
   fp4Tflops: positive.optional(),
   int8Tops: positive.optional(),
-});
+  })
+  .refine((d) => d.bf16Tflops !== undefined || d.fp16Tflops !== undefined, { message: "needs bf16Tflops or fp16Tflops" });
 export type DensePeak = z.infer<typeof DensePeak>;
 
 export const ScaleUpLink = z.strictObject({

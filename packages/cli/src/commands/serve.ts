@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { InvalidInputError } from "@aidc/core";
+import { startServer } from "@aidc/server";
+import type { Io } from "../output.js";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidInputError("Invalid --port", [{ code: "invalid_value", path: "--port", message: `must be a whole number from 0 to 65535, got "${value}"` }]);
+  }
+  return n;
+}
+
+export function registerServe(program: Command, io: Io): void {
+  program
+    .command("serve")
+    .description("run the control plane: REST API, metrics and the embedded SQLite store")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--port <port>", "TCP port (0 = any free port)", "8080")
+    .option("--data-dir <dir>", "where the store and artifacts live", ".aidc")
+    .option("--cluster <file>", "cluster file to run (see examples/clusters/)")
+    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", "info")
+    .action(async (opts: { host: string; port: string; dataDir: string; cluster?: string; logLevel: string }) => {
+      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+      const logLevel = levels.find((l) => l === opts.logLevel);
+      if (logLevel === undefined) {
+        throw new InvalidInputError("Invalid --log-level", [{ code: "invalid_value", path: "--log-level", message: `must be one of ${levels.join(", ")}` }]);
+      }
+      const server = await startServer({
+        host: opts.host,
+        port: port(opts.port),
+        dataDir: opts.dataDir,
+        logLevel,
+        ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
+      });
+      io.err(`aidc is listening on ${server.url} (store: ${server.store.path})\n`);
+      io.out(`${server.url}\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: string): void => {
+          io.err(`received ${signal}, shutting down\n`);
+          void server.close().then(resolveStop);
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+    });
+}

@@ -1,0 +1,52 @@
+import { Command, CommanderError } from "commander";
+import { AIDC_VERSION, AidcError, InvalidInputError, formatIssue } from "@aidc/core";
+import { registerCatalog } from "./commands/catalog.js";
+import { registerServe } from "./commands/serve.js";
+import { registerValidate } from "./commands/validate.js";
+import { paint, printJson, processIo, type Io } from "./output.js";
+
+export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("aidc")
+    .description("aidc: plan, simulate, run and observe an AI data center")
+    .version(AIDC_VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerCatalog(program, io);
+  registerValidate(program, io, setExit);
+  registerServe(program, io);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  }
+  return program;
+}
+
+/** Run the CLI; returns the exit code. The one place where errors become output and exit codes. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const json = argv.includes("--json");
+  const program = buildProgram(io, (c) => (code = Math.max(code, c)));
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version "errors" are successes; everything else commander rejects is bad input
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (err instanceof InvalidInputError) {
+      if (json) printJson(io, { error: { code: err.code, message: err.message, issues: err.issues } });
+      else for (const i of err.issues) io.err(`${paint(io, "red", "error")}: ${formatIssue(i)}\n`);
+      return EXIT.badInput;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const codeName = err instanceof AidcError ? err.code : "INTERNAL";
+    if (json) printJson(io, { error: { code: codeName, message } });
+    else io.err(`${paint(io, "red", "error")}: ${message}\n`);
+    if (process.env["AIDC_DEBUG"] && err instanceof Error) io.err(`${err.stack ?? ""}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { LoggerOptions } from "pino";
+import { AIDC_VERSION } from "@aidc/core";
+import type { ServerContext } from "./context.js";
+import { handleError } from "./errors.js";
+import { catalogRoutes } from "./routes/catalog.js";
+import { clusterRoutes } from "./routes/cluster.js";
+import { healthRoutes } from "./routes/health.js";
+import { homeRoutes } from "./routes/home.js";
+import { zodValidatorCompiler } from "./validation.js";
+
+export interface AppOptions {
+  readonly logger?: LoggerOptions | boolean;
+  readonly bodyLimitBytes?: number;
+}
+
+/** Build the HTTP application (not listening yet). */
+export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024, disableRequestLogging: true });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${req.url}` } });
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unmatched";
+    ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) req.log.warn({ url: req.url, status: reply.statusCode }, "request failed");
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "aidc API", version: AIDC_VERSION, description: "Plan, simulate, run and observe an AI data center" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  await typed.register(healthRoutes(ctx));
+  await typed.register(catalogRoutes(ctx));
+  await typed.register(clusterRoutes(ctx));
+  await typed.register(homeRoutes());
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

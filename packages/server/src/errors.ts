@@ -1,0 +1,38 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AidcError, InvalidInputError, type Issue } from "@aidc/core";
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] };
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  INVALID_INPUT: 400,
+  NOT_FOUND: 404,
+  CATALOG_NOT_FOUND: 404,
+  ILLEGAL_TRANSITION: 409,
+};
+
+/** The one place where errors become HTTP answers. */
+export function handleError(this: unknown, err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof InvalidInputError) {
+    const where = (err as { validationContext?: string }).validationContext;
+    const issues = where === undefined || where === "body" ? err.issues : err.issues.map((i) => ({ ...i, path: `${where}.${i.path}` }));
+    void reply.status(400).send({ error: { code: err.code, message: err.message, issues } } satisfies ErrorBody);
+    return;
+  }
+  if (err instanceof AidcError) {
+    const status = STATUS_BY_CODE[err.code] ?? 500;
+    if (status >= 500) req.log.error({ err }, err.message);
+    void reply.status(status).send({ error: { code: err.code, message: err.message } } satisfies ErrorBody);
+    return;
+  }
+  const fe = err as FastifyError;
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Fastify's own client errors: bad JSON, wrong content type, body too large.
+    void reply.status(fe.statusCode).send({ error: { code: fe.code ?? "BAD_REQUEST", message: fe.message } } satisfies ErrorBody);
+    return;
+  }
+  req.log.error({ err }, "unhandled error");
+  void reply.status(500).send({ error: { code: "INTERNAL", message: "internal error; see the server log" } } satisfies ErrorBody);
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { checkCluster, defaultCatalog, InvalidInputError, validateDocument, type Catalog, type Cluster, type ClusterModel } from "@aidc/core";
+import { buildApp } from "./app.js";
+import type { ServerContext } from "./context.js";
+import { ServerMetrics } from "./metrics.js";
+import { SqliteStore } from "./store/sqlite.js";
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly clusterFile?: string;
+  readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly store: SqliteStore;
+  close(): Promise<void>;
+}
+
+/** Read and check a cluster file; bad input becomes an InvalidInputError listing every issue. */
+export function loadClusterFile(path: string, catalog: Catalog): { spec: Cluster; model: ClusterModel } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new InvalidInputError(`Cannot read cluster file ${path}`, [{ code: "unreadable", path: "--cluster", message: (cause as Error).message }]);
+  }
+  const r = validateDocument(text, catalog);
+  if (r.document?.kind !== "Cluster") {
+    const issues = r.issues.length > 0 ? r.issues : [{ code: "invalid_kind", path: "kind", message: `is ${r.document?.kind}, expected Cluster` }];
+    throw new InvalidInputError(`Cluster file ${path} is invalid`, issues);
+  }
+  const checked = checkCluster(r.document.value, catalog);
+  if (checked.model === undefined) throw new InvalidInputError(`Cluster file ${path} is invalid`, checked.issues);
+  return { spec: r.document.value, model: checked.model };
+}
+
+/**
+ * The composition root: real clock, real files. Opens the store, loads the cluster, builds the
+ * app and listens. `close()` stops accepting requests, drains them and closes the store.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const catalog = defaultCatalog();
+  const loaded = options.clusterFile === undefined ? undefined : loadClusterFile(options.clusterFile, catalog);
+  const cluster = loaded?.model;
+  const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
+  let shuttingDown = false;
+  const metrics = new ServerMetrics();
+  const ctx: ServerContext = { store, catalog, cluster, metrics, now: () => Date.now(), shuttingDown: () => shuttingDown };
+  if (loaded !== undefined && options.clusterFile !== undefined) {
+    store.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
+    metrics.setCluster(loaded.model);
+  }
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(ctx, { logger: { level: options.logLevel ?? "info" } });
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  store.insertEvent(ctx.now(), "server.started", "server", { host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    store,
+    close: () => {
+      closing ??= (async () => {
+        shuttingDown = true;
+        await app.close();
+        store.insertEvent(ctx.now(), "server.stopped", "server");
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { AIDC_VERSION, type ClusterModel } from "@aidc/core";
+
+/** Prometheus metrics of one server: process metrics plus stable aidc_* series with units in the names. */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<"method" | "route" | "status">;
+  readonly httpDuration: Histogram<"method" | "route">;
+  private readonly clusterNodes: Gauge<"cluster">;
+  private readonly clusterGpus: Gauge<"cluster" | "accelerator">;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "aidc_process_" });
+    new Gauge({ name: "aidc_build_info", help: "Build information; always 1", labelNames: ["version", "node"], registers: [this.registry] }).set(
+      { version: AIDC_VERSION, node: process.versions.node },
+      1,
+    );
+    this.httpRequests = new Counter({
+      name: "aidc_http_requests_total",
+      help: "HTTP requests answered, by route and status",
+      labelNames: ["method", "route", "status"],
+      registers: [this.registry],
+    });
+    this.httpDuration = new Histogram({
+      name: "aidc_http_request_duration_seconds",
+      help: "HTTP request latency",
+      labelNames: ["method", "route"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.clusterNodes = new Gauge({ name: "aidc_cluster_nodes", help: "Nodes in the cluster", labelNames: ["cluster"], registers: [this.registry] });
+    this.clusterGpus = new Gauge({
+      name: "aidc_cluster_gpus",
+      help: "Accelerators in the cluster, by type",
+      labelNames: ["cluster", "accelerator"],
+      registers: [this.registry],
+    });
+  }
+
+  setCluster(model: ClusterModel): void {
+    this.clusterNodes.set({ cluster: model.name }, model.totals.nodes);
+    const byType = new Map<string, number>();
+    for (const n of model.nodes) if (n.accelerator) byType.set(n.accelerator, (byType.get(n.accelerator) ?? 0) + n.gpus);
+    for (const [accelerator, gpus] of byType) this.clusterGpus.set({ cluster: model.name, accelerator }, gpus);
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Checks that every workspace package declares only the @aidc/* dependencies the architecture
+// allows, and that the root build references every package (tsc -b then rejects cycles).
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { ALLOWED } from "./boundaries.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const problems = [];
+const refs = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")).references.map((r) => r.path);
+for (const dir of readdirSync(join(root, "packages"))) {
+  const file = join(root, "packages", dir, "package.json");
+  if (!existsSync(file)) continue;
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  if (!(dir in ALLOWED)) problems.push(`packages/${dir}: not a package of ARCHITECTURE.md; add it to scripts/boundaries.mjs first`);
+  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith("@aidc/"));
+  for (const d of deps) {
+    const name = d.slice("@aidc/".length);
+    if (!(ALLOWED[dir] ?? []).includes(name)) problems.push(`packages/${dir}/package.json: may not depend on ${d} (allowed: ${(ALLOWED[dir] ?? []).join(", ") || "none"})`);
+  }
+  if (!refs.includes(`packages/${dir}`)) problems.push(`tsconfig.json: references no packages/${dir}`);
+}
+if (problems.length > 0) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}

@@ -7,13 +7,34 @@ import { ALLOWED, PURE } from "./scripts/boundaries.mjs";
 
 const ALL = Object.keys(ALLOWED);
 
-const nodeBuiltins = ["node:*", "fs", "path", "os", "child_process", "http", "https", "net", "crypto", "url", "process", "worker_threads", "stream"];
+const nodeBuiltins = [
+  "node:*",
+  "fs",
+  "path",
+  "os",
+  "child_process",
+  "http",
+  "https",
+  "net",
+  "crypto",
+  "url",
+  "process",
+  "worker_threads",
+  "stream",
+];
 
 function boundaryConfig(pkg) {
   const forbiddenPkgs = ALL.filter((p) => p !== pkg && !ALLOWED[pkg].includes(p)).map((p) => `@aidc/${p}`);
   const pure = PURE.includes(pkg);
   const patterns = [
-    ...(forbiddenPkgs.length ? [{ group: forbiddenPkgs, message: `${pkg} may only import ${ALLOWED[pkg].join(", ") || "no workspace package"} (ARCHITECTURE.md).` }] : []),
+    ...(forbiddenPkgs.length
+      ? [
+          {
+            group: forbiddenPkgs,
+            message: `${pkg} may only import ${ALLOWED[pkg].join(", ") || "no workspace package"} (ARCHITECTURE.md).`,
+          },
+        ]
+      : []),
     { group: [`../../*/src/*`, `../../../*/src/*`], message: "Import other packages by name (@aidc/x), not by path." },
     ...(pure ? [{ group: nodeBuiltins, message: `${pkg} is pure: time, randomness and I/O arrive through ports.` }] : []),
   ];
@@ -30,7 +51,10 @@ function boundaryConfig(pkg) {
               { object: "Date", property: "now", message: "Use the Clock port (ctx.now)." },
             ],
             "no-restricted-globals": ["error", { name: "process", message: "Pure packages do not read the process." }],
-            "no-restricted-syntax": ["error", { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use the Clock port." }],
+            "no-restricted-syntax": [
+              "error",
+              { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use the Clock port." },
+            ],
           }
         : {}),
     },
@@ -50,7 +74,11 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
     },
-    settings: { "import-x/parsers": { "@typescript-eslint/parser": [".ts"] }, "import-x/extensions": [".ts", ".js"], "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json", noWarnOnMultipleProjects: true })] },
+    settings: {
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/extensions": [".ts", ".js"],
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json", noWarnOnMultipleProjects: true })],
+    },
   },
   ...ALL.map(boundaryConfig),
   {

@@ -16,7 +16,8 @@ for (const dir of readdirSync(join(root, "packages"))) {
   const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith("@aidc/"));
   for (const d of deps) {
     const name = d.slice("@aidc/".length);
-    if (!(ALLOWED[dir] ?? []).includes(name)) problems.push(`packages/${dir}/package.json: may not depend on ${d} (allowed: ${(ALLOWED[dir] ?? []).join(", ") || "none"})`);
+    if (!(ALLOWED[dir] ?? []).includes(name))
+      problems.push(`packages/${dir}/package.json: may not depend on ${d} (allowed: ${(ALLOWED[dir] ?? []).join(", ") || "none"})`);
   }
   if (!refs.includes(`packages/${dir}`)) problems.push(`tsconfig.json: references no packages/${dir}`);
 }

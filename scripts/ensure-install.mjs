@@ -10,7 +10,11 @@ import { execSync } from "node:child_process";
 const root = new URL("..", import.meta.url).pathname;
 const lock = join(root, "package-lock.json");
 const stampFile = join(root, "node_modules", ".aidc-install-stamp");
-const manifests = [join(root, "package.json"), lock, ...readdirSync(join(root, "packages")).map((d) => join(root, "packages", d, "package.json"))].filter(existsSync);
+const manifests = [
+  join(root, "package.json"),
+  lock,
+  ...readdirSync(join(root, "packages")).map((d) => join(root, "packages", d, "package.json")),
+].filter(existsSync);
 const hash = createHash("sha256");
 for (const f of manifests) hash.update(f).update(readFileSync(f));
 const stamp = hash.digest("hex");

@@ -33,7 +33,11 @@ export function printTable(io: Io, header: readonly string[], rows: readonly (re
     return;
   }
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   io.out(`${pc.bold(line(header))}\n${cells.map(line).join("\n")}\n`);
 }
 

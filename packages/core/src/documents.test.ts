@@ -86,7 +86,9 @@ describe("documents", () => {
     expect(byPath["tasks[0].replicas"]?.message).toBe("must be greater than 0, got number -2");
     expect(byPath["tasks[0].resources.colour"]?.message).toBe("unknown field");
     // references are checked once the shape is right
-    const refs = issuesOf(text.replace("priority: high", "priority: 1").replace("replicas: -2", "replicas: 2").replace(", colour: blue", ""));
+    const refs = issuesOf(
+      text.replace("priority: high", "priority: 1").replace("replicas: -2", "replicas: 2").replace(", colour: blue", ""),
+    );
     expect(refs).toHaveLength(1);
     expect(refs[0]?.path).toBe("tasks[0].resources.gpuType");
     expect(refs[0]?.message).toMatch(/^unknown accelerator "h900"; did you mean .*"h200-sxm-141gb"/);

@@ -38,7 +38,10 @@ export function parseText(text: string): { data?: unknown; issues: Issue[]; loca
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      return { ...issue("syntax", "(document)", `invalid YAML/JSON: ${e.message.split("\n")[0] ?? e.code}`), ...(pos ? { line: pos.line } : {}) };
+      return {
+        ...issue("syntax", "(document)", `invalid YAML/JSON: ${e.message.split("\n")[0] ?? e.code}`),
+        ...(pos ? { line: pos.line } : {}),
+      };
     });
     return { issues, locate };
   }
@@ -75,7 +78,9 @@ export function validateData(data: unknown, catalog: Catalog): DocumentResult {
   const head = data as { apiVersion?: unknown; kind?: unknown };
   const issues: Issue[] = [];
   if (head.apiVersion !== API_VERSION) {
-    issues.push(issue("invalid_value", "apiVersion", head.apiVersion === undefined ? `is required (use ${API_VERSION})` : `must be ${API_VERSION}`));
+    issues.push(
+      issue("invalid_value", "apiVersion", head.apiVersion === undefined ? `is required (use ${API_VERSION})` : `must be ${API_VERSION}`),
+    );
   }
   if (typeof head.kind !== "string" || !DOCUMENT_KINDS.includes(head.kind)) {
     issues.push(issue("invalid_kind", "kind", `must be one of ${DOCUMENT_KINDS.join(", ")}`));
@@ -93,7 +98,10 @@ export function validateData(data: unknown, catalog: Catalog): DocumentResult {
   issues.push(...r.issues);
   if (r.item?.kind === "System") {
     const sys = r.item;
-    const refs = [catalog.checkRef(sys.accelerator, "Accelerator", ["accelerator"]), ...sys.nics.map((n, i) => catalog.checkRef(n.nic, "Nic", ["nics", i, "nic"]))];
+    const refs = [
+      catalog.checkRef(sys.accelerator, "Accelerator", ["accelerator"]),
+      ...sys.nics.map((n, i) => catalog.checkRef(n.nic, "Nic", ["nics", i, "nic"])),
+    ];
     for (const ref of refs) if (ref !== undefined) issues.push(ref);
   }
   return issues.length > 0 || r.item === undefined ? { issues } : { document: { kind: r.item.kind, value: r.item }, issues };

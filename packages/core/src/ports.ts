@@ -26,7 +26,13 @@ export interface Logger {
 
 /** Where a job's tasks were placed: node name and accelerator indices per task replica. */
 export interface Placement {
-  readonly tasks: readonly { readonly task: string; readonly replica: number; readonly node: string; readonly gpuIndices: readonly number[]; readonly gpuMilli?: number }[];
+  readonly tasks: readonly {
+    readonly task: string;
+    readonly replica: number;
+    readonly node: string;
+    readonly gpuIndices: readonly number[];
+    readonly gpuMilli?: number;
+  }[];
 }
 
 export interface DurationEstimate {

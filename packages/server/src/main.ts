@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { checkCluster, defaultCatalog, InvalidInputError, validateDocument, type Catalog, type Cluster, type ClusterModel } from "@aidc/core";
+import {
+  checkCluster,
+  defaultCatalog,
+  InvalidInputError,
+  validateDocument,
+  type Catalog,
+  type Cluster,
+  type ClusterModel,
+} from "@aidc/core";
 import { buildApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
@@ -28,11 +36,14 @@ export function loadClusterFile(path: string, catalog: Catalog): { spec: Cluster
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    throw new InvalidInputError(`Cannot read cluster file ${path}`, [{ code: "unreadable", path: "--cluster", message: (cause as Error).message }]);
+    throw new InvalidInputError(`Cannot read cluster file ${path}`, [
+      { code: "unreadable", path: "--cluster", message: (cause as Error).message },
+    ]);
   }
   const r = validateDocument(text, catalog);
   if (r.document?.kind !== "Cluster") {
-    const issues = r.issues.length > 0 ? r.issues : [{ code: "invalid_kind", path: "kind", message: `is ${r.document?.kind}, expected Cluster` }];
+    const issues =
+      r.issues.length > 0 ? r.issues : [{ code: "invalid_kind", path: "kind", message: `is ${r.document?.kind}, expected Cluster` }];
     throw new InvalidInputError(`Cluster file ${path} is invalid`, issues);
   }
   const checked = checkCluster(r.document.value, catalog);

@@ -10,11 +10,13 @@ export class ServerMetrics {
   private readonly clusterGpus: Gauge<"cluster" | "accelerator">;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: "aidc_process_" });
-    new Gauge({ name: "aidc_build_info", help: "Build information; always 1", labelNames: ["version", "node"], registers: [this.registry] }).set(
-      { version: AIDC_VERSION, node: process.versions.node },
-      1,
-    );
+    collectDefaultMetrics({ register: this.registry, prefix: "aidc_" });
+    new Gauge({
+      name: "aidc_build_info",
+      help: "Build information; always 1",
+      labelNames: ["version", "node"],
+      registers: [this.registry],
+    }).set({ version: AIDC_VERSION, node: process.versions.node }, 1);
     this.httpRequests = new Counter({
       name: "aidc_http_requests_total",
       help: "HTTP requests answered, by route and status",
@@ -28,7 +30,12 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
     });
-    this.clusterNodes = new Gauge({ name: "aidc_cluster_nodes", help: "Nodes in the cluster", labelNames: ["cluster"], registers: [this.registry] });
+    this.clusterNodes = new Gauge({
+      name: "aidc_cluster_nodes",
+      help: "Nodes in the cluster",
+      labelNames: ["cluster"],
+      registers: [this.registry],
+    });
     this.clusterGpus = new Gauge({
       name: "aidc_cluster_gpus",
       help: "Accelerators in the cluster, by type",

@@ -10,17 +10,43 @@ function rowsFor(section: CatalogSection, items: readonly CatalogItem[]): { head
     case "accelerators":
       return {
         header: ["ID", "NAME", "MEM GB", "MEM GB/s", "FP16 TFLOPS", "BF16 TFLOPS", "FP8 TFLOPS", "TDP W", "SCALE-UP GB/s"],
-        rows: pick("Accelerator").map((a) => [a.id, a.name, a.memoryGB, a.memoryBandwidthGBps, a.dense.fp16Tflops, a.dense.bf16Tflops, a.dense.fp8Tflops, a.tdpW, a.scaleUp?.bidirGBps]),
+        rows: pick("Accelerator").map((a) => [
+          a.id,
+          a.name,
+          a.memoryGB,
+          a.memoryBandwidthGBps,
+          a.dense.fp16Tflops,
+          a.dense.bf16Tflops,
+          a.dense.fp8Tflops,
+          a.tdpW,
+          a.scaleUp?.bidirGBps,
+        ]),
       };
     case "systems":
       return {
         header: ["ID", "NAME", "ACCELERATORS", "CPU CORES", "MEM GiB", "RU", "MAX kW"],
-        rows: pick("System").map((s) => [s.id, s.name, `${s.acceleratorCount}x ${s.accelerator}`, s.cpu.count * s.cpu.coresPerCpu, s.memoryGiB, s.rackUnits, s.maxPowerKw]),
+        rows: pick("System").map((s) => [
+          s.id,
+          s.name,
+          `${s.acceleratorCount}x ${s.accelerator}`,
+          s.cpu.count * s.cpu.coresPerCpu,
+          s.memoryGiB,
+          s.rackUnits,
+          s.maxPowerKw,
+        ]),
       };
     case "switches":
       return {
         header: ["ID", "NAME", "TECH", "PORTS", "RADIX", "Tb/s", "IN-NETWORK REDUCTION"],
-        rows: pick("Switch").map((s) => [s.id, s.name, s.technology, `${s.ports}x${s.portGbps}G`, s.radix, s.switchingTbps, s.inNetworkReduction]),
+        rows: pick("Switch").map((s) => [
+          s.id,
+          s.name,
+          s.technology,
+          `${s.ports}x${s.portGbps}G`,
+          s.radix,
+          s.switchingTbps,
+          s.inNetworkReduction,
+        ]),
       };
     case "nics":
       return {
@@ -75,7 +101,9 @@ export function registerCatalog(program: Command, io: Io): void {
     .action((name: string, opts: { json?: boolean }) => {
       const r = defaultCatalog().lookup(name);
       if (!r.found) {
-        throw new InvalidInputError(`Cannot show "${name}"`, [{ code: "unknown_reference", path: "name", message: lookupMessage(name, undefined, r) }]);
+        throw new InvalidInputError(`Cannot show "${name}"`, [
+          { code: "unknown_reference", path: "name", message: lookupMessage(name, undefined, r) },
+        ]);
       }
       if (opts.json) return printJson(io, r.item);
       const rows: [string, string][] = [];

@@ -6,7 +6,9 @@ import type { Io } from "../output.js";
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidInputError("Invalid --port", [{ code: "invalid_value", path: "--port", message: `must be a whole number from 0 to 65535, got "${value}"` }]);
+    throw new InvalidInputError("Invalid --port", [
+      { code: "invalid_value", path: "--port", message: `must be a whole number from 0 to 65535, got "${value}"` },
+    ]);
   }
   return n;
 }
@@ -24,7 +26,9 @@ export function registerServe(program: Command, io: Io): void {
       const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
       const logLevel = levels.find((l) => l === opts.logLevel);
       if (logLevel === undefined) {
-        throw new InvalidInputError("Invalid --log-level", [{ code: "invalid_value", path: "--log-level", message: `must be one of ${levels.join(", ")}` }]);
+        throw new InvalidInputError("Invalid --log-level", [
+          { code: "invalid_value", path: "--log-level", message: `must be one of ${levels.join(", ")}` },
+        ]);
       }
       const server = await startServer({
         host: opts.host,

@@ -29,7 +29,17 @@ export function validateFile(file: string): FileResult {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    return { file, ok: false, issues: [{ code: "unreadable", path: "(file)", message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message }] };
+    return {
+      file,
+      ok: false,
+      issues: [
+        {
+          code: "unreadable",
+          path: "(file)",
+          message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message,
+        },
+      ],
+    };
   }
   const r = validateDocument(text, defaultCatalog());
   if (r.document === undefined) return { file, ok: false, issues: r.issues };

@@ -73,7 +73,11 @@ export class Catalog {
     const out = new Map<string, string[]>();
     for (const [key, items] of this.byKey) {
       const hits = kind === undefined ? items : items.filter((i) => i.kind === kind);
-      if (hits.length > 1) out.set(key, hits.map((i) => i.id));
+      if (hits.length > 1)
+        out.set(
+          key,
+          hits.map((i) => i.id),
+        );
     }
     return out;
   }
@@ -83,7 +87,13 @@ export class Catalog {
     const hits = (this.byKey.get(normalizeName(name)) ?? []).filter((i) => kind === undefined || i.kind === kind);
     if (hits.length === 1) return { found: true, item: hits[0] as CatalogItemByKind[K] };
     const pool = this.all().filter((i) => kind === undefined || i.kind === kind);
-    const suggestions = hits.length > 1 ? [] : closest(name, pool.flatMap((i) => [i.id, ...i.aliases])).map((s) => idFor(pool, s));
+    const suggestions =
+      hits.length > 1
+        ? []
+        : closest(
+            name,
+            pool.flatMap((i) => [i.id, ...i.aliases]),
+          ).map((s) => idFor(pool, s));
     return { found: false, ambiguous: hits.map((i) => i.id), suggestions: [...new Set(suggestions)] };
   }
 
@@ -110,7 +120,11 @@ function keysOf(item: CatalogItem): string[] {
   return [...new Set([item.id, item.name, ...item.aliases].map(normalizeName))];
 }
 
-export function lookupMessage(name: string, kind: CatalogKind | undefined, r: { ambiguous: readonly string[]; suggestions: readonly string[] }): string {
+export function lookupMessage(
+  name: string,
+  kind: CatalogKind | undefined,
+  r: { ambiguous: readonly string[]; suggestions: readonly string[] },
+): string {
   const what = kind === undefined ? "catalog item" : kindLabel(kind);
   if (r.ambiguous.length > 0) return `"${name}" matches several ${what}s: ${r.ambiguous.join(", ")}; use an id`;
   const hint = r.suggestions.length > 0 ? `; did you mean ${r.suggestions.map((s) => `"${s}"`).join(" or ")}?` : "";

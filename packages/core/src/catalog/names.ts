@@ -6,7 +6,10 @@ const NOISE = /\b(nvidia|amd|instinct|google|cloud|intel|habana|tensor core|gpu)
  * character other than a letter, digit or '.' removed ("NVIDIA H100 SXM" -> "h100sxm").
  */
 export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(NOISE, " ").replace(/[^a-z0-9.]/g, "");
+  return name
+    .toLowerCase()
+    .replace(NOISE, " ")
+    .replace(/[^a-z0-9.]/g, "");
 }
 
 /** Edit distance, for "did you mean" suggestions. */

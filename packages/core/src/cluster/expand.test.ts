@@ -14,7 +14,10 @@ function cluster(overrides: Partial<Record<keyof ClusterT, unknown>> = {}): Clus
       { name: "r1", pod: "p1", nodes: [{ name: "gpu", count: 2, system: "dgx h100" }] },
       { name: "r2", pod: "p2", nodes: [{ name: "cpu", count: 1, cpus: 32, memoryGiB: 128, labels: { role: "cpu" } }] },
     ],
-    partitions: [{ name: "gpu", racks: ["r1"] }, { name: "cpu", nodeLabels: { role: "cpu" } }],
+    partitions: [
+      { name: "gpu", racks: ["r1"] },
+      { name: "cpu", nodeLabels: { role: "cpu" } },
+    ],
     ...overrides,
   });
 }
@@ -31,7 +34,14 @@ describe("cluster expansion", () => {
     expect(issues).toEqual([]);
     const dgx = catalog.get("dgx h100", "System");
     const gpuNode = model?.nodes[0];
-    expect(gpuNode).toMatchObject({ name: "gpu-01", rack: "r1", pod: "p1", system: dgx.id, accelerator: dgx.accelerator, gpus: dgx.acceleratorCount });
+    expect(gpuNode).toMatchObject({
+      name: "gpu-01",
+      rack: "r1",
+      pod: "p1",
+      system: dgx.id,
+      accelerator: dgx.accelerator,
+      gpus: dgx.acceleratorCount,
+    });
     expect(gpuNode?.cpus).toBe(dgx.cpu.count * dgx.cpu.coresPerCpu);
     expect(gpuNode?.partitions).toEqual(["gpu"]);
     expect(model?.nodes[2]).toMatchObject({ name: "cpu", gpus: 0, partitions: ["cpu"] });
@@ -51,12 +61,19 @@ describe("cluster expansion", () => {
     const { model, issues } = checkCluster(bad, catalog);
     expect(model).toBeUndefined();
     const paths = issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(["racks[0].nodes[0].system", "racks[1].name", "partitions[0].racks[0]", "queues[0].partition"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["racks[0].nodes[0].system", "racks[1].name", "partitions[0].racks[0]", "queues[0].partition"]),
+    );
     expect(issues.find((i) => i.path === "racks[0].nodes[0].system")?.message).toMatch(/unknown system "dgx h999"; did you mean/);
   });
 
   it("rejects a node group without a system or explicit resources", () => {
-    const r = Cluster.safeParse({ apiVersion: "aidc/v1", kind: "Cluster", name: "c", racks: [{ name: "r", nodes: [{ name: "n", gpus: 4 }] }] });
+    const r = Cluster.safeParse({
+      apiVersion: "aidc/v1",
+      kind: "Cluster",
+      name: "c",
+      racks: [{ name: "r", nodes: [{ name: "n", gpus: 4 }] }],
+    });
     expect(r.success).toBe(false);
     const paths = r.error?.issues.map((i) => i.path.join(".")) ?? [];
     expect(paths).toEqual(expect.arrayContaining(["racks.0.nodes.0.accelerator", "racks.0.nodes.0.system"]));

@@ -23,7 +23,11 @@ export function nodeNames(name: string, n: number): string[] {
 
 function partitionsOf(node: Omit<Node, "partitions">, partitions: readonly Partition[]): string[] {
   return partitions
-    .filter((p) => (p.racks === undefined || p.racks.includes(node.rack)) && Object.entries(p.nodeLabels ?? {}).every(([k, v]) => node.labels[k] === v))
+    .filter(
+      (p) =>
+        (p.racks === undefined || p.racks.includes(node.rack)) &&
+        Object.entries(p.nodeLabels ?? {}).every(([k, v]) => node.labels[k] === v),
+    )
     .map((p) => p.name);
 }
 
@@ -99,11 +103,19 @@ export function checkCluster(cluster: Cluster, catalog: Catalog): { model?: Clus
       if (!rackNames.has(r)) push(issue("unknown_reference", ["partitions", pi, "racks", i], `unknown rack "${r}"`));
     }),
   );
-  for (const d of new Set(duplicates(cluster.partitions.map((p) => p.name)))) push(issue("duplicate_name", "partitions", `duplicate partition "${d}"`));
-  if (cluster.partitions.filter((p) => p.default).length > 1) push(issue("invalid_value", "partitions", "at most one partition can be the default"));
+  for (const d of new Set(duplicates(cluster.partitions.map((p) => p.name))))
+    push(issue("duplicate_name", "partitions", `duplicate partition "${d}"`));
+  if (cluster.partitions.filter((p) => p.default).length > 1)
+    push(issue("invalid_value", "partitions", "at most one partition can be the default"));
   cluster.queues.forEach((q, qi) => {
     if (q.partition !== undefined && !partNames.has(q.partition)) {
-      push(issue("unknown_reference", ["queues", qi, "partition"], `unknown partition "${q.partition}"${partNames.size ? ` (have: ${[...partNames].join(", ")})` : ""}`));
+      push(
+        issue(
+          "unknown_reference",
+          ["queues", qi, "partition"],
+          `unknown partition "${q.partition}"${partNames.size ? ` (have: ${[...partNames].join(", ")})` : ""}`,
+        ),
+      );
     }
   });
   for (const d of new Set(duplicates(cluster.queues.map((q) => q.name)))) push(issue("duplicate_name", "queues", `duplicate queue "${d}"`));
@@ -116,5 +128,8 @@ export function checkCluster(cluster: Cluster, catalog: Catalog): { model?: Clus
     memoryGiB: nodes.reduce((s, n) => s + n.memoryGiB, 0),
   };
   const pods = [...new Set(racks.map((r) => r.pod))];
-  return { model: { name: cluster.name, fabric, racks, pods, nodes, partitions: cluster.partitions, queues: cluster.queues, totals }, issues };
+  return {
+    model: { name: cluster.name, fabric, racks, pods, nodes, partitions: cluster.partitions, queues: cluster.queues, totals },
+    issues,
+  };
 }

@@ -10,7 +10,11 @@ export function checkJob(job: JobSpec, catalog: Catalog): Issue[] {
     const ref = catalog.checkRef(t.resources.gpuType, "Accelerator", ["tasks", i, "resources", "gpuType"]);
     if (ref !== undefined) issues.push(ref);
     if (t.resources.gpus === 0 && t.resources.gpuMilli === undefined) {
-      issues.push({ code: "invalid_value", path: `tasks[${i}].resources.gpuType`, message: "is set but the task asks for no GPU (set gpus or gpuMilli)" });
+      issues.push({
+        code: "invalid_value",
+        path: `tasks[${i}].resources.gpuType`,
+        message: "is set but the task asks for no GPU (set gpus or gpuMilli)",
+      });
     }
   });
   return issues;

@@ -4,20 +4,36 @@ import { CATALOG_KINDS, NotFoundError, lookupMessage, type CatalogKind, type Cat
 import type { ServerContext } from "../context.js";
 
 const SECTIONS = Object.values(CATALOG_KINDS).map((k) => k.section) as [CatalogSection, ...CatalogSection[]];
-const KIND_OF = Object.fromEntries(Object.entries(CATALOG_KINDS).map(([kind, v]) => [v.section, kind])) as Record<CatalogSection, CatalogKind>;
+const KIND_OF = Object.fromEntries(Object.entries(CATALOG_KINDS).map(([kind, v]) => [v.section, kind])) as Record<
+  CatalogSection,
+  CatalogKind
+>;
 const Item = z.record(z.string(), z.unknown());
 
 export function catalogRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/v1/catalog",
-      { schema: { tags: ["catalog"], summary: "Catalog sections and their sizes", response: { 200: z.object({ sections: z.record(z.string(), z.number()) }) } } },
+      {
+        schema: {
+          tags: ["catalog"],
+          summary: "Catalog sections and their sizes",
+          response: { 200: z.object({ sections: z.record(z.string(), z.number()) }) },
+        },
+      },
       async () => ({ sections: Object.fromEntries(SECTIONS.map((s) => [s, ctx.catalog.section(s).length])) }),
     );
 
     app.get(
       "/api/v1/catalog/:section",
-      { schema: { tags: ["catalog"], summary: "All items of a section", params: z.object({ section: z.enum(SECTIONS) }), response: { 200: z.object({ items: z.array(Item) }) } } },
+      {
+        schema: {
+          tags: ["catalog"],
+          summary: "All items of a section",
+          params: z.object({ section: z.enum(SECTIONS) }),
+          response: { 200: z.object({ items: z.array(Item) }) },
+        },
+      },
       async (req) => ({ items: [...ctx.catalog.section(req.params.section)] }),
     );
 

@@ -15,7 +15,12 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.get(
       "/api/v1/events",
-      { schema: { tags: ["events"], querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), subject: z.string().optional() }) } },
+      {
+        schema: {
+          tags: ["events"],
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), subject: z.string().optional() }),
+        },
+      },
       async (req) => ({ events: ctx.store.events(req.query.limit, req.query.subject) }),
     );
 

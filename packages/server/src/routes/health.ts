@@ -5,26 +5,43 @@ import type { ServerContext } from "../context.js";
 
 export function healthRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get("/healthz", { schema: { tags: ["ops"], summary: "Liveness", response: { 200: z.object({ status: z.literal("ok") }) } } }, async () => ({
-      status: "ok" as const,
-    }));
+    app.get(
+      "/healthz",
+      { schema: { tags: ["ops"], summary: "Liveness", response: { 200: z.object({ status: z.literal("ok") }) } } },
+      async () => ({
+        status: "ok" as const,
+      }),
+    );
 
     const Ready = z.object({ status: z.enum(["ready", "not-ready"]), checks: z.record(z.string(), z.boolean()) });
-    app.get("/readyz", { schema: { tags: ["ops"], summary: "Readiness: store answers and cluster is loaded", response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
-      const checks = { store: ctx.store.ping(), cluster: ctx.cluster !== undefined, shuttingDown: !ctx.shuttingDown() };
-      const ok = Object.values(checks).every(Boolean);
-      return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
-    });
+    app.get(
+      "/readyz",
+      { schema: { tags: ["ops"], summary: "Readiness: store answers and cluster is loaded", response: { 200: Ready, 503: Ready } } },
+      async (_req, reply) => {
+        const checks = { store: ctx.store.ping(), cluster: ctx.cluster !== undefined, shuttingDown: !ctx.shuttingDown() };
+        const ok = Object.values(checks).every(Boolean);
+        return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
+      },
+    );
 
     app.get(
       "/api/v1/version",
-      { schema: { tags: ["ops"], response: { 200: z.object({ version: z.string(), node: z.string(), storeMigrations: z.array(z.number()) }) } } },
+      {
+        schema: {
+          tags: ["ops"],
+          response: { 200: z.object({ version: z.string(), node: z.string(), storeMigrations: z.array(z.number()) }) },
+        },
+      },
       async () => ({ version: AIDC_VERSION, node: process.versions.node, storeMigrations: ctx.store.appliedVersions() }),
     );
 
-    app.get("/metrics", { schema: { tags: ["ops"], summary: "Prometheus text exposition", produces: ["text/plain"] } }, async (_req, reply) => {
-      const text = await ctx.metrics.registry.metrics();
-      return reply.type(ctx.metrics.registry.contentType).send(text);
-    });
+    app.get(
+      "/metrics",
+      { schema: { tags: ["ops"], summary: "Prometheus text exposition", produces: ["text/plain"] } },
+      async (_req, reply) => {
+        const text = await ctx.metrics.registry.metrics();
+        return reply.type(ctx.metrics.registry.contentType).send(text);
+      },
+    );
   };
 }

@@ -48,12 +48,17 @@ export class SqliteStore {
   }
 
   private migrate(migrations: readonly Migration[]): void {
-    this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)");
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
+    );
     const applied = new Set(this.appliedVersions());
     const known = new Set(migrations.map((m) => m.version));
     const unknown = [...applied].filter((v) => !known.has(v));
     if (unknown.length > 0) {
-      throw new AidcError("STORE_TOO_NEW", `The store at ${this.path} has migrations ${unknown.join(", ")} that this aidc does not know; upgrade aidc`);
+      throw new AidcError(
+        "STORE_TOO_NEW",
+        `The store at ${this.path} has migrations ${unknown.join(", ")} that this aidc does not know; upgrade aidc`,
+      );
     }
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue;
@@ -68,14 +73,18 @@ export class SqliteStore {
   saveCluster(cluster: Cluster, source: string, atMs: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare("INSERT INTO clusters (name, spec, source, loaded_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, source = excluded.source, loaded_at_ms = excluded.loaded_at_ms")
+        .prepare(
+          "INSERT INTO clusters (name, spec, source, loaded_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, source = excluded.source, loaded_at_ms = excluded.loaded_at_ms",
+        )
         .run(cluster.name, JSON.stringify(cluster), source, atMs);
       this.insertEvent(atMs, "cluster.loaded", `cluster/${cluster.name}`, { source });
     })();
   }
 
   insertEvent(atMs: number, type: string, subject: string, data: Record<string, unknown> = {}): number {
-    const r = this.db.prepare("INSERT INTO events (at_ms, type, subject, data) VALUES (?, ?, ?, ?)").run(atMs, type, subject, JSON.stringify(data));
+    const r = this.db
+      .prepare("INSERT INTO events (at_ms, type, subject, data) VALUES (?, ?, ?, ?)")
+      .run(atMs, type, subject, JSON.stringify(data));
     return Number(r.lastInsertRowid);
   }
 
@@ -85,7 +94,13 @@ export class SqliteStore {
         ? this.db.prepare("SELECT * FROM events ORDER BY id DESC LIMIT ?").all(limit)
         : this.db.prepare("SELECT * FROM events WHERE subject = ? ORDER BY id DESC LIMIT ?").all(subject, limit)
     ) as { id: number; at_ms: number; type: string; subject: string; data: string }[];
-    return rows.map((r) => ({ id: r.id, atMs: r.at_ms, type: r.type, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> }));
+    return rows.map((r) => ({
+      id: r.id,
+      atMs: r.at_ms,
+      type: r.type,
+      subject: r.subject,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+    }));
   }
 
   /** True when the database answers a trivial query (for /readyz). */

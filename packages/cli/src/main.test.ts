@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaultCatalog } from "@aidc/core";
+import { main } from "./main.js";
+import type { Io } from "./output.js";
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "aidc-cli-"));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("aidc CLI", () => {
+  it("prints its version and help with exit 0", async () => {
+    expect((await run("--version")).out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await run("--help");
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("catalog");
+    expect(help.out).toContain("validate");
+  });
+
+  it("exits 2 on an unknown command or option", async () => {
+    expect((await run("frobnicate")).code).toBe(2);
+    expect((await run("catalog", "accelerators", "--bogus")).code).toBe(2);
+  });
+
+  it("lists accelerators as exactly one JSON document with the modelled fields", async () => {
+    const r = await run("catalog", "accelerators", "--json");
+    expect(r.code).toBe(0);
+    const items = JSON.parse(r.out) as Record<string, unknown>[];
+    expect(items.length).toBe(defaultCatalog().accelerators.length);
+    for (const a of items) {
+      for (const field of ["vendor", "name", "memoryGB", "memoryBandwidthGBps", "dense", "tdpW", "formFactor"])
+        expect(a).toHaveProperty(field);
+    }
+  });
+
+  it("prints a tab-separated table when piped", async () => {
+    const r = await run("catalog", "systems");
+    const lines = r.out.trim().split("\n");
+    expect(lines[0]?.split("\t")[0]).toBe("ID");
+    expect(lines.length).toBe(defaultCatalog().systems.length + 1);
+  });
+
+  it("shows an item by the names people write, and exits 2 for an unknown one", async () => {
+    for (const name of ["H100-SXM5-80GB", "h100 sxm", "NVIDIA H100 SXM"]) {
+      const r = await run("catalog", "show", name, "--json");
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.out) as { id: string }).id).toBe("h100-sxm5-80gb");
+    }
+    const bad = await run("catalog", "show", "h1000 sxm");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/name: unknown catalog item "h1000 sxm"; did you mean/);
+    const badJson = await run("catalog", "show", "nope", "--json");
+    expect(JSON.parse(badJson.out)).toMatchObject({ error: { code: "INVALID_INPUT" } });
+  });
+
+  it("validate prints one path-qualified line per problem and exits 2", async () => {
+    const path = file(
+      "three.yaml",
+      [
+        "apiVersion: aidc/v1",
+        "kind: Job",
+        "name: j",
+        "tasks:",
+        "  - replicas: 0",
+        "    resources: { gpus: -1, cpu: 2 }",
+        "run: { command: x }",
+      ].join("\n"),
+    );
+    const r = await run("validate", path);
+    expect(r.code).toBe(2);
+    const lines = r.err.trim().split("\n");
+    expect(lines).toEqual([
+      `${path}: tasks[0].replicas (line 5): must be greater than 0, got number 0`,
+      `${path}: tasks[0].resources.gpus (line 6): must be at least 0, got number -1`,
+      `${path}: tasks[0].resources.cpu (line 6): unknown field`,
+    ]);
+  });
+
+  it("validate exits 0 on valid files and 2 on a missing one, with --json as one document", async () => {
+    const good = file("ok.yaml", "apiVersion: aidc/v1\nkind: Job\nname: ok\ntasks: [{}]\nrun: { command: [echo, hi] }\n");
+    expect((await run("validate", good)).code).toBe(0);
+    const r = await run("validate", good, join(dir, "missing.yaml"), "--json");
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.out) as { files: { ok: boolean; issues: { message: string }[] }[] };
+    expect(doc.files.map((f) => f.ok)).toEqual([true, false]);
+    expect(doc.files[1]?.issues[0]?.message).toBe("no such file");
+  });
+
+  it("serve rejects a bad port and a broken cluster file with exit 2, before binding", async () => {
+    expect((await run("serve", "--port", "99999")).code).toBe(2);
+    const broken = file(
+      "cluster.yaml",
+      "apiVersion: aidc/v1\nkind: Cluster\nname: c\nracks: [{ name: r, nodes: [{ name: n, system: dgx-h900 }] }]\n",
+    );
+    const r = await run("serve", "--port", "0", "--data-dir", join(dir, "data"), "--cluster", broken);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/racks\[0\]\.nodes\[0\]\.system.*unknown system "dgx-h900"/);
+  });
+});

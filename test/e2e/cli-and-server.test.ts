@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DOCUMENT_SCHEMAS, jsonSchemaFor } from "@aidc/core";
+import { DOCUMENT_SCHEMAS, MODEL_SCHEMAS, jsonSchemaFor, type SchemaName } from "@aidc/core";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const aidc = join(repo, "bin/aidc");
@@ -75,7 +75,7 @@ describe("bin/aidc (a real process)", () => {
 
 describe("generated JSON Schemas", () => {
   it("schemas/ matches the zod schemas (run npm run build after changing a schema)", () => {
-    for (const kind of Object.keys(DOCUMENT_SCHEMAS) as (keyof typeof DOCUMENT_SCHEMAS)[]) {
+    for (const kind of [...Object.keys(DOCUMENT_SCHEMAS), ...Object.keys(MODEL_SCHEMAS)] as SchemaName[]) {
       const onDisk = JSON.parse(readFileSync(join(repo, "schemas", `${kind.toLowerCase()}.schema.json`), "utf8")) as Record<
         string,
         unknown

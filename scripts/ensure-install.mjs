@@ -15,8 +15,14 @@ const manifests = [
   lock,
   ...readdirSync(join(root, "packages")).map((d) => join(root, "packages", d, "package.json")),
 ].filter(existsSync);
+// Only what decides the installed tree counts; editing "scripts" must not trigger a reinstall.
+const FIELDS = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides", "workspaces", "allowScripts"];
 const hash = createHash("sha256");
-for (const f of manifests) hash.update(f).update(readFileSync(f));
+for (const f of manifests) {
+  const text = readFileSync(f, "utf8");
+  const relevant = f === lock ? text : JSON.stringify(FIELDS.map((k) => JSON.parse(text)[k] ?? null));
+  hash.update(f).update(relevant);
+}
 const stamp = hash.digest("hex");
 
 const native = join(root, "node_modules/better-sqlite3/build/Release/better_sqlite3.node");

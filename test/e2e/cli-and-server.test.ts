@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -49,29 +49,55 @@ describe("bin/aidc (a real process)", () => {
 
   it("serve starts on the demo cluster, answers /healthz, and stops on SIGTERM with exit 0", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aidc-serve-"));
-    const child = spawn(
-      aidc,
-      ["serve", "--port", "0", "--data-dir", dataDir, "--cluster", join(repo, "examples/clusters/demo.yaml"), "--log-level", "warn"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /^(http:\/\/\S+)$/m.exec(out);
-        if (m?.[1]) resolve(m[1]);
-      });
-      child.once("exit", (code) => reject(new Error(`aidc serve exited early with ${String(code)}`)));
-    });
-    const health = await fetch(`${url}/healthz`);
-    expect(health.status).toBe(200);
-    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
+    const args = [
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--cluster",
+      join(repo, "examples/clusters/demo.yaml"),
+      "--log-level",
+      "warn",
+    ];
+    await expectServesAndStops(spawn(aidc, args, { stdio: ["ignore", "pipe", "pipe"] }));
   });
+
+  it("npm start serves the demo cluster (extra arguments pick a free port and a fresh store)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aidc-start-"));
+    const child = spawn("npm", ["start", "--silent", "--", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    // npm itself dies of the signal (exit code null); what matters is that the server stopped
+    const url = await expectServesAndStops(child, () => process.kill(-(child.pid ?? 0), "SIGTERM"));
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 180_000);
 });
+
+/** Wait for the URL line on stdout, check /healthz and the cluster, then stop the process with SIGTERM. */
+async function expectServesAndStops(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>, stop?: () => void): Promise<string> {
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^(http:\/\/\S+)$/m.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`aidc exited early with ${String(code)}: ${out}`)));
+  });
+  const health = await fetch(`${url}/healthz`);
+  expect(health.status).toBe(200);
+  const cluster = (await (await fetch(`${url}/api/v1/cluster`)).json()) as { name: string };
+  expect(cluster.name).toBe("demo");
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  if (stop) stop();
+  else child.kill("SIGTERM");
+  const code = await exit;
+  if (!stop) expect(code).toBe(0);
+  return url;
+}
 
 describe("generated JSON Schemas", () => {
   it("schemas/ matches the zod schemas (run npm run build after changing a schema)", () => {

@@ -9,6 +9,7 @@ import { catalogRoutes } from "./routes/catalog.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
 import { homeRoutes } from "./routes/home.js";
+import { jobRoutes } from "./routes/jobs.js";
 import { zodValidatorCompiler } from "./validation.js";
 
 export interface AppOptions {
@@ -52,6 +53,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(catalogRoutes(ctx));
   await typed.register(clusterRoutes(ctx));
   await typed.register(homeRoutes());
+  await typed.register(jobRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -1,13 +1,19 @@
 import type { Catalog, ClusterModel } from "@aidc/core";
 import type { ServerMetrics } from "./metrics.js";
+import type { JobRepo } from "./store/jobs.js";
 import type { SqliteStore } from "./store/sqlite.js";
+import type { TokenRepo } from "./store/tokens.js";
 
 /** What route handlers may use; built once by the composition root (main.ts) or by tests. */
 export interface ServerContext {
   readonly store: SqliteStore;
+  readonly jobs: JobRepo;
+  readonly tokens: TokenRepo;
   readonly catalog: Catalog;
   readonly cluster: ClusterModel | undefined;
   readonly metrics: ServerMetrics;
   readonly now: () => number;
   readonly shuttingDown: () => boolean;
+  /** Called after a submission or cancellation so the scheduling loop can run a pass soon. */
+  readonly onJobsChanged: () => void;
 }

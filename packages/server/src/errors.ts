@@ -11,6 +11,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   CATALOG_NOT_FOUND: 404,
   ILLEGAL_TRANSITION: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
 };
 
 /** The one place where errors become HTTP answers. */

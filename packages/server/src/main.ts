@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import {
@@ -13,7 +13,9 @@ import {
 import { buildApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
+import { JobRepo } from "./store/jobs.js";
 import { SqliteStore } from "./store/sqlite.js";
+import { TokenRepo } from "./store/tokens.js";
 
 export interface ServeOptions {
   readonly host: string;
@@ -27,6 +29,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly store: SqliteStore;
+  /** Where the first start wrote the admin token (mode 600). */
+  readonly adminTokenFile: string;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
   let shuttingDown = false;
   const metrics = new ServerMetrics();
-  const ctx: ServerContext = { store, catalog, cluster, metrics, now: () => Date.now(), shuttingDown: () => shuttingDown };
+  const tokens = new TokenRepo(store);
+  const adminTokenFile = join(resolve(options.dataDir), "admin-token");
+  if (tokens.count() === 0) {
+    // first start: an admin token only the owner of the data directory can read
+    writeFileSync(adminTokenFile, `${tokens.create("admin", "admin", Date.now())}\n`, { mode: 0o600 });
+  }
+  const ctx: ServerContext = {
+    store,
+    jobs: new JobRepo(store),
+    tokens,
+    catalog,
+    cluster,
+    metrics,
+    now: () => Date.now(),
+    shuttingDown: () => shuttingDown,
+    onJobsChanged: () => undefined,
+  };
   if (loaded !== undefined && options.clusterFile !== undefined) {
     store.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
     metrics.setCluster(loaded.model);
@@ -84,6 +104,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${host}:${port}`,
     app,
     store,
+    adminTokenFile,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;

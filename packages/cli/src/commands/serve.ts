@@ -37,7 +37,7 @@ export function registerServe(program: Command, io: Io): void {
         logLevel,
         ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
       });
-      io.err(`aidc is listening on ${server.url} (store: ${server.store.path})\n`);
+      io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
       io.out(`${server.url}\n`);
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string): void => {

@@ -33,4 +33,39 @@ export const MIGRATIONS: readonly Migration[] = [
         loaded_at_ms INTEGER NOT NULL
       );`,
   },
+  {
+    version: 3,
+    name: "jobs",
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        user TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        spec TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        submitted_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        idempotency_key TEXT,
+        exit_code INTEGER,
+        message TEXT
+      );
+      CREATE UNIQUE INDEX jobs_idempotency ON jobs(user, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX jobs_state ON jobs(state, submitted_at_ms);
+      CREATE INDEX jobs_user ON jobs(user, submitted_at_ms);`,
+  },
+  {
+    version: 4,
+    name: "tokens",
+    sql: `
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        revoked_at_ms INTEGER
+      );`,
+  },
 ];

@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import { AidcError, NotFoundError, transition, type JobEvent, type JobSpec, type JobState, type StoredJob } from "@aidc/core";
+import type { SqliteStore } from "./sqlite.js";
+
+export interface JobRecord extends StoredJob {
+  readonly name: string;
+  readonly user: string;
+  readonly queue: string;
+  readonly priority: number;
+  readonly updatedAtMs: number;
+  readonly exitCode?: number;
+  readonly message?: string;
+}
+
+interface JobRow {
+  id: string;
+  name: string;
+  user: string;
+  queue: string;
+  priority: number;
+  spec: string;
+  state: JobState;
+  attempts: number;
+  submitted_at_ms: number;
+  updated_at_ms: number;
+  exit_code: number | null;
+  message: string | null;
+}
+
+export interface JobFilter {
+  readonly states?: readonly JobState[];
+  readonly queue?: string;
+  readonly user?: string;
+  readonly limit?: number;
+}
+
+export class IdempotencyConflictError extends AidcError {
+  constructor(message: string) {
+    super("IDEMPOTENCY_CONFLICT", message);
+  }
+}
+
+function fromRow(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    user: r.user,
+    queue: r.queue,
+    priority: r.priority,
+    spec: JSON.parse(r.spec) as JobSpec,
+    state: r.state,
+    attempts: r.attempts,
+    submittedAtMs: r.submitted_at_ms,
+    updatedAtMs: r.updated_at_ms,
+    ...(r.exit_code === null ? {} : { exitCode: r.exit_code }),
+    ...(r.message === null ? {} : { message: r.message }),
+  };
+}
+
+/** A sortable, unique job id: time in base 36 plus random bits ("j-mf3k2a9-4c1d8e"). */
+export function newJobId(nowMs: number): string {
+  return `j-${nowMs.toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * Jobs in the store. Every change commits in one transaction with its event row, so an
+ * acknowledged submission survives a crash and the event log never disagrees with the state.
+ */
+export class JobRepo {
+  constructor(private readonly store: SqliteStore) {}
+
+  /**
+   * Insert a job as pending. With an idempotency key, a retry of the same request by the same
+   * user returns the job created the first time (`created: false`) instead of a second job.
+   */
+  submit(spec: JobSpec, user: string, nowMs: number, idempotencyKey?: string): { job: JobRecord; created: boolean } {
+    const db = this.store.db;
+    return db.transaction(() => {
+      if (idempotencyKey !== undefined) {
+        const prior = db.prepare("SELECT * FROM jobs WHERE user = ? AND idempotency_key = ?").get(user, idempotencyKey) as
+          JobRow | undefined;
+        if (prior !== undefined) {
+          if (prior.spec !== JSON.stringify(spec)) {
+            throw new IdempotencyConflictError(`Idempotency-Key "${idempotencyKey}" was already used for a different job (${prior.id})`);
+          }
+          return { job: fromRow(prior), created: false };
+        }
+      }
+      const id = newJobId(nowMs);
+      db.prepare(
+        `INSERT INTO jobs (id, name, user, queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms, idempotency_key)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+      ).run(id, spec.name, user, spec.queue, spec.priority, JSON.stringify(spec), nowMs, nowMs, idempotencyKey ?? null);
+      this.store.insertEvent(nowMs, "job.submitted", `job/${id}`, { user, queue: spec.queue });
+      return { job: this.require(id), created: true };
+    })();
+  }
+
+  get(id: string): JobRecord | undefined {
+    const row = this.store.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  require(id: string): JobRecord {
+    const job = this.get(id);
+    if (job === undefined) throw new NotFoundError(`No job "${id}"`);
+    return job;
+  }
+
+  list(filter: JobFilter = {}): JobRecord[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.states !== undefined && filter.states.length > 0) {
+      where.push(`state IN (${filter.states.map(() => "?").join(", ")})`);
+      args.push(...filter.states);
+    }
+    if (filter.queue !== undefined) {
+      where.push("queue = ?");
+      args.push(filter.queue);
+    }
+    if (filter.user !== undefined) {
+      where.push("user = ?");
+      args.push(filter.user);
+    }
+    const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
+    return (this.store.db.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(fromRow);
+  }
+
+  /**
+   * Apply a lifecycle event (IllegalTransitionError when the state machine forbids it), with
+   * its event row, atomically. `retry` and `requeue` count an attempt.
+   */
+  apply(id: string, event: JobEvent, nowMs: number, details: { exitCode?: number; message?: string } = {}): JobRecord {
+    const db = this.store.db;
+    return db.transaction(() => {
+      const job = this.require(id);
+      const to = transition(job.state, event, `job "${job.name}" (${id})`);
+      const attempts = event === "retry" || event === "requeue" ? job.attempts + 1 : job.attempts;
+      db.prepare(
+        "UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message) WHERE id = ?",
+      ).run(to, attempts, nowMs, details.exitCode ?? null, details.message ?? null, id);
+      this.store.insertEvent(nowMs, `job.${to}`, `job/${id}`, { from: job.state, event, ...details });
+      return this.require(id);
+    })();
+  }
+}

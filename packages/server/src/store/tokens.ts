@@ -1,0 +1,49 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { SqliteStore } from "./sqlite.js";
+
+export const ROLES = ["viewer", "user", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  readonly user: string;
+  readonly role: Role;
+}
+
+/** True when `role` has at least the rights of `needed` (viewer < user < operator < admin). */
+export function atLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Bearer tokens, stored only as sha256 hashes. */
+export class TokenRepo {
+  constructor(private readonly store: SqliteStore) {}
+
+  create(user: string, role: Role, nowMs: number): string {
+    const token = `aidc_${randomBytes(24).toString("base64url")}`;
+    this.store.db.transaction(() => {
+      this.store.db
+        .prepare("INSERT INTO tokens (hash, user, role, created_at_ms) VALUES (?, ?, ?, ?)")
+        .run(hashToken(token), user, role, nowMs);
+      this.store.insertEvent(nowMs, "token.created", `user/${user}`, { role });
+    })();
+    return token;
+  }
+
+  /** The principal a token stands for, or undefined for an unknown or revoked token. */
+  verify(token: string): Principal | undefined {
+    const hash = hashToken(token);
+    const row = this.store.db.prepare("SELECT hash, user, role FROM tokens WHERE hash = ? AND revoked_at_ms IS NULL").get(hash) as
+      { hash: string; user: string; role: Role } | undefined;
+    if (row === undefined) return undefined;
+    // the look-up is by hash already; compare again in constant time as a belt-and-braces check
+    return timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash)) ? { user: row.user, role: row.role } : undefined;
+  }
+
+  count(): number {
+    return (this.store.db.prepare("SELECT COUNT(*) AS n FROM tokens").get() as { n: number }).n;
+  }
+}

@@ -5,6 +5,7 @@ import type { LoggerOptions } from "pino";
 import { AIDC_VERSION } from "@aidc/core";
 import type { ServerContext } from "./context.js";
 import { handleError } from "./errors.js";
+import { artifactRoutes } from "./routes/artifacts.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
@@ -54,6 +55,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(clusterRoutes(ctx));
   await typed.register(homeRoutes());
   await typed.register(jobRoutes(ctx));
+  await typed.register(artifactRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

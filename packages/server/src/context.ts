@@ -1,5 +1,7 @@
 import type { Catalog, ClusterModel } from "@aidc/core";
 import type { ServerMetrics } from "./metrics.js";
+import type { BlobStore } from "./artifacts/blobs.js";
+import type { ArtifactRepo } from "./artifacts/repo.js";
 import type { JobRepo } from "./store/jobs.js";
 import type { SqliteStore } from "./store/sqlite.js";
 import type { TokenRepo } from "./store/tokens.js";
@@ -9,6 +11,8 @@ export interface ServerContext {
   readonly store: SqliteStore;
   readonly jobs: JobRepo;
   readonly tokens: TokenRepo;
+  readonly artifacts: ArtifactRepo;
+  readonly blobs: BlobStore;
   readonly catalog: Catalog;
   readonly cluster: ClusterModel | undefined;
   readonly metrics: ServerMetrics;

@@ -14,6 +14,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   IDEMPOTENCY_CONFLICT: 409,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  OFFSET_MISMATCH: 409,
+  QUOTA_EXCEEDED: 413,
+  TOO_LARGE: 413,
+  INTEGRITY_ERROR: 422,
 };
 
 /** The one place where errors become HTTP answers. */

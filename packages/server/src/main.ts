@@ -13,6 +13,8 @@ import {
 import { buildApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
+import { BlobStore } from "./artifacts/blobs.js";
+import { ArtifactRepo } from "./artifacts/repo.js";
 import { JobRepo } from "./store/jobs.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { TokenRepo } from "./store/tokens.js";
@@ -76,6 +78,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     store,
     jobs: new JobRepo(store),
     tokens,
+    artifacts: new ArtifactRepo(store),
+    blobs: new BlobStore(join(resolve(options.dataDir), "blobs")),
     catalog,
     cluster,
     metrics,

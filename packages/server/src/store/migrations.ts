@@ -68,4 +68,36 @@ export const MIGRATIONS: readonly Migration[] = [
         revoked_at_ms INTEGER
       );`,
   },
+  {
+    version: 5,
+    name: "artifacts",
+    sql: `
+      CREATE TABLE artifacts (
+        id TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        tier TEXT NOT NULL DEFAULT 'hot',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        parents TEXT NOT NULL DEFAULT '[]',
+        job_id TEXT,
+        created_by TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        UNIQUE (project, name, version)
+      );
+      CREATE INDEX artifacts_sha ON artifacts(sha256);
+      CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL DEFAULT 0,
+        created_at_ms INTEGER NOT NULL
+      );
+      CREATE TABLE project_quotas (
+        project TEXT PRIMARY KEY,
+        max_bytes INTEGER NOT NULL
+      );`,
+  },
 ];

@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, openSync, closeSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { AidcError } from "@aidc/core";
+
+export class IntegrityError extends AidcError {
+  constructor(message: string) {
+    super("INTEGRITY_ERROR", message);
+  }
+}
+
+/** Hex sha256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * Content-addressed blob storage on the local file system: `<root>/sha256/ab/abcdef…`. Uploads
+ * land in `<root>/uploads/<id>` (appendable, for resumable transfers) and move into place only
+ * after their hash is known, so a blob path always holds exactly the bytes its name promises.
+ */
+export class BlobStore {
+  constructor(readonly root: string) {
+    mkdirSync(join(root, "sha256"), { recursive: true });
+    mkdirSync(join(root, "uploads"), { recursive: true });
+  }
+
+  blobPath(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AidcError("BAD_DIGEST", `Invalid sha256 "${sha256}"`);
+    return join(this.root, "sha256", sha256.slice(0, 2), sha256);
+  }
+
+  newUpload(): string {
+    const id = `u-${randomBytes(12).toString("hex")}`;
+    closeSync(openSync(this.uploadPath(id), "w"));
+    return id;
+  }
+
+  uploadPath(id: string): string {
+    if (!/^u-[0-9a-f]{24}$/.test(id)) throw new AidcError("NOT_FOUND", `No upload "${id}"`);
+    return join(this.root, "uploads", id);
+  }
+
+  uploadedBytes(id: string): number {
+    const p = this.uploadPath(id);
+    if (!existsSync(p)) throw new AidcError("NOT_FOUND", `No upload "${id}"`);
+    return statSync(p).size;
+  }
+
+  /** Append a chunk at `offset`, which must equal the bytes already received (resumable uploads). */
+  async append(id: string, offset: number, body: Readable, maxBytes: number): Promise<number> {
+    const have = this.uploadedBytes(id);
+    if (offset !== have)
+      throw new AidcError("OFFSET_MISMATCH", `Upload ${id} has ${have} bytes; resend from offset ${have}, not ${offset}`);
+    const fd = openSync(this.uploadPath(id), "a");
+    let size = have;
+    try {
+      for await (const chunk of body) {
+        const buf = chunk as Buffer;
+        if (size + buf.length > maxBytes) throw new AidcError("TOO_LARGE", `Upload ${id} exceeds ${maxBytes} bytes`);
+        writeSync(fd, buf);
+        size += buf.length;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return size;
+  }
+
+  /** Hash an upload, check it against `expected` if given, and move it into the blob store. */
+  async commit(id: string, expected?: string): Promise<{ sha256: string; sizeBytes: number }> {
+    const path = this.uploadPath(id);
+    const sha256 = await sha256File(path);
+    if (expected !== undefined && expected !== sha256) {
+      throw new IntegrityError(`Upload ${id} has sha256 ${sha256}, not the expected ${expected}; nothing was stored`);
+    }
+    const sizeBytes = statSync(path).size;
+    const target = this.blobPath(sha256);
+    mkdirSync(join(target, ".."), { recursive: true });
+    if (existsSync(target)) rmSync(path);
+    else renameSync(path, target);
+    return { sha256, sizeBytes };
+  }
+
+  /** Check that a blob still has its hash (bit rot, tampering). */
+  async verify(sha256: string): Promise<void> {
+    const path = this.blobPath(sha256);
+    if (!existsSync(path)) throw new IntegrityError(`Blob ${sha256} is missing`);
+    const actual = await sha256File(path);
+    if (actual !== sha256) throw new IntegrityError(`Blob ${sha256} is corrupted (its content hashes to ${actual})`);
+  }
+}

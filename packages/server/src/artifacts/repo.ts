@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import { AidcError, NotFoundError } from "@aidc/core";
+import type { SqliteStore } from "../store/sqlite.js";
+
+export const ARTIFACT_KINDS = ["dataset", "checkpoint", "model", "other"] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+export const TIERS = ["hot", "warm", "cold"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface Artifact {
+  readonly id: string;
+  readonly project: string;
+  readonly name: string;
+  readonly version: number;
+  readonly kind: ArtifactKind;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly tier: Tier;
+  readonly metadata: Record<string, unknown>;
+  /** Lineage: artifact ids this one was made from. */
+  readonly parents: readonly string[];
+  /** Lineage: the job that produced it. */
+  readonly jobId?: string;
+  readonly createdBy: string;
+  readonly createdAtMs: number;
+}
+
+interface Row {
+  id: string;
+  project: string;
+  name: string;
+  version: number;
+  kind: ArtifactKind;
+  sha256: string;
+  size_bytes: number;
+  tier: Tier;
+  metadata: string;
+  parents: string;
+  job_id: string | null;
+  created_by: string;
+  created_at_ms: number;
+}
+
+function fromRow(r: Row): Artifact {
+  return {
+    id: r.id,
+    project: r.project,
+    name: r.name,
+    version: r.version,
+    kind: r.kind,
+    sha256: r.sha256,
+    sizeBytes: r.size_bytes,
+    tier: r.tier,
+    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    parents: JSON.parse(r.parents) as string[],
+    ...(r.job_id === null ? {} : { jobId: r.job_id }),
+    createdBy: r.created_by,
+    createdAtMs: r.created_at_ms,
+  };
+}
+
+export class QuotaExceededError extends AidcError {
+  constructor(message: string) {
+    super("QUOTA_EXCEEDED", message);
+  }
+}
+
+export interface NewArtifact {
+  readonly project: string;
+  readonly name: string;
+  readonly kind: ArtifactKind;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly metadata: Record<string, unknown>;
+  readonly parents: readonly string[];
+  readonly jobId?: string;
+  readonly createdBy: string;
+}
+
+/** Names, versions, metadata, lineage, quotas and tiers of artifacts (the bytes live in BlobStore). */
+export class ArtifactRepo {
+  constructor(private readonly store: SqliteStore) {}
+
+  /** Register a new version (1, 2, …) of project/name, checking the project quota and the parents. */
+  add(a: NewArtifact, nowMs: number): Artifact {
+    const db = this.store.db;
+    return db.transaction(() => {
+      const quota = db.prepare("SELECT max_bytes FROM project_quotas WHERE project = ?").get(a.project) as
+        { max_bytes: number } | undefined;
+      if (quota !== undefined) {
+        const used = this.usedBytes(a.project);
+        if (used + a.sizeBytes > quota.max_bytes) {
+          throw new QuotaExceededError(
+            `Project "${a.project}" would use ${used + a.sizeBytes} bytes, over its quota of ${quota.max_bytes}`,
+          );
+        }
+      }
+      for (const p of a.parents) if (this.get(p) === undefined) throw new NotFoundError(`Parent artifact "${p}" does not exist`);
+      const last = db.prepare("SELECT MAX(version) AS v FROM artifacts WHERE project = ? AND name = ?").get(a.project, a.name) as {
+        v: number | null;
+      };
+      const version = (last.v ?? 0) + 1;
+      const id = `a-${randomBytes(8).toString("hex")}`;
+      db.prepare(
+        `INSERT INTO artifacts (id, project, name, version, kind, sha256, size_bytes, tier, metadata, parents, job_id, created_by, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'hot', ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        a.project,
+        a.name,
+        version,
+        a.kind,
+        a.sha256,
+        a.sizeBytes,
+        JSON.stringify(a.metadata),
+        JSON.stringify(a.parents),
+        a.jobId ?? null,
+        a.createdBy,
+        nowMs,
+      );
+      this.store.insertEvent(nowMs, "artifact.created", `artifact/${a.project}/${a.name}`, {
+        id,
+        version,
+        sha256: a.sha256,
+        jobId: a.jobId,
+      });
+      return this.get(id) as Artifact;
+    })();
+  }
+
+  get(id: string): Artifact | undefined {
+    const r = this.store.db.prepare("SELECT * FROM artifacts WHERE id = ?").get(id) as Row | undefined;
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  /** A version of project/name; the latest when version is undefined. */
+  find(project: string, name: string, version?: number): Artifact | undefined {
+    const r = (
+      version === undefined
+        ? this.store.db.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? ORDER BY version DESC LIMIT 1").get(project, name)
+        : this.store.db.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ?").get(project, name, version)
+    ) as Row | undefined;
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  list(filter: { project?: string; name?: string; kind?: ArtifactKind } = {}): Artifact[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    for (const [col, v] of [
+      ["project", filter.project],
+      ["name", filter.name],
+      ["kind", filter.kind],
+    ] as const) {
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        args.push(v);
+      }
+    }
+    const sql = `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY project, name, version`;
+    return (this.store.db.prepare(sql).all(...args) as Row[]).map(fromRow);
+  }
+
+  usedBytes(project: string): number {
+    return (
+      this.store.db.prepare("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM artifacts WHERE project = ?").get(project) as { n: number }
+    ).n;
+  }
+
+  setQuota(project: string, maxBytes: number): void {
+    this.store.db
+      .prepare(
+        "INSERT INTO project_quotas (project, max_bytes) VALUES (?, ?) ON CONFLICT(project) DO UPDATE SET max_bytes = excluded.max_bytes",
+      )
+      .run(project, maxBytes);
+  }
+
+  /**
+   * The tiering policy: the newest `hotVersions` versions of each name stay hot; older ones go
+   * warm, and to cold once older than `coldAfterDays`. Returns the artifacts that moved.
+   */
+  applyTierPolicy(policy: { hotVersions: number; coldAfterDays: number }, nowMs: number): { id: string; from: Tier; to: Tier }[] {
+    const moved: { id: string; from: Tier; to: Tier }[] = [];
+    const byName = new Map<string, Artifact[]>();
+    for (const a of this.list()) byName.set(`${a.project}/${a.name}`, [...(byName.get(`${a.project}/${a.name}`) ?? []), a]);
+    this.store.db.transaction(() => {
+      for (const versions of byName.values()) {
+        const newestFirst = [...versions].sort((x, y) => y.version - x.version);
+        newestFirst.forEach((a, i) => {
+          const old = nowMs - a.createdAtMs > policy.coldAfterDays * 86_400_000;
+          const to: Tier = i < policy.hotVersions ? "hot" : old ? "cold" : "warm";
+          // tiers only move down
+          if (TIERS.indexOf(to) <= TIERS.indexOf(a.tier)) return;
+          this.store.db.prepare("UPDATE artifacts SET tier = ? WHERE id = ?").run(to, a.id);
+          this.store.insertEvent(nowMs, "artifact.tiered", `artifact/${a.project}/${a.name}`, { id: a.id, from: a.tier, to });
+          moved.push({ id: a.id, from: a.tier, to });
+        });
+      }
+    })();
+    return moved;
+  }
+}

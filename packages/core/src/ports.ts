@@ -58,6 +58,8 @@ export interface Executor {
   start(jobId: string, job: JobSpec, placement: Placement): Promise<ExecutorRun>;
   cancel(runId: string): Promise<void>;
   status(runIds: readonly string[]): Promise<readonly ExecutorRun[]>;
+  /** What a run printed so far, when the executor keeps logs. */
+  logs?(runId: string): string;
 }
 
 export interface StoredJob {

@@ -127,8 +127,9 @@ describe("server lifecycle", () => {
       const types = second.store.events().map((e) => e.type);
       expect(types.filter((t) => t === "server.stopped")).toHaveLength(1);
       expect(types.filter((t) => t === "server.started")).toHaveLength(2);
-      const ready = await fetch(`${second.url}/readyz`);
-      expect(ready.status).toBe(503); // no cluster loaded
+      const cluster = (await (await fetch(`${second.url}/api/v1/cluster`)).json()) as { name: string; nodes: { gpus: number }[] };
+      expect(cluster.name).toBe("local"); // no cluster file: this machine, no GPUs
+      expect(cluster.nodes.map((n) => n.gpus)).toEqual([0]);
     } finally {
       await second.close();
     }

@@ -1,4 +1,5 @@
-import type { Catalog, ClusterModel } from "@aidc/core";
+import type { Catalog, ClusterModel, Executor } from "@aidc/core";
+import type { PendingReason } from "./loop/scheduling.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { BlobStore } from "./artifacts/blobs.js";
 import type { ArtifactRepo } from "./artifacts/repo.js";
@@ -14,7 +15,12 @@ export interface ServerContext {
   readonly artifacts: ArtifactRepo;
   readonly blobs: BlobStore;
   readonly catalog: Catalog;
-  readonly cluster: ClusterModel | undefined;
+  readonly cluster: ClusterModel;
+  readonly executor: Executor;
+  /** Why a pending job waits, from the last scheduling pass. */
+  readonly explain: (jobId: string) => PendingReason | undefined;
+  /** Whole free GPUs per node name, as the scheduler assumes them. */
+  readonly freeGpus: () => ReadonlyMap<string, number>;
   readonly metrics: ServerMetrics;
   readonly now: () => number;
   readonly shuttingDown: () => boolean;

@@ -9,11 +9,12 @@ const dataDir = mkdtempSync(join(tmpdir(), "aidc-jobs-"));
 let server: RunningServer;
 const tokens: Record<string, string> = {};
 
+// One GPU on a cluster without GPUs (this machine): the jobs stay pending, so the API is tested alone.
 const job = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: "aidc/v1",
   kind: "Job",
   name,
-  tasks: [{}],
+  tasks: [{ resources: { gpus: 1 } }],
   run: { command: "true" },
   ...extra,
 });
@@ -82,12 +83,18 @@ describe("jobs API", () => {
   });
 
   it("accepts YAML and reports YAML problems with paths and lines", async () => {
-    const yaml = "apiVersion: aidc/v1\nkind: Job\nname: y1\ntasks: [{}]\nrun: { command: [echo, hi] }\n";
+    const yaml = "apiVersion: aidc/v1\nkind: Job\nname: y1\ntasks: [{ resources: { gpus: 1 } }]\nrun: { command: [echo, hi] }\n";
     const ok = await call("POST", "/api/v1/jobs", "alice", yaml, { "content-type": "application/yaml" });
     expect(ok.status).toBe(201);
-    const bad = await call("POST", "/api/v1/jobs", "alice", yaml.replace("tasks: [{}]", "tasks:\n  - replicas: 0"), {
-      "content-type": "application/yaml",
-    });
+    const bad = await call(
+      "POST",
+      "/api/v1/jobs",
+      "alice",
+      yaml.replace("tasks: [{ resources: { gpus: 1 } }]", "tasks:\n  - replicas: 0"),
+      {
+        "content-type": "application/yaml",
+      },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.error?.issues?.[0]).toMatchObject({ path: "tasks[0].replicas", line: 5 });
   });

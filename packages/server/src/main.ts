@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, hostname, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import {
@@ -10,20 +11,32 @@ import {
   type Cluster,
   type ClusterModel,
 } from "@aidc/core";
+import { resolvePolicy } from "@aidc/scheduler";
 import { buildApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
 import { BlobStore } from "./artifacts/blobs.js";
 import { ArtifactRepo } from "./artifacts/repo.js";
 import { JobRepo } from "./store/jobs.js";
+import { LocalExecutor } from "./executors/local.js";
+import { SlurmExecutor } from "./executors/slurm.js";
+import { SchedulingLoop } from "./loop/scheduling.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { TokenRepo } from "./store/tokens.js";
+
+export const EXECUTORS = ["local", "slurm"] as const;
 
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
   readonly clusterFile?: string;
+  /** Where jobs run (default local processes). */
+  readonly executor?: (typeof EXECUTORS)[number];
+  /** Scheduling policy name (see `aidc sim policies`); default backfill-easy. */
+  readonly policy?: string;
+  /** Milliseconds between scheduling passes (a pass also runs after every submission). */
+  readonly tickMs?: number;
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -57,6 +70,23 @@ export function loadClusterFile(path: string, catalog: Catalog): { spec: Cluster
   return { spec: r.document.value, model: checked.model };
 }
 
+/** Without a cluster file the server runs on this machine: one node, its CPUs and memory, no GPUs. */
+export function localCluster(): ClusterModel {
+  const memoryGiB = Math.floor(totalmem() / 2 ** 30);
+  const name = hostname().replace(/[^A-Za-z0-9_.-]/g, "-") || "localhost";
+  const node = { name, rack: "local", pod: "local", gpus: 0, gpuMemoryGB: 0, cpus: cpus().length, memoryGiB, labels: {}, partitions: [] };
+  return {
+    name: "local",
+    fabric: { topology: "single-switch", oversubscription: 1 },
+    racks: [{ name: "local", pod: "local", rackUnits: 1, nodes: [name] }],
+    pods: ["local"],
+    nodes: [node],
+    partitions: [],
+    queues: [],
+    totals: { nodes: 1, gpus: 0, cpus: node.cpus, memoryGiB },
+  };
+}
+
 /**
  * The composition root: real clock, real files. Opens the store, loads the cluster, builds the
  * app and listens. `close()` stops accepting requests, drains them and closes the store.
@@ -64,7 +94,13 @@ export function loadClusterFile(path: string, catalog: Catalog): { spec: Cluster
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const catalog = defaultCatalog();
   const loaded = options.clusterFile === undefined ? undefined : loadClusterFile(options.clusterFile, catalog);
-  const cluster = loaded?.model;
+  const cluster = loaded?.model ?? localCluster();
+  const profile = resolvePolicy(options.policy ?? "backfill-easy");
+  if (!profile.ok)
+    throw new InvalidInputError(
+      "Invalid --policy",
+      profile.issues.map((i) => ({ ...i, path: "--policy" })),
+    );
   const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
   let shuttingDown = false;
   const metrics = new ServerMetrics();
@@ -74,6 +110,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // first start: an admin token only the owner of the data directory can read
     writeFileSync(adminTokenFile, `${tokens.create("admin", "admin", Date.now())}\n`, { mode: 0o600 });
   }
+  const runsDir = join(resolve(options.dataDir), "runs");
+  const executor = options.executor === "slurm" ? new SlurmExecutor({ runsDir }) : new LocalExecutor({ runsDir });
+  let loop: SchedulingLoop | undefined;
   const ctx: ServerContext = {
     store,
     jobs: new JobRepo(store),
@@ -85,7 +124,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     metrics,
     now: () => Date.now(),
     shuttingDown: () => shuttingDown,
-    onJobsChanged: () => undefined,
+    onJobsChanged: () => loop?.poke(),
+    executor,
+    explain: (jobId) => loop?.explain(jobId),
+    freeGpus: () => (loop ? loop.freeGpus() : new Map()),
   };
   if (loaded !== undefined && options.clusterFile !== undefined) {
     store.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
@@ -94,12 +136,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx, { logger: { level: options.logLevel ?? "info" } });
+    loop = new SchedulingLoop({ jobs: ctx.jobs, executor, cluster, profile: profile.value, now: ctx.now, log: app.log });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     store.close();
     throw err;
   }
-  store.insertEvent(ctx.now(), "server.started", "server", { host: options.host, port: options.port });
+  store.insertEvent(ctx.now(), "server.started", "server", { host: options.host, port: options.port, executor: executor.name });
+  loop.start(options.tickMs ?? 1000);
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
@@ -112,6 +156,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
+        await loop?.stop();
         await app.close();
         store.insertEvent(ctx.now(), "server.stopped", "server");
         store.close();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { NotFoundError, validateData } from "@aidc/core";
+import { validateData } from "@aidc/core";
 import type { ServerContext } from "../context.js";
 
 const IssueSchema = z.object({ code: z.string(), path: z.string(), message: z.string(), line: z.number().optional() });
@@ -8,9 +8,36 @@ const ValidateResult = z.object({ ok: z.boolean(), kind: z.string().optional(), 
 
 export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get("/api/v1/cluster", { schema: { tags: ["cluster"], summary: "The cluster this server runs, expanded to nodes" } }, async () => {
-      if (ctx.cluster === undefined) throw new NotFoundError("No cluster is loaded; start the server with --cluster <file>");
-      return ctx.cluster;
+    app.get(
+      "/api/v1/cluster",
+      { schema: { tags: ["cluster"], summary: "The cluster this server runs, expanded to nodes" } },
+      async () => ctx.cluster,
+    );
+
+    app.get(
+      "/api/v1/nodes",
+      { schema: { tags: ["cluster"], summary: "Nodes with their free GPUs as the scheduler assumes them" } },
+      async () => {
+        const free = ctx.freeGpus();
+        return { nodes: ctx.cluster.nodes.map((n) => ({ ...n, freeGpus: free.get(n.name) ?? n.gpus })) };
+      },
+    );
+
+    app.get("/api/v1/queues", { schema: { tags: ["cluster"], summary: "Queues with quotas and current use" } }, async () => {
+      const active = ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 });
+      const pending = ctx.jobs.list({ states: ["pending"], limit: 1_000_000 });
+      const names = new Set([...ctx.cluster.queues.map((q) => q.name), ...active.map((j) => j.queue), ...pending.map((j) => j.queue)]);
+      const gpusOf = (j: (typeof active)[number]): number =>
+        j.spec.tasks.reduce((s, t) => s + t.replicas * (t.resources.gpuMilli ?? t.resources.gpus * 1000), 0) / 1000;
+      return {
+        queues: [...names].sort().map((name) => ({
+          name,
+          ...(ctx.cluster.queues.find((q) => q.name === name) ?? {}),
+          runningJobs: active.filter((j) => j.queue === name).length,
+          pendingJobs: pending.filter((j) => j.queue === name).length,
+          usedGpus: active.filter((j) => j.queue === name).reduce((s, j) => s + gpusOf(j), 0),
+        })),
+      };
     });
 
     app.get(

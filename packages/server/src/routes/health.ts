@@ -16,9 +16,15 @@ export function healthRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     const Ready = z.object({ status: z.enum(["ready", "not-ready"]), checks: z.record(z.string(), z.boolean()) });
     app.get(
       "/readyz",
-      { schema: { tags: ["ops"], summary: "Readiness: store answers and cluster is loaded", response: { 200: Ready, 503: Ready } } },
+      {
+        schema: {
+          tags: ["ops"],
+          summary: "Readiness: the store answers and the server is not shutting down",
+          response: { 200: Ready, 503: Ready },
+        },
+      },
       async (_req, reply) => {
-        const checks = { store: ctx.store.ping(), cluster: ctx.cluster !== undefined, shuttingDown: !ctx.shuttingDown() };
+        const checks = { store: ctx.store.ping(), accepting: !ctx.shuttingDown() };
         const ok = Object.values(checks).every(Boolean);
         return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
       },

@@ -18,11 +18,20 @@ const JobView = z.object({
   updatedAtMs: z.number(),
   exitCode: z.number().optional(),
   message: z.string().optional(),
+  runId: z.string().optional(),
+  startedAtMs: z.number().optional(),
+  finishedAtMs: z.number().optional(),
+  placement: z.record(z.string(), z.unknown()).optional(),
   spec: z.record(z.string(), z.unknown()),
 });
 
 function view(job: JobRecord): z.infer<typeof JobView> {
-  return { ...job, spec: job.spec as unknown as Record<string, unknown> };
+  const { placement, spec, ...rest } = job;
+  return {
+    ...rest,
+    spec: spec as unknown as Record<string, unknown>,
+    ...(placement ? { placement: placement as unknown as Record<string, unknown> } : {}),
+  };
 }
 
 /** Users see only their own jobs; viewers, operators and admins see all (404 hides others' jobs). */
@@ -127,6 +136,76 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const cancelled = ctx.jobs.apply(job.id, "cancel", ctx.now(), { message: `cancelled by ${p.user}` });
         ctx.onJobsChanged();
         return view(cancelled);
+      },
+    );
+
+    app.get(
+      "/api/v1/jobs/:id/explain",
+      {
+        schema: {
+          tags: ["jobs"],
+          summary: "Why a job is pending, with an estimated start",
+          params: IdParams,
+          response: {
+            200: z.object({
+              id: z.string(),
+              state: z.string(),
+              reason: z.string(),
+              message: z.string(),
+              estimatedStartMs: z.number().optional(),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const p = principalOf(req, ctx.tokens);
+        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
+        if (job.state !== "pending")
+          return { id: job.id, state: job.state, reason: job.state.toUpperCase(), message: job.message ?? `the job is ${job.state}` };
+        const why = ctx.explain(job.id);
+        return {
+          id: job.id,
+          state: job.state,
+          ...(why ?? { reason: "NOT_YET_CONSIDERED", message: "the scheduler has not looked at this job yet" }),
+        };
+      },
+    );
+
+    app.get(
+      "/api/v1/jobs/:id/logs",
+      {
+        schema: {
+          tags: ["jobs"],
+          summary: "What the job printed; follow=1 streams until the job ends",
+          params: IdParams,
+          querystring: z.object({ follow: z.coerce.number().int().min(0).max(1).default(0) }),
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req, ctx.tokens);
+        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
+        const read = (): string => {
+          const runId = ctx.jobs.get(job.id)?.runId;
+          return runId && ctx.executor.logs ? ctx.executor.logs(runId) : "";
+        };
+        if (req.query.follow === 0) return reply.type("text/plain; charset=utf-8").send(read());
+        reply.raw.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" });
+        let sent = 0;
+        for (;;) {
+          const text = read();
+          if (text.length > sent) {
+            reply.raw.write(text.slice(sent));
+            sent = text.length;
+          }
+          const state = ctx.jobs.get(job.id)?.state;
+          if (state !== "pending" && state !== "admitted" && state !== "running") break;
+          if (req.raw.destroyed || ctx.shuttingDown()) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const rest = read();
+        if (rest.length > sent) reply.raw.write(rest.slice(sent));
+        reply.raw.end();
+        return reply;
       },
     );
 

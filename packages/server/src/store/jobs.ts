@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { AidcError, NotFoundError, transition, type JobEvent, type JobSpec, type JobState, type StoredJob } from "@aidc/core";
+import {
+  AidcError,
+  NotFoundError,
+  TERMINAL_STATES,
+  transition,
+  type JobEvent,
+  type JobSpec,
+  type JobState,
+  type Placement,
+  type StoredJob,
+} from "@aidc/core";
 import type { SqliteStore } from "./sqlite.js";
 
 export interface JobRecord extends StoredJob {
@@ -10,6 +20,10 @@ export interface JobRecord extends StoredJob {
   readonly updatedAtMs: number;
   readonly exitCode?: number;
   readonly message?: string;
+  readonly runId?: string;
+  readonly placement?: Placement;
+  readonly startedAtMs?: number;
+  readonly finishedAtMs?: number;
 }
 
 interface JobRow {
@@ -25,6 +39,10 @@ interface JobRow {
   updated_at_ms: number;
   exit_code: number | null;
   message: string | null;
+  run_id: string | null;
+  placement: string | null;
+  started_at_ms: number | null;
+  finished_at_ms: number | null;
 }
 
 export interface JobFilter {
@@ -54,6 +72,10 @@ function fromRow(r: JobRow): JobRecord {
     updatedAtMs: r.updated_at_ms,
     ...(r.exit_code === null ? {} : { exitCode: r.exit_code }),
     ...(r.message === null ? {} : { message: r.message }),
+    ...(r.run_id === null ? {} : { runId: r.run_id }),
+    ...(r.placement === null ? {} : { placement: JSON.parse(r.placement) as Placement }),
+    ...(r.started_at_ms === null ? {} : { startedAtMs: r.started_at_ms }),
+    ...(r.finished_at_ms === null ? {} : { finishedAtMs: r.finished_at_ms }),
   };
 }
 
@@ -130,16 +152,45 @@ export class JobRepo {
    * Apply a lifecycle event (IllegalTransitionError when the state machine forbids it), with
    * its event row, atomically. `retry` and `requeue` count an attempt.
    */
-  apply(id: string, event: JobEvent, nowMs: number, details: { exitCode?: number; message?: string } = {}): JobRecord {
+  apply(
+    id: string,
+    event: JobEvent,
+    nowMs: number,
+    details: { exitCode?: number; message?: string; runId?: string; placement?: Placement } = {},
+  ): JobRecord {
     const db = this.store.db;
     return db.transaction(() => {
       const job = this.require(id);
       const to = transition(job.state, event, `job "${job.name}" (${id})`);
       const attempts = event === "retry" || event === "requeue" ? job.attempts + 1 : job.attempts;
+      // a job back in the queue forgets its run and placement; a finished one keeps them for the record
+      const requeued = to === "pending" ? 1 : 0;
+      const finished = TERMINAL_STATES.includes(to) || to === "failed" || to === "preempted" ? 1 : 0;
       db.prepare(
-        "UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message) WHERE id = ?",
-      ).run(to, attempts, nowMs, details.exitCode ?? null, details.message ?? null, id);
-      this.store.insertEvent(nowMs, `job.${to}`, `job/${id}`, { from: job.state, event, ...details });
+        `UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),
+           run_id = CASE WHEN ? THEN NULL ELSE COALESCE(?, run_id) END,
+           placement = CASE WHEN ? THEN NULL ELSE COALESCE(?, placement) END,
+           started_at_ms = CASE WHEN ? = 'running' THEN ? ELSE started_at_ms END,
+           finished_at_ms = CASE WHEN ? THEN ? ELSE finished_at_ms END
+         WHERE id = ?`,
+      ).run(
+        to,
+        attempts,
+        nowMs,
+        details.exitCode ?? null,
+        details.message ?? null,
+        requeued,
+        details.runId ?? null,
+        requeued,
+        details.placement ? JSON.stringify(details.placement) : null,
+        to,
+        nowMs,
+        finished,
+        nowMs,
+        id,
+      );
+      const { placement: _placement, ...logged } = details;
+      this.store.insertEvent(nowMs, `job.${to}`, `job/${id}`, { from: job.state, event, ...logged });
       return this.require(id);
     })();
   }

@@ -100,4 +100,13 @@ export const MIGRATIONS: readonly Migration[] = [
         max_bytes INTEGER NOT NULL
       );`,
   },
+  {
+    version: 6,
+    name: "job runs",
+    sql: `
+      ALTER TABLE jobs ADD COLUMN run_id TEXT;
+      ALTER TABLE jobs ADD COLUMN placement TEXT;
+      ALTER TABLE jobs ADD COLUMN started_at_ms INTEGER;
+      ALTER TABLE jobs ADD COLUMN finished_at_ms INTEGER;`,
+  },
 ];

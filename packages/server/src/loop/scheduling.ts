@@ -1,0 +1,197 @@
+import { AidcError, type ClusterModel, type Executor, type Logger } from "@aidc/core";
+import type { ClusterState } from "@aidc/scheduler";
+import { decide, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
+import type { JobRecord, JobRepo } from "../store/jobs.js";
+import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-state.js";
+
+export interface LoopOptions {
+  readonly jobs: JobRepo;
+  readonly executor: Executor;
+  readonly cluster: ClusterModel;
+  readonly profile: ResolvedProfile;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
+/** Why a job waits: the scheduler's explanation, or aidc's own (dependencies). */
+export interface PendingReason {
+  readonly reason: string;
+  readonly message: string;
+  readonly estimatedStartMs?: number;
+}
+
+const ACTIVE = ["admitted", "running"] as const;
+
+/**
+ * The live scheduling loop: reconcile (executor vs store) → snapshot → decide() → assume in the
+ * store → executor start. The same decide() the simulator replays; only the wiring differs.
+ */
+export class SchedulingLoop {
+  private state: ClusterState;
+  private readonly reasons = new Map<string, PendingReason>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly o: LoopOptions) {
+    this.state = clusterState(o.cluster);
+  }
+
+  /** Rebuild the in-memory assumption from the store: after a restart nothing is double-booked. */
+  recover(): void {
+    this.state = clusterState(this.o.cluster);
+    const nowS = this.o.now() / 1000;
+    for (const job of this.o.jobs.list({ states: [...ACTIVE], limit: 1_000_000 })) {
+      if (job.state === "admitted" && job.runId === undefined) {
+        // crashed between assuming and starting: forget the admission, the job queues again
+        this.o.jobs.apply(job.id, "release", this.o.now(), { message: "server restarted before the run started" });
+        continue;
+      }
+      if (job.placement === undefined) continue;
+      this.state.start(schedJob(job, this.o.cluster, this.state, 0, nowS), fromPlacement(job.placement, this.state), nowS);
+    }
+  }
+
+  /** Whole free GPUs per node, as currently assumed. */
+  freeGpus(): Map<string, number> {
+    const t = this.state.topology;
+    return new Map(t.nodeNames.map((name, i) => [name, this.state.nodeFreeGpus[i] ?? 0]));
+  }
+
+  explain(jobId: string): PendingReason | undefined {
+    return this.reasons.get(jobId);
+  }
+
+  /** Run a pass soon (coalesces requests while one is running). */
+  poke(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.tick()
+      .catch((err: unknown) => this.o.log.error({ err }, "scheduling pass failed"))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  start(intervalMs: number): void {
+    this.recover();
+    this.timer = setInterval(() => this.poke(), intervalMs);
+    this.timer.unref();
+    this.poke();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; exposed for tests. */
+  async tick(): Promise<void> {
+    await this.reconcile();
+    await this.schedule();
+  }
+
+  private async reconcile(): Promise<void> {
+    const { jobs, executor } = this.o;
+    const active = jobs.list({ states: [...ACTIVE], limit: 1_000_000 }).filter((j) => j.runId !== undefined);
+    // cancelled in the store while a run may still be alive: stop it and free its GPUs
+    for (const id of [...this.state.running.keys()]) {
+      const job = jobs.get(id);
+      if (job === undefined || job.state === "cancelled") {
+        if (job?.runId) await executor.cancel(job.runId);
+        this.state.stop(id);
+      }
+    }
+    if (active.length === 0) return;
+    const byRun = new Map(active.map((j) => [j.runId as string, j]));
+    for (const run of await executor.status([...byRun.keys()])) {
+      const job = byRun.get(run.runId);
+      if (job === undefined || run.state === "running") continue;
+      const now = this.o.now();
+      const details = {
+        ...(run.exitCode !== undefined ? { exitCode: run.exitCode } : {}),
+        ...(run.message ? { message: run.message } : {}),
+      };
+      if (job.state === "admitted") jobs.apply(job.id, "start", now);
+      const event = run.state === "succeeded" ? "succeed" : run.state === "cancelled" ? "cancel" : "fail";
+      jobs.apply(job.id, event, now, details);
+      if (this.state.running.has(job.id)) this.state.stop(job.id);
+      if (event === "fail" && job.attempts < job.spec.retries)
+        jobs.apply(job.id, "retry", this.o.now(), { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
+      this.o.log.info({ job: job.id, state: run.state, exitCode: run.exitCode }, "job finished");
+    }
+  }
+
+  /** Pending jobs whose dependencies (by name, same user) have all succeeded. */
+  private ready(pending: readonly JobRecord[]): JobRecord[] {
+    const out: JobRecord[] = [];
+    for (const job of pending) {
+      const missing = job.spec.dependsOn.filter((name) => {
+        const latest = this.o.jobs
+          .list({ user: job.user, limit: 1_000_000 })
+          .filter((j) => j.name === name && j.id !== job.id)
+          .at(-1);
+        return latest?.state !== "succeeded";
+      });
+      if (missing.length === 0) out.push(job);
+      else this.reasons.set(job.id, { reason: "DEPENDENCY", message: `waiting for ${missing.map((m) => `"${m}"`).join(", ")} to succeed` });
+    }
+    return out;
+  }
+
+  private async schedule(): Promise<void> {
+    const { jobs, executor } = this.o;
+    const nowMs = this.o.now();
+    const nowS = nowMs / 1000;
+    const pending = this.ready(jobs.list({ states: ["pending"], limit: 1_000_000 }));
+    if (pending.length === 0) return;
+    const byId = new Map<string, { job: JobRecord; sched: SchedJob }>();
+    pending.forEach((job, i) => byId.set(job.id, { job, sched: schedJob(job, this.o.cluster, this.state, i, nowS) }));
+    const decisions = decide(
+      this.state,
+      [...byId.values()].map((x) => x.sched),
+      this.o.profile,
+      { nowS },
+    );
+    for (const e of decisions.explanations) this.reasons.set(e.jobId, toReason(e));
+    for (const p of decisions.preemptions) {
+      const victim = jobs.get(p.jobId);
+      if (victim?.runId) await executor.cancel(victim.runId);
+      if (victim) jobs.apply(victim.id, "preempt", this.o.now(), { message: p.reason });
+      if (victim) jobs.apply(victim.id, "requeue", this.o.now());
+      this.state.stop(p.jobId);
+    }
+    for (const p of decisions.placements) {
+      const entry = byId.get(p.jobId);
+      if (entry === undefined) continue;
+      const placement = toPlacement(entry.job, p.assignments, this.state);
+      this.state.start(entry.sched, p.assignments, nowS);
+      jobs.apply(entry.job.id, "admit", this.o.now(), { placement });
+      try {
+        const run = await executor.start(entry.job.id, entry.job.spec, placement);
+        jobs.apply(entry.job.id, "start", this.o.now(), { runId: run.runId });
+        this.reasons.delete(entry.job.id);
+      } catch (err) {
+        // the executor could not act: forget the assumption; the job waits for the next pass
+        this.state.stop(entry.job.id);
+        const message = err instanceof AidcError ? err.message : String(err);
+        jobs.apply(entry.job.id, "fail", this.o.now(), { message: `could not start: ${message}` });
+        this.o.log.warn({ job: entry.job.id, err }, "executor failed to start a job");
+      }
+    }
+  }
+}
+
+function toReason(e: Explanation): PendingReason {
+  return {
+    reason: e.reason,
+    message: e.message,
+    ...(e.estimatedStartS !== undefined ? { estimatedStartMs: Math.round(e.estimatedStartS * 1000) } : {}),
+  };
+}

@@ -11,6 +11,7 @@ import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
 import { homeRoutes } from "./routes/home.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { modelRoutes } from "./routes/models.js";
 import { zodValidatorCompiler } from "./validation.js";
 
@@ -57,6 +58,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(homeRoutes());
   await typed.register(jobRoutes(ctx));
   await typed.register(artifactRoutes(ctx));
+  await typed.register(tokenRoutes(ctx));
   await typed.register(modelRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

@@ -1,6 +1,6 @@
 export { buildApp, type AppOptions } from "./app.js";
 export type { ServerContext } from "./context.js";
 export { ServerMetrics } from "./metrics.js";
-export { startServer, loadClusterFile, type ServeOptions, type RunningServer } from "./main.js";
+export { EXECUTORS, startServer, loadClusterFile, localCluster, type ServeOptions, type RunningServer } from "./main.js";
 export { SqliteStore, type StoredEvent } from "./store/sqlite.js";
 export { MIGRATIONS, type Migration } from "./store/migrations.js";

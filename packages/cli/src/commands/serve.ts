@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { InvalidInputError } from "@aidc/core";
-import { startServer } from "@aidc/server";
+import { EXECUTORS, startServer } from "@aidc/server";
 import type { Io } from "../output.js";
 
 function port(value: string): number {
@@ -22,30 +22,50 @@ export function registerServe(program: Command, io: Io): void {
     .option("--data-dir <dir>", "where the store and artifacts live", ".aidc")
     .option("--cluster <file>", "cluster file to run (see examples/clusters/)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", "info")
-    .action(async (opts: { host: string; port: string; dataDir: string; cluster?: string; logLevel: string }) => {
-      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-      const logLevel = levels.find((l) => l === opts.logLevel);
-      if (logLevel === undefined) {
-        throw new InvalidInputError("Invalid --log-level", [
-          { code: "invalid_value", path: "--log-level", message: `must be one of ${levels.join(", ")}` },
-        ]);
-      }
-      const server = await startServer({
-        host: opts.host,
-        port: port(opts.port),
-        dataDir: opts.dataDir,
-        logLevel,
-        ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
-      });
-      io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
-      io.out(`${server.url}\n`);
-      await new Promise<void>((resolveStop) => {
-        const stop = (signal: string): void => {
-          io.err(`received ${signal}, shutting down\n`);
-          void server.close().then(resolveStop);
-        };
-        process.once("SIGINT", () => stop("SIGINT"));
-        process.once("SIGTERM", () => stop("SIGTERM"));
-      });
-    });
+    .option("--executor <name>", "where jobs run: local | slurm", "local")
+    .option("--policy <name>", "scheduling policy (aidc sim policies)", "backfill-easy")
+    .action(
+      async (opts: {
+        host: string;
+        port: string;
+        dataDir: string;
+        cluster?: string;
+        logLevel: string;
+        executor: string;
+        policy: string;
+      }) => {
+        const executor = EXECUTORS.find((e) => e === opts.executor);
+        if (executor === undefined) {
+          throw new InvalidInputError("Invalid --executor", [
+            { code: "invalid_value", path: "--executor", message: `must be one of ${EXECUTORS.join(", ")}` },
+          ]);
+        }
+        const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+        const logLevel = levels.find((l) => l === opts.logLevel);
+        if (logLevel === undefined) {
+          throw new InvalidInputError("Invalid --log-level", [
+            { code: "invalid_value", path: "--log-level", message: `must be one of ${levels.join(", ")}` },
+          ]);
+        }
+        const server = await startServer({
+          host: opts.host,
+          port: port(opts.port),
+          dataDir: opts.dataDir,
+          logLevel,
+          executor,
+          policy: opts.policy,
+          ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
+        });
+        io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
+        io.out(`${server.url}\n`);
+        await new Promise<void>((resolveStop) => {
+          const stop = (signal: string): void => {
+            io.err(`received ${signal}, shutting down\n`);
+            void server.close().then(resolveStop);
+          };
+          process.once("SIGINT", () => stop("SIGINT"));
+          process.once("SIGTERM", () => stop("SIGTERM"));
+        });
+      },
+    );
 }

@@ -1,0 +1,119 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Command } from "commander";
+import { InvalidInputError } from "@aidc/core";
+import { connection, request, requestJson, type Connection, type ConnectionFlags } from "../client/http.js";
+import { printJson, printTable, type Io } from "../output.js";
+
+interface ArtifactView {
+  id: string;
+  project: string;
+  name: string;
+  version: number;
+  kind: string;
+  sha256: string;
+  sizeBytes: number;
+  tier: string;
+}
+
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Upload a file in chunks; a failed chunk is retried from the offset the server reports. */
+async function upload(conn: Connection, file: string): Promise<{ id: string; sha256: string }> {
+  const { id } = await requestJson<{ id: string }>(conn, "POST", "/api/v1/uploads");
+  const hash = createHash("sha256");
+  let offset = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    const buf = chunk as Buffer;
+    hash.update(buf);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await request(conn, "PATCH", `/api/v1/uploads/${id}`, {
+          raw: buf,
+          type: "application/offset+octet-stream",
+          headers: { "upload-offset": String(offset) },
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        const { offsetBytes } = await requestJson<{ offsetBytes: number }>(conn, "GET", `/api/v1/uploads/${id}`);
+        if (offsetBytes === offset + buf.length) break; // it arrived; only the answer was lost
+      }
+    }
+    offset += buf.length;
+  }
+  return { id, sha256: hash.digest("hex") };
+}
+
+function parseRef(ref: string): { project: string; name: string; version: string } {
+  const m = /^([^/:]+)\/([^/:]+)(?::(\d+|latest))?$/.exec(ref);
+  if (m === null)
+    throw new InvalidInputError(`Invalid artifact "${ref}"`, [
+      { code: "invalid_value", path: "artifact", message: "use project/name or project/name:version" },
+    ]);
+  return { project: m[1] ?? "", name: m[2] ?? "", version: m[3] ?? "latest" };
+}
+
+export function registerArtifacts(program: Command, io: Io): void {
+  const group = program.command("artifacts").description("datasets, checkpoints and models in the server's artifact store");
+  const conn = (c: Command): Command => c.option("--url <url>", "server URL").option("--token <token>", "bearer token");
+
+  conn(group.command("ls"))
+    .description("list artifacts")
+    .option("--project <project>")
+    .option("--kind <kind>", "dataset | checkpoint | model | other")
+    .option("--json", "print one JSON document")
+    .action(async (opts: ConnectionFlags & { project?: string; kind?: string; json?: boolean }) => {
+      const q = new URLSearchParams({ ...(opts.project ? { project: opts.project } : {}), ...(opts.kind ? { kind: opts.kind } : {}) });
+      const { artifacts } = await requestJson<{ artifacts: ArtifactView[] }>(connection(opts), "GET", `/api/v1/artifacts?${q.toString()}`);
+      if (opts.json) return printJson(io, artifacts);
+      printTable(
+        io,
+        ["ARTIFACT", "VERSION", "KIND", "BYTES", "TIER", "SHA256"],
+        artifacts.map((a) => [`${a.project}/${a.name}`, a.version, a.kind, a.sizeBytes, a.tier, a.sha256.slice(0, 12)]),
+      );
+    });
+
+  conn(group.command("push"))
+    .description("upload a file as the next version of project/name (resumable, checked by sha256)")
+    .argument("<file>")
+    .argument("<artifact>", "project/name")
+    .option("--kind <kind>", "dataset | checkpoint | model | other", "other")
+    .option("--parent <ids...>", "artifact ids this one was made from (lineage)")
+    .option("--json", "print one JSON document")
+    .action(async (file: string, ref: string, opts: ConnectionFlags & { kind: string; parent?: string[]; json?: boolean }) => {
+      try {
+        statSync(file);
+      } catch (e) {
+        throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
+      }
+      const { project, name } = parseRef(ref);
+      const c = connection(opts);
+      const up = await upload(c, file);
+      const a = await requestJson<ArtifactView>(c, "POST", "/api/v1/artifacts", {
+        project,
+        name,
+        kind: opts.kind,
+        uploadId: up.id,
+        sha256: up.sha256,
+        parents: opts.parent ?? [],
+      });
+      if (opts.json) return printJson(io, a);
+      io.out(`${a.project}/${a.name}:${a.version}\t${a.sha256}\n`);
+    });
+
+  conn(group.command("pull"))
+    .description("download project/name[:version] to a file (verified by the server)")
+    .argument("<artifact>", "project/name[:version]")
+    .requiredOption("-o, --out <file>", "where to write it")
+    .action(async (ref: string, opts: ConnectionFlags & { out: string }) => {
+      const { project, name, version } = parseRef(ref);
+      const res = await request(connection(opts), "GET", `/api/v1/artifacts/${project}/${name}/${version}/content`);
+      if (!res.body) return;
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(opts.out));
+      io.err(`wrote ${opts.out} (sha256 ${res.headers.get("x-aidc-sha256") ?? "?"})\n`);
+    });
+}

@@ -1,0 +1,188 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { InvalidInputError, isTerminal, type JobState } from "@aidc/core";
+import { connection, request, requestJson, type ConnectionFlags } from "../client/http.js";
+import { paint, printJson, printTable, type Io } from "../output.js";
+
+interface JobView {
+  id: string;
+  name: string;
+  user: string;
+  queue: string;
+  state: JobState;
+  attempts: number;
+  submittedAtMs: number;
+  exitCode?: number;
+  message?: string;
+  spec: { retries?: number };
+}
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "server URL (default $AIDC_URL or http://127.0.0.1:8080)")
+    .option("--token <token>", "bearer token (default $AIDC_TOKEN)");
+}
+
+async function waitDone(flags: ConnectionFlags, id: string): Promise<JobView> {
+  const conn = connection(flags);
+  for (;;) {
+    const job = await requestJson<JobView>(conn, "GET", `/api/v1/jobs/${encodeURIComponent(id)}`);
+    if (isTerminal(job.state, (job.spec.retries ?? 0) - job.attempts)) return job;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export function registerJobs(program: Command, io: Io, setExit: (code: number) => void): void {
+  withConnection(program.command("submit"))
+    .description("submit a job file (YAML or JSON) to the server")
+    .argument("<file>")
+    .option("--wait", "wait until the job ends; exit 1 if it did not succeed")
+    .option("--idempotency-key <key>", "make retries of this submission safe")
+    .option("--json", "print the job as one JSON document")
+    .action(async (file: string, opts: ConnectionFlags & { wait?: boolean; json?: boolean; idempotencyKey?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
+      }
+      const res = await request(connection(opts), "POST", "/api/v1/jobs", {
+        raw: text,
+        type: "application/yaml",
+        ...(opts.idempotencyKey ? { headers: { "idempotency-key": opts.idempotencyKey } } : {}),
+      });
+      let job = (await res.json()) as JobView;
+      if (opts.wait) job = await waitDone(opts, job.id);
+      if (opts.json) printJson(io, job);
+      else io.out(`${job.id}\t${job.state}${job.exitCode !== undefined ? `\texit ${job.exitCode}` : ""}\n`);
+      if (opts.wait && job.state !== "succeeded") setExit(1);
+    });
+
+  withConnection(program.command("jobs"))
+    .description("list jobs (users see their own)")
+    .option("--state <states>", "comma-separated states, e.g. pending,running")
+    .option("--queue <queue>")
+    .option("--user <user>")
+    .option("--json", "print one JSON document")
+    .action(async (opts: ConnectionFlags & { state?: string; queue?: string; user?: string; json?: boolean }) => {
+      const q = new URLSearchParams();
+      if (opts.state) q.set("state", opts.state);
+      if (opts.queue) q.set("queue", opts.queue);
+      if (opts.user) q.set("user", opts.user);
+      const { jobs } = await requestJson<{ jobs: JobView[] }>(connection(opts), "GET", `/api/v1/jobs?${q.toString()}`);
+      if (opts.json) return printJson(io, jobs);
+      printTable(
+        io,
+        ["ID", "NAME", "USER", "QUEUE", "STATE", "AGE", "EXIT"],
+        jobs.map((j) => [j.id, j.name, j.user, j.queue, j.state, age(j.submittedAtMs), j.exitCode]),
+      );
+    });
+
+  withConnection(program.command("job"))
+    .description("show one job")
+    .argument("<id>")
+    .option("--json", "print one JSON document")
+    .action(async (id: string, opts: ConnectionFlags & { json?: boolean }) => {
+      const job = await requestJson<JobView>(connection(opts), "GET", `/api/v1/jobs/${encodeURIComponent(id)}`);
+      if (opts.json) return printJson(io, job);
+      printTable(
+        io,
+        ["FIELD", "VALUE"],
+        [
+          ["id", job.id],
+          ["name", job.name],
+          ["user", job.user],
+          ["queue", job.queue],
+          ["state", job.state],
+          ["attempts", job.attempts],
+          ["exit code", job.exitCode],
+          ["message", job.message],
+        ],
+      );
+    });
+
+  withConnection(program.command("why"))
+    .description("why a job is pending, and when it may start")
+    .argument("<id>")
+    .option("--json", "print one JSON document")
+    .action(async (id: string, opts: ConnectionFlags & { json?: boolean }) => {
+      const why = await requestJson<{ state: string; reason: string; message: string; estimatedStartMs?: number }>(
+        connection(opts),
+        "GET",
+        `/api/v1/jobs/${encodeURIComponent(id)}/explain`,
+      );
+      if (opts.json) return printJson(io, why);
+      const eta = why.estimatedStartMs ? `; estimated start ${new Date(why.estimatedStartMs).toISOString()}` : "";
+      io.out(`${why.state}: ${paint(io, "yellow", why.reason)}: ${why.message}${eta}\n`);
+    });
+
+  withConnection(program.command("cancel"))
+    .description("cancel a job (kills its processes)")
+    .argument("<id>")
+    .option("--json", "print one JSON document")
+    .action(async (id: string, opts: ConnectionFlags & { json?: boolean }) => {
+      const job = await requestJson<JobView>(connection(opts), "DELETE", `/api/v1/jobs/${encodeURIComponent(id)}`);
+      if (opts.json) return printJson(io, job);
+      io.out(`${job.id}\t${job.state}\n`);
+    });
+
+  withConnection(program.command("logs"))
+    .description("print what a job wrote; -f follows until it ends")
+    .argument("<id>")
+    .option("-f, --follow", "stream until the job ends")
+    .action(async (id: string, opts: ConnectionFlags & { follow?: boolean }) => {
+      const res = await request(connection(opts), "GET", `/api/v1/jobs/${encodeURIComponent(id)}/logs?follow=${opts.follow ? 1 : 0}`);
+      if (!res.body) return;
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) io.out(decoder.decode(chunk as Uint8Array, { stream: true }));
+    });
+
+  withConnection(program.command("nodes"))
+    .description("nodes of the running cluster with their free GPUs")
+    .option("--json", "print one JSON document")
+    .action(async (opts: ConnectionFlags & { json?: boolean }) => {
+      const { nodes } = await requestJson<{
+        nodes: { name: string; rack: string; accelerator?: string; gpus: number; freeGpus: number; cpus: number; memoryGiB: number }[];
+      }>(connection(opts), "GET", "/api/v1/nodes");
+      if (opts.json) return printJson(io, nodes);
+      printTable(
+        io,
+        ["NODE", "RACK", "ACCELERATOR", "GPUS", "FREE", "CPUS", "MEM GiB"],
+        nodes.map((n) => [n.name, n.rack, n.accelerator, n.gpus, n.freeGpus, n.cpus, n.memoryGiB]),
+      );
+    });
+
+  withConnection(program.command("queues"))
+    .description("queues with quotas and use")
+    .option("--json", "print one JSON document")
+    .action(async (opts: ConnectionFlags & { json?: boolean }) => {
+      const { queues } = await requestJson<{
+        queues: { name: string; quota?: { gpus?: number }; usedGpus: number; runningJobs: number; pendingJobs: number }[];
+      }>(connection(opts), "GET", "/api/v1/queues");
+      if (opts.json) return printJson(io, queues);
+      printTable(
+        io,
+        ["QUEUE", "QUOTA GPUS", "USED GPUS", "RUNNING", "PENDING"],
+        queues.map((q) => [q.name, q.quota?.gpus, q.usedGpus, q.runningJobs, q.pendingJobs]),
+      );
+    });
+
+  withConnection(program.command("token").command("create"))
+    .description("create a bearer token (admin only); printed once")
+    .requiredOption("--user <user>")
+    .requiredOption("--role <role>", "viewer | user | operator | admin")
+    .option("--json", "print one JSON document")
+    .action(async (opts: ConnectionFlags & { user: string; role: string; json?: boolean }) => {
+      const r = await requestJson<{ token: string; user: string; role: string }>(connection(opts), "POST", "/api/v1/tokens", {
+        user: opts.user,
+        role: opts.role,
+      });
+      if (opts.json) return printJson(io, r);
+      io.out(`${r.token}\n`);
+    });
+}

@@ -1,0 +1,91 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trainSentiment } from "@aidc/workloads";
+import { startServer, type RunningServer } from "../main.js";
+
+const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), "aidc-models-"));
+let server: RunningServer;
+
+async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  const out = join(dataDir, "models", "imdb");
+  await trainSentiment({
+    preset: "fast",
+    dataPath: join(IMDB, "train.jsonl.gz"),
+    outDir: out,
+    limit: 2000,
+    hyper: { bits: 18, epochs: 2 },
+  });
+  cpSync(out, join(dataDir, "models", "broken"), { recursive: true });
+  const w = join(dataDir, "models", "broken", "weights.bin");
+  const bytes = readFileSync(w);
+  bytes[0] = (bytes[0] ?? 0) ^ 1;
+  writeFileSync(w, bytes);
+  server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("model serving", () => {
+  it("predicts labels and scores for instances (strings or {text})", async () => {
+    const r = await post("/api/v1/models/imdb:predict", {
+      instances: [
+        "A wonderful, moving film. Brilliant acting, I loved it!",
+        { text: "Awful. A boring waste of time, the worst film ever." },
+      ],
+    });
+    expect(r.status).toBe(200);
+    const p = r.body["predictions"] as { label: string; score: number }[];
+    expect(p.map((x) => x.label)).toEqual(["positive", "negative"]);
+    expect(p[0]?.score).toBeGreaterThan(0.5);
+  });
+
+  it("explains with ?explain=true and answers the Open Inference Protocol with the same scores", async () => {
+    const text = "The plot was dull and the acting was awful.";
+    const r = await post("/api/v1/models/imdb:predict?explain=true", { instances: [text] });
+    const p = (r.body["predictions"] as { score: number; explanation: { token: string; weight: number }[] }[])[0];
+    expect(p?.explanation.find((t) => t.token === "awful")?.weight).toBeLessThan(0);
+    const v2 = await post("/v2/models/imdb/infer", { id: "r1", inputs: [{ name: "text", shape: [1], datatype: "BYTES", data: [text] }] });
+    expect(v2.status).toBe(200);
+    expect(v2.body).toMatchObject({ model_name: "imdb", id: "r1" });
+    const outputs = v2.body["outputs"] as { name: string; data: unknown[] }[];
+    expect(outputs.find((o) => o.name === "score")?.data[0]).toBeCloseTo(p?.score ?? NaN, 6);
+  });
+
+  it("answers a clear 4xx for empty, oversized or unknown input and refuses a corrupted package", async () => {
+    expect((await post("/api/v1/models/imdb:predict", { instances: [] })).status).toBe(400);
+    expect((await post("/api/v1/models/imdb:predict", { instances: [""] })).status).toBe(400);
+    const many = await post("/api/v1/models/imdb:predict", { instances: Array.from({ length: 1025 }, () => "ok") });
+    expect(many.status).toBe(400);
+    expect(JSON.stringify(many.body)).toMatch(/instances/);
+    expect((await post("/api/v1/models/imdb:predict", { instances: ["x".repeat(100_001)] })).status).toBe(400);
+    expect((await post("/api/v1/models/nope:predict", { instances: ["hi"] })).status).toBe(404);
+    expect((await post("/api/v1/models/imdb", { instances: ["hi"] })).status).toBe(404);
+    const broken = await post("/api/v1/models/broken:predict", { instances: ["hi"] });
+    expect(broken.status).toBe(500);
+    expect((broken.body["error"] as { code: string; message: string }).message).toMatch(/weights\.bin is corrupted/);
+  });
+
+  it("lists models and reports per-model latency and batches; /metrics has the model series", async () => {
+    const list = (await (await fetch(`${server.url}/api/v1/models`)).json()) as { models: string[] };
+    expect(list.models).toEqual(["broken", "imdb"]);
+    const info = (await (await fetch(`${server.url}/api/v1/models/imdb`)).json()) as { requests: number; latencyMs: { p50: number } };
+    expect(info.requests).toBeGreaterThanOrEqual(3);
+    expect(info.latencyMs.p50).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/aidc_model_request_duration_seconds_count\{model="imdb"\} \d+/);
+    expect(metrics).toMatch(/aidc_model_batch_size_bucket/);
+  });
+});

@@ -83,7 +83,27 @@ export default tseslint.config(
   ...ALL.map(boundaryConfig),
   {
     files: ["**/*.mjs", "**/*.js", "vitest.config.ts", "eslint.config.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "process",
+          "console",
+          "URL",
+          "URLSearchParams",
+          "performance",
+          "fetch",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "Buffer",
+          "TextDecoder",
+          "TextEncoder",
+          "AbortController",
+          "structuredClone",
+        ].map((g) => [g, "readonly"]),
+      ),
+    },
     rules: { "import-x/no-default-export": "off", "@typescript-eslint/consistent-type-imports": "off" },
   },
 );

@@ -7,8 +7,10 @@ import { describe, expect, it } from "vitest";
 const repo = new URL("../../", import.meta.url).pathname;
 const aidc = join(repo, "bin/aidc");
 
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
   const child = spawn(aidc, ["serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
+  // listen for the exit now: it may come before anyone awaits it
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -18,7 +20,7 @@ async function serve(dataDir: string): Promise<{ child: ChildProcess; url: strin
     });
     child.once("exit", (code) => reject(new Error(`aidc serve exited with ${String(code)}`)));
   });
-  return { child, url };
+  return { child, url, exited };
 }
 
 interface Ack {
@@ -29,7 +31,7 @@ interface Ack {
 describe("crash safety", () => {
   it("kill -9 while jobs are submitted and running loses no acknowledged job and duplicates none", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aidc-crash-"));
-    let { child, url } = await serve(dataDir);
+    let { child, url, exited } = await serve(dataDir);
     const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
     const submit = async (base: string, key: string): Promise<string | undefined> => {
       try {
@@ -63,9 +65,9 @@ describe("crash safety", () => {
     };
     await Promise.all([0, 1, 2, 3].map(client));
     expect(killed).toBe(true);
-    await new Promise((r) => child.once("exit", r));
+    await exited;
 
-    ({ child, url } = await serve(dataDir));
+    ({ child, url, exited } = await serve(dataDir));
     try {
       // clients retry what they never heard back about, with the same Idempotency-Key
       for (const ack of acks) {
@@ -94,7 +96,7 @@ describe("crash safety", () => {
       expect(states.filter((s) => s !== "succeeded")).toEqual([]);
     } finally {
       child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      await exited;
     }
   }, 120_000);
 });

@@ -13,6 +13,7 @@ import { homeRoutes } from "./routes/home.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { modelRoutes } from "./routes/models.js";
+import { planRoutes } from "./routes/plans.js";
 import { zodValidatorCompiler } from "./validation.js";
 
 export interface AppOptions {
@@ -60,6 +61,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(artifactRoutes(ctx));
   await typed.register(tokenRoutes(ctx));
   await typed.register(modelRoutes(ctx));
+  await typed.register(planRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -11,6 +11,8 @@ export interface LoopOptions {
   readonly profile: ResolvedProfile;
   readonly now: () => number;
   readonly log: Logger;
+  /** Milliseconds to wait after a change before a pass, so bursts share one (default 20). */
+  readonly batchMs?: number;
 }
 
 /** Why a job waits: the scheduler's explanation, or aidc's own (dependencies). */
@@ -32,6 +34,7 @@ export class SchedulingLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  private soon: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: LoopOptions) {
     this.state = clusterState(o.cluster);
@@ -64,10 +67,18 @@ export class SchedulingLoop {
 
   /** Run a pass soon (coalesces requests while one is running). */
   poke(): void {
-    if (this.running) {
-      this.again = true;
+    if (this.running || this.soon) {
+      this.again = this.running !== undefined;
       return;
     }
+    // a burst of submissions shares one pass: wait a moment before running it
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.pass();
+    }, this.o.batchMs ?? 20);
+  }
+
+  private pass(): void {
     this.running = this.tick()
       .catch((err: unknown) => this.o.log.error({ err }, "scheduling pass failed"))
       .finally(() => {
@@ -88,6 +99,8 @@ export class SchedulingLoop {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
     await this.running;
   }
 

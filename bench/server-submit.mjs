@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Sustained REST submissions on loopback: C concurrent clients POST /api/v1/jobs for D seconds
+// against a real `startServer` (SQLite file, WAL, scheduling loop running). Prints one JSON
+// document with submissions/s and latency percentiles; GET /healthz in the same run is the baseline.
+//   node bench/server-submit.mjs [--clients 32] [--seconds 5]
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer } from "../packages/server/dist/index.js";
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const clients = arg("clients", 32);
+const seconds = arg("seconds", 5);
+
+const dataDir = mkdtempSync(join(tmpdir(), "aidc-bench-"));
+// one GPU per job on a machine without GPUs: jobs stay pending, so this measures admission, not execution
+const server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" });
+const token = readFileSync(server.adminTokenFile, "utf8").trim();
+const body = JSON.stringify({
+  apiVersion: "aidc/v1",
+  kind: "Job",
+  name: "bench",
+  tasks: [{ resources: { gpus: 1 } }],
+  run: { command: "true" },
+});
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function load(send) {
+  const latencies = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const ok = await send();
+        latencies.push(performance.now() - t0);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    perS: Math.round(latencies.length / seconds),
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+    errors,
+  };
+}
+
+const health = await load(async () => (await fetch(`${server.url}/healthz`)).ok);
+const submit = await load(async () => {
+  const res = await fetch(`${server.url}/api/v1/jobs`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body,
+  });
+  await res.arrayBuffer();
+  return res.status === 201;
+});
+await server.close();
+console.log(JSON.stringify({ bench: "server-submit", clients, seconds, baselineHealthz: health, submit }, null, 2));

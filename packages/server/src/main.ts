@@ -19,12 +19,13 @@ import { BlobStore } from "./artifacts/blobs.js";
 import { ArtifactRepo } from "./artifacts/repo.js";
 import { JobRepo } from "./store/jobs.js";
 import { LocalExecutor } from "./executors/local.js";
+import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { TokenRepo } from "./store/tokens.js";
 
-export const EXECUTORS = ["local", "slurm"] as const;
+export const EXECUTORS = ["local", "slurm", "sim"] as const;
 
 export interface ServeOptions {
   readonly host: string;
@@ -33,6 +34,8 @@ export interface ServeOptions {
   readonly clusterFile?: string;
   /** Where jobs run (default local processes). */
   readonly executor?: (typeof EXECUTORS)[number];
+  /** Virtual seconds per real second for the sim executor. */
+  readonly simSpeedup?: number;
   /** Scheduling policy name (see `aidc sim policies`); default backfill-easy. */
   readonly policy?: string;
   /** Milliseconds between scheduling passes (a pass also runs after every submission). */
@@ -111,7 +114,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     writeFileSync(adminTokenFile, `${tokens.create("admin", "admin", Date.now())}\n`, { mode: 0o600 });
   }
   const runsDir = join(resolve(options.dataDir), "runs");
-  const executor = options.executor === "slurm" ? new SlurmExecutor({ runsDir }) : new LocalExecutor({ runsDir });
+  const executor =
+    options.executor === "slurm"
+      ? new SlurmExecutor({ runsDir })
+      : options.executor === "sim"
+        ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
+        : new LocalExecutor({ runsDir });
   let loop: SchedulingLoop | undefined;
   const ctx: ServerContext = {
     store,

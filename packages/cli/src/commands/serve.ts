@@ -13,6 +13,15 @@ function port(value: string): number {
   return n;
 }
 
+function positiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidInputError(`Invalid ${flag}`, [
+      { code: "invalid_value", path: flag, message: `must be a positive number, got "${value}"` },
+    ]);
+  return n;
+}
+
 export function registerServe(program: Command, io: Io): void {
   program
     .command("serve")
@@ -22,7 +31,8 @@ export function registerServe(program: Command, io: Io): void {
     .option("--data-dir <dir>", "where the store and artifacts live", ".aidc")
     .option("--cluster <file>", "cluster file to run (see examples/clusters/)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", "info")
-    .option("--executor <name>", "where jobs run: local | slurm", "local")
+    .option("--executor <name>", "where jobs run: local | slurm | sim (virtual time)", "local")
+    .option("--sim-speedup <n>", "virtual seconds per real second for --executor sim", "1")
     .option("--policy <name>", "scheduling policy (aidc sim policies)", "backfill-easy")
     .action(
       async (opts: {
@@ -33,6 +43,7 @@ export function registerServe(program: Command, io: Io): void {
         logLevel: string;
         executor: string;
         policy: string;
+        simSpeedup: string;
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
         if (executor === undefined) {
@@ -54,6 +65,7 @@ export function registerServe(program: Command, io: Io): void {
           logLevel,
           executor,
           policy: opts.policy,
+          simSpeedup: positiveNumber(opts.simSpeedup, "--sim-speedup"),
           ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
         });
         io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);

@@ -14,8 +14,20 @@ export interface ContractTarget {
   logs?(executor: Executor, runId: string): string;
 }
 
-const job = (command: string | string[], extra: Record<string, unknown> = {}) =>
-  JobSpec.parse({ apiVersion: "aidc/v1", kind: "Job", name: "contract", tasks: [{}], run: { command }, ...extra });
+/**
+ * A contract job: a real command, plus labels that script the same behaviour for executors that
+ * do not run commands (the sim executor reads aidc.dev/sim-duration-s and aidc.dev/sim-exit-code).
+ */
+const job = (command: string | string[], sim: { durationS: number; exitCode?: number }, extra: Record<string, unknown> = {}) =>
+  JobSpec.parse({
+    apiVersion: "aidc/v1",
+    kind: "Job",
+    name: "contract",
+    tasks: [{}],
+    run: { command },
+    labels: { "aidc.dev/sim-duration-s": String(sim.durationS), "aidc.dev/sim-exit-code": String(sim.exitCode ?? 0) },
+    ...extra,
+  });
 
 const one: Placement = { tasks: [{ task: "main", replica: 0, node: "n1", gpuIndices: [0, 1] }] };
 
@@ -35,7 +47,11 @@ export function executorContract(target: ContractTarget): void {
     it("runs a command to success and keeps its output", async () => {
       const ex = target.make();
       const twoGpus = { tasks: [{ resources: { gpus: 2 } }] };
-      const run = await ex.start("j-ok", job(["sh", "-c", "echo hello from $AIDC_JOB_ID on GPUs $CUDA_VISIBLE_DEVICES"], twoGpus), one);
+      const run = await ex.start(
+        "j-ok",
+        job(["sh", "-c", "echo hello from $AIDC_JOB_ID on GPUs $CUDA_VISIBLE_DEVICES"], { durationS: 0.1 }, twoGpus),
+        one,
+      );
       expect(run.state).toBe("running");
       const end = await until(ex, run.runId, finished);
       expect(end).toMatchObject({ state: "succeeded", exitCode: 0 });
@@ -45,13 +61,13 @@ export function executorContract(target: ContractTarget): void {
 
     it("reports a failing command with its exit code", async () => {
       const ex = target.make();
-      const run = await ex.start("j-fail", job("echo oops; exit 3"), one);
+      const run = await ex.start("j-fail", job("echo oops; exit 3", { durationS: 0.1, exitCode: 3 }), one);
       expect(await until(ex, run.runId, finished)).toMatchObject({ state: "failed", exitCode: 3 });
     });
 
     it("cancel stops the whole process group", async () => {
       const ex = target.make();
-      const run = await ex.start("j-cancel", job("sleep 30 & sleep 30; wait"), one);
+      const run = await ex.start("j-cancel", job("sleep 30 & sleep 30; wait", { durationS: 30 }), one);
       await new Promise((r) => setTimeout(r, 200));
       await ex.cancel(run.runId);
       expect(await until(ex, run.runId, finished)).toMatchObject({ state: "cancelled" });
@@ -59,7 +75,7 @@ export function executorContract(target: ContractTarget): void {
 
     it("kills a run that exceeds maxRuntimeS", async () => {
       const ex = target.make();
-      const run = await ex.start("j-slow", job("sleep 30", { maxRuntimeS: 0.5 }), one);
+      const run = await ex.start("j-slow", job("sleep 30", { durationS: 30 }, { maxRuntimeS: 0.5 }), one);
       const end = await until(ex, run.runId, finished);
       expect(end.state).toBe("failed");
       expect(end.message).toMatch(/maxRuntimeS/);
@@ -73,7 +89,11 @@ export function executorContract(target: ContractTarget): void {
           { task: "w", replica: 1, node: "n2", gpuIndices: [0] },
         ],
       };
-      const spec = job('if [ "$AIDC_REPLICA" = 1 ]; then exit 7; fi; sleep 30', { tasks: [{ name: "w", replicas: 2 }] });
+      const spec = job(
+        'if [ "$AIDC_REPLICA" = 1 ]; then exit 7; fi; sleep 30',
+        { durationS: 0.1, exitCode: 7 },
+        { tasks: [{ name: "w", replicas: 2 }] },
+      );
       const run = await ex.start("j-gang", spec, gang);
       expect(await until(ex, run.runId, finished)).toMatchObject({ state: "failed", exitCode: 7 });
     });
@@ -81,7 +101,7 @@ export function executorContract(target: ContractTarget): void {
     it("a second executor instance adopts runs it did not start", async () => {
       if (!target.makeAgain) return expect(target.makeAgain).toBeUndefined();
       const ex = target.make();
-      const run = await ex.start("j-adopt", job("sleep 0.3; exit 0"), one);
+      const run = await ex.start("j-adopt", job("sleep 0.3; exit 0", { durationS: 0.3 }), one);
       const again = target.makeAgain();
       expect(await until(again, run.runId, finished)).toMatchObject({ state: "succeeded" });
       const [lost] = await again.status(["j-none.0"]);

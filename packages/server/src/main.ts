@@ -98,7 +98,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const catalog = defaultCatalog();
   const loaded = options.clusterFile === undefined ? undefined : loadClusterFile(options.clusterFile, catalog);
   const cluster = loaded?.model ?? localCluster();
-  const profile = resolvePolicy(options.policy ?? "backfill-easy");
+  // the cluster file's queue quotas and cohorts feed the policy's quota plugin (e.g. drf)
+  const quotas = cluster.queues.flatMap((q) =>
+    q.quota.gpus === undefined
+      ? []
+      : [
+          {
+            queue: q.name,
+            nominalGpus: q.quota.gpus,
+            ...(q.cohort ? { cohort: q.cohort } : {}),
+            ...(q.borrowingLimit?.gpus !== undefined ? { borrowingLimitGpus: q.borrowingLimit.gpus } : {}),
+          },
+        ],
+  );
+  const profile = resolvePolicy(options.policy ?? "backfill-easy", { quotas });
   if (!profile.ok)
     throw new InvalidInputError(
       "Invalid --policy",

@@ -21,6 +21,8 @@ export interface ServerContext {
   readonly explain: (jobId: string) => PendingReason | undefined;
   /** Whole free GPUs per node name, as the scheduler assumes them. */
   readonly freeGpus: () => ReadonlyMap<string, number>;
+  /** Requeue the running jobs of a (cordoned) node; returns their ids. */
+  readonly drain: (node: string) => Promise<string[]>;
   readonly metrics: ServerMetrics;
   readonly now: () => number;
   readonly shuttingDown: () => boolean;

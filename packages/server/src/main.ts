@@ -149,6 +149,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     executor,
     explain: (jobId) => loop?.explain(jobId),
     freeGpus: () => (loop ? loop.freeGpus() : new Map()),
+    drain: async (node) => (loop ? loop.drain(node) : []),
   };
   if (loaded !== undefined && options.clusterFile !== undefined) {
     store.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
@@ -157,7 +158,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx, { logger: { level: options.logLevel ?? "info" } });
-    loop = new SchedulingLoop({ jobs: ctx.jobs, executor, cluster, profile: profile.value, now: ctx.now, log: app.log });
+    loop = new SchedulingLoop({
+      jobs: ctx.jobs,
+      cordons: () => store.cordons(),
+      executor,
+      cluster,
+      profile: profile.value,
+      now: ctx.now,
+      log: app.log,
+    });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     store.close();

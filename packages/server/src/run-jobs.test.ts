@@ -99,6 +99,23 @@ describe("running jobs with the local executor", () => {
     expect(nextDone.startedAtMs).toBeGreaterThanOrEqual(bigDone.finishedAtMs ?? Infinity);
   });
 
+  it("drain requeues a node's jobs elsewhere; a cordoned node gets no new work", async () => {
+    const job = await submit("movable", "sleep 30", { queue: "production", tasks: [{ resources: { gpus: 8 } }] });
+    const first = await waitFor(job.id, ["running"]);
+    const node = first.placement?.tasks[0]?.node ?? "";
+    const drained = await api<{ requeued: string[] }>("POST", `/api/v1/nodes/${node}/drain`, {});
+    expect(drained.body.requeued).toEqual([job.id]);
+    const again = await waitFor(job.id, ["running"]);
+    expect(again.placement?.tasks[0]?.node).not.toBe(node);
+    const events = (await api<{ events: { type: string }[] }>("GET", `/api/v1/jobs/${job.id}/events`)).body.events.map((e) => e.type);
+    expect(events).toEqual(expect.arrayContaining(["job.preempted", "job.pending"]));
+    const nodes = (await api<{ nodes: { name: string; cordoned?: string }[] }>("GET", "/api/v1/nodes")).body.nodes;
+    expect(nodes.find((n) => n.name === node)?.cordoned).toMatch(/drained/);
+    await api("DELETE", `/api/v1/jobs/${job.id}`);
+    expect((await api("DELETE", `/api/v1/nodes/${node}/cordon`)).status).toBe(200);
+    expect((await api("POST", "/api/v1/nodes/no-such-node/cordon", {})).status).toBe(404);
+  });
+
   it("runs B only after A succeeds (dependencies)", async () => {
     const b = await submit("after-a", "true", { dependsOn: ["dep-a"] });
     await new Promise((r) => setTimeout(r, 300));

@@ -6,6 +6,8 @@ import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-st
 
 export interface LoopOptions {
   readonly jobs: JobRepo;
+  /** Nodes out of scheduling (cordoned), read at every pass. */
+  readonly cordons: () => ReadonlyMap<string, string>;
   readonly executor: Executor;
   readonly cluster: ClusterModel;
   readonly profile: ResolvedProfile;
@@ -35,6 +37,7 @@ export class SchedulingLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private soon: NodeJS.Timeout | undefined;
+  private lock: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: LoopOptions) {
     this.state = clusterState(o.cluster);
@@ -106,8 +109,10 @@ export class SchedulingLoop {
 
   /** One pass; exposed for tests. */
   async tick(): Promise<void> {
-    await this.reconcile();
-    await this.schedule();
+    await this.exclusive(async () => {
+      await this.reconcile();
+      await this.schedule();
+    });
   }
 
   private async reconcile(): Promise<void> {
@@ -158,8 +163,49 @@ export class SchedulingLoop {
     return out;
   }
 
+  /** Take nodes in or out of scheduling as the store says; running jobs stay unless drained. */
+  private applyCordons(): void {
+    const cordons = this.o.cordons();
+    this.state.topology.nodeNames.forEach((name, i) => this.state.setDown(i, cordons.has(name)));
+  }
+
+  /**
+   * Drain a node: it is cordoned already; its running jobs are stopped and go back to the queue
+   * (preempt + requeue), to run elsewhere. Returns the ids of the requeued jobs.
+   */
+  async drain(node: string): Promise<string[]> {
+    return this.exclusive(() => this.drainNow(node));
+  }
+
+  /** Passes and drains never interleave: each waits for the previous one to finish. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private async drainNow(node: string): Promise<string[]> {
+    const index = this.state.topology.nodeNames.indexOf(node);
+    const victims = [...this.state.running.values()].filter((r) => r.assignments.some((a) => a.node === index));
+    for (const v of victims) {
+      const job = this.o.jobs.get(v.id);
+      if (job?.runId) await this.o.executor.cancel(job.runId);
+      this.state.stop(v.id);
+      if (job && (job.state === "running" || job.state === "admitted")) {
+        this.o.jobs.apply(job.id, "preempt", this.o.now(), { message: `node ${node} drained` });
+        this.o.jobs.apply(job.id, "requeue", this.o.now());
+      }
+    }
+    this.poke();
+    return victims.map((v) => v.id);
+  }
+
   private async schedule(): Promise<void> {
     const { jobs, executor } = this.o;
+    this.applyCordons();
     const nowMs = this.o.now();
     const nowS = nowMs / 1000;
     const pending = this.ready(jobs.list({ states: ["pending"], limit: 1_000_000 }));

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { validateData } from "@aidc/core";
+import { NotFoundError, validateData } from "@aidc/core";
+import { requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 
 const IssueSchema = z.object({ code: z.string(), path: z.string(), message: z.string(), line: z.number().optional() });
@@ -19,7 +20,66 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       { schema: { tags: ["cluster"], summary: "Nodes with their free GPUs as the scheduler assumes them" } },
       async () => {
         const free = ctx.freeGpus();
-        return { nodes: ctx.cluster.nodes.map((n) => ({ ...n, freeGpus: free.get(n.name) ?? n.gpus })) };
+        const cordons = ctx.store.cordons();
+        return {
+          nodes: ctx.cluster.nodes.map((n) => ({
+            ...n,
+            freeGpus: free.get(n.name) ?? n.gpus,
+            ...(cordons.has(n.name) ? { cordoned: cordons.get(n.name) } : {}),
+          })),
+        };
+      },
+    );
+
+    const NodeParams = z.object({ name: z.string().min(1) });
+    const known = (name: string): string => {
+      if (!ctx.cluster.nodes.some((n) => n.name === name)) throw new NotFoundError(`No node "${name}" in cluster ${ctx.cluster.name}`);
+      return name;
+    };
+
+    app.post(
+      "/api/v1/nodes/:name/cordon",
+      {
+        schema: {
+          tags: ["cluster"],
+          summary: "Stop placing new jobs on a node (running jobs stay)",
+          params: NodeParams,
+          body: z.strictObject({ reason: z.string().min(1).default("cordoned by an operator") }),
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "operator");
+        ctx.store.setCordon(known(req.params.name), `${req.body.reason} (${p.user})`, ctx.now());
+        ctx.onJobsChanged();
+        return { node: req.params.name, cordoned: true };
+      },
+    );
+
+    app.delete(
+      "/api/v1/nodes/:name/cordon",
+      { schema: { tags: ["cluster"], summary: "Put a node back into scheduling", params: NodeParams } },
+      async (req) => {
+        requireRole(req, ctx.tokens, "operator");
+        ctx.store.setCordon(known(req.params.name), undefined, ctx.now());
+        ctx.onJobsChanged();
+        return { node: req.params.name, cordoned: false };
+      },
+    );
+
+    app.post(
+      "/api/v1/nodes/:name/drain",
+      {
+        schema: {
+          tags: ["cluster"],
+          summary: "Cordon a node and requeue its running jobs",
+          params: NodeParams,
+          body: z.strictObject({ reason: z.string().min(1).default("drained by an operator") }),
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "operator");
+        ctx.store.setCordon(known(req.params.name), `${req.body.reason} (${p.user})`, ctx.now());
+        return { node: req.params.name, cordoned: true, requeued: await ctx.drain(req.params.name) };
       },
     );
 

@@ -109,4 +109,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN started_at_ms INTEGER;
       ALTER TABLE jobs ADD COLUMN finished_at_ms INTEGER;`,
   },
+  {
+    version: 7,
+    name: "node cordons",
+    sql: `
+      CREATE TABLE node_cordons (
+        node TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+      );`,
+  },
 ];

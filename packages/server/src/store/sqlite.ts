@@ -105,6 +105,30 @@ export class SqliteStore {
     }));
   }
 
+  /** Nodes taken out of scheduling, with why. */
+  cordons(): Map<string, string> {
+    const rows = this.db.prepare("SELECT node, reason FROM node_cordons").all() as { node: string; reason: string }[];
+    return new Map(rows.map((r) => [r.node, r.reason]));
+  }
+
+  setCordon(node: string, reason: string | undefined, atMs: number): void {
+    this.db.transaction(() => {
+      if (reason === undefined) this.db.prepare("DELETE FROM node_cordons WHERE node = ?").run(node);
+      else
+        this.db
+          .prepare(
+            "INSERT INTO node_cordons (node, reason, at_ms) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET reason = excluded.reason",
+          )
+          .run(node, reason, atMs);
+      this.insertEvent(
+        atMs,
+        reason === undefined ? "node.uncordoned" : "node.cordoned",
+        `node/${node}`,
+        reason === undefined ? {} : { reason },
+      );
+    })();
+  }
+
   /** True when the database answers a trivial query (for /readyz). */
   ping(): boolean {
     try {

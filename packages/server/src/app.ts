@@ -14,11 +14,14 @@ import { jobRoutes } from "./routes/jobs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { modelRoutes } from "./routes/models.js";
 import { planRoutes } from "./routes/plans.js";
+import { RateLimiter } from "./rate-limit.js";
 import { zodValidatorCompiler } from "./validation.js";
 
 export interface AppOptions {
   readonly logger?: LoggerOptions | boolean;
   readonly bodyLimitBytes?: number;
+  /** Requests per second per caller on /api (burst: twice that); 0 turns limiting off. */
+  readonly rateLimitPerS?: number;
 }
 
 /** Build the HTTP application (not listening yet). */
@@ -35,6 +38,21 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${req.url}` } });
   });
+
+  const perS = options.rateLimitPerS ?? 500;
+  if (perS > 0) {
+    const limiter = new RateLimiter(perS, perS * 2, ctx.now);
+    app.addHook("onRequest", async (req, reply) => {
+      if (!req.url.startsWith("/api/")) return;
+      const wait = limiter.take(req.headers.authorization ?? req.ip);
+      if (wait > 0) {
+        return reply
+          .status(429)
+          .header("retry-after", String(wait))
+          .send({ error: { code: "RATE_LIMITED", message: `Too many requests; retry after ${wait} s` } });
+      }
+    });
+  }
 
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";

@@ -1,8 +1,16 @@
 import { Command, CommanderError } from "commander";
 import { AIDC_VERSION, AidcError, InvalidInputError, formatIssue } from "@aidc/core";
+import { registerAlerts } from "./commands/alerts.js";
+import { registerAnomaly } from "./commands/anomaly.js";
+import { registerArtifacts } from "./commands/artifacts.js";
 import { registerCatalog } from "./commands/catalog.js";
+import { registerJobs } from "./commands/jobs.js";
+import { registerPlan } from "./commands/plan.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSim } from "./commands/sim.js";
+import { registerSimPack } from "./commands/sim-pack.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerWorkloads } from "./commands/workloads.js";
 import { paint, printJson, processIo, type Io } from "./output.js";
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -17,6 +25,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCatalog(program, io);
   registerValidate(program, io, setExit);
   registerServe(program, io);
+  registerJobs(program, io, setExit);
+  registerArtifacts(program, io);
+  registerPlan(program, io, setExit);
+  registerWorkloads(program, io);
+  registerSim(program, io);
+  registerSimPack(program, io);
+  registerAnomaly(program, io);
+  registerAlerts(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -36,7 +36,8 @@ export function parseText(text: string): { data?: unknown; issues: Issue[]; loca
     return undefined;
   };
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => {
+    // the first few syntax errors: after one, the parser's follow-on complaints are noise
+    const issues = doc.errors.slice(0, 3).map((e) => {
       const pos = e.linePos?.[0];
       return {
         ...issue("syntax", "(document)", `invalid YAML/JSON: ${e.message.split("\n")[0] ?? e.code}`),
@@ -52,6 +53,15 @@ function pathParts(path: string): PropertyKey[] {
   const parts: PropertyKey[] = [];
   for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) parts.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ""));
   return parts;
+}
+
+/** Give each issue the line of its path in `text` (YAML/JSON), where it can be found. */
+export function withLines(text: string, issues: readonly Issue[]): Issue[] {
+  const parsed = parseText(text);
+  return issues.map((i) => {
+    const line = i.line ?? parsed.locate(pathParts(i.path));
+    return line === undefined ? i : { ...i, line };
+  });
 }
 
 /**

@@ -1,1 +1,17 @@
-export {};
+export * from "./assumptions.js";
+export * from "./hardware.js";
+export * from "./shape.js";
+export * from "./parallel.js";
+export * from "./memory.js";
+export * from "./collectives.js";
+export * from "./training.js";
+export * from "./search.js";
+export * from "./inference.js";
+export { checkValidation, measuredKeys, SCORED_KINDS, type CheckReport, type CheckedEntry, type KindSummary } from "./validation/check.js";
+export type { ValidationEntry } from "./validation/entry.js";
+export * from "./estimator.js";
+export * from "./scenario/schemas.js";
+export * from "./scenario/parse.js";
+export * from "./scenario/train.js";
+export * from "./scenario/infer.js";
+export * from "./scenario/datacenter.js";

@@ -1,1 +1,15 @@
-export {};
+export * from "./types.js";
+export * from "./topology.js";
+export * from "./state.js";
+export { Scratch } from "./scratch.js";
+export { decide, demandOf, capacityOf, type DecideOptions } from "./decide.js";
+export { sortPending, staticCompare } from "./sort.js";
+export { Availability } from "./backfill.js";
+export * from "./plugins/types.js";
+export { consolidatePlace } from "./plugins/place/consolidate.js";
+export { placeScored, type NodeScore } from "./plugins/place/scored.js";
+export { PLUGINS, buildRegistry, defaultRegistry, placementNames, type PluginRegistry } from "./registry.js";
+export { POLICIES, findPolicy, policyNames, type PolicySpec, type Backfill, type PreemptionMode } from "./policies/builtin.js";
+export * from "./profile.js";
+export * from "./placement/index.js";
+export { makeJob, JobBuilder } from "./builders.js";

@@ -1,1 +1,20 @@
-export {};
+export * from "./model.js";
+export { readJsonl, readLabeled, type LabeledData, type JsonlLine, type ReadLabeledOptions } from "./data/jsonl.js";
+export * from "./data/tokenizer.js";
+export * from "./data/sequences.js";
+export * from "./data/split.js";
+export * from "./eval/metrics.js";
+export { fastTokens, NgramHasher, type HashingConfig } from "./fast/ngrams.js";
+export { FAST_DEFAULTS, trainFast, type FastHyper, type FastParams, type EpochReport } from "./fast/train.js";
+export { FastModel } from "./fast/model.js";
+// the seed preset (tfjs) is a separate entry point, "@aidc/workloads/seed", loaded only when used
+export type { SeedHyper } from "./seed/network.js";
+export type { SeedEpochReport, SeedProgress, SeedTrainResult } from "./seed/train.js";
+export type { SeedModel } from "./seed/model.js";
+export * from "./pkg/manifest.js";
+export * from "./pkg/package.js";
+export * from "./sentiment.js";
+export * from "./explain/occlusion.js";
+export * from "./explain/lime.js";
+export * from "./serve/batcher.js";
+export * from "./serve/registry.js";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { defaultCatalog, formatIssue, validateDocument, checkCluster, type Issue, type ParsedDocument } from "@aidc/core";
+import { formatIssue, type Issue } from "@aidc/core";
+import { validateAny } from "../documents.js";
 import { paint, printJson, type Io } from "../output.js";
 
 interface FileResult {
@@ -10,18 +11,6 @@ interface FileResult {
   readonly name?: string;
   readonly summary?: string;
   readonly issues: readonly Issue[];
-}
-
-function summarize(doc: ParsedDocument): string {
-  if (doc.kind === "Cluster") {
-    const m = checkCluster(doc.value, defaultCatalog()).model;
-    return m ? `${m.totals.nodes} nodes, ${m.totals.gpus} GPUs in ${m.racks.length} racks` : "";
-  }
-  if (doc.kind === "Job") {
-    const replicas = doc.value.tasks.reduce((s, t) => s + t.replicas, 0);
-    return `${doc.value.tasks.length} task(s), ${replicas} replica(s), queue ${doc.value.queue}`;
-  }
-  return doc.value.name;
 }
 
 export function validateFile(file: string): FileResult {
@@ -41,16 +30,15 @@ export function validateFile(file: string): FileResult {
       ],
     };
   }
-  const r = validateDocument(text, defaultCatalog());
-  if (r.document === undefined) return { file, ok: false, issues: r.issues };
-  const name = "id" in r.document.value ? r.document.value.id : r.document.value.name;
-  return { file, ok: true, kind: r.document.kind, name, summary: summarize(r.document), issues: [] };
+  return { file, ...validateAny(text) };
 }
 
 export function registerValidate(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("validate")
-    .description("check aidc files (Cluster, Job, catalog items; YAML or JSON): every problem with its path; exit 2 if any")
+    .description(
+      "check aidc files of any kind (Cluster, Job, scenarios, profiles, alert rules, catalog items; YAML or JSON): every problem with its path; exit 2 if any",
+    )
     .argument("<files...>")
     .option("--json", 'print {"files":[{"file","ok","kind","issues":[{"code","path","message","line"}]}]}')
     .action((files: string[], opts: { json?: boolean }) => {
@@ -58,7 +46,10 @@ export function registerValidate(program: Command, io: Io, setExit: (code: numbe
       if (opts.json) printJson(io, { files: results });
       else {
         for (const r of results) {
-          if (r.ok) io.out(`${r.file}: ${paint(io, "green", "ok")} ${r.kind} "${r.name}"${r.summary ? ` (${r.summary})` : ""}\n`);
+          if (r.ok)
+            io.out(
+              `${r.file}: ${paint(io, "green", "ok")} ${r.kind}${r.name ? ` "${r.name}"` : ""}${r.summary ? ` (${r.summary})` : ""}\n`,
+            );
           else for (const i of r.issues) io.err(`${r.file}: ${paint(io, "red", formatIssue(i))}\n`);
         }
       }

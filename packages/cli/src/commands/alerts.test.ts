@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { main } from "../main.js";
+import type { Io } from "../output.js";
+
+const example = fileURLToPath(new URL("../../../../examples/alerts/node-health.yaml", import.meta.url));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe("aidc alerts", () => {
+  it("validates the example and exports it as Prometheus rules", async () => {
+    const v = await run("alerts", "validate", example);
+    expect(v.code).toBe(0);
+    expect(v.out).toContain("ok AlertRules (4 rule(s))");
+    const e = await run("alerts", "export", example);
+    expect(e.code).toBe(0);
+    const doc = parse(e.out) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    expect(doc.groups.flatMap((g) => g.rules.map((r) => r.alert))).toEqual([
+      "GpuTooHot",
+      "GpuEccErrors",
+      "FilesystemAlmostFull",
+      "NodeCpuAnomalous",
+    ]);
+    const out = join(mkdtempSync(join(tmpdir(), "aidc-alerts-")), "rules.yml");
+    expect((await run("alerts", "export", example, "-o", out)).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(e.out);
+  });
+
+  it("exits 2 with one line per path (and its line number) for bad rules", async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), "aidc-alerts-")), "bad.yaml");
+    writeFileSync(
+      bad,
+      "apiVersion: aidc/v1\nkind: AlertRules\nname: x\ngroups:\n  - name: g\n    rules:\n      - alert: A\n        metric: m\n        threshold: { op: '>', value: high }\n        severity: info\n",
+    );
+    const v = await run("alerts", "validate", bad);
+    expect(v.code).toBe(2);
+    expect(v.err).toContain('bad.yaml: groups[0].rules[0].threshold.value (line 9): expected number, got the text "high"');
+    const j = await run("alerts", "validate", bad, "--json");
+    expect((JSON.parse(j.out) as { files: { ok: boolean }[] }).files[0]?.ok).toBe(false);
+    const e = await run("alerts", "export", bad);
+    expect(e.code).toBe(2);
+    expect(e.out).toBe("");
+  });
+
+  it("replays recorded samples: fires after `for` and resolves, as JSON", async () => {
+    const samples = join(mkdtempSync(join(tmpdir(), "aidc-alerts-")), "samples.jsonl");
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({
+        timeMs: i * 30_000,
+        metric: "aidc_gpu_temperature_celsius",
+        labels: { node: "n1", gpu: "0" },
+        value: i >= 2 && i <= 20 ? 92 : 70,
+      }),
+    );
+    writeFileSync(samples, lines.join("\n"));
+    const r = await run("alerts", "replay", example, "--samples", samples, "--json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { notifications: { timeMs: number; kind: string; alert: string }[] };
+    expect(doc.notifications.map((n) => [n.timeMs, n.kind, n.alert])).toEqual([
+      [360_000, "firing", "GpuTooHot"], // active from 60 s, `for: 5m`
+      [630_000, "resolved", "GpuTooHot"],
+    ]);
+    writeFileSync(samples, '{"timeMs":"soon"}\n');
+    expect((await run("alerts", "replay", example, "--samples", samples)).code).toBe(2);
+  });
+});

@@ -1,0 +1,111 @@
+import type { Command } from "commander";
+import { defaultCatalog, formatIssue, type Issue } from "@aidc/core";
+import { checkValidation, planDatacenter, planInference, planTraining, requestMix, type ValidationEntry } from "@aidc/planner";
+import { paint, printJson, printTable, type Io } from "../output.js";
+import { readAzureTrace, readDocument, readScenario } from "./plan-io.js";
+import { datacenterHtml, datacenterMarkdown, renderInference, renderTraining } from "./plan-render.js";
+
+type SetExit = (code: number) => void;
+
+function reportIssues(io: Io, file: string, issues: readonly Issue[], json: boolean | undefined, setExit: SetExit): void {
+  if (json) printJson(io, { ok: false, file, issues });
+  else for (const i of issues) io.err(`${file}: ${paint(io, "red", formatIssue(i))}\n`);
+  setExit(2);
+}
+
+export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
+  const plan = program.command("plan").description("plan training runs, inference capacity and data centers from scenario files");
+
+  plan
+    .command("train")
+    .description("estimate a TrainingScenario (step time, MFU, memory, time/GPU-hours/energy/cost); --search ranks parallel configurations")
+    .argument("<scenario>")
+    .option("--search", "search TP x PP x DP x CP x EP x micro-batch x recompute x ZeRO x SP")
+    .option("--json", "print the plan as one JSON document")
+    .action((file: string, opts: { search?: boolean; json?: boolean }) => {
+      const r = readScenario(file, "TrainingScenario");
+      if (r.scenario?.kind !== "TrainingScenario") return reportIssues(io, file, r.issues, opts.json, setExit);
+      const out = planTraining(r.scenario.value, defaultCatalog(), opts.search ? { search: true } : {});
+      if (!out.plan) return reportIssues(io, file, r.withLines(out.issues), opts.json, setExit);
+      if (opts.json) printJson(io, out.plan);
+      else renderTraining(io, out.plan);
+    });
+
+  plan
+    .command("infer")
+    .description("size inference for an InferenceScenario: TTFT, inter-token latency, throughput, KV cache, replicas for a rate and SLO")
+    .argument("<scenario>")
+    .option("--trace <file>", "Azure LLM inference trace (.csv or .csv.gz): use its prompt/output lengths and arrival rate")
+    .option("--json", "print the plan as one JSON document")
+    .action((file: string, opts: { trace?: string; json?: boolean }) => {
+      const r = readScenario(file, "InferenceScenario");
+      if (r.scenario?.kind !== "InferenceScenario") return reportIssues(io, file, r.issues, opts.json, setExit);
+      let mix;
+      if (opts.trace !== undefined) {
+        mix = requestMix(readAzureTrace(opts.trace));
+        if (!mix)
+          return reportIssues(
+            io,
+            opts.trace,
+            [{ code: "empty", path: "(file)", message: "the trace has fewer than 2 requests" }],
+            opts.json,
+            setExit,
+          );
+      }
+      const out = planInference(r.scenario.value, defaultCatalog(), mix);
+      if (!out.plan) return reportIssues(io, file, r.withLines(out.issues), opts.json, setExit);
+      if (opts.json) printJson(io, { ...out.plan, ...(mix ? { requestMix: mix } : {}) });
+      else {
+        if (mix)
+          io.out(
+            `trace: ${mix.requestsPerS.toFixed(2)} req/s, mean prompt ${mix.inputTokens.toFixed(0)}, mean output ${mix.outputTokens.toFixed(0)} tokens\n`,
+          );
+        renderInference(io, out.plan);
+      }
+    });
+
+  plan
+    .command("datacenter")
+    .description("size a DatacenterScenario: nodes, racks, network, storage, power, capex/opex/TCO and sites")
+    .argument("<scenario>")
+    .option("--json", "print the plan as one JSON document")
+    .option("--format <format>", "text | markdown | html", "text")
+    .action((file: string, opts: { json?: boolean; format: string }) => {
+      const r = readScenario(file, "DatacenterScenario");
+      if (r.scenario?.kind !== "DatacenterScenario") return reportIssues(io, file, r.issues, opts.json, setExit);
+      const out = planDatacenter(r.scenario.value, defaultCatalog());
+      if (!out.plan) return reportIssues(io, file, r.withLines(out.issues), opts.json, setExit);
+      if (opts.json) printJson(io, out.plan);
+      else if (opts.format === "html") io.out(datacenterHtml(out.plan));
+      else io.out(`${datacenterMarkdown(out.plan)}\n`);
+    });
+
+  plan
+    .command("check")
+    .description("predict every measured key of a planner-validation file and report the errors per kind")
+    .argument("<file>")
+    .option("--json", 'print {"entries":[{"id","kind","predicted","measured","errorPct"}],"summary":{"byKind","coverage"}}')
+    .action((file: string, opts: { json?: boolean }) => {
+      const doc = readDocument(file);
+      const entries = (doc.data as { entries?: unknown } | undefined)?.entries;
+      if (doc.data === undefined || !Array.isArray(entries)) {
+        const issues =
+          doc.issues.length > 0 ? doc.issues : [{ code: "invalid_value", path: "entries", message: "expected a list of entries" }];
+        return reportIssues(io, file, issues, opts.json, setExit);
+      }
+      const report = checkValidation(entries as ValidationEntry[], defaultCatalog());
+      if (opts.json) return printJson(io, report);
+      printTable(
+        io,
+        ["kind", "n", "predicted", "median |err| %", "mean |err| %"],
+        Object.entries(report.summary.byKind).map(([k, v]) => [
+          k,
+          v.n,
+          v.predicted,
+          v.medianAbsErrorPct ?? undefined,
+          v.meanAbsErrorPct ?? undefined,
+        ]),
+      );
+      io.out(`coverage: ${(100 * report.summary.coverage).toFixed(1)}% of numeric measured keys\n`);
+    });
+}

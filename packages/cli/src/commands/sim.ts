@@ -1,0 +1,303 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { performance } from "node:perf_hooks";
+import type { Command } from "commander";
+import { InvalidInputError, checkCluster, defaultCatalog, issue, validateDocument, type Issue } from "@aidc/core";
+import { POLICIES, defaultRegistry, parseProfile, resolvePolicy, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
+import {
+  JOB_TRACE_FORMATS,
+  clusterFromModel,
+  clusterPreset,
+  partitionEntitlements,
+  computeMetrics,
+  humanSummary,
+  isPreset,
+  jobsCsv,
+  linesOf,
+  readJobTrace,
+  queuesCsv,
+  readPhilly,
+  seededRng,
+  seriesCsv,
+  simulate,
+  type ClusterSetup,
+  type JobTraceFormat,
+  type SimMetrics,
+  type TraceJob,
+} from "@aidc/simulator";
+import { printJson, printTable, type Io } from "../output.js";
+
+export const SIM_FORMATS = ["philly", "openb", "pollux", "tiresias", "aidc"] as const;
+
+interface SimOpts {
+  trace: string;
+  format: string;
+  cluster: string;
+  policy?: string;
+  policies?: string;
+  profile?: string;
+  seed: string;
+  json?: boolean;
+  out?: string;
+  nodeScale: string;
+}
+
+function bad(path: string, message: string, code = "bad_option"): never {
+  throw new InvalidInputError(message, [issue(code, path, message)]);
+}
+
+function readText(file: string, what: string): string {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return bad(what, `cannot read ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, "unreadable");
+  }
+  return (file.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8");
+}
+
+function loadCluster(spec: string, nodeScale: number): ClusterSetup & { quotas?: QueueQuota[] } {
+  if (isPreset(spec)) return clusterPreset(spec, nodeScale);
+  const r = validateDocument(readText(spec, "--cluster"), defaultCatalog());
+  if (!r.document)
+    throw new InvalidInputError(
+      `invalid cluster file ${spec}`,
+      r.issues.map((i) => ({ ...i, path: `${spec}: ${i.path}` })),
+    );
+  if (r.document.kind !== "Cluster")
+    return bad("--cluster", `${spec} is a ${r.document.kind}, not a Cluster (or use a preset: philly, helios-philly)`);
+  const m = checkCluster(r.document.value, defaultCatalog());
+  if (!m.model) throw new InvalidInputError(`invalid cluster file ${spec}`, m.issues);
+  return clusterFromModel(m.model, nodeScale);
+}
+
+function loadTrace(file: string, format: string, setup: ClusterSetup): TraceJob[] {
+  const text = readText(file, "--trace");
+  if (format === "philly") {
+    const r = readPhilly(text, setup.traceFilter ?? {});
+    if (!r.ok)
+      throw new InvalidInputError(
+        `malformed trace ${file}`,
+        r.issues.map((i) => ({ ...i, path: `${file}: ${i.path}` })),
+      );
+    return r.value.jobs;
+  }
+  if (!(JOB_TRACE_FORMATS as readonly string[]).includes(format)) {
+    return bad(
+      "--format",
+      `format "${format}" is not supported yet by sim run (supported: philly, ${JOB_TRACE_FORMATS.join(", ")})`,
+      "unsupported_format",
+    );
+  }
+  const r = readJobTrace(format as JobTraceFormat, linesOf(text));
+  if (r.issues.length > 0)
+    throw new InvalidInputError(
+      `malformed trace ${file}`,
+      r.issues.map((i) => ({ ...i, path: `${file}: ${i.path}` })),
+    );
+  const jobs = r.records.filter((j) => j.gpus > 0);
+  if (jobs.length > 0 && jobs.every((j) => !(j.durationS > 0))) {
+    return bad("--trace", `${file}: the ${format} trace has no job run times, so it cannot be replayed`, "no_durations");
+  }
+  return jobs;
+}
+
+function loadProfile(opts: SimOpts, policy: string | undefined, quotas: readonly QueueQuota[], seed: number): ResolvedProfile {
+  const rng = seededRng(seed);
+  if (opts.profile !== undefined) {
+    const r = parseProfile(readText(opts.profile, "--profile"));
+    if (!r.ok)
+      throw new InvalidInputError(
+        `invalid profile ${opts.profile}`,
+        r.issues.map((i) => ({ ...i, path: `${opts.profile}: ${i.path}` })),
+      );
+    return {
+      ...r.value,
+      args: { ...r.value.args, rng, quotas: r.value.args.quotas.size > 0 ? r.value.args.quotas : new Map(quotas.map((q) => [q.queue, q])) },
+    };
+  }
+  const r = resolvePolicy(policy ?? "fifo", { quotas, rng }, defaultRegistry(), "--policy");
+  if (!r.ok)
+    throw new InvalidInputError(
+      "unknown policy",
+      r.issues.map((i) => ({ ...i, path: "--policy" })),
+    );
+  return r.value;
+}
+
+function numberOpt(text: string, name: string, min: number): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < min) return bad(name, `${name} must be a number ≥ ${min}, got "${text}"`);
+  return v;
+}
+
+interface RunOutput {
+  readonly metrics: SimMetrics;
+  readonly wallS: number;
+  readonly files: Record<string, string>;
+}
+
+function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
+  const seed = Math.trunc(numberOpt(opts.seed, "--seed", 0));
+  const nodeScale = numberOpt(opts.nodeScale, "--node-scale", 0.01);
+  if (!(SIM_FORMATS as readonly string[]).includes(opts.format))
+    bad("--format", `unknown format "${opts.format}" (known: ${SIM_FORMATS.join(", ")})`);
+  const setup = loadCluster(opts.cluster, nodeScale);
+  const profile = loadProfile(opts, policy, setup.quotas ?? [], seed);
+  const jobs = loadTrace(opts.trace, opts.format, setup);
+  const t0 = performance.now();
+  const result = simulate(jobs, setup.topology, profile, setup.partitionOf, { seed });
+  const wallS = (performance.now() - t0) / 1000;
+  const quotaTotal = [...profile.args.quotas.values()].reduce((a, q) => a + q.nominalGpus, 0);
+  const entitlements =
+    quotaTotal > 0
+      ? Object.fromEntries([...profile.args.quotas.values()].map((q) => [q.queue, q.nominalGpus / quotaTotal]))
+      : partitionEntitlements(setup.topology);
+  const metrics = computeMetrics(profile.name, result, entitlements);
+  return {
+    metrics,
+    wallS,
+    files: { "jobs.csv": jobsCsv(result.outcomes), "series.csv": seriesCsv(result.series), "queues.csv": queuesCsv(metrics) },
+  };
+}
+
+function headline(m: SimMetrics, wallS: number): Record<string, unknown> {
+  const { policy, jobs, avgJctS, p50JctS, p99JctS, avgQueueS, p99QueueS, makespanS, gpuUtilization, byQueue, ...rest } = m;
+  return {
+    policy,
+    jobs,
+    avgJctS,
+    p50JctS,
+    p99JctS,
+    avgQueueS,
+    p99QueueS,
+    makespanS,
+    gpuUtilization,
+    wallS: Math.round(wallS * 1000) / 1000,
+    ...rest,
+    byQueue,
+  };
+}
+
+function writeOut(dir: string, r: RunOutput): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "metrics.json"), `${JSON.stringify(r.metrics, null, 2)}\n`);
+  for (const [name, text] of Object.entries(r.files)) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, "summary.txt"), `${humanSummary(r.metrics)}\n`);
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .requiredOption("--trace <file>", "trace file (.gz is gunzipped)")
+    .option("--format <name>", `trace format: ${SIM_FORMATS.join("|")}`, "philly")
+    .requiredOption("--cluster <file|preset>", "cluster file, or a preset: philly, helios-philly")
+    .option("--profile <file>", "SchedulerProfile YAML (overrides --policy)")
+    .option("--seed <n>", "seed for randomized plugins and failures", "1")
+    .option("--node-scale <f>", "multiply every partition's node count (rounded up)", "1")
+    .option("--json", "print one JSON document");
+}
+
+export function registerSim(program: Command, io: Io): void {
+  // `aidc sim pack` (another file) may have created the group already
+  const sim =
+    program.commands.find((c) => c.name() === "sim") ??
+    program.command("sim").description("replay cluster traces under scheduling policies (virtual time)");
+  common(sim.command("run").description("replay one trace under one policy and print the metrics"))
+    .option("--policy <name>", "policy name (see: aidc sim policies)", "fifo")
+    .option("--out <dir>", "write metrics.json, jobs.csv, series.csv, queues.csv, summary.txt")
+    .action((opts: SimOpts) => {
+      const r = runOne(opts, opts.policy);
+      if (opts.out !== undefined) writeOut(opts.out, r);
+      if (opts.json) printJson(io, headline(r.metrics, r.wallS));
+      else {
+        io.out(`${humanSummary(r.metrics)}\nwall ${r.wallS.toFixed(2)} s\n`);
+        printTable(
+          io,
+          ["queue", "jobs", "avg JCT s", "p99 JCT s", "avg queue s", "p99 queue s", "GPU share", "entitled", "preemptions"],
+          Object.entries(r.metrics.byQueue).map(([q, s]) => [
+            q,
+            s.jobs,
+            s.avgJctS,
+            s.p99JctS,
+            s.avgQueueS,
+            s.p99QueueS,
+            s.share,
+            s.entitlement,
+            s.preemptions,
+          ]),
+        );
+      }
+    });
+  common(sim.command("compare").description("replay one trace under several policies and print a table"))
+    .requiredOption("--policies <list>", "comma-separated policy names")
+    .action((opts: SimOpts) => {
+      const names = (opts.policies ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const unknown: Issue[] = names
+        .filter((n) => !POLICIES.some((p) => p.name === n))
+        .map((n) => issue("unknown_policy", "--policies", `unknown policy "${n}"`));
+      if (names.length === 0 || unknown.length > 0)
+        throw new InvalidInputError(
+          "bad --policies",
+          unknown.length ? unknown : [issue("bad_option", "--policies", "needs at least one policy")],
+        );
+      const runs = names.map((n) => runOne({ ...opts, profile: undefined } as SimOpts, n));
+      if (opts.json) printJson(io, { runs: runs.map((r) => headline(r.metrics, r.wallS)) });
+      else {
+        printTable(
+          io,
+          [
+            "policy",
+            "jobs",
+            "avg JCT s",
+            "p50 JCT s",
+            "p99 JCT s",
+            "avg queue s",
+            "p99 queue s",
+            "makespan s",
+            "GPU util",
+            "preemptions",
+            "wall s",
+          ],
+          runs.map(({ metrics: m, wallS }) => [
+            m.policy,
+            m.jobs,
+            m.avgJctS,
+            m.p50JctS,
+            m.p99JctS,
+            m.avgQueueS,
+            m.p99QueueS,
+            m.makespanS,
+            m.gpuUtilization,
+            m.preemptions,
+            Number(wallS.toFixed(3)),
+          ]),
+        );
+      }
+    });
+  sim
+    .command("policies")
+    .description("list the scheduling policies and placement plugins")
+    .option("--json", "print one JSON document")
+    .action((opts: { json?: boolean }) => {
+      const placements = [...defaultRegistry().place.values()].map((p) => ({ name: p.name, description: p.description }));
+      const policies = POLICIES.map((p) => ({ ...p }));
+      if (opts.json) printJson(io, { policies, placements });
+      else {
+        printTable(
+          io,
+          ["policy", "queue-sort", "placement", "strict", "backfill", "preemption", "description"],
+          policies.map((p) => [p.name, p.queueSort, p.placement, String(p.strict), p.backfill, p.preemption, p.description]),
+        );
+        printTable(
+          io,
+          ["placement", "description"],
+          placements.map((p) => [p.name, p.description]),
+        );
+      }
+    });
+}

@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { main } from "../main.js";
+import type { Io } from "../output.js";
+
+const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "aidc-wl-"));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe("aidc train / eval / predict / explain", () => {
+  it("trains a fast model, evaluates it as JSON, predicts and explains", async () => {
+    const model = join(dir, "m");
+    const trained = await run(
+      "train",
+      "sentiment",
+      "--preset",
+      "fast",
+      "--data",
+      join(IMDB, "train.jsonl.gz"),
+      "--out",
+      model,
+      "--limit",
+      "1500",
+      "--hyper",
+      "bits=18",
+      "epochs=2",
+      "--json",
+    );
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.out)).toMatchObject({ finished: true, manifest: { preset: "fast", training: { rows: 1500 } } });
+    expect(trained.err).toMatch(/epoch 2: loss/);
+
+    // 300 test reviews as a plain (not gzip'd) JSONL file
+    const rows = gunzipSync(readFileSync(join(IMDB, "test.jsonl.gz")))
+      .toString("utf8")
+      .split("\n")
+      .slice(0, 300);
+    const testFile = join(dir, "test.jsonl");
+    writeFileSync(testFile, rows.join("\n") + "\n");
+    const ev = await run("eval", "--model", model, "--data", testFile, "--json");
+    expect(ev.code).toBe(0);
+    const m = JSON.parse(ev.out) as Record<string, unknown>;
+    expect(Object.keys(m).sort()).toEqual(["accuracy", "auc", "confusion", "f1", "n", "precision", "recall"]);
+    expect(m["n"]).toBe(300);
+    expect(m["accuracy"]).toBeGreaterThan(0.7);
+
+    const pr = await run(
+      "predict",
+      "--model",
+      model,
+      "--json",
+      "An absolute masterpiece, wonderful and moving.",
+      "Dreadful, boring and stupid.",
+    );
+    const preds = (JSON.parse(pr.out) as { predictions: { label: string }[] }).predictions;
+    expect(preds.map((p) => p.label)).toEqual(["positive", "negative"]);
+
+    const ex = await run("explain", "--model", model, "--json", "Dreadful, boring and stupid.");
+    const e = JSON.parse(ex.out) as { method: string; tokens: { token: string; weight: number }[] };
+    expect(e.method).toBe("occlusion");
+    expect(e.tokens.map((t) => t.token)).toEqual(["dreadful", "boring", "and", "stupid"]);
+    const lime = await run("explain", "--model", model, "--method", "lime", "--samples", "200", "Dreadful, boring and stupid.");
+    expect(lime.code).toBe(0);
+    expect(lime.out).toMatch(/negative \(score/);
+  });
+
+  it("exits 2 on bad input and 1 on a model package it cannot load", async () => {
+    expect((await run("train", "sentiment", "--preset", "huge", "--data", "x", "--out", join(dir, "x"))).code).toBe(2);
+    expect((await run("train", "poetry", "--data", "x", "--out", join(dir, "x"))).code).toBe(2);
+    const hyper = await run(
+      "train",
+      "sentiment",
+      "--data",
+      join(IMDB, "train.jsonl.gz"),
+      "--out",
+      join(dir, "x"),
+      "--limit",
+      "10",
+      "--hyper",
+      "bogus=1",
+    );
+    expect(hyper.code).toBe(2);
+    expect(hyper.err).toMatch(/hyper\.bogus/);
+    expect((await run("eval", "--model", join(dir, "x"), "--data", join(dir, "missing.jsonl"))).code).toBe(1);
+    const missing = await run("predict", "--model", join(dir, "none"), "hello");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/Cannot load the model package .*none: no manifest\.json/);
+  });
+});

@@ -1,0 +1,180 @@
+import type { Command } from "commander";
+import { InvalidInputError, type Issue } from "@aidc/core";
+import {
+  PRESETS,
+  binaryMetrics,
+  explainLime,
+  explainOcclusion,
+  labelOf,
+  loadModelPackage,
+  readLabeled,
+  topTokens,
+  trainSentiment,
+  type Preset,
+} from "@aidc/workloads";
+import { paint, printJson, printTable, type Io } from "../output.js";
+
+function bad(path: string, message: string): InvalidInputError {
+  return new InvalidInputError(`Invalid ${path}`, [{ code: "invalid_value", path, message }]);
+}
+
+function parseHyper(pairs: readonly string[]): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  const issues: Issue[] = [];
+  for (const p of pairs) {
+    const m = /^([A-Za-z]\w*)=(.+)$/.exec(p);
+    const value = m?.[2] === "true" ? true : m?.[2] === "false" ? false : Number(m?.[2]);
+    if (!m?.[1] || (typeof value === "number" && !Number.isFinite(value))) {
+      issues.push({ code: "invalid_value", path: "--hyper", message: `"${p}" is not key=number or key=true|false` });
+    } else out[m[1]] = value;
+  }
+  if (issues.length > 0) throw new InvalidInputError("Invalid --hyper", issues);
+  return out;
+}
+
+function positiveInt(path: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw bad(path, `must be a positive whole number, got "${v}"`);
+  return n;
+}
+
+const fmt = (x: number): string => x.toFixed(4);
+
+interface TrainOpts {
+  preset: string;
+  data: string;
+  out: string;
+  evalData?: string;
+  limit?: string;
+  hyper: string[];
+  checkpointDir?: string;
+  resume?: boolean;
+  json?: boolean;
+}
+
+export function registerWorkloads(program: Command, io: Io): void {
+  program
+    .command("train")
+    .description("train a built-in workload and write its model package")
+    .argument("<workload>", 'the workload to train (today: "sentiment")')
+    .requiredOption("--data <file>", "labeled JSONL(.gz) with text and label (0|1) fields")
+    .requiredOption("--out <dir>", "model package directory to write")
+    .option("--preset <preset>", `${PRESETS.join("|")}`, "fast")
+    .option("--eval-data <file>", "also evaluate on this labeled file and store the metrics in the package")
+    .option("--limit <rows>", "use only the first rows of --data")
+    .option("--hyper <key=value...>", "override hyper-parameters (e.g. epochs=3)", [])
+    .option("--checkpoint-dir <dir>", "seed preset: checkpoint after every epoch here")
+    .option("--resume", "seed preset: continue from the checkpoint in --checkpoint-dir")
+    .option("--json", "print the model manifest as JSON")
+    .action(async (workload: string, o: TrainOpts) => {
+      if (workload !== "sentiment") throw bad("workload", `unknown workload "${workload}"; available: sentiment`);
+      if (!PRESETS.includes(o.preset as Preset)) throw bad("--preset", `must be one of ${PRESETS.join(", ")}, got "${o.preset}"`);
+      const limit = positiveInt("--limit", o.limit);
+      const progress = (line: string, done: boolean): void => {
+        if (io.tty) io.err(`\r\x1b[2K${line}${done ? "\n" : ""}`);
+        else if (done) io.err(`${line}\n`);
+      };
+      const r = await trainSentiment({
+        preset: o.preset as Preset,
+        dataPath: o.data,
+        outDir: o.out,
+        hyper: parseHyper(o.hyper),
+        resume: o.resume ?? false,
+        ...(o.evalData === undefined ? {} : { evalPath: o.evalData }),
+        ...(limit === undefined ? {} : { limit }),
+        ...(o.checkpointDir === undefined ? {} : { checkpointDir: o.checkpointDir }),
+        onFastEpoch: (e) => progress(`epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)}`, true),
+        onSeedBatch: (p) => {
+          const width = 30;
+          const filled = Math.round((p.batch / p.batches) * width);
+          const bar = `[${"=".repeat(filled)}${" ".repeat(width - filled)}]`;
+          progress(`epoch ${p.epoch} ${bar} ${p.batch}/${p.batches} loss ${fmt(p.loss)} accuracy ${fmt(p.accuracy)}`, false);
+        },
+        onSeedEpoch: (e) =>
+          progress(
+            `epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)} val_loss ${fmt(e.valLoss)} val_accuracy ${fmt(e.valAccuracy)} (${e.durationS.toFixed(1)} s)`,
+            true,
+          ),
+      });
+      r.model.dispose();
+      if (o.json) printJson(io, { out: o.out, finished: r.finished, manifest: r.manifest });
+      else {
+        const m = r.manifest;
+        io.out(
+          `${paint(io, "green", "trained")} ${m.preset} sentiment model → ${o.out} in ${m.training.durationS.toFixed(1)} s on ${m.training.rows} rows\n`,
+        );
+        for (const [name, s] of Object.entries(m.metrics)) {
+          io.out(`${name}: accuracy ${fmt(s.accuracy)} f1 ${fmt(s.f1)} auc ${fmt(s.auc)} (n=${s.n})\n`);
+        }
+      }
+    });
+
+  program
+    .command("eval")
+    .description("evaluate a model package on a labeled JSONL(.gz) file")
+    .requiredOption("--model <dir>", "model package directory")
+    .requiredOption("--data <file>", "labeled JSONL(.gz) with text and label fields")
+    .option("--json", 'print {"n","accuracy","precision","recall","f1","auc","confusion"}')
+    .action(async (o: { model: string; data: string; json?: boolean }) => {
+      const { model } = await loadModelPackage(o.model);
+      const data = await readLabeled(o.data);
+      const m = binaryMetrics(data.labels, await model.predict(data.texts));
+      model.dispose();
+      if (o.json) printJson(io, m);
+      else {
+        printTable(io, ["n", "accuracy", "precision", "recall", "f1", "auc"], [[m.n, m.accuracy, m.precision, m.recall, m.f1, m.auc]]);
+        io.out(`confusion (rows: true 0/1, columns: predicted 0/1): ${JSON.stringify(m.confusion)}\n`);
+      }
+    });
+
+  program
+    .command("predict")
+    .description("score texts with a model package")
+    .requiredOption("--model <dir>", "model package directory")
+    .argument("[texts...]", "texts to score")
+    .option("--file <jsonl>", "score the text field of every row of a JSONL(.gz) file")
+    .option("--json", 'print {"predictions":[{"text","label","score"}]}')
+    .action(async (texts: string[], o: { model: string; file?: string; json?: boolean }) => {
+      const all = [...texts, ...(o.file === undefined ? [] : (await readLabeled(o.file, { unlabeled: true })).texts)];
+      if (all.length === 0) throw bad("texts", "give at least one text or --file");
+      const { model } = await loadModelPackage(o.model);
+      const scores = await model.predict(all);
+      model.dispose();
+      const predictions = all.map((text, i) => ({ text, label: labelOf(scores[i] ?? 0), score: scores[i] ?? 0 }));
+      if (o.json) printJson(io, { predictions });
+      else
+        printTable(
+          io,
+          ["label", "score", "text"],
+          predictions.map((p) => [p.label, Number(p.score.toFixed(4)), p.text.slice(0, 80)]),
+        );
+    });
+
+  program
+    .command("explain")
+    .description("which words drove a prediction (occlusion or a LIME-style local surrogate)")
+    .requiredOption("--model <dir>", "model package directory")
+    .argument("<text>", "the text to explain")
+    .option("--method <method>", "occlusion|lime", "occlusion")
+    .option("--top <n>", "how many tokens to show", "10")
+    .option("--samples <n>", "LIME: perturbed samples", "500")
+    .option("--json", 'print {"method","score","label","tokens":[{"token","index","weight"}]}')
+    .action(async (text: string, o: { model: string; method: string; top: string; samples: string; json?: boolean }) => {
+      if (o.method !== "occlusion" && o.method !== "lime") throw bad("--method", `must be occlusion or lime, got "${o.method}"`);
+      const top = positiveInt("--top", o.top) ?? 10;
+      const samples = positiveInt("--samples", o.samples) ?? 500;
+      const { model } = await loadModelPackage(o.model);
+      const e = o.method === "lime" ? await explainLime(model, text, { samples }) : await explainOcclusion(model, text);
+      model.dispose();
+      if (o.json) printJson(io, e);
+      else {
+        io.out(`${e.label} (score ${fmt(e.score)}), ${e.method}: the words that moved it most\n`);
+        printTable(
+          io,
+          ["token", "position", "weight"],
+          topTokens(e, top).map((t) => [t.token, t.index, Number(t.weight.toFixed(4))]),
+        );
+      }
+    });
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { defaultCatalog } from "@aidc/core";
+import { checkValidation, type CheckReport } from "./check.js";
+import type { ValidationEntry } from "./entry.js";
+
+// <repo root>/../shared/data/planner-validation.yaml
+const file = fileURLToPath(new URL("../../../../../shared/data/planner-validation.yaml", import.meta.url));
+const entries = (parse(readFileSync(file, "utf8")) as { entries: ValidationEntry[] }).entries;
+const catalog = defaultCatalog();
+const report: CheckReport = checkValidation(entries, catalog);
+const kind = (k: string) => report.summary.byKind[k]!;
+
+/** Targets reached on the developer split (see the issue note); the predictions themselves are never stored. */
+describe("plan check on planner-validation.yaml", () => {
+  it("predicts at least 90% of the numeric measured keys of the scored kinds", () => {
+    expect(report.summary.coverage).toBeGreaterThanOrEqual(0.9);
+  });
+  it("keeps the median error within the acceptance targets", () => {
+    expect(kind("training_throughput").medianAbsErrorPct!).toBeLessThanOrEqual(10);
+    expect(kind("training_memory").medianAbsErrorPct!).toBeLessThanOrEqual(10);
+    expect(kind("training_step_time").medianAbsErrorPct!).toBeLessThanOrEqual(10);
+    expect(kind("inference_throughput").medianAbsErrorPct!).toBeLessThanOrEqual(20);
+    expect(kind("inference_latency").medianAbsErrorPct!).toBeLessThanOrEqual(20);
+    expect(kind("gpu_hours_energy").medianAbsErrorPct!).toBeLessThanOrEqual(25);
+    expect(kind("time_to_train").medianAbsErrorPct!).toBeLessThanOrEqual(25);
+  });
+  it("reads hardware specifications exactly from the catalog", () => {
+    expect(kind("hardware_spec").medianAbsErrorPct).toBe(0);
+    expect(kind("hardware_spec").predicted / kind("hardware_spec").n).toBeGreaterThan(0.9);
+  });
+  it("predicts the same without the measured values (they are only used for the error)", () => {
+    const blind = entries.map((e) => ({ ...e, measured: Object.fromEntries(Object.keys(e.measured ?? {}).map((k) => [k, null])) }));
+    const again = checkValidation(blind, catalog);
+    report.entries.forEach((e, i) => {
+      for (const [k, v] of Object.entries(e.predicted)) if (!k.includes(".")) expect(again.entries[i]!.predicted[k]).toEqual(v);
+    });
+    expect(again.entries.every((e) => Object.keys(e.errorPct).length === 0)).toBe(true);
+  });
+  it("has the JSON shape of the issue", () => {
+    const e = report.entries[0]!;
+    expect(Object.keys(e).sort()).toEqual(["errorPct", "id", "kind", "measured", "predicted"]);
+    expect(Object.keys(kind("training_throughput")).sort()).toEqual(["meanAbsErrorPct", "medianAbsErrorPct", "n", "predicted"]);
+  });
+});
+
+describe("plan check without a measured block", () => {
+  it("predicts the kind's usual keys", () => {
+    const { measured: _m, ...entry } = entries.find((e) => e.kind === "training_throughput")!;
+    const r = checkValidation([entry as ValidationEntry], catalog);
+    expect(typeof r.entries[0]!.predicted["tokens_per_sec_per_gpu"]).toBe("number");
+    expect(r.entries[0]!.errorPct).toEqual({});
+  });
+});

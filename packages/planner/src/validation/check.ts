@@ -1,0 +1,140 @@
+import type { Catalog } from "@aidc/core";
+import type { ValidationEntry } from "./entry.js";
+import { predictEntry, type Predictions } from "./predict.js";
+
+/** Kinds whose numeric measured keys count toward coverage (the acceptance criteria). */
+export const SCORED_KINDS = [
+  "training_throughput",
+  "training_step_time",
+  "training_memory",
+  "time_to_train",
+  "gpu_hours_energy",
+  "mlperf_training",
+  "inference_throughput",
+  "inference_latency",
+  "hardware_spec",
+] as const;
+
+export interface CheckedEntry {
+  readonly id: string;
+  readonly kind: string;
+  readonly predicted: Predictions;
+  readonly measured: Record<string, unknown>;
+  readonly errorPct: Record<string, number>;
+}
+
+export interface KindSummary {
+  /** numeric keys listed under measured (or, when values are absent, listed at all) */
+  readonly n: number;
+  readonly predicted: number;
+  readonly medianAbsErrorPct: number | null;
+  readonly meanAbsErrorPct: number | null;
+}
+
+export interface CheckReport {
+  readonly entries: readonly CheckedEntry[];
+  readonly summary: { readonly byKind: Record<string, KindSummary>; readonly coverage: number };
+}
+
+/** Keys predicted for an entry that lists no `measured` block at all. */
+export const DEFAULT_KEYS: Readonly<Record<string, readonly string[]>> = {
+  training_throughput: [
+    "tflops_per_gpu",
+    "model_tflops_per_gpu",
+    "hardware_tflops_per_gpu",
+    "mfu",
+    "hfu",
+    "tokens_per_sec",
+    "tokens_per_sec_per_gpu",
+    "step_time_s",
+  ],
+  training_step_time: ["step_time_s", "tflops_per_gpu", "mfu"],
+  training_memory: [
+    "params_and_optimizer_gib_per_gpu",
+    "activations_gib_per_gpu_no_recompute_no_sp",
+    "activations_gib_per_gpu_seqpar_selective",
+  ],
+  time_to_train: ["estimated_days"],
+  gpu_hours_energy: ["gpu_hours", "energy_mwh", "tco2eq"],
+  mlperf_training: ["time_to_train_min"],
+  inference_throughput: ["output_tokens_per_sec_per_gpu", "total_output_tokens_per_sec"],
+  inference_latency: ["ttft_ms", "itl_ms", "output_tokens_per_sec"],
+  hardware_spec: ["bf16_dense_tflops", "fp8_dense_tflops", "hbm_gb", "hbm_bw_gb_s", "nvlink_bidir_gb_s", "tdp_w"],
+};
+
+/** Measured keys as flat names: nested mappings become `a.b`; lists and text are not numeric keys. */
+export function measuredKeys(measured: Record<string, unknown> | undefined): { key: string; value: number | null; numeric: boolean }[] {
+  const out: { key: string; value: number | null; numeric: boolean }[] = [];
+  for (const [k, v] of Object.entries(measured ?? {})) {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) {
+        out.push({
+          key: `${k}.${k2}`,
+          value: typeof v2 === "number" ? v2 : null,
+          numeric: typeof v2 === "number" || v2 === null || v2 === undefined,
+        });
+      }
+    } else out.push({ key: k, value: typeof v === "number" ? v : null, numeric: typeof v === "number" || v === null || v === undefined });
+  }
+  return out;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** Predict every measured key of every entry; measured values are read only to report the error. */
+export function checkValidation(entries: readonly ValidationEntry[], catalog: Catalog): CheckReport {
+  const checked: CheckedEntry[] = [];
+  const acc = new Map<string, { n: number; predicted: number; errors: number[] }>();
+  let n = 0;
+  let predictedCount = 0;
+  for (const e of entries) {
+    const listed = measuredKeys(e.measured).filter((k) => k.numeric);
+    const keys =
+      e.measured === undefined || e.measured === null
+        ? (DEFAULT_KEYS[e.kind] ?? []).map((key) => ({ key, value: null, numeric: true }))
+        : listed;
+    const predicted = predictEntry(
+      catalog,
+      e,
+      keys.map((k) => k.key),
+    );
+    const errorPct: Record<string, number> = {};
+    const kind = acc.get(e.kind) ?? { n: 0, predicted: 0, errors: [] };
+    for (const k of keys) {
+      const p = predicted[k.key];
+      kind.n++;
+      if (p === null || p === undefined || !Number.isFinite(p)) {
+        predicted[k.key] = null;
+        continue;
+      }
+      kind.predicted++;
+      if (k.value !== null && k.value !== 0) {
+        const err = (100 * (p - k.value)) / Math.abs(k.value);
+        errorPct[k.key] = Math.round(err * 100) / 100;
+        kind.errors.push(Math.abs(err));
+      }
+    }
+    acc.set(e.kind, kind);
+    if ((SCORED_KINDS as readonly string[]).includes(e.kind)) {
+      n += keys.length;
+      predictedCount += keys.filter((k) => predicted[k.key] !== null).length;
+    }
+    checked.push({ id: e.id, kind: e.kind, predicted, measured: e.measured ?? {}, errorPct });
+  }
+  const byKind: Record<string, KindSummary> = {};
+  for (const [kind, v] of acc) {
+    const med = median(v.errors);
+    byKind[kind] = {
+      n: v.n,
+      predicted: v.predicted,
+      medianAbsErrorPct: med === null ? null : Math.round(med * 100) / 100,
+      meanAbsErrorPct: v.errors.length === 0 ? null : Math.round((v.errors.reduce((s, x) => s + x, 0) / v.errors.length) * 100) / 100,
+    };
+  }
+  return { entries: checked, summary: { byKind, coverage: n === 0 ? 0 : Math.round((predictedCount / n) * 10000) / 10000 } };
+}

@@ -1,0 +1,101 @@
+import { InvalidInputError } from "@aidc/core";
+import { readLabeled, type LabeledData } from "./data/jsonl.js";
+import { padSequences } from "./data/sequences.js";
+import { KerasTokenizer } from "./data/tokenizer.js";
+import { binaryMetrics, type BinaryMetrics } from "./eval/metrics.js";
+import { FastModel } from "./fast/model.js";
+import { FAST_DEFAULTS, trainFast, type EpochReport, type FastHyper } from "./fast/train.js";
+import type { Preset, SentimentModel } from "./model.js";
+import type { ModelManifest } from "./pkg/manifest.js";
+import { saveFastPackage, saveSeedPackage } from "./pkg/package.js";
+import type { SeedHyper } from "./seed/network.js";
+import type { SeedEpochReport, SeedProgress } from "./seed/train.js";
+
+export interface TrainSentimentOptions {
+  readonly preset: Preset;
+  readonly dataPath: string;
+  readonly outDir: string;
+  /** Also evaluate on this labeled file and store the figures in the package as `metrics.eval`. */
+  readonly evalPath?: string;
+  /** Use only the first `limit` training rows. */
+  readonly limit?: number;
+  /** Hyper-parameters that differ from the preset's. */
+  readonly hyper?: Readonly<Record<string, number | boolean>>;
+  readonly checkpointDir?: string;
+  readonly resume?: boolean;
+  readonly onFastEpoch?: (r: EpochReport) => void;
+  readonly onSeedBatch?: (p: SeedProgress) => void;
+  readonly onSeedEpoch?: (r: SeedEpochReport) => void;
+}
+
+export interface TrainSentimentResult {
+  readonly manifest: ModelManifest;
+  readonly model: SentimentModel;
+  /** False when a seed run stopped at `maxEpochsThisRun` (its checkpoint lets it resume). */
+  readonly finished: boolean;
+}
+
+function mergeHyper<T extends object>(defaults: T, overrides: Readonly<Record<string, number | boolean>> | undefined): T {
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  const issues = [];
+  for (const [k, v] of Object.entries(overrides ?? {})) {
+    if (!(k in defaults)) issues.push({ code: "unknown_key", path: `hyper.${k}`, message: `is not a hyper-parameter of this preset` });
+    else if (typeof v !== typeof out[k]) issues.push({ code: "invalid_type", path: `hyper.${k}`, message: `must be a ${typeof out[k]}` });
+    else out[k] = v;
+  }
+  if (issues.length > 0) throw new InvalidInputError("Invalid hyper-parameters", issues);
+  return out as T;
+}
+
+export async function evaluate(model: SentimentModel, data: LabeledData): Promise<BinaryMetrics> {
+  return binaryMetrics(data.labels, await model.predict(data.texts));
+}
+
+/** Train a preset on a labeled JSONL(.gz) file and write the model package to `outDir`. */
+export async function trainSentiment(o: TrainSentimentOptions): Promise<TrainSentimentResult> {
+  const data = await readLabeled(o.dataPath, o.limit === undefined ? {} : { limit: o.limit });
+  const evalData = o.evalPath === undefined ? undefined : await readLabeled(o.evalPath);
+  const t0 = performance.now();
+  const training = { dataFile: o.dataPath, dataSha256: data.sha256, rows: data.texts.length };
+  if (o.preset === "fast") {
+    const hyper = mergeHyper<FastHyper>(FAST_DEFAULTS, o.hyper);
+    const model = new FastModel(trainFast(data.texts, data.labels, hyper, o.onFastEpoch));
+    const durationS = (performance.now() - t0) / 1000;
+    const metrics: Record<string, BinaryMetrics> = { train: await evaluate(model, data) };
+    if (evalData) metrics["eval"] = await evaluate(model, evalData);
+    const manifest = saveFastPackage(o.outDir, model, {
+      preset: "fast",
+      hyper: { ...hyper },
+      training: { ...training, durationS },
+      metrics,
+    });
+    return { manifest, model, finished: true };
+  }
+  const { SEED_DEFAULTS } = await import("./seed/network.js");
+  const { trainSeed } = await import("./seed/train.js");
+  const { SeedModel } = await import("./seed/model.js");
+  const hyper = mergeHyper<SeedHyper>(SEED_DEFAULTS, o.hyper);
+  const tokenizer = KerasTokenizer.fit(data.texts, hyper.numWords);
+  const x = padSequences(
+    data.texts.map((t) => tokenizer.textToSequence(t)),
+    { maxlen: hyper.maxlen },
+  );
+  const r = await trainSeed(x, data.labels, hyper, {
+    ...(o.checkpointDir === undefined ? {} : { checkpointDir: o.checkpointDir }),
+    resume: o.resume ?? false,
+    ...(o.onSeedBatch ? { onBatch: o.onSeedBatch } : {}),
+    ...(o.onSeedEpoch ? { onEpoch: o.onSeedEpoch } : {}),
+  });
+  const durationS = (performance.now() - t0) / 1000;
+  const model = new SeedModel(r.model, tokenizer, hyper.maxlen);
+  const best = r.history.find((h) => h.epoch === r.bestEpoch);
+  const metrics: Record<string, BinaryMetrics> = {};
+  if (evalData) metrics["eval"] = await evaluate(model, evalData);
+  const manifest = await saveSeedPackage(o.outDir, model, {
+    preset: "seed",
+    hyper: { ...hyper, valLoss: best?.valLoss ?? null, valAccuracy: best?.valAccuracy ?? null },
+    training: { ...training, durationS, epochs: r.history.length, bestEpoch: r.bestEpoch },
+    metrics,
+  });
+  return { manifest, model, finished: r.finished };
+}

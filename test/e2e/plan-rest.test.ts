@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { startServer, type RunningServer } from "@aidc/server";
+
+const repo = new URL("../../", import.meta.url).pathname;
+let server: RunningServer;
+
+async function post(path: string, body: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+const example = (name: string): unknown => parse(readFileSync(join(repo, "examples/scenarios", name), "utf8"));
+
+beforeAll(async () => {
+  server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), "aidc-plan-rest-")),
+    clusterFile: join(repo, "examples/clusters/demo.yaml"),
+    logLevel: "silent",
+  });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("/api/v1/plans", () => {
+  it("plans training, with and without search", async () => {
+    const plain = await post("/api/v1/plans/train", example("llama31-405b-16k.yaml"));
+    expect(plain.status).toBe(200);
+    expect(plain.body["estimate"]).toBeDefined();
+    const searched = await post("/api/v1/plans/train?search=true", example("llama3-70b-1024-search.yaml"));
+    expect((searched.body["search"] as { top: unknown[] }).top.length).toBe(5);
+  });
+  it("plans inference and a data center", async () => {
+    expect((await post("/api/v1/plans/infer", example("llama3-70b-chat-serving.yaml"))).body["best"]).toBeDefined();
+    expect((await post("/api/v1/plans/datacenter", example("ai-factory-4k-h100.yaml"))).body["racks"]).toBeGreaterThan(0);
+  });
+  it("answers 422 with path-qualified issues for a bad scenario", async () => {
+    const bad = { ...(example("llama31-405b-16k.yaml") as object), model: "gpt-9" };
+    const r = await post("/api/v1/plans/train", bad);
+    expect(r.status).toBe(422);
+    expect((r.body["issues"] as { path: string }[]).map((i) => i.path)).toEqual(["model"]);
+  });
+  it("checks validation entries", async () => {
+    const doc = parse(readFileSync(join(repo, "../shared/data/planner-validation.yaml"), "utf8")) as { entries: unknown[] };
+    const r = await post("/api/v1/plans/check", { entries: doc.entries.slice(0, 5) });
+    expect(r.status).toBe(200);
+    expect((r.body["entries"] as unknown[]).length).toBe(5);
+  });
+});

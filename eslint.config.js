@@ -82,7 +82,7 @@ export default tseslint.config(
   },
   ...ALL.map(boundaryConfig),
   {
-    files: ["**/*.mjs", "**/*.js", "vitest.config.ts", "eslint.config.js"],
+    files: ["**/*.mjs", "**/*.js", "vitest.config.ts", "**/vite.config.ts", "eslint.config.js"],
     languageOptions: {
       globals: Object.fromEntries(
         [

@@ -167,7 +167,7 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
     let t: number | undefined;
     if (backfill !== "none" && (backfill === "conservative" || (reserved.get(scope) ?? 0) === 0)) {
       t = reserve(job, availability(job), now, est, demand, reservations, reserved);
-    } else if (explain) t = finite(availabilityFor(job, snapshot, view.freeFor(job), now).earliest(demand, est));
+    } else if (explain) t = finite(availability(job).earliest(demand, est)); // one timeline per scope, not per job
     if (strict) blocked.add(scope);
     say(job, reason, t);
   }

@@ -11,6 +11,7 @@ import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
 import { homeRoutes } from "./routes/home.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { simulationRoutes } from "./routes/simulations.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { modelRoutes } from "./routes/models.js";
 import { planRoutes } from "./routes/plans.js";
@@ -78,6 +79,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(jobRoutes(ctx));
   await typed.register(artifactRoutes(ctx));
   await typed.register(tokenRoutes(ctx));
+  await typed.register(simulationRoutes(ctx));
   await typed.register(modelRoutes(ctx));
   await typed.register(planRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

@@ -116,6 +116,28 @@ describe("running jobs with the local executor", () => {
     expect((await api("POST", "/api/v1/nodes/no-such-node/cordon", {})).status).toBe(404);
   });
 
+  it("replays this cluster's finished jobs under other policies (what-if), or a given trace", async () => {
+    const finished = (await api<{ jobs: JobView[] }>("GET", "/api/v1/jobs?state=succeeded,failed,cancelled")).body.jobs.filter(
+      (j) => j.startedAtMs !== undefined,
+    );
+    const r = await api<{ jobs: number; results: { policy: string; jobs: number; avgJctS: number }[] }>("POST", "/api/v1/simulations", {
+      policies: ["fifo", "sjf"],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.jobs).toBe(finished.length);
+    expect(r.body.results.map((x) => x.policy)).toEqual(["fifo", "sjf"]);
+    const trace = [
+      { id: "a", submitS: 0, durationS: 100, gpus: 32, queue: "q" },
+      { id: "b", submitS: 1, durationS: 50, gpus: 32, queue: "q" },
+    ];
+    const fifo = (
+      await api<{ results: { avgJctS: number; avgQueueS: number }[] }>("POST", "/api/v1/simulations", { policies: ["fifo"], jobs: trace })
+    ).body.results[0];
+    // 48 GPUs: b waits for a; average JCT = (100 + (99 + 50)) / 2
+    expect(fifo?.avgJctS).toBeCloseTo(124.5, 5);
+    expect((await api("POST", "/api/v1/simulations", { policies: ["nope"] })).status).toBe(400);
+  });
+
   it("runs B only after A succeeds (dependencies)", async () => {
     const b = await submit("after-a", "true", { dependsOn: ["dep-a"] });
     await new Promise((r) => setTimeout(r, 300));

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { InvalidInputError } from "@aidc/core";
+import { resolvePolicy, type QueueQuota } from "@aidc/scheduler";
+import { clusterFromModel, computeMetrics, partitionEntitlements, simulate, type TraceJob } from "@aidc/simulator";
+import { principalOf } from "../auth.js";
+import type { ServerContext } from "../context.js";
+import type { JobRecord } from "../store/jobs.js";
+
+const TraceJobSchema = z.strictObject({
+  id: z.string().min(1),
+  submitS: z.number().min(0),
+  durationS: z.number().min(0),
+  gpus: z.number().int().min(0),
+  gpuMilli: z.number().int().min(1).max(1000).optional(),
+  queue: z.string().min(1),
+  priority: z.number().int().optional(),
+  estimateS: z.number().min(0).optional(),
+});
+
+const Body = z.strictObject({
+  policies: z.array(z.string().min(1)).min(1).max(20).default(["backfill-easy"]),
+  jobs: z.array(TraceJobSchema).max(200_000).optional().describe("a trace to replay; the store's finished jobs when absent"),
+  nodeScale: z.number().min(0.01).max(100).default(1),
+  seed: z.number().int().min(0).default(1),
+});
+
+/** The live cluster's finished jobs as a trace: what really ran, replayable under other policies. */
+export function historyTrace(jobs: readonly JobRecord[]): TraceJob[] {
+  const done = jobs.filter((j) => j.startedAtMs !== undefined && j.finishedAtMs !== undefined);
+  const origin = Math.min(...done.map((j) => j.submittedAtMs));
+  return done.map((j) => ({
+    id: j.id,
+    submitS: (j.submittedAtMs - origin) / 1000,
+    durationS: Math.max(0, ((j.finishedAtMs ?? 0) - (j.startedAtMs ?? 0)) / 1000),
+    gpus: j.spec.tasks.reduce((s, t) => s + t.replicas * t.resources.gpus, 0),
+    queue: j.queue,
+    priority: j.priority,
+    ...(j.spec.runtimeEstimateS !== undefined ? { estimateS: j.spec.runtimeEstimateS } : {}),
+  }));
+}
+
+export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      "/api/v1/simulations",
+      {
+        schema: {
+          tags: ["simulate"],
+          summary: "What-if: replay a trace (default: this cluster's finished jobs) on this cluster under several policies",
+          body: Body,
+        },
+      },
+      async (req) => {
+        principalOf(req, ctx.tokens);
+        const b = req.body;
+        const trace = b.jobs ?? historyTrace(ctx.jobs.list({ states: ["succeeded", "failed", "cancelled"], limit: 200_000 }));
+        if (trace.length === 0) {
+          throw new InvalidInputError("Nothing to simulate", [
+            { code: "empty", path: "jobs", message: "no jobs given and no finished jobs in the store yet" },
+          ]);
+        }
+        const setup = clusterFromModel(ctx.cluster, b.nodeScale);
+        const results = b.policies.map((name, i) => {
+          const profile = resolvePolicy(name, { quotas: setup.quotas as QueueQuota[] }, undefined, `policies[${i}]`);
+          if (!profile.ok) throw new InvalidInputError(`Unknown policy "${name}"`, profile.issues);
+          const t0 = performance.now();
+          const result = simulate(trace, setup.topology, profile.value, setup.partitionOf, { seed: b.seed });
+          const metrics = computeMetrics(profile.value.name, result, partitionEntitlements(setup.topology));
+          return { ...metrics, wallS: (performance.now() - t0) / 1000 };
+        });
+        return { cluster: ctx.cluster.name, jobs: trace.length, results };
+      },
+    );
+  };
+}

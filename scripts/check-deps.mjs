@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that every workspace package declares only the @aidc/* dependencies the architecture
 // allows, and that the root build references every package (tsc -b then rejects cycles).
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ALLOWED } from "./boundaries.mjs";
 
@@ -21,6 +21,30 @@ for (const dir of readdirSync(join(root, "packages"))) {
   }
   // the console is built by Vite and type-checked on its own (npm run lint), not by tsc -b
   if (dir !== "console" && !refs.includes(`packages/${dir}`)) problems.push(`tsconfig.json: references no packages/${dir}`);
+}
+// every package a source file imports (tests aside) must be declared in its package.json
+function sources(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.ts$/.test(name) && !/\.(test|testing)\.ts$/.test(name) ? [path] : [];
+  });
+}
+for (const dir of readdirSync(join(root, "packages"))) {
+  const file = join(root, "packages", dir, "package.json");
+  const src = join(root, "packages", dir, "src");
+  if (!existsSync(file) || !existsSync(src)) continue;
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies }));
+  for (const path of sources(src)) {
+    for (const m of readFileSync(path, "utf8").matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)) {
+      const spec = m[1];
+      if (spec.startsWith("node:")) continue;
+      const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+      if (!declared.has(name))
+        problems.push(`${path.slice(root.length)}: imports ${name}, which packages/${dir}/package.json does not declare`);
+    }
+  }
 }
 if (problems.length > 0) {
   console.error(problems.join("\n"));

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JobSpec } from "@aidc/core";
-import { executorContract } from "./contract.js";
+import { executorContract } from "./contract.testing.js";
 import { SimExecutor } from "./sim.js";
 
 const runsDir = mkdtempSync(join(tmpdir(), "aidc-sim-"));

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { executorContract } from "./contract.js";
+import { executorContract } from "./contract.testing.js";
 import { SLURM_STATE_MAP, SlurmExecutor, mapSlurmState } from "./slurm.js";
 
 function slurmUp(): boolean {

@@ -58,14 +58,14 @@ export class IdempotencyConflictError extends AidcError {
   }
 }
 
-function fromRow(r: JobRow): JobRecord {
+function fromRow(r: JobRow, specOf: (r: JobRow) => JobSpec): JobRecord {
   return {
     id: r.id,
     name: r.name,
     user: r.user,
     queue: r.queue,
     priority: r.priority,
-    spec: JSON.parse(r.spec) as JobSpec,
+    spec: specOf(r),
     state: r.state,
     attempts: r.attempts,
     submittedAtMs: r.submitted_at_ms,
@@ -89,7 +89,24 @@ export function newJobId(nowMs: number): string {
  * acknowledged submission survives a crash and the event log never disagrees with the state.
  */
 export class JobRepo {
+  /**
+   * A job's spec never changes after submission, so its parsed form is kept (bounded): the
+   * scheduling loop lists every pending job on each pass and would otherwise re-parse them all.
+   */
+  private readonly specs = new Map<string, JobSpec>();
+  private readonly row = (r: JobRow): JobRecord => fromRow(r, (x) => this.specOf(x));
+
   constructor(private readonly store: SqliteStore) {}
+
+  private specOf(r: JobRow): JobSpec {
+    let spec = this.specs.get(r.id);
+    if (spec === undefined) {
+      spec = JSON.parse(r.spec) as JobSpec;
+      if (this.specs.size >= 50_000) this.specs.delete(this.specs.keys().next().value as string);
+      this.specs.set(r.id, spec);
+    }
+    return spec;
+  }
 
   /**
    * Insert a job as pending. With an idempotency key, a retry of the same request by the same
@@ -105,7 +122,7 @@ export class JobRepo {
           if (prior.spec !== JSON.stringify(spec)) {
             throw new IdempotencyConflictError(`Idempotency-Key "${idempotencyKey}" was already used for a different job (${prior.id})`);
           }
-          return { job: fromRow(prior), created: false };
+          return { job: this.row(prior), created: false };
         }
       }
       const id = newJobId(nowMs);
@@ -120,7 +137,7 @@ export class JobRepo {
 
   get(id: string): JobRecord | undefined {
     const row = this.store.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    return row === undefined ? undefined : this.row(row);
   }
 
   require(id: string): JobRecord {
@@ -145,7 +162,7 @@ export class JobRepo {
       args.push(filter.user);
     }
     const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
-    return (this.store.db.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(fromRow);
+    return (this.store.db.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(this.row);
   }
 
   /**

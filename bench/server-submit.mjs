@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Sustained REST submissions on loopback: C concurrent clients POST /api/v1/jobs for D seconds
-// against a real `startServer` (SQLite file, WAL, scheduling loop running). Prints one JSON
-// document with submissions/s and latency percentiles; GET /healthz in the same run is the baseline.
+// against a real `aidc serve` in its own process (SQLite file, WAL, scheduling loop running), so
+// the load generator does not share the server's event loop. Prints one JSON document with
+// submissions/s and latency percentiles; GET /healthz in the same run is the baseline.
 //   node bench/server-submit.mjs [--clients 32] [--seconds 5]
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer } from "../packages/server/dist/index.js";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,9 +17,21 @@ const clients = arg("clients", 32);
 const seconds = arg("seconds", 5);
 
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-bench-"));
-// one GPU per job on a machine without GPUs: jobs stay pending, so this measures admission, not execution
-const server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" });
-const token = readFileSync(server.adminTokenFile, "utf8").trim();
+// no cluster file: this machine, no GPUs; one GPU per job keeps jobs pending, so this measures
+// admission (validation, idempotency, the store, a scheduling pass per burst), not execution
+const aidc = new URL("../bin/aidc", import.meta.url).pathname;
+const child = spawn(aidc, ["serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { stdio: ["ignore", "pipe", "inherit"] });
+const url = await new Promise((resolve, reject) => {
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d.toString();
+    const m = /^(http:\/\/\S+)$/m.exec(out);
+    if (m) resolve(m[1]);
+  });
+  child.once("exit", (code) => reject(new Error(`aidc serve exited with ${code}`)));
+});
+const server = { url };
+const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
 const body = JSON.stringify({
   apiVersion: "aidc/v1",
   kind: "Job",
@@ -65,5 +78,5 @@ const submit = await load(async () => {
   await res.arrayBuffer();
   return res.status === 201;
 });
-await server.close();
+child.kill("SIGTERM");
 console.log(JSON.stringify({ bench: "server-submit", clients, seconds, baselineHealthz: health, submit }, null, 2));

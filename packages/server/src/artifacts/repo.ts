@@ -85,7 +85,7 @@ export class ArtifactRepo {
   add(a: NewArtifact, nowMs: number): Artifact {
     const db = this.store.db;
     return db.transaction(() => {
-      const quota = db.prepare("SELECT max_bytes FROM project_quotas WHERE project = ?").get(a.project) as
+      const quota = this.store.prepare("SELECT max_bytes FROM project_quotas WHERE project = ?").get(a.project) as
         { max_bytes: number } | undefined;
       if (quota !== undefined) {
         const used = this.usedBytes(a.project);
@@ -96,28 +96,30 @@ export class ArtifactRepo {
         }
       }
       for (const p of a.parents) if (this.get(p) === undefined) throw new NotFoundError(`Parent artifact "${p}" does not exist`);
-      const last = db.prepare("SELECT MAX(version) AS v FROM artifacts WHERE project = ? AND name = ?").get(a.project, a.name) as {
+      const last = this.store.prepare("SELECT MAX(version) AS v FROM artifacts WHERE project = ? AND name = ?").get(a.project, a.name) as {
         v: number | null;
       };
       const version = (last.v ?? 0) + 1;
       const id = `a-${randomBytes(8).toString("hex")}`;
-      db.prepare(
-        `INSERT INTO artifacts (id, project, name, version, kind, sha256, size_bytes, tier, metadata, parents, job_id, created_by, created_at_ms)
+      this.store
+        .prepare(
+          `INSERT INTO artifacts (id, project, name, version, kind, sha256, size_bytes, tier, metadata, parents, job_id, created_by, created_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'hot', ?, ?, ?, ?, ?)`,
-      ).run(
-        id,
-        a.project,
-        a.name,
-        version,
-        a.kind,
-        a.sha256,
-        a.sizeBytes,
-        JSON.stringify(a.metadata),
-        JSON.stringify(a.parents),
-        a.jobId ?? null,
-        a.createdBy,
-        nowMs,
-      );
+        )
+        .run(
+          id,
+          a.project,
+          a.name,
+          version,
+          a.kind,
+          a.sha256,
+          a.sizeBytes,
+          JSON.stringify(a.metadata),
+          JSON.stringify(a.parents),
+          a.jobId ?? null,
+          a.createdBy,
+          nowMs,
+        );
       this.store.insertEvent(nowMs, "artifact.created", `artifact/${a.project}/${a.name}`, {
         id,
         version,
@@ -129,7 +131,7 @@ export class ArtifactRepo {
   }
 
   get(id: string): Artifact | undefined {
-    const r = this.store.db.prepare("SELECT * FROM artifacts WHERE id = ?").get(id) as Row | undefined;
+    const r = this.store.prepare("SELECT * FROM artifacts WHERE id = ?").get(id) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);
   }
 
@@ -137,8 +139,8 @@ export class ArtifactRepo {
   find(project: string, name: string, version?: number): Artifact | undefined {
     const r = (
       version === undefined
-        ? this.store.db.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? ORDER BY version DESC LIMIT 1").get(project, name)
-        : this.store.db.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ?").get(project, name, version)
+        ? this.store.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? ORDER BY version DESC LIMIT 1").get(project, name)
+        : this.store.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ?").get(project, name, version)
     ) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);
   }
@@ -157,17 +159,16 @@ export class ArtifactRepo {
       }
     }
     const sql = `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY project, name, version`;
-    return (this.store.db.prepare(sql).all(...args) as Row[]).map(fromRow);
+    return (this.store.prepare(sql).all(...args) as Row[]).map(fromRow);
   }
 
   usedBytes(project: string): number {
-    return (
-      this.store.db.prepare("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM artifacts WHERE project = ?").get(project) as { n: number }
-    ).n;
+    return (this.store.prepare("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM artifacts WHERE project = ?").get(project) as { n: number })
+      .n;
   }
 
   setQuota(project: string, maxBytes: number): void {
-    this.store.db
+    this.store
       .prepare(
         "INSERT INTO project_quotas (project, max_bytes) VALUES (?, ?) ON CONFLICT(project) DO UPDATE SET max_bytes = excluded.max_bytes",
       )
@@ -190,7 +191,7 @@ export class ArtifactRepo {
           const to: Tier = i < policy.hotVersions ? "hot" : old ? "cold" : "warm";
           // tiers only move down
           if (TIERS.indexOf(to) <= TIERS.indexOf(a.tier)) return;
-          this.store.db.prepare("UPDATE artifacts SET tier = ? WHERE id = ?").run(to, a.id);
+          this.store.prepare("UPDATE artifacts SET tier = ? WHERE id = ?").run(to, a.id);
           this.store.insertEvent(nowMs, "artifact.tiered", `artifact/${a.project}/${a.name}`, { id: a.id, from: a.tier, to });
           moved.push({ id: a.id, from: a.tier, to });
         });

@@ -116,7 +116,7 @@ export class JobRepo {
     const db = this.store.db;
     return db.transaction(() => {
       if (idempotencyKey !== undefined) {
-        const prior = db.prepare("SELECT * FROM jobs WHERE user = ? AND idempotency_key = ?").get(user, idempotencyKey) as
+        const prior = this.store.prepare("SELECT * FROM jobs WHERE user = ? AND idempotency_key = ?").get(user, idempotencyKey) as
           JobRow | undefined;
         if (prior !== undefined) {
           if (prior.spec !== JSON.stringify(spec)) {
@@ -126,17 +126,19 @@ export class JobRepo {
         }
       }
       const id = newJobId(nowMs);
-      db.prepare(
-        `INSERT INTO jobs (id, name, user, queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms, idempotency_key)
+      this.store
+        .prepare(
+          `INSERT INTO jobs (id, name, user, queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms, idempotency_key)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-      ).run(id, spec.name, user, spec.queue, spec.priority, JSON.stringify(spec), nowMs, nowMs, idempotencyKey ?? null);
+        )
+        .run(id, spec.name, user, spec.queue, spec.priority, JSON.stringify(spec), nowMs, nowMs, idempotencyKey ?? null);
       this.store.insertEvent(nowMs, "job.submitted", `job/${id}`, { user, queue: spec.queue });
       return { job: this.require(id), created: true };
     })();
   }
 
   get(id: string): JobRecord | undefined {
-    const row = this.store.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+    const row = this.store.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
     return row === undefined ? undefined : this.row(row);
   }
 
@@ -162,7 +164,7 @@ export class JobRepo {
       args.push(filter.user);
     }
     const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
-    return (this.store.db.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(this.row);
+    return (this.store.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(this.row);
   }
 
   /**
@@ -183,29 +185,31 @@ export class JobRepo {
       // a job back in the queue forgets its run and placement; a finished one keeps them for the record
       const requeued = to === "pending" ? 1 : 0;
       const finished = TERMINAL_STATES.includes(to) || to === "failed" || to === "preempted" ? 1 : 0;
-      db.prepare(
-        `UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),
+      this.store
+        .prepare(
+          `UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),
            run_id = CASE WHEN ? THEN NULL ELSE COALESCE(?, run_id) END,
            placement = CASE WHEN ? THEN NULL ELSE COALESCE(?, placement) END,
            started_at_ms = CASE WHEN ? = 'running' THEN ? ELSE started_at_ms END,
            finished_at_ms = CASE WHEN ? THEN ? ELSE finished_at_ms END
          WHERE id = ?`,
-      ).run(
-        to,
-        attempts,
-        nowMs,
-        details.exitCode ?? null,
-        details.message ?? null,
-        requeued,
-        details.runId ?? null,
-        requeued,
-        details.placement ? JSON.stringify(details.placement) : null,
-        to,
-        nowMs,
-        finished,
-        nowMs,
-        id,
-      );
+        )
+        .run(
+          to,
+          attempts,
+          nowMs,
+          details.exitCode ?? null,
+          details.message ?? null,
+          requeued,
+          details.runId ?? null,
+          requeued,
+          details.placement ? JSON.stringify(details.placement) : null,
+          to,
+          nowMs,
+          finished,
+          nowMs,
+          id,
+        );
       const { placement: _placement, ...logged } = details;
       this.store.insertEvent(nowMs, `job.${to}`, `job/${id}`, { from: job.state, event, ...logged });
       return this.require(id);

@@ -25,6 +25,18 @@ export class SqliteStore {
     this.path = path;
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per SQL text (preparing is a large part of a small query). */
+  prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (st === undefined) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   static open(path: string, migrations: readonly Migration[] = MIGRATIONS): SqliteStore {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     let db: Database.Database;
@@ -46,7 +58,7 @@ export class SqliteStore {
 
   /** Applied migration versions, oldest first. */
   appliedVersions(): number[] {
-    return (this.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]).map((r) => r.version);
+    return (this.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]).map((r) => r.version);
   }
 
   private migrate(migrations: readonly Migration[]): void {
@@ -66,7 +78,7 @@ export class SqliteStore {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
-        this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+        this.prepare("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
       })();
     }
   }
@@ -74,27 +86,28 @@ export class SqliteStore {
   /** Record the cluster the server runs on, with an event, in one transaction. */
   saveCluster(cluster: Cluster, source: string, atMs: number): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          "INSERT INTO clusters (name, spec, source, loaded_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, source = excluded.source, loaded_at_ms = excluded.loaded_at_ms",
-        )
-        .run(cluster.name, JSON.stringify(cluster), source, atMs);
+      this.prepare(
+        "INSERT INTO clusters (name, spec, source, loaded_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, source = excluded.source, loaded_at_ms = excluded.loaded_at_ms",
+      ).run(cluster.name, JSON.stringify(cluster), source, atMs);
       this.insertEvent(atMs, "cluster.loaded", `cluster/${cluster.name}`, { source });
     })();
   }
 
   insertEvent(atMs: number, type: string, subject: string, data: Record<string, unknown> = {}): number {
-    const r = this.db
-      .prepare("INSERT INTO events (at_ms, type, subject, data) VALUES (?, ?, ?, ?)")
-      .run(atMs, type, subject, JSON.stringify(data));
+    const r = this.prepare("INSERT INTO events (at_ms, type, subject, data) VALUES (?, ?, ?, ?)").run(
+      atMs,
+      type,
+      subject,
+      JSON.stringify(data),
+    );
     return Number(r.lastInsertRowid);
   }
 
   events(limit = 100, subject?: string): StoredEvent[] {
     const rows = (
       subject === undefined
-        ? this.db.prepare("SELECT * FROM events ORDER BY id DESC LIMIT ?").all(limit)
-        : this.db.prepare("SELECT * FROM events WHERE subject = ? ORDER BY id DESC LIMIT ?").all(subject, limit)
+        ? this.prepare("SELECT * FROM events ORDER BY id DESC LIMIT ?").all(limit)
+        : this.prepare("SELECT * FROM events WHERE subject = ? ORDER BY id DESC LIMIT ?").all(subject, limit)
     ) as { id: number; at_ms: number; type: string; subject: string; data: string }[];
     return rows.map((r) => ({
       id: r.id,
@@ -107,19 +120,17 @@ export class SqliteStore {
 
   /** Nodes taken out of scheduling, with why. */
   cordons(): Map<string, string> {
-    const rows = this.db.prepare("SELECT node, reason FROM node_cordons").all() as { node: string; reason: string }[];
+    const rows = this.prepare("SELECT node, reason FROM node_cordons").all() as { node: string; reason: string }[];
     return new Map(rows.map((r) => [r.node, r.reason]));
   }
 
   setCordon(node: string, reason: string | undefined, atMs: number): void {
     this.db.transaction(() => {
-      if (reason === undefined) this.db.prepare("DELETE FROM node_cordons WHERE node = ?").run(node);
+      if (reason === undefined) this.prepare("DELETE FROM node_cordons WHERE node = ?").run(node);
       else
-        this.db
-          .prepare(
-            "INSERT INTO node_cordons (node, reason, at_ms) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET reason = excluded.reason",
-          )
-          .run(node, reason, atMs);
+        this.prepare(
+          "INSERT INTO node_cordons (node, reason, at_ms) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET reason = excluded.reason",
+        ).run(node, reason, atMs);
       this.insertEvent(
         atMs,
         reason === undefined ? "node.uncordoned" : "node.cordoned",
@@ -132,7 +143,7 @@ export class SqliteStore {
   /** True when the database answers a trivial query (for /readyz). */
   ping(): boolean {
     try {
-      return (this.db.prepare("SELECT 1 AS one").get() as { one: number }).one === 1;
+      return (this.prepare("SELECT 1 AS one").get() as { one: number }).one === 1;
     } catch {
       return false;
     }

@@ -25,7 +25,7 @@ export class TokenRepo {
   create(user: string, role: Role, nowMs: number): string {
     const token = `aidc_${randomBytes(24).toString("base64url")}`;
     this.store.db.transaction(() => {
-      this.store.db
+      this.store
         .prepare("INSERT INTO tokens (hash, user, role, created_at_ms) VALUES (?, ?, ?, ?)")
         .run(hashToken(token), user, role, nowMs);
       this.store.insertEvent(nowMs, "token.created", `user/${user}`, { role });
@@ -36,7 +36,7 @@ export class TokenRepo {
   /** The principal a token stands for, or undefined for an unknown or revoked token. */
   verify(token: string): Principal | undefined {
     const hash = hashToken(token);
-    const row = this.store.db.prepare("SELECT hash, user, role FROM tokens WHERE hash = ? AND revoked_at_ms IS NULL").get(hash) as
+    const row = this.store.prepare("SELECT hash, user, role FROM tokens WHERE hash = ? AND revoked_at_ms IS NULL").get(hash) as
       { hash: string; user: string; role: Role } | undefined;
     if (row === undefined) return undefined;
     // the look-up is by hash already; compare again in constant time as a belt-and-braces check
@@ -44,6 +44,6 @@ export class TokenRepo {
   }
 
   count(): number {
-    return (this.store.db.prepare("SELECT COUNT(*) AS n FROM tokens").get() as { n: number }).n;
+    return (this.store.prepare("SELECT COUNT(*) AS n FROM tokens").get() as { n: number }).n;
   }
 }

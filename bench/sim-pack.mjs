@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { readOpenbNodes, readOpenbPods, runPackSeed, summarizePack } from "../packages/simulator/dist/index.js";
 
-globalThis.__FA = Number(process.env.FA ?? 0);
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const data = join(root, "..", "shared", "data", "traces", "alibaba-gpu-2023");
 const args = process.argv.slice(2);

@@ -35,7 +35,11 @@ function readLines(file: string, option: string): string[] {
 }
 
 function located(file: string, issues: readonly Issue[]): Issue[] {
-  return issues.map((i) => ({ ...i, path: `${basename(file)} ${i.path}` }));
+  // readers put "line N.column" in the path and N in `line`; show "file.csv: column (line N)"
+  return issues.map((i) => ({
+    ...i,
+    path: `${basename(file)}: ${i.line === undefined ? i.path : i.path.replace(/^line \d+\.?/, "") || "(row)"}`,
+  }));
 }
 
 /** Parse and check every option; all problems at once (exit 2). */

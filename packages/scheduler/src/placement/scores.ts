@@ -14,10 +14,10 @@ import {
 
 /**
  * Node scores (higher is better) for a pod that fits the node (`fits()` is the filter). The five baselines and FGD
- * follow the reference simulator's integer arithmetic (scores are truncated to 0..100, so equal scores are common
- * and the caller breaks ties uniformly at random, like kube-scheduler's selectHost). `fragmentation-aware` is ours:
- * FGD's expected-fragmentation delta without the sigmoid/integer truncation, ties broken toward the node left with
- * the least idle capacity (best fit).
+ * follow the reference simulator's integer arithmetic (scores are truncated to 0..100, so equal scores are common;
+ * the caller gives ties to the first node of a seeded node order, as the reference does). `fragmentation-aware` is
+ * ours: FGD's expected-fragmentation idea on a memory-aware measure, combined with a best-fit term (see
+ * fragAwareScore).
  */
 export interface PlacementContext {
   /** Required by `fgd` (FGD's definition: typical pods, CPU and GPU). */
@@ -76,8 +76,7 @@ function fragDelta(node: NodeView, pod: PackPod, frag: FragModel, exact: boolean
       if (left < pod.gpuMilli || seen.has(left)) return;
       seen.add(left);
       const s = score(frag.nodeFrag(node.model, cpuAfter, afterGpus(node, pod, [g]), memAfter));
-      const tighter = exact && s === best && left < (node.gpuLeft[gpu] as number);
-      if (gpu < 0 || s > best || tighter) {
+      if (gpu < 0 || s > best) {
         best = s;
         gpu = g;
       }
@@ -138,11 +137,18 @@ function tightness(node: NodeView, pod: PackPod): number {
   return 1 - (0.5 * Math.min(gpu, 1) + 0.5 * Math.min(cpu, 1)) / 1.0001;
 }
 
-function tightnessMem(node: NodeView, pod: PackPod): number {
-  const gpu = (totalGpuLeft(node.gpuLeft) - pod.gpus * pod.gpuMilli) / MAX_SPEC_GPU_MILLI;
-  const cpu = (node.cpuLeftMilli - pod.cpuMilli) / MAX_SPEC_CPU_MILLI;
-  const mem = (node.memoryLeftMiB - pod.memoryMiB) / 1048576;
-  return 1 - (Math.min(gpu, 1) + Math.min(cpu, 1) + Math.min(mem, 1)) / 3.0003;
+/** Weight of the best-fit term for whole-GPU and CPU-only pods, in milli-GPU of fragmentation. */
+const TIGHT_WEIGHT = 50;
+
+/**
+ * Ours. Shared-GPU pods: FGD's truncated score on the memory-aware fragmentation measure, ties split by best-fit
+ * tightness in quarters (then the node order). Whole-GPU and CPU-only pods: the exact memory-aware fragmentation
+ * delta plus a best-fit term worth up to TIGHT_WEIGHT milli-GPU, which consolidates CPU-only pods onto nodes whose
+ * GPUs are taken and keeps CPU and memory free where idle GPUs remain.
+ */
+function fragAwareScore(node: NodeView, pod: PackPod, frag: FragModel): number {
+  if (isShare(pod)) return fragDelta(node, pod, frag, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
+  return fragDelta(node, pod, frag, true).score + TIGHT_WEIGHT * tightness(node, pod);
 }
 
 /** Score one (fitting) node for a pod under a policy. `random` scores every node alike. */
@@ -160,52 +166,8 @@ export function scoreNode(policy: PlacementName, node: NodeView, pod: PackPod, c
       return bestFitScore(node, pod);
     case "fgd":
       return fragDelta(node, pod, need(ctx.frag), false).score;
-    case "fragmentation-aware": {
-      const mode = (globalThis as unknown as { __FA?: number }).__FA ?? 0;
-      const f = mode >= 17 ? need(ctx.fragMemory) : need(ctx.frag);
-      if (mode === 0) return fragDelta(node, pod, f, true).score + 1e-3 * tightness(node, pod);
-      if (mode === 1) return fragDelta(node, pod, f, false).score + 1e-3 * tightness(node, pod);
-      if (mode === 2) return fragDelta(node, pod, f, false).score + 1e-6 * fragDelta(node, pod, f, true).score;
-      if (mode === 3) return fragDelta(node, pod, f, false).score + 0.5 * tightness(node, pod);
-      if (mode === 4) return Math.round(fragDelta(node, pod, f, true).score / 20);
-      if (mode === 5) return Math.round(fragDelta(node, pod, f, true).score / 50) + 1e-3 * tightness(node, pod);
-      if (mode === 17) return fragDelta(node, pod, f, true).score + 100 * tightness(node, pod);
-      if (mode === 18) return fragDelta(node, pod, f, true).score + 100 * tightnessMem(node, pod);
-      if (mode === 19) return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      if (mode === 20) return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightnessMem(node, pod) * 4);
-      if (mode === 21) return fragDelta(node, pod, f, false).score + 1e-3 * tightnessMem(node, pod);
-      if (mode === 22) return fragDelta(node, pod, f, false).score * 1e6 + fragDelta(node, pod, f, true).score + 100 * tightness(node, pod);
-      if (mode === 23) return fragDelta(node, pod, f, false).score * 1e6 + 100 * tightness(node, pod);
-      if (mode === 24) return Math.round((fragDelta(node, pod, f, true).score + 100 * tightness(node, pod)) / 40);
-      if (mode === 25) return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 10);
-      if (mode === 26) {
-        if (pod.gpus === 0 || pod.gpuMilli === 0) return fragDelta(node, pod, f, true).score + 100 * tightness(node, pod);
-        return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      }
-      if (mode === 27) {
-        if (!isShare(pod)) return fragDelta(node, pod, f, true).score + 100 * tightness(node, pod);
-        return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      }
-      if (mode === 28) {
-        if (!isShare(pod)) return fragDelta(node, pod, f, true).score + 100 * tightnessMem(node, pod);
-        return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      }
-      if (mode === 29) {
-        if (!isShare(pod)) return fragDelta(node, pod, f, true).score + 50 * tightness(node, pod);
-        return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      }
-      if (mode === 30) {
-        if (!isShare(pod)) return fragDelta(node, pod, f, true).score + 200 * tightness(node, pod);
-        return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      }
-      if (mode === 12) return fragDelta(node, pod, f, false).score * 1000 + Math.floor(tightness(node, pod) * 4);
-      if (mode === 13) return Math.round((fragDelta(node, pod, f, true).score + 100 * tightness(node, pod)) / 50);
-      if (mode === 14) return Math.round((fragDelta(node, pod, f, true).score + 30 * tightness(node, pod)) / 40);
-      if (mode === 15) return Math.trunc(sigmoid((fragDelta(node, pod, f, true).score + 100 * tightness(node, pod)) / 1000) * 100);
-      if (mode === 16) return Math.round((fragDelta(node, pod, f, true).score + 100 * tightness(node, pod)) / 20);
-      if (mode >= 7) return fragDelta(node, pod, f, true).score + [25, 50, 100, 200, 400][mode - 7]! * tightness(node, pod);
-      return fragDelta(node, pod, f, true).score;
-    }
+    case "fragmentation-aware":
+      return fragAwareScore(node, pod, need(ctx.fragMemory));
   }
 }
 
@@ -218,14 +180,8 @@ export function chooseGpus(policy: PlacementName, node: NodeView, pod: PackPod, 
     return ok.length === 0 ? [] : [ok[rng.int(ok.length)] as number];
   }
   if (policy === "fgd" || policy === "fragmentation-aware") {
-    const exact = policy === "fragmentation-aware";
-    const mode = (globalThis as unknown as { __FA?: number }).__FA ?? 0;
-    const g = fragDelta(
-      node,
-      pod,
-      exact && mode >= 17 ? need(ctx.fragMemory) : need(ctx.frag),
-      exact && ![19, 20, 21, 22, 23, 25, 26, 27, 28, 29, 30].includes(mode),
-    ).gpu;
+    // shared-GPU devices are chosen by FGD's (truncated) score in both; ours measures with memory
+    const g = fragDelta(node, pod, policy === "fgd" ? need(ctx.frag) : need(ctx.fragMemory), false).gpu;
     return g < 0 ? [] : [g];
   }
   const g = bestFitGpu(node, pod);

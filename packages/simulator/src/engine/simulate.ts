@@ -57,11 +57,15 @@ const PRIO = { complete: 0, fail: 1, repair: 2, revisit: 3, tick: 4 } as const;
 export function simulate(
   trace: readonly TraceJob[],
   topology: Topology,
-  profile: ResolvedProfile,
+  given: ResolvedProfile,
   partitionOf: (job: TraceJob) => number,
   options: SimOptions = {},
 ): SimResult {
   const state = new ClusterState(topology);
+  // randomized plugins draw from their own stream, seeded like the run (failures use another)
+  const profile: ResolvedProfile = given.args.rng
+    ? given
+    : { ...given, args: { ...given.args, rng: seededRng((options.seed ?? 1) ^ 0x5bd1e995) } };
   const n = trace.length;
   const order = Array.from(trace, (_j, i) => i).sort((a, b) => (trace[a]?.submitS ?? 0) - (trace[b]?.submitS ?? 0) || a - b);
   const jobs: SchedJob[] = new Array<SchedJob>(n);

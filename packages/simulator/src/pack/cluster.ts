@@ -24,8 +24,8 @@ interface Group {
   readonly frag: number;
   /** Node indices, ascending by rank (the seeded node order). */
   readonly members: number[];
-  /** Score per pod-shape id; NaN when the pod does not fit. */
-  readonly cache: Map<number, number>;
+  /** Score per pod-shape id (sparse array); NaN when the pod does not fit. */
+  readonly cache: (number | undefined)[];
   active: number;
 }
 
@@ -106,7 +106,7 @@ export class PackCluster {
         gpuLeft: sorted,
         affinityMask: this.mask[node] as number,
       };
-      g = { key, view, frag: this.frag.nodeFrag(spec.model, view.cpuLeftMilli, sorted), members: [], cache: new Map(), active: -1 };
+      g = { key, view, frag: this.frag.nodeFrag(spec.model, view.cpuLeftMilli, sorted), members: [], cache: [], active: -1 };
       this.groups.set(key, g);
     }
     if (g.members.length === 0) {
@@ -159,13 +159,14 @@ export class PackCluster {
   place(pod: PackPod): number {
     const id = this.shapeId(pod);
     const ctx = { frag: this.frag, fragMemory: this.fragMemory };
+    if (this.policy === "random") return this.placeUniform(pod, id, ctx);
     let best = -Infinity;
     let node = -1;
     for (const g of this.active) {
-      let s = g.cache.get(id);
+      let s = g.cache[id];
       if (s === undefined) {
         s = fits(g.view, pod) ? scoreNode(this.policy, g.view, pod, ctx) : NaN;
-        g.cache.set(id, s);
+        g.cache[id] = s;
       }
       if (Number.isNaN(s) || s < best) continue;
       const first = g.members[0] as number;
@@ -175,19 +176,30 @@ export class PackCluster {
       }
     }
     if (node < 0) return -1;
-    if (this.policy === "random") node = this.uniformFeasible(id);
     this.assign(node, pod, ctx);
     return node;
   }
 
-  /** The random policy scores one uniformly drawn feasible node highest (reference: RandomScore PreScore). */
-  private uniformFeasible(id: number): number {
+  /** The random policy scores one uniformly drawn feasible node highest (reference: RandomScore's PreScore). */
+  private placeUniform(pod: PackPod, id: number, ctx: { frag: FragModel; fragMemory: FragModel }): number {
     let total = 0;
-    for (const g of this.active) if (!Number.isNaN(g.cache.get(id))) total += g.members.length;
+    for (const g of this.active) {
+      let ok = g.cache[id];
+      if (ok === undefined) {
+        ok = fits(g.view, pod) ? 1 : 0;
+        g.cache[id] = ok;
+      }
+      total += ok * g.members.length;
+    }
+    if (total === 0) return -1;
     let r = this.rng.int(total);
     for (const g of this.active) {
-      if (Number.isNaN(g.cache.get(id))) continue;
-      if (r < g.members.length) return g.members[r] as number;
+      if (g.cache[id] === 0) continue;
+      if (r < g.members.length) {
+        const node = g.members[r] as number;
+        this.assign(node, pod, ctx);
+        return node;
+      }
       r -= g.members.length;
     }
     throw new Error("internal: no feasible node left to draw");

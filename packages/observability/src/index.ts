@@ -59,3 +59,7 @@ export {
   type SeriesPoints,
   type RangeQuery,
 } from "./metrics/series-store.js";
+export { NodeAgent, defaultNodeName, type NodeAgentOptions, type AgentSample } from "./agent/agent.js";
+export { AGENT_METRICS, type AgentMetricName, type MetricInfo } from "./agent/catalog.js";
+export { parseNvidiaSmiCsv, queryNvidiaSmi, NVIDIA_SMI_ARGS, type GpuReading } from "./agent/gpu.js";
+export * from "./agent/procfs.js";

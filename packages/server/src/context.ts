@@ -1,5 +1,6 @@
 import type { Catalog, ClusterModel, Executor } from "@aidc/core";
 import type { PendingReason } from "./loop/scheduling.js";
+import type { ObserveService } from "./observe/service.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { BlobStore } from "./artifacts/blobs.js";
 import type { ArtifactRepo } from "./artifacts/repo.js";
@@ -24,6 +25,8 @@ export interface ServerContext {
   /** Requeue the running jobs of a (cordoned) node; returns their ids. */
   readonly drain: (node: string) => Promise<string[]>;
   readonly metrics: ServerMetrics;
+  /** Node agent, time series and alerts (absent when the server runs without them). */
+  readonly observe?: ObserveService;
   readonly now: () => number;
   readonly shuttingDown: () => boolean;
   /** Called after a submission or cancellation so the scheduling loop can run a pass soon. */

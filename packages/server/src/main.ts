@@ -24,6 +24,8 @@ import { SlurmExecutor } from "./executors/slurm.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { TokenRepo } from "./store/tokens.js";
+import { loadAlertRules } from "./observe/rules.js";
+import { ObserveService } from "./observe/service.js";
 
 export const EXECUTORS = ["local", "slurm", "sim"] as const;
 
@@ -41,6 +43,12 @@ export interface ServeOptions {
   /** Milliseconds between scheduling passes (a pass also runs after every submission). */
   readonly tickMs?: number;
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Seconds between node-agent samples (metrics store, /metrics, alert evaluation); default 10, 0 turns the agent off. */
+  readonly metricsIntervalS?: number;
+  /** AlertRules file; default the built-in node-health rules (examples/alerts/node-health.yaml). */
+  readonly alertsFile?: string;
+  /** URLs that receive alert notifications (Alertmanager webhook JSON). */
+  readonly alertWebhooks?: readonly string[];
 }
 
 export interface RunningServer {
@@ -117,6 +125,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       "Invalid --policy",
       profile.issues.map((i) => ({ ...i, path: "--policy" })),
     );
+  const alertRules = loadAlertRules(options.alertsFile);
   const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
   let shuttingDown = false;
   const metrics = new ServerMetrics();
@@ -134,6 +143,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
         : new LocalExecutor({ runsDir });
   let loop: SchedulingLoop | undefined;
+  let app: FastifyInstance | undefined;
+  const metricsIntervalS = options.metricsIntervalS ?? 10;
+  const observe =
+    metricsIntervalS > 0
+      ? new ObserveService(
+          {
+            store,
+            cluster,
+            registry: metrics.registry,
+            now: () => Date.now(),
+            freeGpus: () => (loop ? loop.freeGpus() : new Map()),
+            drain: async (node) => (loop ? loop.drain(node) : []),
+            warn: (msg) => app?.log.warn(msg),
+          },
+          {
+            dbPath: join(resolve(options.dataDir), "metrics.db"),
+            intervalS: metricsIntervalS,
+            rules: alertRules,
+            ...(executor.name === "local" ? { runsDir } : {}),
+            ...(options.alertWebhooks ? { webhooks: options.alertWebhooks } : {}),
+          },
+        )
+      : undefined;
   const ctx: ServerContext = {
     store,
     jobs: new JobRepo(store),
@@ -150,12 +182,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     explain: (jobId) => loop?.explain(jobId),
     freeGpus: () => (loop ? loop.freeGpus() : new Map()),
     drain: async (node) => (loop ? loop.drain(node) : []),
+    ...(observe ? { observe } : {}),
   };
   if (loaded !== undefined && options.clusterFile !== undefined) {
     store.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
     metrics.setCluster(loaded.model);
   }
-  let app: FastifyInstance;
   try {
     app = await buildApp(ctx, { logger: { level: options.logLevel ?? "info" } });
     loop = new SchedulingLoop({
@@ -169,11 +201,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
+    await observe?.stop();
     store.close();
     throw err;
   }
   store.insertEvent(ctx.now(), "server.started", "server", { host: options.host, port: options.port, executor: executor.name });
   loop.start(options.tickMs ?? 1000);
+  observe?.start();
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
@@ -188,6 +222,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         shuttingDown = true;
         await loop?.stop();
         await app.close();
+        await observe?.stop();
         store.insertEvent(ctx.now(), "server.stopped", "server");
         store.close();
       })();

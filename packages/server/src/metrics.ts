@@ -11,6 +11,9 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "aidc_" });
+    // gauges named *_total break Prometheus naming (promtool check metrics); the per-type series stay
+    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"])
+      this.registry.removeSingleMetric(`aidc_nodejs_${name}`);
     new Gauge({
       name: "aidc_build_info",
       help: "Build information; always 1",

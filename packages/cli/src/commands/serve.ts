@@ -34,6 +34,9 @@ export function registerServe(program: Command, io: Io): void {
     .option("--executor <name>", "where jobs run: local | slurm | sim (virtual time)", "local")
     .option("--sim-speedup <n>", "virtual seconds per real second for --executor sim", "1")
     .option("--policy <name>", "scheduling policy (aidc sim policies)", "backfill-easy")
+    .option("--alerts <file>", "AlertRules file (default: the built-in node-health rules)")
+    .option("--alert-webhook <url...>", "POST alert notifications (Alertmanager JSON) to these URLs")
+    .option("--metrics-interval <s>", "seconds between node-agent samples (0 = no agent)", "10")
     .action(
       async (opts: {
         host: string;
@@ -44,6 +47,9 @@ export function registerServe(program: Command, io: Io): void {
         executor: string;
         policy: string;
         simSpeedup: string;
+        alerts?: string;
+        alertWebhook?: string[];
+        metricsInterval: string;
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
         if (executor === undefined) {
@@ -67,6 +73,9 @@ export function registerServe(program: Command, io: Io): void {
           policy: opts.policy,
           simSpeedup: positiveNumber(opts.simSpeedup, "--sim-speedup"),
           ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
+          ...(opts.alerts ? { alertsFile: opts.alerts } : {}),
+          ...(opts.alertWebhook ? { alertWebhooks: opts.alertWebhook } : {}),
+          metricsIntervalS: opts.metricsInterval === "0" ? 0 : positiveNumber(opts.metricsInterval, "--metrics-interval"),
         });
         io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
         io.out(`${server.url}\n`);

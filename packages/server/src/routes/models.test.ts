@@ -57,6 +57,9 @@ describe("model serving", () => {
     const r = await post("/api/v1/models/imdb:predict?explain=true", { instances: [text] });
     const p = (r.body["predictions"] as { score: number; explanation: { token: string; weight: number }[] }[])[0];
     expect(p?.explanation.find((t) => t.token === "awful")?.weight).toBeLessThan(0);
+    const lime = await post("/api/v1/models/imdb:predict?explain=lime", { instances: [text] });
+    const limeTokens = (lime.body["predictions"] as { explanation: { token: string; weight: number }[] }[])[0]?.explanation;
+    expect(limeTokens?.find((t) => t.token === "awful")?.weight).toBeLessThan(0);
     const v2 = await post("/v2/models/imdb/infer", { id: "r1", inputs: [{ name: "text", shape: [1], datatype: "BYTES", data: [text] }] });
     expect(v2.status).toBe(200);
     expect(v2.body).toMatchObject({ model_name: "imdb", id: "r1" });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { NotFoundError } from "@aidc/core";
-import { ModelRegistry, explainOcclusion } from "@aidc/workloads";
+import { ModelRegistry, explainLime, explainOcclusion } from "@aidc/workloads";
 import type { ServerContext } from "../context.js";
 
 /** Largest request the model routes take: instances per request, characters per text. */
@@ -116,9 +116,11 @@ export function modelRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["models"],
-          summary: 'Predict: {"instances":["text", …]} → {"predictions":[{"label","score"}]}; path /api/v1/models/{name}:predict',
+          summary:
+            'Predict: {"instances":["text", …]} → {"predictions":[{"label","score"}]}; path /api/v1/models/{name}:predict; ' +
+            "?explain=true|occlusion|lime adds per-token attributions",
           params: z.object({ target: z.string() }),
-          querystring: z.object({ explain: z.enum(["true", "false"]).optional() }),
+          querystring: z.object({ explain: z.enum(["true", "false", "occlusion", "lime"]).optional() }),
           body: PredictBody,
           response: { 200: z.object({ model: z.string(), predictions: z.array(Prediction) }) },
         },
@@ -129,11 +131,13 @@ export function modelRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const name = match[1];
         const texts = req.body.instances.map((i) => (typeof i === "string" ? i : i.text));
         const predictions = await predict(name, texts);
-        if (req.query.explain !== "true") return { model: name, predictions };
+        const method = req.query.explain;
+        if (method === undefined || method === "false") return { model: name, predictions };
         const { model } = await registry.get(name);
         const explained = [];
         for (const [i, text] of texts.entries()) {
-          const e = await explainOcclusion(model, text, { maxTokens: 500 });
+          const e =
+            method === "lime" ? await explainLime(model, text, { samples: 300 }) : await explainOcclusion(model, text, { maxTokens: 500 });
           explained.push({ ...predictions[i]!, explanation: e.tokens });
         }
         return { model: name, predictions: explained };

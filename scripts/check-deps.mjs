@@ -37,9 +37,14 @@ for (const dir of readdirSync(join(root, "packages"))) {
   const pkg = JSON.parse(readFileSync(file, "utf8"));
   const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies }));
   for (const path of sources(src)) {
-    for (const m of readFileSync(path, "utf8").matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)) {
+    const text = readFileSync(path, "utf8");
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"/gms),
+      ...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g),
+    ];
+    for (const m of specs) {
       const spec = m[1];
-      if (spec.startsWith("node:")) continue;
+      if (spec.startsWith("node:") || spec.startsWith(".")) continue;
       const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
       if (!declared.has(name))
         problems.push(`${path.slice(root.length)}: imports ${name}, which packages/${dir}/package.json does not declare`);

@@ -1,0 +1,116 @@
+import { api } from "../api.js";
+import { badge, card, errorBox, fmtNumber, fmtTime, h, mount, table } from "../dom.js";
+import type { Page } from "../routes.js";
+
+interface Artifact {
+  readonly id: string;
+  readonly project: string;
+  readonly name: string;
+  readonly version: number;
+  readonly kind: string;
+  readonly sizeBytes: number;
+  readonly tier: string;
+  readonly jobId?: string;
+  readonly createdBy: string;
+  readonly createdAtMs: number;
+}
+
+interface Prediction {
+  readonly label: string;
+  readonly score: number;
+  readonly explanation?: readonly { readonly token: string; readonly weight: number }[];
+}
+
+/** Tokens tinted by how much they push the prediction: green towards positive, red towards negative. */
+function highlighted(tokens: readonly { token: string; weight: number }[]): HTMLElement {
+  const max = Math.max(1e-9, ...tokens.map((t) => Math.abs(t.weight)));
+  return h(
+    "p",
+    { class: "explained", id: "explanation" },
+    ...tokens.map((t) => {
+      const a = Math.min(1, Math.abs(t.weight) / max);
+      const color = t.weight >= 0 ? `rgba(22,163,74,${(a * 0.55).toFixed(2)})` : `rgba(220,38,38,${(a * 0.55).toFixed(2)})`;
+      return h("span", { class: "tok", style: `background:${color}`, title: `weight ${t.weight.toFixed(4)}` }, t.token);
+    }),
+  );
+}
+
+function tryIt(models: readonly string[]): HTMLElement {
+  const select = h(
+    "select",
+    { id: "model-select", class: "input", "aria-label": "Model" },
+    ...models.map((m) => h("option", { value: m }, m)),
+  );
+  const text = h("textarea", { id: "predict-text", class: "input", rows: 3, "aria-label": "Text to classify" });
+  text.value = "A wonderful, moving film with a brilliant cast. I loved it.";
+  const out = h("div", { id: "prediction", "aria-live": "polite" });
+  const run = h("button", { class: "btn btn-primary", type: "submit" }, "Predict and explain");
+  const form = h(
+    "form",
+    {},
+    h("div", { class: "filters" }, h("label", { for: "model-select" }, "Model"), select),
+    text,
+    h("div", { class: "actions" }, run),
+    out,
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    run.disabled = true;
+    api<{ predictions: Prediction[] }>(`/api/v1/models/${encodeURIComponent(select.value)}:predict?explain=true`, {
+      method: "POST",
+      body: { instances: [text.value] },
+    })
+      .then(({ predictions }) => {
+        const p = predictions[0];
+        if (!p) return mount(out);
+        mount(
+          out,
+          h(
+            "p",
+            {},
+            badge(p.label, p.label === "positive" ? "succeeded" : "failed"),
+            " ",
+            h("strong", {}, `P(positive) = ${p.score.toFixed(3)}`),
+          ),
+          p.explanation ? highlighted(p.explanation) : null,
+          p.explanation ? h("p", { class: "hint" }, "Green words push towards positive, red towards negative (occlusion).") : null,
+        );
+      })
+      .catch((err: unknown) => mount(out, errorBox(err)))
+      .finally(() => (run.disabled = false));
+  });
+  return form;
+}
+
+/** Stored artifacts (datasets, checkpoints, models) and the models this server serves, with a try-it box. */
+export const modelsPage: Page = (el) => {
+  const arts = h("div", { id: "artifacts-list" }, h("p", { class: "loading" }, "Loading artifacts…"));
+  const models = h("div", { id: "models" }, h("p", { class: "loading" }, "Loading models…"));
+  mount(el, h("div", { class: "page-head" }, h("h1", {}, "Models and artifacts")), card("Try a model", models), card("Artifacts", arts));
+  api<{ models: string[] }>("/api/v1/models")
+    .then(({ models: names }) =>
+      mount(models, names.length ? tryIt(names) : h("p", { class: "empty" }, "No model is deployed on this server yet.")),
+    )
+    .catch(() => mount(models, h("p", { class: "muted" }, "Model serving is not enabled on this server.")));
+  api<{ artifacts: Artifact[] }>("/api/v1/artifacts")
+    .then(({ artifacts }) =>
+      mount(
+        arts,
+        table(
+          ["Artifact", "Version", "Kind", "Size", "Tier", "Job", "Created"],
+          artifacts.map((a) => [
+            h("strong", {}, `${a.project}/${a.name}`),
+            `v${a.version}`,
+            badge(a.kind, "kind"),
+            fmtNumber(a.sizeBytes, "B"),
+            a.tier,
+            a.jobId ?? "—",
+            `${fmtTime(a.createdAtMs)} by ${a.createdBy}`,
+          ]),
+          "No artifacts stored yet.",
+        ),
+      ),
+    )
+    .catch((e: unknown) => mount(arts, errorBox(e)));
+  return undefined;
+};

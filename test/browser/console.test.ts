@@ -1,0 +1,270 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { startServer, type RunningServer } from "@aidc/server";
+import { trainSentiment } from "@aidc/workloads";
+
+const repo = new URL("../../", import.meta.url).pathname;
+const CHROMIUM = "/usr/bin/chromium";
+const DIST = join(repo, "packages/console/dist/index.html");
+const IMDB = join(repo, "../shared/data/imdb/train.jsonl.gz");
+const ALERTS = `apiVersion: aidc/v1
+kind: AlertRules
+name: console-test
+groups:
+  - name: gpu
+    interval: 1s
+    rules:
+      - alert: GpuEccErrors
+        metric: aidc_gpu_ecc_errors_total
+        threshold: { op: ">", value: 0 }
+        severity: warning
+        annotations:
+          summary: "GPU {{ $labels.gpu }} on {{ $labels.node }} reports ECC errors"
+`;
+const SHOTS = process.env.AIDC_SCREENSHOTS ?? tmpdir();
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI === "true") throw new Error(`CI=true but ${CHROMIUM} is missing (.ci/run installs it with apt-get)`);
+const skipReason = haveChromium ? undefined : `${CHROMIUM} is not installed (apt-get install chromium); browser tests skipped`;
+if (skipReason) console.warn(skipReason);
+
+describe.skipIf(!haveChromium)("web console in Chromium", () => {
+  let server: RunningServer;
+  let context: BrowserContext;
+  let page: Page;
+  let token: string;
+  const dirs: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build -w @aidc/console first`);
+    const dataDir = mkdtempSync(join(tmpdir(), "aidc-browser-data-"));
+    const profile = mkdtempSync(join(tmpdir(), "aidc-browser-profile-"));
+    dirs.push(dataDir, profile);
+    // a small sentiment model for the try-it box (a second or two on 2000 reviews)
+    if (existsSync(IMDB))
+      await trainSentiment({
+        preset: "fast",
+        dataPath: IMDB,
+        outDir: join(dataDir, "models", "imdb"),
+        limit: 2000,
+        hyper: { bits: 18, epochs: 2 },
+      });
+    // one fast rule so a pushed sample fires within a second (the built-in rules evaluate every 30 s and more)
+    const alertsFile = join(dataDir, "alerts.yaml");
+    writeFileSync(alertsFile, ALERTS);
+    server = await startServer({
+      alertsFile,
+      host: "127.0.0.1",
+      port: 0,
+      dataDir,
+      clusterFile: join(repo, "examples/clusters/demo.yaml"),
+      logLevel: "silent",
+      tickMs: 200,
+    });
+    token = readFileSync(server.adminTokenFile, "utf8").trim();
+    // a fresh profile per run (Playwright takes the profile as launchPersistentContext's first argument)
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1360, height: 900 },
+      args: [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(10_000);
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console: ${m.text()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("logs in with the admin token and shows the dashboard with a chart", async () => {
+    await page.goto(`${server.url}/`);
+    await page.locator("#token").fill(token);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator("h1", { hasText: "Cluster demo" }).waitFor();
+    await page.locator("#util-chart svg").waitFor();
+    await page.locator("#gpu-heatmap svg").waitFor();
+    expect(await page.locator(".stat", { hasText: "GPUs" }).first().textContent()).toContain("48");
+    expect(await page.evaluate('localStorage.getItem("aidc.token")')).toBe(token);
+  });
+
+  it("submits hello.yaml through the form and follows it to succeeded with its log", async () => {
+    await page.getByRole("link", { name: "Jobs", exact: true }).click();
+    await page.getByRole("link", { name: "Submit a job" }).click();
+    await page.locator("#job-yaml").fill(readFileSync(join(repo, "examples/jobs/hello.yaml"), "utf8"));
+    await page.locator("#submit-job").click();
+    await page.waitForURL(/\/jobs\/[^/]+$/);
+    await page.locator("#job-state", { hasText: "succeeded" }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator("#job-logs").textContent(), { timeout: 10_000 }).toContain("hello");
+    await page.locator("#job-events tbody tr").first().waitFor();
+    await page.screenshot({ path: join(SHOTS, "aidc-console-job.png"), fullPage: true });
+  });
+
+  it("shows the server's path-qualified issues for a broken job", async () => {
+    await page.goto(`${server.url}/jobs/new`);
+    const broken =
+      "apiVersion: aidc/v1\nkind: Job\nname: broken\ntasks:\n  - resources: { cpus: -1, memoryGiB: 1 }\nrun:\n  command: echo hi\n";
+    await page.locator("#job-yaml").fill(broken);
+    await page.locator("#submit-job").click();
+    const issues = page.locator("#job-issues");
+    await issues.locator("li").first().waitFor();
+    expect(await issues.textContent()).toContain("tasks[0].resources.cpus (line 5): must be greater than 0");
+    expect(page.url()).toMatch(/\/jobs\/new$/);
+    // the browser logs the expected 400 answer as a console error; nothing else may be there
+    expect(problems.filter((p) => !p.includes("status of 400"))).toEqual([]);
+    problems.length = 0;
+  });
+
+  it("shows a running GPU job on the dashboard and cancels it from its page", async () => {
+    const res = await fetch(`${server.url}/api/v1/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/yaml" },
+      body: "apiVersion: aidc/v1\nkind: Job\nname: sleeper\ntasks:\n  - resources: { gpus: 4, cpus: 1, memoryGiB: 1 }\nrun:\n  command: sleep 60\n",
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    await page.goto(`${server.url}/jobs/${id}`);
+    await page.locator("#job-state", { hasText: "running" }).waitFor();
+    await page.getByRole("link", { name: "Overview" }).click();
+    await expect.poll(() => page.locator(".stat", { hasText: "GPU allocation" }).textContent()).toContain("4 in use");
+    await expect.poll(() => page.locator(".stat", { hasText: "Running jobs" }).textContent()).toContain("1");
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(SHOTS, "aidc-console-dashboard.png"), fullPage: true });
+    await page.goto(`${server.url}/jobs/${id}`);
+    await page.locator("#cancel-job").click();
+    await page.locator("#job-state", { hasText: "cancelled" }).waitFor({ timeout: 15_000 });
+    await page.getByRole("link", { name: "All jobs" }).click();
+    await page.locator("#jobs-list tbody tr").nth(1).waitFor();
+    const list = await page.locator("#jobs-list").textContent();
+    expect(list).toContain("succeeded");
+    expect(list).toContain("cancelled");
+    await page.screenshot({ path: join(SHOTS, "aidc-console-jobs.png"), fullPage: true });
+  });
+
+  it("explains why a gang that cannot fit is pending", async () => {
+    const gang = readFileSync(join(repo, "examples/jobs/gang.yaml"), "utf8")
+      .replace("name: gang-demo", "name: too-big")
+      .replace("replicas: 2", "replicas: 6");
+    await page.goto(`${server.url}/jobs/new`);
+    await page.locator("#job-yaml").fill(gang);
+    await page.locator("#submit-job").click();
+    await page.waitForURL(/\/jobs\/[^/]+$/);
+    await page.locator("#job-state", { hasText: "pending" }).waitFor();
+    const why = page.locator("#why-pending .badge");
+    await expect.poll(() => why.textContent()).not.toBe("NOT_YET_CONSIDERED");
+    expect(await why.textContent()).toMatch(/^[A-Z_]+$/);
+    expect((await page.locator("#why-pending").textContent())?.length).toBeGreaterThan(20);
+    await page.screenshot({ path: join(SHOTS, "aidc-console-why-pending.png"), fullPage: true });
+    await page.locator("#cancel-job").click();
+    await page.locator("#job-state", { hasText: "cancelled" }).waitFor();
+  });
+
+  it.skipIf(!existsSync(IMDB))("predicts with a served model and highlights its explanation", async () => {
+    await page.getByRole("link", { name: "Models" }).click();
+    await page.locator("#predict-text").fill("A wonderful, moving film. Brilliant acting, I loved it!");
+    await page.getByRole("button", { name: "Predict and explain" }).click();
+    await page.locator("#explanation .tok").first().waitFor();
+    expect(await page.locator("#prediction .badge").textContent()).toBe("positive");
+    const words = await page.locator("#explanation .tok").allTextContents();
+    expect(words.join(" ").toLowerCase()).toContain("wonderful");
+    await page.screenshot({ path: join(SHOTS, "aidc-console-models.png"), fullPage: true });
+  });
+
+  it("compares two scheduling policies in the simulator", async () => {
+    await page.getByRole("link", { name: "Simulator" }).click();
+    await page.locator("#run-sim").click();
+    const rows = page.locator("#sim-result tbody tr");
+    await rows.nth(1).waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBe(2);
+    expect(await page.locator("#sim-result").textContent()).toContain("sjf");
+    await page.locator("#sim-result svg").first().waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(SHOTS, "aidc-console-simulator.png"), fullPage: true });
+  });
+
+  it("lists a firing alert on the dashboard and acknowledges it", async () => {
+    // a remote agent keeps reporting ECC errors on one GPU (the rule fires on any value > 0)
+    const push = async (): Promise<number> =>
+      (
+        await fetch(`${server.url}/api/v1/metrics/samples`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ samples: [{ metric: "aidc_gpu_ecc_errors_total", labels: { node: "dgx-a-02", gpu: "3" }, value: 2 }] }),
+        })
+      ).status;
+    expect(await push()).toBe(200);
+    const agent = setInterval(() => void push(), 300);
+    try {
+      await page.getByRole("link", { name: "Overview" }).click();
+      const item = page.locator(".alert-list li", { hasText: "GpuEccErrors" });
+      await item.waitFor();
+      expect(await item.textContent()).toContain("on dgx-a-02");
+      await item.getByRole("button", { name: "Acknowledge" }).click();
+      await page.locator(".alert-list li", { hasText: "acknowledged by admin" }).waitFor();
+    } finally {
+      clearInterval(agent);
+    }
+  });
+
+  it("opens the other pages without errors and accepts ?token= once", async () => {
+    for (const [path, selector] of [
+      ["/nodes", "#nodes-list tbody tr"],
+      ["/catalog", "table tbody tr"],
+      ["/queues", "#queues-list tbody tr"],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator(selector).first().waitFor();
+    }
+    await page.getByRole("button", { name: "Toggle light/dark theme" }).click();
+    expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("dark");
+    await page.locator("#queues-list tbody tr").first().waitFor();
+    await page.waitForTimeout(500); // let the bar chart finish its animation
+    await page.screenshot({ path: join(SHOTS, "aidc-console-queues-dark.png"), fullPage: true });
+    await page.getByRole("button", { name: "Toggle light/dark theme" }).click();
+    await page.goto(`${server.url}/planner`);
+    await page.locator("#run-plan").click();
+    await page.locator("#plan-stats .stat").first().waitFor();
+    await page.locator("#plan-result svg").first().waitFor();
+    await page.screenshot({ path: join(SHOTS, "aidc-console-planner.png"), fullPage: true });
+
+    await page.evaluate("localStorage.clear()");
+    await page.goto(`${server.url}/nodes?token=${encodeURIComponent(token)}`);
+    await page.locator("#nodes-list tbody tr").first().waitFor();
+    expect(page.url()).toBe(`${server.url}/nodes`);
+    expect(await page.evaluate('localStorage.getItem("aidc.token")')).toBe(token);
+    expect(problems).toEqual([]);
+  });
+
+  it("sends an unknown token back to the login page", async () => {
+    await page.evaluate('localStorage.setItem("aidc.token", "not-a-token")');
+    await page.goto(`${server.url}/jobs`);
+    await page.locator("#token").waitFor();
+    expect(await page.evaluate('localStorage.getItem("aidc.token")')).toBeNull();
+  });
+
+  it("says so, instead of going blank, when the server goes away (runs last: it stops the server)", async () => {
+    await page.goto(`${server.url}/queues?token=${encodeURIComponent(token)}`);
+    await page.locator("#queues-list tbody tr").first().waitFor();
+    await server.close();
+    await page.getByRole("link", { name: "Nodes" }).click();
+    await page.locator(".alert-error", { hasText: "cannot be reached" }).waitFor();
+    expect(await page.locator("h1").textContent()).toBe("Nodes");
+  });
+});

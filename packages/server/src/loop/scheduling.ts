@@ -38,6 +38,7 @@ export class SchedulingLoop {
   private again = false;
   private soon: NodeJS.Timeout | undefined;
   private lock: Promise<void> = Promise.resolve();
+  private lastPassMs = 0;
 
   constructor(private readonly o: LoopOptions) {
     this.state = clusterState(o.cluster);
@@ -74,17 +75,23 @@ export class SchedulingLoop {
       this.again = this.running !== undefined;
       return;
     }
-    // a burst of submissions shares one pass: wait a moment before running it
-    this.soon = setTimeout(() => {
-      this.soon = undefined;
-      this.pass();
-    }, this.o.batchMs ?? 20);
+    // a burst of submissions shares one pass: wait a moment before running it, and at least twice
+    // as long as the last pass took, so passes never take more than a third of the server's time
+    this.soon = setTimeout(
+      () => {
+        this.soon = undefined;
+        this.pass();
+      },
+      Math.max(this.o.batchMs ?? 20, 2 * this.lastPassMs),
+    );
   }
 
   private pass(): void {
+    const t0 = performance.now();
     this.running = this.tick()
       .catch((err: unknown) => this.o.log.error({ err }, "scheduling pass failed"))
       .finally(() => {
+        this.lastPassMs = performance.now() - t0;
         this.running = undefined;
         if (this.again) {
           this.again = false;

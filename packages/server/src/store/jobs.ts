@@ -32,7 +32,8 @@ interface JobRow {
   user: string;
   queue: string;
   priority: number;
-  spec: string;
+  /** Absent when listed (see LIST_COLUMNS): the spec comes from the cache. */
+  spec?: string;
   state: JobState;
   attempts: number;
   submitted_at_ms: number;
@@ -88,6 +89,9 @@ export function newJobId(nowMs: number): string {
  * Jobs in the store. Every change commits in one transaction with its event row, so an
  * acknowledged submission survives a crash and the event log never disagrees with the state.
  */
+const LIST_COLUMNS =
+  "id, name, user, queue, priority, state, attempts, submitted_at_ms, updated_at_ms, exit_code, message, run_id, placement, started_at_ms, finished_at_ms";
+
 export class JobRepo {
   /**
    * A job's spec never changes after submission, so its parsed form is kept (bounded): the
@@ -101,7 +105,8 @@ export class JobRepo {
   private specOf(r: JobRow): JobSpec {
     let spec = this.specs.get(r.id);
     if (spec === undefined) {
-      spec = JSON.parse(r.spec) as JobSpec;
+      const text = r.spec ?? (this.store.prepare("SELECT spec FROM jobs WHERE id = ?").get(r.id) as { spec: string }).spec;
+      spec = JSON.parse(text) as JobSpec;
       if (this.specs.size >= 50_000) this.specs.delete(this.specs.keys().next().value as string);
       this.specs.set(r.id, spec);
     }
@@ -163,7 +168,8 @@ export class JobRepo {
       where.push("user = ?");
       args.push(filter.user);
     }
-    const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
+    // without the spec column: specs are cached (immutable), and listing is on the scheduling hot path
+    const sql = `SELECT ${LIST_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
     return (this.store.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(this.row);
   }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { SqliteStore } from "./sqlite.js";
 
 export const ROLES = ["viewer", "user", "operator", "admin"] as const;
@@ -19,7 +19,12 @@ function hashToken(token: string): string {
 }
 
 /** Bearer tokens, stored only as sha256 hashes. */
+/** How long a verified token is trusted without asking the store again. */
+const VERIFIED_TTL_MS = 5000;
+
 export class TokenRepo {
+  private readonly verified = new Map<string, { principal: Principal; untilMs: number }>();
+
   constructor(private readonly store: SqliteStore) {}
 
   create(user: string, role: Role, nowMs: number): string {
@@ -36,11 +41,16 @@ export class TokenRepo {
   /** The principal a token stands for, or undefined for an unknown or revoked token. */
   verify(token: string): Principal | undefined {
     const hash = hashToken(token);
+    const cached = this.verified.get(hash);
+    const now = Date.now();
+    if (cached !== undefined && cached.untilMs > now) return cached.principal;
     const row = this.store.prepare("SELECT hash, user, role FROM tokens WHERE hash = ? AND revoked_at_ms IS NULL").get(hash) as
       { hash: string; user: string; role: Role } | undefined;
     if (row === undefined) return undefined;
-    // the look-up is by hash already; compare again in constant time as a belt-and-braces check
-    return timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash)) ? { user: row.user, role: row.role } : undefined;
+    const principal = { user: row.user, role: row.role };
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(hash, { principal, untilMs: now + VERIFIED_TTL_MS });
+    return principal;
   }
 
   count(): number {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InvalidInputError } from "@aidc/core";
 import { EXECUTORS, startServer } from "@aidc/server";
@@ -78,6 +79,8 @@ export function registerServe(program: Command, io: Io): void {
           metricsIntervalS: opts.metricsInterval === "0" ? 0 : positiveNumber(opts.metricsInterval, "--metrics-interval"),
         });
         io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
+        const token = existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;
+        if (token) io.err(`console, logged in as admin: ${server.url}/?token=${token}\n`);
         io.out(`${server.url}\n`);
         await new Promise<void>((resolveStop) => {
           const stop = (signal: string): void => {

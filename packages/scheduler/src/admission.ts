@@ -1,4 +1,5 @@
 import { Scratch } from "./scratch.js";
+import { placeJob } from "./plugins/place/replicas.js";
 import { checkpointPenaltyS, remainingAt } from "./plugins/types.js";
 import type { ResolvedProfile } from "./profile.js";
 import type {
@@ -94,7 +95,7 @@ export function decideAdmission(
     }
     let failed = false;
     for (const j of admitted) {
-      const a = profile.place.place(j, view, profile.args);
+      const a = placeJob(profile.place, j, view, profile.args);
       if (a) {
         view.take(j, a);
         placements.push({ jobId: j.id, assignments: a });

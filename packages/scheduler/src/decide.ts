@@ -3,6 +3,7 @@ import { Scratch } from "./scratch.js";
 import { availabilityFor, type Availability } from "./backfill.js";
 import { decideAdmission } from "./admission.js";
 import { sortPending } from "./sort.js";
+import { placeJob } from "./plugins/place/replicas.js";
 import { checkpointPenaltyS } from "./plugins/types.js";
 import type { ResolvedProfile } from "./profile.js";
 import type {
@@ -128,7 +129,7 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
       say(job, "RESERVED_FOR_JOB", t);
       continue;
     }
-    let a: Assignment[] | undefined = profile.place.place(job, view, profile.args);
+    let a: Assignment[] | undefined = placeJob(profile.place, job, view, profile.args);
     if (!a && profile.preempt && !hopeless(noVictims, job)) {
       running ??= [...snapshot.running.values()];
       if (evictedAt !== evicted.size) {
@@ -139,7 +140,7 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
       if (!victims) noVictims.push(job);
       if (victims && victims.length > 0) {
         for (const v of victims) view.give(v, v.assignments);
-        a = profile.place.place(job, view, profile.args);
+        a = placeJob(profile.place, job, view, profile.args);
         if (a) {
           for (const v of victims) {
             evicted.add(v.id);

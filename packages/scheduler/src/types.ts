@@ -42,6 +42,11 @@ export interface SchedJob {
   readonly attainedGpuS: number;
   /** Submission order, the final tie-breaker. */
   readonly seq: number;
+  /**
+   * GPUs of one replica that must share a node (live jobs: a task replica is one process tree);
+   * absent for trace jobs, whose GPUs may be spread freely.
+   */
+  readonly replicaGpus?: number;
 }
 
 export interface Assignment {

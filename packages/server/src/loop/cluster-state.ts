@@ -18,6 +18,9 @@ export function schedJob(job: JobRecord, model: ClusterModel, state: ClusterStat
   const gpus = shared ? replicas : job.spec.tasks.reduce((s, t) => s + t.replicas * t.resources.gpus, 0);
   const partitionName = model.queues.find((q) => q.name === job.queue)?.partition;
   const estimateS = job.spec.runtimeEstimateS ?? job.spec.maxRuntimeS ?? 3600;
+  // each replica is one process tree on one node: tell the scheduler how big that piece is
+  const sizes = new Set(job.spec.tasks.map((t) => t.resources.gpus));
+  const replicaGpus = !shared && sizes.size === 1 ? [...sizes][0] : undefined;
   const elapsedS = job.startedAtMs !== undefined ? Math.max(0, nowS - job.startedAtMs / 1000) : 0;
   return {
     id: job.id,
@@ -31,6 +34,7 @@ export function schedJob(job: JobRecord, model: ClusterModel, state: ClusterStat
     remainingS: Math.max(1, estimateS - elapsedS),
     attainedGpuS: gpus * elapsedS,
     seq,
+    ...(replicaGpus !== undefined && replicaGpus > 1 ? { replicaGpus } : {}),
   };
 }
 
@@ -40,22 +44,23 @@ export function schedJob(job: JobRecord, model: ClusterModel, state: ClusterStat
  */
 export function toPlacement(job: JobRecord, assignments: readonly Assignment[], state: ClusterState): Placement {
   const t = state.topology;
-  const gpus = assignments.flatMap((a) =>
-    a.gpus.map((g) => ({ node: a.node, local: g - (t.nodeGpuOffset[a.node] ?? 0), milli: a.gpuMilli })),
-  );
+  // per node, the node-local GPU indices not yet given to a replica
+  const pools = assignments.map((a) => ({ node: a.node, free: a.gpus.map((g) => g - (t.nodeGpuOffset[a.node] ?? 0)) }));
+  const take = (per: number): { node: number | undefined; gpus: number[] } => {
+    const pool = pools.find((p) => p.free.length >= per) ?? pools.find((p) => p.free.length > 0);
+    return { node: pool?.node ?? assignments[0]?.node, gpus: pool ? pool.free.splice(0, per) : [] };
+  };
   const slots: Placement["tasks"][number][] = [];
-  let next = 0;
   for (const task of job.spec.tasks) {
     const per = task.resources.gpuMilli !== undefined ? 1 : task.resources.gpus;
     for (let r = 0; r < task.replicas; r++) {
-      const mine = gpus.slice(next, next + per);
-      next += per;
-      const node = mine[0]?.node ?? assignments[0]?.node;
+      const mine = take(per);
+      const node = mine.node;
       slots.push({
         task: task.name,
         replica: r,
         node: node === undefined ? "local" : (t.nodeNames[node] ?? "local"),
-        gpuIndices: mine.map((g) => g.local),
+        gpuIndices: mine.gpus,
         ...(task.resources.gpuMilli !== undefined ? { gpuMilli: task.resources.gpuMilli } : {}),
       });
     }

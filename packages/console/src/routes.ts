@@ -5,6 +5,7 @@ import { modelsPage } from "./pages/models.js";
 import { nodesPage } from "./pages/nodes.js";
 import { overviewPage } from "./pages/overview.js";
 import { queuesPage } from "./pages/queues.js";
+import { recommendationsPage } from "./pages/recommendations.js";
 import { simPage } from "./pages/sim.js";
 import { submitPage } from "./pages/submit.js";
 
@@ -49,4 +50,5 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/models$/, href: "/models", title: "Models", page: modelsPage },
   { pattern: /^\/planner$/, href: "/planner", title: "Planner", page: plannerPage },
   { pattern: /^\/simulator$/, href: "/simulator", title: "Simulator", page: simPage },
+  { pattern: /^\/recommendations$/, href: "/recommendations", title: "Recommendations", page: recommendationsPage },
 ];

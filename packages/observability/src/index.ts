@@ -63,3 +63,4 @@ export { NodeAgent, defaultNodeName, type NodeAgentOptions, type AgentSample } f
 export { AGENT_METRICS, type AgentMetricName, type MetricInfo } from "./agent/catalog.js";
 export { parseNvidiaSmiCsv, queryNvidiaSmi, NVIDIA_SMI_ARGS, type GpuReading } from "./agent/gpu.js";
 export * from "./agent/procfs.js";
+export * from "./recommend/index.js";

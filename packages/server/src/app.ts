@@ -16,6 +16,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { modelRoutes } from "./routes/models.js";
 import { planRoutes } from "./routes/plans.js";
 import { observeRoutes } from "./observe/routes.js";
+import { recommendationRoutes } from "./routes/recommendations.js";
 import { RateLimiter } from "./rate-limit.js";
 import { zodValidatorCompiler } from "./validation.js";
 
@@ -84,6 +85,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(modelRoutes(ctx));
   await typed.register(planRoutes(ctx));
   await typed.register(observeRoutes(ctx));
+  await typed.register(recommendationRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

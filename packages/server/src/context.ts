@@ -28,6 +28,8 @@ export interface ServerContext {
   /** Node agent, time series and alerts (absent when the server runs without them). */
   readonly observe?: ObserveService;
   readonly now: () => number;
+  /** Name of the scheduling policy the loop runs (recommendations compare it with others); default backfill-easy. */
+  readonly policy?: string;
   readonly shuttingDown: () => boolean;
   /** Called after a submission or cancellation so the scheduling loop can run a pass soon. */
   readonly onJobsChanged: () => void;

@@ -178,6 +178,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     now: () => Date.now(),
     shuttingDown: () => shuttingDown,
     onJobsChanged: () => loop?.poke(),
+    policy: options.policy ?? "backfill-easy",
     executor,
     explain: (jobId) => loop?.explain(jobId),
     freeGpus: () => (loop ? loop.freeGpus() : new Map()),

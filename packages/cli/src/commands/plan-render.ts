@@ -1,5 +1,6 @@
 import type { DatacenterPlan, InferencePlan, TrainingPlan } from "@aidc/planner";
 import { printTable, type Io } from "../output.js";
+import { datacenterTables } from "../report/datacenter-tables.js";
 
 const f = (x: number, d = 1): string => (Math.abs(x) >= 1e6 ? x.toExponential(3) : x.toFixed(d));
 const gb = (b: number): string => (b / 1e9).toFixed(1);
@@ -89,123 +90,17 @@ export function renderInference(io: Io, p: InferencePlan): void {
 }
 
 export function datacenterMarkdown(p: DatacenterPlan): string {
-  const rows = (h: string[], rs: (string | number)[][]): string =>
+  const rows = (h: readonly string[], rs: readonly (readonly (string | number)[])[]): string =>
     [`| ${h.join(" | ")} |`, `| ${h.map(() => "---").join(" | ")} |`, ...rs.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-  const n = p.network;
-  const usd = (x: number): string => `$${(x / 1e6).toFixed(2)}M`;
   const bar = (x: number, max: number): string => "#".repeat(Math.max(1, Math.round((20 * x) / max)));
   const maxTco = Math.max(...p.sites.map((s) => s.tcoUsd));
-  return [
-    `# Data center plan: ${p.scenario}`,
-    "",
-    rows(
-      ["item", "value"],
-      [
-        ["system", `${p.system} (${p.gpusPerNode} x ${p.accelerator})`],
-        ["GPUs (requested / installed)", `${p.gpusRequested} / ${p.gpus}`],
-        ["nodes", p.nodes],
-        [
-          "racks",
-          `${p.racks} (${p.nodesPerRack} nodes, ${p.rackPowerKw.toFixed(1)} of ${p.rackPowerBudgetKw} kW, ${p.rackUnitsUsed} U each)`,
-        ],
-        ["cooling", p.cooling],
-        [
-          "IT power",
-          `${p.power.itKw.toFixed(0)} kW (compute ${p.power.computeKw.toFixed(0)}, network ${p.power.networkKw.toFixed(0)}, storage ${p.power.storageKw.toFixed(0)})`,
-        ],
-      ],
-    ),
-    "",
-    "## Network",
-    rows(
-      ["topology", "tiers", "endpoints", "leaf", "spine", "core", "NICs", "cables", "optics", "bisection Tb/s", "oversubscription"],
-      [
-        [
-          n.topology,
-          n.tiers,
-          n.endpoints,
-          n.leafSwitches,
-          n.spineSwitches,
-          n.coreSwitches,
-          n.nics,
-          n.cables,
-          n.optics,
-          n.bisectionTbps.toFixed(1),
-          `${n.oversubscription}:1`,
-        ],
-      ],
-    ),
-    "",
-    "## Storage",
-    rows(
-      [
-        "capacity TB",
-        "hot TB",
-        "warm TB",
-        "cold TB",
-        "largest checkpoint TB",
-        "write GB/s (needed / provisioned)",
-        "checkpoint write s (target)",
-        "servers",
-      ],
-      [
-        [
-          p.storage.capacityTB.toFixed(1),
-          p.storage.hotTB.toFixed(1),
-          p.storage.warmTB.toFixed(1),
-          p.storage.coldTB.toFixed(1),
-          p.storage.largestCheckpointTB.toFixed(2),
-          `${p.storage.requiredWriteGBps.toFixed(1)} / ${p.storage.provisionedWriteGBps}`,
-          `${p.storage.checkpointWriteS.toFixed(0)} (${p.storage.checkpointWriteTargetS})`,
-          p.storage.servers,
-        ],
-      ],
-    ),
-    "",
-    "## Cost",
-    rows(
-      ["systems", "network", "storage", "facility", "capex", "maintenance/yr"],
-      [
-        [
-          usd(p.capex.systemsUsd),
-          usd(p.capex.networkUsd),
-          usd(p.capex.storageUsd),
-          usd(p.capex.facilityUsd),
-          usd(p.capex.totalUsd),
-          usd(p.opexPerYear.maintenanceUsd),
-        ],
-      ],
-    ),
-    "",
-    `## Sites (${p.years}-year TCO, best first)`,
-    rows(
-      ["site", "PUE", "facility kW", "MWh/yr", "energy/yr", "t CO2e/yr", "latency ms", "tier", "TCO", ""],
-      p.sites.map((s) => [
-        s.site,
-        s.pue,
-        s.facilityKw.toFixed(0),
-        s.energyMWhPerYear.toFixed(0),
-        usd(s.energyUsdPerYear),
-        s.co2eTonnesPerYear.toFixed(0),
-        s.latencyMsToUsers,
-        s.tier,
-        usd(s.tcoUsd),
-        `\`${bar(s.tcoUsd, maxTco)}\``,
-      ]),
-    ),
-    "",
-  ].join("\n");
-}
-
-export function datacenterHtml(p: DatacenterPlan): string {
-  const md = datacenterMarkdown(p);
-  const maxTco = Math.max(...p.sites.map((s) => s.tcoUsd));
-  const bars = p.sites
-    .map(
-      (s, i) =>
-        `<rect x="160" y="${10 + i * 26}" width="${(400 * s.tcoUsd) / maxTco}" height="18" fill="#4a7"/><text x="4" y="${24 + i * 26}">${s.site}</text>`,
-    )
-    .join("");
-  const esc = (t: string): string => t.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(p.scenario)}</title></head><body><pre>${esc(md)}</pre><h2>TCO by site</h2><svg width="600" height="${20 + p.sites.length * 26}" font-family="sans-serif" font-size="12">${bars}</svg></body></html>\n`;
+  const parts = [`# Data center plan: ${p.scenario}`, ""];
+  for (const t of datacenterTables(p)) {
+    // the sites table gets a text bar of its TCO
+    const sites = t.title?.startsWith("Sites") === true;
+    const body = sites ? t.rows.map((r, i) => [...r, `\`${bar(p.sites[i]?.tcoUsd ?? 0, maxTco)}\``]) : t.rows;
+    if (t.title !== undefined) parts.push(`## ${t.title}`);
+    parts.push(rows(sites ? [...t.header, ""] : t.header, body), "");
+  }
+  return parts.join("\n");
 }

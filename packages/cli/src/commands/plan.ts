@@ -3,7 +3,8 @@ import { defaultCatalog, formatIssue, type Issue } from "@aidc/core";
 import { checkValidation, planDatacenter, planInference, planTraining, requestMix, type ValidationEntry } from "@aidc/planner";
 import { paint, printJson, printTable, type Io } from "../output.js";
 import { readAzureTrace, readDocument, readScenario } from "./plan-io.js";
-import { datacenterHtml, datacenterMarkdown, renderInference, renderTraining } from "./plan-render.js";
+import { datacenterMarkdown, renderInference, renderTraining } from "./plan-render.js";
+import { datacenterReport, writeChartPngs } from "../report/index.js";
 
 type SetExit = (code: number) => void;
 
@@ -69,14 +70,25 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
     .description("size a DatacenterScenario: nodes, racks, network, storage, power, capex/opex/TCO and sites")
     .argument("<scenario>")
     .option("--json", "print the plan as one JSON document")
-    .option("--format <format>", "text | markdown | html", "text")
-    .action((file: string, opts: { json?: boolean; format: string }) => {
+    .option("--format <format>", "text | markdown | html (a standalone page with SVG charts)", "text")
+    .option("--png-dir <dir>", "also write each chart of the report as <dir>/<chart>.png")
+    .action((file: string, opts: { json?: boolean; format: string; pngDir?: string }) => {
+      if (!["text", "markdown", "html"].includes(opts.format))
+        return reportIssues(
+          io,
+          "plan datacenter",
+          [{ code: "bad_option", path: "--format", message: `unknown format "${opts.format}" (text, markdown, html)` }],
+          opts.json,
+          setExit,
+        );
       const r = readScenario(file, "DatacenterScenario");
       if (r.scenario?.kind !== "DatacenterScenario") return reportIssues(io, file, r.issues, opts.json, setExit);
       const out = planDatacenter(r.scenario.value, defaultCatalog());
       if (!out.plan) return reportIssues(io, file, r.withLines(out.issues), opts.json, setExit);
+      const report = opts.format === "html" || opts.pngDir !== undefined ? datacenterReport(out.plan) : undefined;
+      if (report && opts.pngDir !== undefined) writeChartPngs(opts.pngDir, report.charts);
       if (opts.json) printJson(io, out.plan);
-      else if (opts.format === "html") io.out(datacenterHtml(out.plan));
+      else if (report && opts.format === "html") io.out(report.html);
       else io.out(`${datacenterMarkdown(out.plan)}\n`);
     });
 

@@ -23,16 +23,22 @@ import {
   simulate,
   type ClusterSetup,
   type JobTraceFormat,
+  type SeriesPoint,
   type SimMetrics,
   type TraceJob,
 } from "@aidc/simulator";
 import { printJson, printTable, type Io } from "../output.js";
+import { simCompareReport, writeChartPngs } from "../report/index.js";
 
 export const SIM_FORMATS = ["philly", "openb", "pollux", "tiresias", "aidc"] as const;
+/** Output formats `--format` also accepts (then the trace format comes from --trace-format, default philly). */
+export const REPORT_FORMATS = ["text", "html"] as const;
 
 interface SimOpts {
   trace: string;
   format: string;
+  traceFormat?: string;
+  pngDir?: string;
   cluster: string;
   policy?: string;
   policies?: string;
@@ -136,17 +142,39 @@ function numberOpt(text: string, name: string, min: number): number {
 interface RunOutput {
   readonly metrics: SimMetrics;
   readonly wallS: number;
+  readonly series: readonly SeriesPoint[];
   readonly files: Record<string, string>;
+}
+
+function traceFormatOf(opts: SimOpts): string {
+  const known = (list: readonly string[], v: string | undefined): boolean => v !== undefined && list.includes(v);
+  if (opts.traceFormat !== undefined && !known(SIM_FORMATS, opts.traceFormat))
+    bad("--trace-format", `unknown trace format "${opts.traceFormat}" (known: ${SIM_FORMATS.join(", ")})`);
+  if (!known(SIM_FORMATS, opts.format) && !known(REPORT_FORMATS, opts.format))
+    bad(
+      "--format",
+      `unknown format "${opts.format}" (trace formats: ${SIM_FORMATS.join(", ")}; report formats: ${REPORT_FORMATS.join(", ")})`,
+    );
+  return opts.traceFormat ?? (known(SIM_FORMATS, opts.format) ? opts.format : "philly");
+}
+
+/** The HTML report (with --format html) and the PNG charts (with --png-dir); true when the page was printed. */
+function report(io: Io, opts: SimOpts, runs: readonly RunOutput[]): boolean {
+  const html = opts.format === "html";
+  if (!html && opts.pngDir === undefined) return false;
+  const r = simCompareReport({ trace: opts.trace, cluster: opts.cluster, runs });
+  if (opts.pngDir !== undefined) writeChartPngs(opts.pngDir, r.charts);
+  if (html && !opts.json) io.out(r.html);
+  return html && !opts.json;
 }
 
 function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
   const seed = Math.trunc(numberOpt(opts.seed, "--seed", 0));
   const nodeScale = numberOpt(opts.nodeScale, "--node-scale", 0.01);
-  if (!(SIM_FORMATS as readonly string[]).includes(opts.format))
-    bad("--format", `unknown format "${opts.format}" (known: ${SIM_FORMATS.join(", ")})`);
+  const format = traceFormatOf(opts);
   const setup = loadCluster(opts.cluster, nodeScale);
   const profile = loadProfile(opts, policy, setup.quotas ?? [], seed);
-  const jobs = loadTrace(opts.trace, opts.format, setup);
+  const jobs = loadTrace(opts.trace, format, setup);
   const t0 = performance.now();
   const result = simulate(jobs, setup.topology, profile, setup.partitionOf, { seed });
   const wallS = (performance.now() - t0) / 1000;
@@ -159,6 +187,7 @@ function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
   return {
     metrics,
     wallS,
+    series: result.series,
     files: { "jobs.csv": jobsCsv(result.outcomes), "series.csv": seriesCsv(result.series), "queues.csv": queuesCsv(metrics) },
   };
 }
@@ -191,7 +220,13 @@ function writeOut(dir: string, r: RunOutput): void {
 function common(cmd: Command): Command {
   return cmd
     .requiredOption("--trace <file>", "trace file (.gz is gunzipped)")
-    .option("--format <name>", `trace format: ${SIM_FORMATS.join("|")}`, "philly")
+    .option(
+      "--format <name>",
+      `trace format (${SIM_FORMATS.join("|")}) or report format (text|html: one standalone page with charts)`,
+      "philly",
+    )
+    .option("--trace-format <name>", "trace format, when --format names the report format")
+    .option("--png-dir <dir>", "write each chart of the report as <dir>/<chart>.png")
     .requiredOption("--cluster <file|preset>", "cluster file, or a preset: philly, helios-philly")
     .option("--profile <file>", "SchedulerProfile YAML (overrides --policy)")
     .option("--seed <n>", "seed for randomized plugins and failures", "1")
@@ -210,6 +245,7 @@ export function registerSim(program: Command, io: Io): void {
     .action((opts: SimOpts) => {
       const r = runOne(opts, opts.policy);
       if (opts.out !== undefined) writeOut(opts.out, r);
+      if (report(io, opts, [r])) return;
       if (opts.json) printJson(io, headline(r.metrics, r.wallS));
       else {
         io.out(`${humanSummary(r.metrics)}\nwall ${r.wallS.toFixed(2)} s\n`);
@@ -246,6 +282,7 @@ export function registerSim(program: Command, io: Io): void {
           unknown.length ? unknown : [issue("bad_option", "--policies", "needs at least one policy")],
         );
       const runs = names.map((n) => runOne({ ...opts, profile: undefined } as SimOpts, n));
+      if (report(io, opts, runs)) return;
       if (opts.json) printJson(io, { runs: runs.map((r) => headline(r.metrics, r.wallS)) });
       else {
         printTable(

@@ -36,7 +36,7 @@ export const jobDetailPage: Page = (el, params) => {
   const summary = h("dl", { class: "fields" });
   const why = h("div", { id: "why-pending" }, h("p", { class: "muted" }, "…"));
   const events = h("div", { id: "job-events" });
-  const logs = h("pre", { class: "logs", id: "job-logs", tabindex: 0, "aria-label": "Job log", "aria-live": "polite" });
+  const logs = h("pre", { class: "logs", id: "job-logs", role: "log", tabindex: 0, "aria-label": "Job log", "aria-live": "polite" });
   const logState = h("span", { class: "muted small", id: "log-state" }, "connecting…");
   const err = h("div");
   const cancel = h("button", { class: "btn btn-danger", type: "button", id: "cancel-job", hidden: true }, "Cancel job");

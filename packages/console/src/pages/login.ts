@@ -17,7 +17,7 @@ export function loginPage(done: () => void): HTMLElement {
   const form = h(
     "form",
     { class: "login-card card" },
-    h("div", { class: "brand login-brand" }, h("span", { class: "logo" }, "◆"), " aidc"),
+    h("h1", { class: "brand login-brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "◆"), " aidc"),
     h("p", { class: "muted" }, "Plan, simulate, run and observe an AI data center."),
     h("label", { for: "token" }, "Access token"),
     input,

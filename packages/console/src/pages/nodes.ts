@@ -20,7 +20,7 @@ export const nodesPage: Page = (el) => {
         mount(
           list,
           table(
-            ["Node", "Rack", "Accelerator", "GPUs allocated", "CPUs", "Memory", "Partitions", "Status", ""],
+            ["Node", "Rack", "Accelerator", "GPUs allocated", "CPUs", "Memory", "Partitions", "Status", "Action"],
             nodes.map((n) => {
               const btn = h("button", { class: "btn btn-small", type: "button" }, n.cordoned === undefined ? "Cordon" : "Uncordon");
               btn.addEventListener("click", () => toggle(n));

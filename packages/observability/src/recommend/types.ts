@@ -1,0 +1,68 @@
+/** What a recommendation is about. */
+export const RECOMMENDATION_KINDS = ["idle-gpus", "fragmentation", "queue-imbalance", "gpu-type", "storage", "scheduling-policy"] as const;
+export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
+
+export const RECOMMENDATION_SEVERITIES = ["info", "warning", "critical"] as const;
+export type RecommendationSeverity = (typeof RECOMMENDATION_SEVERITIES)[number];
+
+export const GAIN_UNITS = ["gpuHoursPerWeek", "gpus", "queueDelayReductionPct", "runtimeReductionPct", "costUsdPerRun", "bytes"] as const;
+export type GainUnit = (typeof GAIN_UNITS)[number];
+
+export interface ExpectedGain {
+  readonly value: number;
+  readonly unit: GainUnit;
+  /** How the number was obtained and what it assumes. */
+  readonly basis: string;
+}
+
+export interface RecommendationAction {
+  readonly description: string;
+  /** A command to run, when there is one. */
+  readonly command?: string;
+  /** An API call, e.g. `POST /api/v1/artifacts/tiering {"hotVersions":2}`. */
+  readonly api?: string;
+}
+
+export interface Recommendation {
+  /** Stable for the same finding (kind + subject), so a client can track or dismiss it. */
+  readonly id: string;
+  readonly kind: RecommendationKind;
+  readonly severity: RecommendationSeverity;
+  readonly title: string;
+  /** The numbers behind the finding; `source` names the data they came from. */
+  readonly evidence: Readonly<Record<string, unknown>> & { readonly source: string };
+  readonly expectedGain: ExpectedGain;
+  readonly action: RecommendationAction;
+}
+
+/** A job as the rules see it (running, admitted or pending). Whole GPUs per replica; fractional shares count as 0. */
+export interface JobView {
+  readonly id: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly state: "pending" | "admitted" | "running";
+  readonly gang: boolean;
+  readonly tasks: readonly { readonly replicas: number; readonly gpus: number; readonly gpuMilli?: number; readonly gpuType?: string }[];
+  readonly submittedAtMs: number;
+  readonly startedAtMs?: number;
+  /** GPUs held per node (running/admitted jobs). */
+  readonly placement?: readonly { readonly node: string; readonly gpus: number }[];
+}
+
+export interface NodeView {
+  readonly name: string;
+  readonly gpus: number;
+  /** Catalog accelerator id. */
+  readonly accelerator?: string;
+  readonly cordoned?: boolean;
+}
+
+/** Total whole GPUs a job asks for (gpuMilli shares as fractions). */
+export function jobGpus(j: JobView): number {
+  return j.tasks.reduce((s, t) => s + t.replicas * (t.gpuMilli !== undefined ? t.gpuMilli / 1000 : t.gpus), 0);
+}
+
+export const round = (x: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};

@@ -1,0 +1,231 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { Cluster, JobSpec, checkCluster, defaultCatalog } from "@aidc/core";
+import { policyRule } from "@aidc/observability";
+import { startServer, type RunningServer } from "../main.js";
+import type { JobRecord } from "../store/jobs.js";
+import { policyReplays } from "./recommendations.js";
+
+// two 8-GPU nodes; research may use 4 GPUs, prod 8
+const CLUSTER = `apiVersion: aidc/v1
+kind: Cluster
+name: reco
+racks:
+  - name: r1
+    pod: p1
+    nodes:
+      - { name: n, count: 2, accelerator: h100-sxm5-80gb, gpus: 8, cpus: 64, memoryGiB: 512 }
+queues:
+  - { name: research, quota: { gpus: 4 }, borrowingLimit: { gpus: 12 }, cohort: main }
+  - { name: prod, quota: { gpus: 8 }, cohort: main }
+`;
+
+interface Reco {
+  id: string;
+  kind: string;
+  severity: string;
+  title: string;
+  evidence: Record<string, unknown>;
+  expectedGain: { value: number; unit: string };
+  action: { description: string };
+}
+
+let dir: string;
+let server: RunningServer;
+let token: string;
+const ids: string[] = [];
+
+async function api<T>(method: string, path: string, body?: unknown, raw?: Buffer): Promise<T> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (raw !== undefined) headers["content-type"] = "application/offset+octet-stream";
+  if (raw !== undefined) headers["upload-offset"] = "0";
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: raw } : {}),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text === "" ? undefined : JSON.parse(text)) as T;
+}
+
+const jobSpec = (name: string, queue: string, gpus: number, durationS: number) => ({
+  apiVersion: "aidc/v1",
+  kind: "Job",
+  name,
+  queue,
+  tasks: [{ resources: { gpus, gpuType: "h100" } }],
+  // the planner can estimate it: a known model and an amount of work
+  labels: { "aidc.dev/sim-duration-s": String(durationS), "aidc.io/model": "imdb-sentiment-lstm", "aidc.io/samples": "50000000" },
+  run: { command: "true" },
+});
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function running(id: string): Promise<void> {
+  await until(`${id} running`, async () =>
+    (await api<{ state: string }>("GET", `/api/v1/jobs/${id}`)).state === "running" ? true : undefined,
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "aidc-reco-"));
+  writeFileSync(join(dir, "cluster.yaml"), CLUSTER);
+  server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: dir,
+    clusterFile: join(dir, "cluster.yaml"),
+    executor: "sim",
+    // consolidating placement: a gang of <= 8 GPUs must fit on one node (best-fit policies spread it over nodes)
+    policy: "fifo-strict",
+    logLevel: "silent",
+    tickMs: 50,
+    metricsIntervalS: 3600,
+  });
+  token = readFileSync(server.adminTokenFile, "utf8").trim();
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("GET /api/v1/recommendations", () => {
+  it("finds idle GPUs, a fragmented gang, a queue above its quota and storage near its quota", async () => {
+    // one long 4-GPU research job on each node (cordons steer them), so 4 + 4 GPUs stay free
+    for (const [node, other] of [
+      ["n-01", "n-02"],
+      ["n-02", "n-01"],
+    ] as const) {
+      await api("POST", `/api/v1/nodes/${other}/cordon`, { reason: "steer" });
+      const j = await api<{ id: string }>("POST", "/api/v1/jobs", jobSpec(`long-${node}`, "research", 4, 1e6));
+      await running(j.id);
+      await api("DELETE", `/api/v1/nodes/${other}/cordon`);
+      ids.push(j.id);
+    }
+    // an 8-GPU prod gang cannot fit although 8 GPUs are free
+    const big = await api<{ id: string }>("POST", "/api/v1/jobs", jobSpec("big", "prod", 8, 60));
+    // the first research job's GPUs idle for the last 30 minutes (what a node agent would push)
+    const now = Date.now();
+    const samples = Array.from({ length: 31 }, (_, i) => ({
+      metric: "aidc_job_gpu_utilization_ratio",
+      labels: { node: "n-01", job: ids[0]!, run: "r1" },
+      value: 0.01,
+      timeMs: now - (30 - i) * 60_000,
+    }));
+    await api("POST", "/api/v1/metrics/samples", { samples });
+    // a project at 90% of its quota, with three versions of one name (the oldest should leave the hot tier)
+    await api("PUT", "/api/v1/projects/vision/quota", { maxBytes: 1000 });
+    for (let v = 0; v < 3; v++) {
+      const data = Buffer.alloc(300, v);
+      const { id } = await api<{ id: string }>("POST", "/api/v1/uploads");
+      await api("PATCH", `/api/v1/uploads/${id}`, undefined, data);
+      await api("POST", "/api/v1/artifacts", {
+        project: "vision",
+        name: "ckpt",
+        kind: "checkpoint",
+        uploadId: id,
+        sha256: createHash("sha256").update(data).digest("hex"),
+      });
+    }
+
+    const r = await api<{ recommendations: Reco[]; generatedAtMs: number }>("GET", "/api/v1/recommendations");
+    expect(r.generatedAtMs).toBeGreaterThan(0);
+    const byId = new Map(r.recommendations.map((x) => [x.id, x]));
+    const kinds = new Set(r.recommendations.map((x) => x.kind));
+    expect(kinds.size).toBeGreaterThanOrEqual(4);
+
+    const idle = byId.get(`idle-gpus/${ids[0]!}`);
+    expect(idle?.expectedGain).toEqual(expect.objectContaining({ unit: "gpuHoursPerWeek", value: 4 * 168 }));
+    expect(byId.has(`idle-gpus/${ids[1]!}`)).toBe(false);
+
+    const frag = byId.get(`fragmentation/${big.id}`);
+    expect(frag?.evidence["totalFreeGpus"]).toBe(8);
+    expect(frag?.evidence["largestFreeBlock"]).toBe(4);
+    expect((frag?.evidence["moves"] as unknown[]).length).toBe(1);
+
+    const queue = byId.get("queue-imbalance/reclaim/prod");
+    expect(queue?.evidence["over"]).toEqual(expect.objectContaining({ queue: "research", usedGpus: 8, quotaGpus: 4 }));
+
+    const quota = byId.get("storage/quota/vision");
+    expect(quota?.evidence["usedBytes"]).toBe(900);
+    expect(quota?.severity).toBe("warning");
+    expect(byId.get("storage/tiering")?.expectedGain).toEqual(expect.objectContaining({ unit: "bytes", value: 300 }));
+
+    // every recommendation carries evidence with its source, a gain with a unit and an action
+    for (const x of r.recommendations) {
+      expect(typeof x.evidence["source"]).toBe("string");
+      expect(Number.isFinite(x.expectedGain.value)).toBe(true);
+      expect(x.action.description.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("compares a job with other accelerators through the planner, preferring what the cluster has", async () => {
+    const local = await api<{ recommendations: Reco[] }>("GET", "/api/v1/recommendations");
+    // only H100 here, and half or twice the GPUs saves no GPU-hours for this model: nothing to say
+    expect(local.recommendations.some((x) => x.kind === "gpu-type")).toBe(false);
+    const all = await api<{ recommendations: Reco[] }>("GET", "/api/v1/recommendations?catalog=true");
+    const g = all.recommendations.find((x) => x.id === `gpu-type/${ids[0]!}`);
+    expect(g?.severity).toBe("info");
+    const suggested = g?.evidence["suggested"] as { gpuType: string; inCluster: boolean; durationS: number };
+    const current = g?.evidence["current"] as { gpuType: string; durationS: number };
+    expect(current.gpuType).toBe("h100-sxm5-80gb");
+    expect(suggested.inCluster).toBe(false);
+    expect(suggested.durationS).toBeLessThan(0.8 * current.durationS);
+  });
+});
+
+describe("policy replay of the last week's finished jobs", () => {
+  // one 8-GPU node; a 4-GPU job runs an hour, an 8-GPU job waits for it, and 20 one-GPU jobs of a minute arrive behind them
+  const model = checkCluster(Cluster.parse(parse(CLUSTER.replace("count: 2", "count: 1"))), defaultCatalog()).model!;
+  const t0 = 1_800_000_000_000;
+  const rec = (i: number, gpus: number, submitS: number, durationS: number): JobRecord => ({
+    id: `j${i}`,
+    name: `j${i}`,
+    user: "u",
+    queue: "research",
+    priority: 0,
+    state: "succeeded",
+    attempts: 0,
+    submittedAtMs: t0 + submitS * 1000,
+    updatedAtMs: t0,
+    // when it really started does not matter to the replay: only its runtime does
+    startedAtMs: t0 + submitS * 1000,
+    finishedAtMs: t0 + (submitS + durationS) * 1000,
+    spec: JobSpec.parse({ apiVersion: "aidc/v1", kind: "Job", name: `j${i}`, tasks: [{ resources: { gpus } }], run: { command: "true" } }),
+  });
+  const jobs = [rec(0, 4, 0, 3600), rec(1, 8, 1, 3600), ...Array.from({ length: 20 }, (_, i) => rec(2 + i, 1, 2 + i, 60))];
+  const nowMs = t0 + 3 * 86_400_000;
+
+  it("replays the jobs under each policy and recommends one that avoids head-of-line blocking", () => {
+    const p = policyReplays(model, jobs, "fifo", nowMs);
+    expect(p.replays.map((r) => r.policy)).toEqual(["fifo", "sjf", "backfill-easy", "backfill-conservative"]);
+    expect(p.replays.every((r) => r.jobs === jobs.length)).toBe(true);
+    const fifo = p.replays.find((r) => r.policy === "fifo")!;
+    const backfill = p.replays.find((r) => r.policy === "backfill-easy")!;
+    // under fifo the one-minute jobs wait for both hour-long jobs; backfill runs them in the 4 idle GPUs
+    expect(backfill.avgQueueS).toBeLessThan(fifo.avgQueueS / 2);
+    const r = policyRule(p);
+    expect(r).toHaveLength(1);
+    expect(r[0]!.kind).toBe("scheduling-policy");
+    expect(r[0]!.expectedGain.value).toBeGreaterThan(50);
+  });
+
+  it("says nothing when the current policy is already the best, or the jobs are older than a week", () => {
+    const best = policyReplays(model, jobs, "fifo", nowMs).replays.reduce((a, b) => (b.avgQueueS < a.avgQueueS ? b : a));
+    expect(policyRule(policyReplays(model, jobs, best.policy, nowMs))).toEqual([]);
+    expect(policyReplays(model, jobs, "fifo", t0 + 10 * 86_400_000).replays).toEqual([]);
+  });
+});

@@ -31,7 +31,17 @@ const url = await new Promise((resolve, reject) => {
   child.once("exit", (code) => reject(new Error(`aidc serve exited with ${code}`)));
 });
 const server = { url };
-const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+const admin = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+// one user (and token) per client, as in real use: the per-caller rate limit applies to each
+const tokens = [];
+for (let c = 0; c < clients; c++) {
+  const res = await fetch(`${url}/api/v1/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ user: `bench-${c}`, role: "user" }),
+  });
+  tokens.push((await res.json()).token);
+}
 const body = JSON.stringify({
   apiVersion: "aidc/v1",
   kind: "Job",
@@ -49,10 +59,10 @@ async function load(send) {
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, c) => {
       while (performance.now() < end) {
         const t0 = performance.now();
-        const ok = await send();
+        const ok = await send(tokens[c]);
         latencies.push(performance.now() - t0);
         if (!ok) errors++;
       }
@@ -69,7 +79,7 @@ async function load(send) {
 }
 
 const health = await load(async () => (await fetch(`${server.url}/healthz`)).ok);
-const submit = await load(async () => {
+const submit = await load(async (token) => {
   const res = await fetch(`${server.url}/api/v1/jobs`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -1,7 +1,7 @@
 // Time per epoch of the `seed` preset (Embedding(10000,32) → LSTM(64) → Dense(1), maxlen 500, batch 128) on tfjs-wasm:
 // trains a few batches of real IMDB rows, measures wall/CPU per batch and prediction, and extrapolates to the
 // 20,000-row training part of a full epoch. Run after `npx tsc -b`:
-//   node bench/workloads-seed.mjs [--batches 4] [--maxlen 500]
+//   node bench/workloads-seed.mjs [--batches 4] [--maxlen 500] [--stock]   (--stock: tfjs' own wasm kernels, the baseline)
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { KerasTokenizer, padSequences, readLabeled } from "../packages/workloads/dist/index.js";
@@ -15,7 +15,8 @@ const arg = (name, dflt) => {
 const batches = arg("batches", 4);
 const h = { ...SEED_DEFAULTS, maxlen: arg("maxlen", SEED_DEFAULTS.maxlen) };
 
-await useWasm();
+const stockKernels = process.argv.includes("--stock");
+await useWasm({ stockKernels });
 const data = await readLabeled(join(IMDB, "train.jsonl.gz"), { limit: batches * h.batchSize });
 const tokenizer = KerasTokenizer.fit(data.texts, h.numWords);
 const x = padSequences(
@@ -48,6 +49,7 @@ console.log(
     {
       bench: "workloads-seed",
       backend: tf.getBackend(),
+      kernels: stockKernels ? "stock" : "aidc",
       maxlen: h.maxlen,
       batchSize: h.batchSize,
       batchesTimed: batches,

@@ -1,6 +1,7 @@
 import { InvalidInputError } from "@aidc/core";
 import { readLabeled, type LabeledData } from "./data/jsonl.js";
 import { padSequences } from "./data/sequences.js";
+import { validationSplit } from "./data/split.js";
 import { KerasTokenizer } from "./data/tokenizer.js";
 import { binaryMetrics, type BinaryMetrics } from "./eval/metrics.js";
 import { FastModel } from "./fast/model.js";
@@ -72,7 +73,7 @@ export async function trainSentiment(o: TrainSentimentOptions): Promise<TrainSen
     return { manifest, model, finished: true };
   }
   const { SEED_DEFAULTS } = await import("./seed/network.js");
-  const { trainSeed } = await import("./seed/train.js");
+  const { trainSeed, predictPadded } = await import("./seed/train.js");
   const { SeedModel } = await import("./seed/model.js");
   const hyper = mergeHyper<SeedHyper>(SEED_DEFAULTS, o.hyper);
   const tokenizer = KerasTokenizer.fit(data.texts, hyper.numWords);
@@ -90,6 +91,14 @@ export async function trainSentiment(o: TrainSentimentOptions): Promise<TrainSen
   const model = new SeedModel(r.model, tokenizer, hyper.maxlen);
   const best = r.history.find((h) => h.epoch === r.bestEpoch);
   const metrics: Record<string, BinaryMetrics> = {};
+  // the held-out 20 % (Keras' validation split), scored with the restored best weights
+  const { validation } = validationSplit(data.labels.length, hyper.validationSplit);
+  if (validation.length > 0) {
+    const xVal = new Int32Array(validation.length * hyper.maxlen);
+    validation.forEach((row, i) => xVal.set(x.subarray(row * hyper.maxlen, (row + 1) * hyper.maxlen), i * hyper.maxlen));
+    const yVal = Uint8Array.from(validation, (row) => data.labels[row] ?? 0);
+    metrics["validation"] = binaryMetrics(yVal, predictPadded(r.model, xVal, hyper.maxlen));
+  }
   if (evalData) metrics["eval"] = await evaluate(model, evalData);
   const manifest = await saveSeedPackage(o.outDir, model, {
     preset: "seed",

@@ -1,15 +1,21 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { registerInPlaceSlice, registerScatterAdd, registerTransposeFreeMatMul } from "./kernel.js";
+import { registerInPlaceSlice, registerScatterAdd, registerSharedIdentity, registerTransposeFreeMatMul } from "./kernel.js";
 
 let ready: Promise<void> | undefined;
 
-/** Switch tfjs to the wasm backend (SIMD, one thread) with the scatter-add kernel; idempotent. */
-export function useWasm(): Promise<void> {
+/**
+ * Switch tfjs to the wasm backend (SIMD, one thread) with the scatter-add kernel and, unless `stockKernels` (for
+ * benchmarks), the faster MatMul/Slice/Unpack/Identity kernels; the first call decides.
+ */
+export function useWasm(options: { stockKernels?: boolean } = {}): Promise<void> {
   ready ??= (async () => {
     registerScatterAdd(["wasm"]);
-    registerTransposeFreeMatMul();
-    registerInPlaceSlice();
+    if (!options.stockKernels) {
+      registerTransposeFreeMatMul();
+      registerInPlaceSlice();
+      registerSharedIdentity();
+    }
     const ok = await tf.setBackend("wasm");
     if (!ok) throw new Error("tfjs wasm backend failed to initialize");
     await tf.ready();

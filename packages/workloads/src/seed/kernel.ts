@@ -153,3 +153,22 @@ export function registerInPlaceSlice(): void {
   tf.registerKernel({ ...stockUnpack, kernelFunc: unpack });
   registered.add("wasm:Slice");
 }
+
+/**
+ * tfjs clones every tensor it saves for the backward pass through the Identity kernel, which on wasm copies the data.
+ * Tensors are immutable, so the clone can share the data with a reference count, as the CPU and WebGL backends do.
+ */
+export function registerSharedIdentity(): void {
+  if (registered.has("wasm:Identity")) return;
+  const stock = tf.getKernel("Identity", "wasm");
+  if (stock === undefined) return;
+  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
+    const x = inputs["x"] as TensorInfo;
+    if (x.dtype === "string") return stock.kernelFunc({ inputs, backend, ...(attrs ? { attrs } : {}) });
+    (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({ ...stock, kernelFunc });
+  registered.add("wasm:Identity");
+}

@@ -22,6 +22,8 @@ import { LocalExecutor } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
+import type { JobRecord } from "./store/jobs.js";
+import { registerModel, workloadCommand } from "./workloads/run.js";
 import { SqliteStore } from "./store/sqlite.js";
 import { TokenRepo } from "./store/tokens.js";
 import { loadAlertRules } from "./observe/rules.js";
@@ -141,7 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ? new SlurmExecutor({ runsDir })
       : options.executor === "sim"
         ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
-        : new LocalExecutor({ runsDir });
+        : new LocalExecutor({ runsDir, workloadCommand: (job) => workloadCommand(job) });
   let loop: SchedulingLoop | undefined;
   let app: FastifyInstance | undefined;
   const metricsIntervalS = options.metricsIntervalS ?? 10;
@@ -191,7 +193,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   try {
     app = await buildApp(ctx, { logger: { level: options.logLevel ?? "info" } });
+    const modelsDir = join(resolve(options.dataDir), "models");
+    const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
+      if (!(executor instanceof LocalExecutor)) return;
+      const made = await registerModel(
+        { artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir, now: ctx.now },
+        job,
+        executor.runDir(runId),
+      );
+      if (made) store.insertEvent(ctx.now(), "model.registered", `job/${job.id}`, made);
+    };
     loop = new SchedulingLoop({
+      onSucceeded,
       jobs: ctx.jobs,
       cordons: () => store.cordons(),
       executor,

@@ -27,6 +27,8 @@ export interface LocalExecutorOptions {
   /** Seconds between SIGTERM and SIGKILL on cancel and timeout. */
   readonly killGraceS?: number;
   readonly now?: () => number;
+  /** The command of a built-in workload job (`run.workload`); such jobs are refused without it. */
+  readonly workloadCommand?: (job: JobSpec) => string[] | undefined;
 }
 
 /** True when the process exists and is not a zombie (a killed orphan not yet reaped still answers kill 0). */
@@ -71,13 +73,14 @@ export class LocalExecutor implements Executor {
   }
 
   async start(jobId: string, job: JobSpec, placement: Placement): Promise<ExecutorRun> {
-    if (!("command" in job.run)) {
-      throw new AidcError("UNSUPPORTED_RUN", `The local executor cannot run workload "${job.run.workload}" yet; give a command`);
-    }
+    const command = "command" in job.run ? job.run.command : this.options.workloadCommand?.(job);
+    if (command === undefined)
+      throw new AidcError("UNSUPPORTED_RUN", `This server cannot run workload jobs ("${"workload" in job.run ? job.run.workload : ""}")`);
+    const env0 = "command" in job.run ? job.run.env : {};
+    const cwd = "command" in job.run ? job.run.workingDir : undefined;
     const runId = `${jobId}.${this.now().toString(36)}`;
     const dir = this.runDir(runId);
     mkdirSync(dir, { recursive: true });
-    const command = job.run.command;
     const procs: Proc[] = [];
     const replicas =
       placement.tasks.length > 0 ? placement.tasks : [{ task: job.tasks[0]?.name ?? "main", replica: 0, node: "local", gpuIndices: [] }];
@@ -89,7 +92,7 @@ export class LocalExecutor implements Executor {
       const env = {
         ...process.env,
         ...this.options.env,
-        ...job.run.env,
+        ...env0,
         AIDC_JOB_ID: jobId,
         AIDC_RUN_ID: runId,
         AIDC_TASK: slot.task,
@@ -104,7 +107,7 @@ export class LocalExecutor implements Executor {
         typeof command === "string"
           ? ["-c", '( eval "$1" ); echo $? > "$0"', exitFile, command]
           : ["-c", '( "$@" ); echo $? > "$0"', exitFile, ...command];
-      const child = spawn("/bin/sh", args, { cwd: job.run.workingDir ?? dir, env, detached: true, stdio: ["ignore", log, log] });
+      const child = spawn("/bin/sh", args, { cwd: cwd ?? dir, env, detached: true, stdio: ["ignore", log, log] });
       closeSync(log);
       if (child.pid === undefined) throw new AidcError("SPAWN_FAILED", `Cannot start job ${jobId}: the process did not start`);
       child.unref();

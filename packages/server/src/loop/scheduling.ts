@@ -15,6 +15,8 @@ export interface LoopOptions {
   readonly log: Logger;
   /** Milliseconds to wait after a change before a pass, so bursts share one (default 20). */
   readonly batchMs?: number;
+  /** Called once a job's run succeeded (e.g. to register the model a workload made). */
+  readonly onSucceeded?: (job: JobRecord, runId: string) => Promise<void>;
 }
 
 /** Why a job waits: the scheduler's explanation, or aidc's own (dependencies). */
@@ -146,6 +148,11 @@ export class SchedulingLoop {
       if (job.state === "admitted") jobs.apply(job.id, "start", now);
       const event = run.state === "succeeded" ? "succeed" : run.state === "cancelled" ? "cancel" : "fail";
       jobs.apply(job.id, event, now, details);
+      if (event === "succeed" && this.o.onSucceeded) {
+        await this.o
+          .onSucceeded(job, run.runId)
+          .catch((err: unknown) => this.o.log.error({ err, job: job.id }, "after-success step failed"));
+      }
       if (this.state.running.has(job.id)) this.state.stop(job.id);
       if (event === "fail" && job.attempts < job.spec.retries)
         jobs.apply(job.id, "retry", this.o.now(), { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });

@@ -3,21 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@aidc/server";
-import { main } from "./main.js";
-import type { Io } from "./output.js";
+import { runCli } from "./run-cli.testing.js";
 
 const repo = new URL("../../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "aidc-client-"));
 let server: RunningServer;
 let conn: string[] = [];
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
-  const code = await main([...argv, ...conn], io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli([...argv, ...conn]);
 
 beforeAll(async () => {
   server = await startServer({

@@ -1,11 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { AIDC_VERSION, AidcError, InvalidInputError, formatIssue } from "@aidc/core";
+import { registerAgent } from "./commands/agent.js";
 import { registerAlerts } from "./commands/alerts.js";
 import { registerAnomaly } from "./commands/anomaly.js";
 import { registerArtifacts } from "./commands/artifacts.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerRecommend } from "./commands/recommend.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSim } from "./commands/sim.js";
 import { registerSimPack } from "./commands/sim-pack.js";
@@ -33,6 +35,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerSimPack(program, io);
   registerAnomaly(program, io);
   registerAlerts(program, io, setExit);
+  registerAgent(program, io);
+  registerRecommend(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

@@ -4,18 +4,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { main } from "../main.js";
-import type { Io } from "../output.js";
+import { runCli } from "../run-cli.testing.js";
 
 const example = fileURLToPath(new URL("../../../../examples/alerts/node-health.yaml", import.meta.url));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 describe("aidc alerts", () => {
   it("validates the example and exports it as Prometheus rules", async () => {

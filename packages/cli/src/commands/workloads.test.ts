@@ -3,19 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { main } from "../main.js";
-import type { Io } from "../output.js";
+import { runCli } from "../run-cli.testing.js";
 
 const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "aidc-wl-"));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 describe("aidc train / eval / predict / explain", () => {
   it("trains a fast model, evaluates it as JSON, predicts and explains", async () => {

@@ -2,18 +2,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../main.js";
-import type { Io } from "../output.js";
 import { barOption, renderChart } from "./charts.js";
 import { chartPng } from "./png.js";
+import { runCli } from "../run-cli.testing.js";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 const repo = new URL("../../../../", import.meta.url).pathname;
 const scenario = join(repo, "examples/scenarios/ai-factory-4k-h100.yaml");

@@ -3,17 +3,15 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { startServer, type RunningServer } from "@aidc/server";
+import { chromiumAvailable, launchChromium } from "./chromium.js";
 import { main, type Io } from "@aidc/cli";
 
 const repo = new URL("../../", import.meta.url).pathname;
-const CHROMIUM = "/usr/bin/chromium";
 const DIST = join(repo, "packages/console/dist/index.html");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI === "true") throw new Error(`CI=true but ${CHROMIUM} is missing (.ci/run installs it with apt-get)`);
-if (!haveChromium) console.warn(`${CHROMIUM} is not installed (apt-get install chromium); accessibility scan skipped`);
+const haveChromium = chromiumAvailable("accessibility scan");
 
 /** AIDC_A11Y_ALL=1 also reports minor and moderate findings (the assertions then fail on those too). */
 const REPORT_ALL = process.env.AIDC_A11Y_ALL === "1";
@@ -100,20 +98,7 @@ describe.skipIf(!haveChromium)("accessibility of every console page (axe-core in
         .replace("replicas: 2", "replicas: 6"),
     });
     gangId = ((await gang.json()) as { id: string }).id;
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1360, height: 900 },
-      args: [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    context = await launchChromium(profile);
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
   });

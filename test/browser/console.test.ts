@@ -127,8 +127,8 @@ describe.skipIf(!haveChromium)("web console in Chromium", () => {
     await page.goto(`${server.url}/jobs/${id}`);
     await page.locator("#job-state", { hasText: "running" }).waitFor();
     await page.getByRole("link", { name: "Overview" }).click();
-    await expect.poll(() => page.locator(".stat", { hasText: "GPU allocation" }).textContent()).toContain("4 in use");
-    await expect.poll(() => page.locator(".stat", { hasText: "Running jobs" }).textContent()).toContain("1");
+    await expect.poll(() => page.locator(".stat", { hasText: "GPU allocation" }).textContent(), { timeout: 15_000 }).toContain("4 in use");
+    await expect.poll(() => page.locator(".stat", { hasText: "Running jobs" }).textContent(), { timeout: 15_000 }).toContain("1");
     await page.waitForTimeout(400);
     await page.screenshot({ path: join(SHOTS, "aidc-console-dashboard.png"), fullPage: true });
     await page.goto(`${server.url}/jobs/${id}`);

@@ -1,3 +1,4 @@
+import { alertsPage } from "./pages/alerts.js";
 import { catalogPage } from "./pages/catalog.js";
 import { jobDetailPage } from "./pages/job-detail.js";
 import { jobsPage } from "./pages/jobs.js";
@@ -50,5 +51,6 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/models$/, href: "/models", title: "Models", page: modelsPage },
   { pattern: /^\/planner$/, href: "/planner", title: "Planner", page: plannerPage },
   { pattern: /^\/simulator$/, href: "/simulator", title: "Simulator", page: simPage },
+  { pattern: /^\/alerts$/, href: "/alerts", title: "Alerts", page: alertsPage },
   { pattern: /^\/recommendations$/, href: "/recommendations", title: "Recommendations", page: recommendationsPage },
 ];

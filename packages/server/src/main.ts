@@ -12,6 +12,7 @@ import {
   type ClusterModel,
 } from "@aidc/core";
 import { resolvePolicy } from "@aidc/scheduler";
+import { queueQuotas } from "@aidc/simulator";
 import { buildApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
@@ -109,19 +110,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const loaded = options.clusterFile === undefined ? undefined : loadClusterFile(options.clusterFile, catalog);
   const cluster = loaded?.model ?? localCluster();
   // the cluster file's queue quotas and cohorts feed the policy's quota plugin (e.g. drf)
-  const quotas = cluster.queues.flatMap((q) =>
-    q.quota.gpus === undefined
-      ? []
-      : [
-          {
-            queue: q.name,
-            nominalGpus: q.quota.gpus,
-            ...(q.cohort ? { cohort: q.cohort } : {}),
-            ...(q.borrowingLimit?.gpus !== undefined ? { borrowingLimitGpus: q.borrowingLimit.gpus } : {}),
-          },
-        ],
-  );
-  const profile = resolvePolicy(options.policy ?? "backfill-easy", { quotas });
+  const profile = resolvePolicy(options.policy ?? "backfill-easy", { quotas: queueQuotas(cluster) });
   if (!profile.ok)
     throw new InvalidInputError(
       "Invalid --policy",

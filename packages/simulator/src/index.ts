@@ -16,6 +16,6 @@ export {
   type ClusterSetup,
   type PresetName,
 } from "./clusters/presets.js";
-export { clusterFromModel } from "./clusters/from-model.js";
+export { clusterFromModel, queueQuotas } from "./clusters/from-model.js";
 export * from "./pack/index.js";
 export * from "./traces/index.js";

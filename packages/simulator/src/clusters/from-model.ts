@@ -9,7 +9,12 @@ export function clusterFromModel(model: ClusterModel, nodeScale = 1): ClusterSet
   for (let r = 0; r < reps; r++) {
     for (const n of model.nodes) nodes.push({ name: r === 0 ? n.name : `${n.name}-x${r}`, gpus: n.gpus, rack: n.rack, pod: n.pod });
   }
-  const quotas: QueueQuota[] = model.queues
+  return { name: model.name, topology: buildTopology(nodes), partitionOf: () => -1, quotas: queueQuotas(model) };
+}
+
+/** The GPU quotas and cohorts of a cluster file's queues, as the quota plugin takes them (server and simulator). */
+export function queueQuotas(model: Pick<ClusterModel, "queues">): QueueQuota[] {
+  return model.queues
     .filter((q) => q.quota.gpus !== undefined)
     .map((q) => ({
       queue: q.name,
@@ -17,5 +22,4 @@ export function clusterFromModel(model: ClusterModel, nodeScale = 1): ClusterSet
       ...(q.cohort !== undefined ? { cohort: q.cohort } : {}),
       ...(q.borrowingLimit?.gpus !== undefined ? { borrowingLimitGpus: q.borrowingLimit.gpus } : {}),
     }));
-  return { name: model.name, topology: buildTopology(nodes), partitionOf: () => -1, quotas };
 }

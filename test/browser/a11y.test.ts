@@ -1,15 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
-import { startServer, type RunningServer } from "@aidc/server";
-import { chromiumAvailable, launchChromium } from "./chromium.js";
+import type { Page } from "playwright-core";
+import type { RunningServer } from "@aidc/server";
+import { chromiumAvailable, openConsole, type ConsoleSession } from "./chromium.js";
 import { main, type Io } from "@aidc/cli";
 
 const repo = new URL("../../", import.meta.url).pathname;
-const DIST = join(repo, "packages/console/dist/index.html");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const haveChromium = chromiumAvailable("accessibility scan");
 
@@ -62,27 +61,15 @@ async function scan(page: Page): Promise<string[]> {
 
 describe.skipIf(!haveChromium)("accessibility of every console page (axe-core in Chromium)", () => {
   let server: RunningServer;
-  let context: BrowserContext;
   let page: Page;
   let token: string;
   let jobId: string;
   let gangId: string;
-  const dirs: string[] = [];
 
+  let session: ConsoleSession;
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build -w @aidc/console first`);
-    const dataDir = mkdtempSync(join(tmpdir(), "aidc-a11y-data-"));
-    const profile = mkdtempSync(join(tmpdir(), "aidc-a11y-profile-"));
-    dirs.push(dataDir, profile);
-    server = await startServer({
-      host: "127.0.0.1",
-      port: 0,
-      dataDir,
-      clusterFile: join(repo, "examples/clusters/demo.yaml"),
-      logLevel: "silent",
-      tickMs: 200,
-    });
-    token = readFileSync(server.adminTokenFile, "utf8").trim();
+    session = await openConsole("a11y");
+    ({ server, token, page } = session);
     const res = await fetch(`${server.url}/api/v1/jobs`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/yaml" },
@@ -98,16 +85,8 @@ describe.skipIf(!haveChromium)("accessibility of every console page (axe-core in
         .replace("replicas: 2", "replicas: 6"),
     });
     gangId = ((await gang.json()) as { id: string }).id;
-    context = await launchChromium(profile);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
   });
-
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   it("the login page", async () => {
     await page.goto(`${server.url}/`);
@@ -176,7 +155,8 @@ describe.skipIf(!haveChromium)("accessibility of every console page (axe-core in
   });
 
   it("the HTML reports of aidc plan datacenter and aidc sim compare", async () => {
-    const trace = join(dirs[0] ?? tmpdir(), "mini.csv");
+    const dir = mkdtempSync(join(tmpdir(), "aidc-a11y-reports-"));
+    const trace = join(dir, "mini.csv");
     writeFileSync(
       trace,
       "timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-01 00:00:00,3600.0,8,28800.0,a\n2017-10-01 00:00:30,500.0,16,8000.0,b\n",
@@ -188,7 +168,7 @@ describe.skipIf(!haveChromium)("accessibility of every console page (axe-core in
       let html = "";
       const io: Io = { out: (t) => (html += t), err: () => undefined, tty: false };
       expect(await main(argv, io)).toBe(0);
-      const file = join(dirs[0] ?? tmpdir(), `${argv[0]}-report.html`);
+      const file = join(dir, `${argv[0]}-report.html`);
       writeFileSync(file, html);
       for (const scheme of ["light", "dark"] as const) {
         await page.emulateMedia({ colorScheme: scheme });

@@ -1,13 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
-import { startServer, type RunningServer } from "@aidc/server";
-import { chromiumAvailable, launchChromium } from "./chromium.js";
+import type { Page } from "playwright-core";
+import type { RunningServer } from "@aidc/server";
+import { chromiumAvailable, openConsole, type ConsoleSession } from "./chromium.js";
 
-const repo = new URL("../../", import.meta.url).pathname;
-const DIST = join(repo, "packages/console/dist/index.html");
 const ALERTS = `apiVersion: aidc/v1
 kind: AlertRules
 name: alerts-page-test
@@ -26,43 +21,17 @@ const haveChromium = chromiumAvailable("alerts page test");
 
 describe.skipIf(!haveChromium)("alerts page in Chromium", () => {
   let server: RunningServer;
-  let context: BrowserContext;
   let page: Page;
   let token: string;
-  const dirs: string[] = [];
-  const problems: string[] = [];
+  let problems: string[] = [];
 
+  let session: ConsoleSession;
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build -w @aidc/console first`);
-    const dataDir = mkdtempSync(join(tmpdir(), "aidc-alerts-data-"));
-    const profile = mkdtempSync(join(tmpdir(), "aidc-alerts-profile-"));
-    dirs.push(dataDir, profile);
-    const alertsFile = join(dataDir, "alerts.yaml");
-    writeFileSync(alertsFile, ALERTS);
-    server = await startServer({
-      alertsFile,
-      host: "127.0.0.1",
-      port: 0,
-      dataDir,
-      clusterFile: join(repo, "examples/clusters/demo.yaml"),
-      logLevel: "silent",
-      tickMs: 200,
-    });
-    token = readFileSync(server.adminTokenFile, "utf8").trim();
-    context = await launchChromium(profile);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console: ${m.text()}`);
-    });
+    session = await openConsole("alerts", { alerts: ALERTS });
+    ({ server, token, page } = session);
+    problems = session.problems;
   });
-
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   it("lists a firing alert, rejects a bad silence with its path, creates one and deletes it", async () => {
     const push = async (): Promise<number> =>

@@ -1,5 +1,8 @@
-import { existsSync } from "node:fs";
-import { chromium, type BrowserContext } from "playwright-core";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { startServer, type RunningServer } from "@aidc/server";
 
 /** Debian's Chromium (.ci/run installs it with apt-get); never a downloaded browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -31,4 +34,66 @@ export function launchChromium(profileDir: string): Promise<BrowserContext> {
       "--disable-sync",
     ],
   });
+}
+
+export interface ConsoleSession {
+  readonly server: RunningServer;
+  readonly token: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Page errors and console errors seen so far (tests assert none unexpected). */
+  readonly problems: string[];
+  close(): Promise<void>;
+}
+
+const repo = new URL("../../", import.meta.url).pathname;
+
+/**
+ * The demo cluster served in-process with the built console, and Chromium on a fresh profile.
+ * `alerts` replaces the built-in alert rules; `prepare` runs on the data dir before the server starts.
+ */
+export async function openConsole(
+  name: string,
+  o: { alerts?: string; prepare?: (dataDir: string) => Promise<void> } = {},
+): Promise<ConsoleSession> {
+  const dist = join(repo, "packages/console/dist/index.html");
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run npm run build -w @aidc/console first`);
+  const dataDir = mkdtempSync(join(tmpdir(), `aidc-${name}-data-`));
+  const profile = mkdtempSync(join(tmpdir(), `aidc-${name}-profile-`));
+  await o.prepare?.(dataDir);
+  let alertsFile: string | undefined;
+  if (o.alerts !== undefined) {
+    alertsFile = join(dataDir, "alerts.yaml");
+    writeFileSync(alertsFile, o.alerts);
+  }
+  const server = await startServer({
+    ...(alertsFile ? { alertsFile } : {}),
+    host: "127.0.0.1",
+    port: 0,
+    dataDir,
+    clusterFile: join(repo, "examples/clusters/demo.yaml"),
+    logLevel: "silent",
+    tickMs: 200,
+  });
+  const token = readFileSync(server.adminTokenFile, "utf8").trim();
+  const context = await launchChromium(profile);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(10_000);
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console: ${m.text()}`);
+  });
+  return {
+    server,
+    token,
+    context,
+    page,
+    problems,
+    close: async () => {
+      await context.close();
+      await server.close();
+      for (const d of [dataDir, profile]) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }

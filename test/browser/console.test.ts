@@ -1,14 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
-import { startServer, type RunningServer } from "@aidc/server";
-import { chromiumAvailable, launchChromium } from "./chromium.js";
+import type { Page } from "playwright-core";
+import type { RunningServer } from "@aidc/server";
+import { chromiumAvailable, openConsole, type ConsoleSession } from "./chromium.js";
 import { trainSentiment } from "@aidc/workloads";
 
 const repo = new URL("../../", import.meta.url).pathname;
-const DIST = join(repo, "packages/console/dist/index.html");
 const IMDB = join(repo, "../shared/data/imdb/train.jsonl.gz");
 const ALERTS = `apiVersion: aidc/v1
 kind: AlertRules
@@ -29,54 +28,31 @@ const haveChromium = chromiumAvailable("browser tests");
 
 describe.skipIf(!haveChromium)("web console in Chromium", () => {
   let server: RunningServer;
-  let context: BrowserContext;
   let page: Page;
   let token: string;
-  const dirs: string[] = [];
-  const problems: string[] = [];
+  let problems: string[] = [];
 
+  let session: ConsoleSession;
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build -w @aidc/console first`);
-    const dataDir = mkdtempSync(join(tmpdir(), "aidc-browser-data-"));
-    const profile = mkdtempSync(join(tmpdir(), "aidc-browser-profile-"));
-    dirs.push(dataDir, profile);
-    // a small sentiment model for the try-it box (a second or two on 2000 reviews)
-    if (existsSync(IMDB))
-      await trainSentiment({
-        preset: "fast",
-        dataPath: IMDB,
-        outDir: join(dataDir, "models", "imdb"),
-        limit: 2000,
-        hyper: { bits: 18, epochs: 2 },
-      });
-    // one fast rule so a pushed sample fires within a second (the built-in rules evaluate every 30 s and more)
-    const alertsFile = join(dataDir, "alerts.yaml");
-    writeFileSync(alertsFile, ALERTS);
-    server = await startServer({
-      alertsFile,
-      host: "127.0.0.1",
-      port: 0,
-      dataDir,
-      clusterFile: join(repo, "examples/clusters/demo.yaml"),
-      logLevel: "silent",
-      tickMs: 200,
+    session = await openConsole("browser", {
+      // one fast rule so a pushed sample fires within a second (the built-in rules evaluate every 30 s and more)
+      alerts: ALERTS,
+      // a small sentiment model for the try-it box (a second or two on 2000 reviews)
+      prepare: async (dataDir) => {
+        if (existsSync(IMDB))
+          await trainSentiment({
+            preset: "fast",
+            dataPath: IMDB,
+            outDir: join(dataDir, "models", "imdb"),
+            limit: 2000,
+            hyper: { bits: 18, epochs: 2 },
+          });
+      },
     });
-    token = readFileSync(server.adminTokenFile, "utf8").trim();
-    // a fresh profile per run (Playwright takes the profile as launchPersistentContext's first argument)
-    context = await launchChromium(profile);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console: ${m.text()}`);
-    });
+    ({ server, token, page } = session);
+    problems = session.problems;
   });
-
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   it("logs in with the admin token and shows the dashboard with a chart", async () => {
     await page.goto(`${server.url}/`);

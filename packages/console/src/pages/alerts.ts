@@ -1,4 +1,5 @@
-import { ApiError, api, issueLine } from "../api.js";
+import { api } from "../api.js";
+import { issuesBox } from "../issues-box.js";
 import { badge, card, errorBox, fmtTime, h, loading, mount, table } from "../dom.js";
 import type { Page } from "../routes.js";
 
@@ -56,16 +57,6 @@ function parseMatchers(text: string): Matcher[] {
       const regex = p[eq + 1] === "~";
       return { name: p.slice(0, eq).trim(), value: p.slice(eq + (regex ? 2 : 1)).trim(), ...(regex ? { regex: true } : {}) };
     });
-}
-
-function issuesBox(err: unknown): HTMLElement {
-  const list = err instanceof ApiError ? err.issues : [];
-  return h(
-    "div",
-    { class: "alert alert-error", role: "alert" },
-    h("strong", {}, (err as Error).message),
-    list.length ? h("ul", { class: "issues" }, ...list.map((i) => h("li", {}, h("code", {}, issueLine(i))))) : null,
-  );
 }
 
 /** Active alerts (acknowledge), silences (delete) and a form to create a silence. */

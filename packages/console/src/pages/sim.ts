@@ -1,4 +1,5 @@
-import { api, ApiError, issueLine } from "../api.js";
+import { api } from "../api.js";
+import { issuesBox } from "../issues-box.js";
 import { axisStyle, chart, disposeAll, palette } from "../charts.js";
 import { card, errorBox, fmtDuration, fmtNumber, h, mount, table } from "../dom.js";
 import type { Page } from "../routes.js";
@@ -172,16 +173,7 @@ export const simPage: Page = (el) => {
       })
       .catch((err: unknown) => {
         mount(out);
-        const list = err instanceof ApiError ? err.issues : [];
-        mount(
-          issues,
-          h(
-            "div",
-            { class: "alert alert-error", role: "alert" },
-            h("strong", {}, (err as Error).message),
-            list.length ? h("ul", { class: "issues" }, ...list.map((i) => h("li", {}, h("code", {}, issueLine(i))))) : null,
-          ),
-        );
+        mount(issues, issuesBox(err));
       })
       .finally(() => (run.disabled = false));
   });

@@ -1,4 +1,5 @@
-import { api, ApiError, issueLine } from "../api.js";
+import { api } from "../api.js";
+import { issuesBox } from "../issues-box.js";
 import { h, mount } from "../dom.js";
 import type { Page } from "../routes.js";
 import type { JobView } from "../types.js";
@@ -37,16 +38,7 @@ export const submitPage: Page = (el) => {
     api<JobView>("/api/v1/jobs", { method: "POST", body, contentType: json ? "application/json" : "application/yaml" })
       .then((job) => navigate(`/jobs/${encodeURIComponent(job.id)}`))
       .catch((err: unknown) => {
-        const list = err instanceof ApiError ? err.issues : [];
-        mount(
-          issues,
-          h(
-            "div",
-            { class: "alert alert-error", role: "alert" },
-            h("strong", {}, (err as Error).message),
-            list.length ? h("ul", { class: "issues" }, ...list.map((i) => h("li", {}, h("code", {}, issueLine(i))))) : null,
-          ),
-        );
+        mount(issues, issuesBox(err));
       })
       .finally(() => (submit.disabled = false));
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { RunningServer } from "@aidc/server";
-import { chromiumAvailable, openConsole, type ConsoleSession } from "./chromium.js";
+import { chromiumAvailable, openConsole, startEccAgent, type ConsoleSession } from "./chromium.js";
 
 const ALERTS = `apiVersion: aidc/v1
 kind: AlertRules
@@ -34,16 +34,7 @@ describe.skipIf(!haveChromium)("alerts page in Chromium", () => {
   afterAll(() => session?.close());
 
   it("lists a firing alert, rejects a bad silence with its path, creates one and deletes it", async () => {
-    const push = async (): Promise<number> =>
-      (
-        await fetch(`${server.url}/api/v1/metrics/samples`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ samples: [{ metric: "aidc_gpu_ecc_errors_total", labels: { node: "dgx-a-02", gpu: "3" }, value: 2 }] }),
-        })
-      ).status;
-    expect(await push()).toBe(200);
-    const agent = setInterval(() => void push(), 300);
+    const stopAgent = await startEccAgent(server, token);
     try {
       await page.goto(`${server.url}/alerts?token=${encodeURIComponent(token)}`);
       await page.locator("h1", { hasText: "Alerts" }).waitFor();
@@ -78,7 +69,7 @@ describe.skipIf(!haveChromium)("alerts page in Chromium", () => {
       await row.getByRole("button", { name: "Acknowledge" }).click();
       await expect.poll(() => row.textContent()).toContain("acknowledged by admin");
     } finally {
-      clearInterval(agent);
+      stopAgent();
     }
     // the browser logs the expected 400 answer as a console error; nothing else may be there
     expect(problems.filter((p) => !p.includes("status of 400"))).toEqual([]);

@@ -97,3 +97,22 @@ export async function openConsole(
     },
   };
 }
+
+/**
+ * A remote agent that keeps reporting ECC errors on GPU 3 of dgx-a-02 (every 300 ms), so an alert
+ * rule on aidc_gpu_ecc_errors_total fires and stays firing. Returns the function that stops it.
+ */
+export async function startEccAgent(server: RunningServer, token: string): Promise<() => void> {
+  const push = async (): Promise<number> =>
+    (
+      await fetch(`${server.url}/api/v1/metrics/samples`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ samples: [{ metric: "aidc_gpu_ecc_errors_total", labels: { node: "dgx-a-02", gpu: "3" }, value: 2 }] }),
+      })
+    ).status;
+  const first = await push();
+  if (first !== 200) throw new Error(`pushing a metric sample answered ${first}`);
+  const timer = setInterval(() => void push(), 300);
+  return () => clearInterval(timer);
+}

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { RunningServer } from "@aidc/server";
-import { chromiumAvailable, openConsole, type ConsoleSession } from "./chromium.js";
+import { chromiumAvailable, openConsole, startEccAgent, type ConsoleSession } from "./chromium.js";
 import { trainSentiment } from "@aidc/workloads";
 
 const repo = new URL("../../", import.meta.url).pathname;
@@ -161,17 +161,7 @@ describe.skipIf(!haveChromium)("web console in Chromium", () => {
   });
 
   it("lists a firing alert on the dashboard and acknowledges it", async () => {
-    // a remote agent keeps reporting ECC errors on one GPU (the rule fires on any value > 0)
-    const push = async (): Promise<number> =>
-      (
-        await fetch(`${server.url}/api/v1/metrics/samples`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ samples: [{ metric: "aidc_gpu_ecc_errors_total", labels: { node: "dgx-a-02", gpu: "3" }, value: 2 }] }),
-        })
-      ).status;
-    expect(await push()).toBe(200);
-    const agent = setInterval(() => void push(), 300);
+    const stopAgent = await startEccAgent(server, token);
     try {
       await page.getByRole("link", { name: "Overview" }).click();
       const item = page.locator(".alert-list li", { hasText: "GpuEccErrors" });
@@ -180,7 +170,7 @@ describe.skipIf(!haveChromium)("web console in Chromium", () => {
       await item.getByRole("button", { name: "Acknowledge" }).click();
       await page.locator(".alert-list li", { hasText: "acknowledged by admin" }).waitFor();
     } finally {
-      clearInterval(agent);
+      stopAgent();
     }
   });
 

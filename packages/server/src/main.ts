@@ -135,6 +135,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         : new LocalExecutor({ runsDir, workloadCommand: (job) => workloadCommand(job) });
   let loop: SchedulingLoop | undefined;
   let app: FastifyInstance | undefined;
+  // the loop exists only once the app is built; until then nothing is assumed
+  const freeGpus = (): Map<string, number> => (loop ? loop.freeGpus() : new Map());
+  const drain = async (node: string): Promise<string[]> => (loop ? loop.drain(node) : []);
   const metricsIntervalS = options.metricsIntervalS ?? 10;
   const observe =
     metricsIntervalS > 0
@@ -144,8 +147,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             cluster,
             registry: metrics.registry,
             now: () => Date.now(),
-            freeGpus: () => (loop ? loop.freeGpus() : new Map()),
-            drain: async (node) => (loop ? loop.drain(node) : []),
+            freeGpus,
+            drain,
             warn: (msg) => app?.log.warn(msg),
           },
           {
@@ -172,8 +175,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     policy: options.policy ?? "backfill-easy",
     executor,
     explain: (jobId) => loop?.explain(jobId),
-    freeGpus: () => (loop ? loop.freeGpus() : new Map()),
-    drain: async (node) => (loop ? loop.drain(node) : []),
+    freeGpus,
+    drain,
     ...(observe ? { observe } : {}),
   };
   if (loaded !== undefined && options.clusterFile !== undefined) {

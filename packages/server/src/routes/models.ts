@@ -1,14 +1,8 @@
-import { dirname, join } from "node:path";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { NotFoundError } from "@aidc/core";
-import { ModelRegistry, explainLime, explainOcclusion } from "@aidc/workloads";
-import type { ServerContext } from "../context.js";
-
-/** Largest request the model routes take: instances per request, characters per text. */
-export const MAX_INSTANCES = 1024;
-export const MAX_TEXT_CHARS = 100_000;
+import { explainLime, explainOcclusion } from "@aidc/workloads";
+import { MAX_INSTANCES, MAX_TEXT_CHARS, type ModelServing } from "../models/serving.js";
 
 const Text = z.string().min(1).max(MAX_TEXT_CHARS);
 const Instance = z.union([Text, z.object({ text: Text })]);
@@ -18,63 +12,14 @@ const Prediction = z.object({
   score: z.number(),
   explanation: z.array(z.object({ token: z.string(), index: z.number(), weight: z.number() })).optional(),
 });
-const InferBody = z.object({
-  id: z.string().optional(),
-  inputs: z
-    .array(
-      z.object({
-        name: z.string(),
-        shape: z.array(z.number().int()),
-        datatype: z.literal("BYTES"),
-        data: z.array(Text).min(1).max(MAX_INSTANCES),
-      }),
-    )
-    .length(1),
-});
-const Tensor = z.object({
-  name: z.string(),
-  shape: z.array(z.number()),
-  datatype: z.string(),
-  data: z.array(z.union([z.number(), z.string()])),
-});
-
-function histogram(registry: Registry, name: string, help: string, buckets: number[]): Histogram<"model"> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Histogram<"model">;
-  return new Histogram({ name, help, labelNames: ["model"], buckets, registers: [registry] });
-}
-
 /**
  * Model serving: `<data-dir>/models/<name>/` packages (made by `aidc train`) answer
- * `POST /api/v1/models/{name}:predict` and the Open Inference Protocol's `POST /v2/models/{name}/infer`.
+ * `POST /api/v1/models/{name}:predict` (the Open Inference Protocol is in oip-v2.ts).
  * The data dir is the store's folder (the artifact store will hold registered models later).
  */
-export function modelRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
+export function modelRoutes(serving: ModelServing): FastifyPluginAsyncZod {
   return async (app) => {
-    const latency = histogram(
-      ctx.metrics.registry,
-      "aidc_model_request_duration_seconds",
-      "Model prediction latency per request, queueing included",
-      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    );
-    const batchSize = histogram(
-      ctx.metrics.registry,
-      "aidc_model_batch_size",
-      "Instances per model batch (dynamic batching)",
-      [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
-    );
-    const root = join(dirname(ctx.store.path), "models");
-    const registry = new ModelRegistry(root, (model, size) => batchSize.observe({ model }, size));
-    app.addHook("onClose", async () => registry.close());
-
-    const predict = async (name: string, texts: string[]): Promise<{ label: "positive" | "negative"; score: number }[]> => {
-      const end = latency.startTimer({ model: name });
-      try {
-        return await registry.predict(name, texts);
-      } finally {
-        end();
-      }
-    };
+    const { registry, predict } = serving;
 
     app.get(
       "/api/v1/models",
@@ -141,44 +86,6 @@ export function modelRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           explained.push({ ...predictions[i]!, explanation: e.tokens });
         }
         return { model: name, predictions: explained };
-      },
-    );
-
-    app.post(
-      "/v2/models/:name/infer",
-      {
-        schema: {
-          tags: ["models"],
-          summary: "Open Inference Protocol (v2) inference: one BYTES input of texts → score (FP32) and label (BYTES)",
-          params: z.object({ name: z.string() }),
-          body: InferBody,
-          response: {
-            200: z.object({ model_name: z.string(), model_version: z.string(), id: z.string().optional(), outputs: z.array(Tensor) }),
-          },
-        },
-      },
-      async (req) => {
-        const texts = req.body.inputs[0]?.data ?? [];
-        const predictions = await predict(req.params.name, texts);
-        const { manifest } = await registry.get(req.params.name);
-        return {
-          model_name: req.params.name,
-          model_version: manifest.training.dataSha256.slice(0, 12),
-          ...(req.body.id === undefined ? {} : { id: req.body.id }),
-          outputs: [
-            { name: "score", shape: [texts.length], datatype: "FP32", data: predictions.map((p) => p.score) },
-            { name: "label", shape: [texts.length], datatype: "BYTES", data: predictions.map((p) => p.label) },
-          ],
-        };
-      },
-    );
-
-    app.get(
-      "/v2/models/:name/ready",
-      { schema: { tags: ["models"], summary: "Open Inference Protocol readiness of one model", params: z.object({ name: z.string() }) } },
-      async (req, reply) => {
-        await registry.get(req.params.name);
-        return reply.status(200).send({ name: req.params.name, ready: true });
       },
     );
   };

@@ -8,6 +8,7 @@ import { API_VERSION } from "./schemas/common.js";
 import { Cluster } from "./schemas/cluster.js";
 import { JobSpec } from "./schemas/job.js";
 import { issuesFromZod } from "./schemas/zod-issues.js";
+import { checkParsed, dataDepth, DEFAULT_PARSE_LIMITS, exceedsBytes, flowDepth, tooDeep, type ParseLimits } from "./parse-limits.js";
 
 /** Kinds of user files (besides catalog items) that `aidc validate` understands. */
 export const USER_KINDS = { Cluster, Job: JobSpec } as const;
@@ -24,10 +25,23 @@ export interface DocumentResult {
   readonly issues: readonly Issue[];
 }
 
-/** Parse YAML or JSON text into plain data, reporting syntax errors with their line. */
-export function parseText(text: string): { data?: unknown; issues: Issue[]; locate: (path: readonly PropertyKey[]) => number | undefined } {
+type Parsed = { data?: unknown; issues: Issue[]; locate: (path: readonly PropertyKey[]) => number | undefined };
+
+/**
+ * Parse YAML or JSON text into plain data, reporting syntax errors with their line. Bounded by
+ * `limits` (size, aliases, depth): an expensive or hostile document becomes an issue, never a
+ * long computation or an exception.
+ */
+export function parseText(text: string, limits: Partial<ParseLimits> = {}): Parsed {
+  const max = { ...DEFAULT_PARSE_LIMITS, ...limits };
+  const nowhere = (): undefined => undefined;
+  if (exceedsBytes(text, max.maxBytes)) {
+    return { issues: [issue("too_large", "(document)", `is larger than ${max.maxBytes} bytes`)], locate: nowhere };
+  }
+  if (flowDepth(text) > max.maxDepth) return { issues: [tooDeep(max.maxDepth)], locate: nowhere };
   const lines = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  // uniqueKeys off: the yaml package's check is quadratic in a mapping's keys; checkParsed does it in one pass
+  const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const locate = (path: readonly PropertyKey[]): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const node: unknown = doc.getIn(path.slice(0, n) as unknown[], true);
@@ -39,6 +53,8 @@ export function parseText(text: string): { data?: unknown; issues: Issue[]; loca
     // the first few syntax errors: after one, the parser's follow-on complaints are noise
     const issues = doc.errors.slice(0, 3).map((e) => {
       const pos = e.linePos?.[0];
+      // block nesting deep enough to overflow the parser's stack
+      if (e.message.includes("call stack")) return tooDeep(max.maxDepth, pos?.line);
       return {
         ...issue("syntax", "(document)", `invalid YAML/JSON: ${e.message.split("\n")[0] ?? e.code}`),
         ...(pos ? { line: pos.line } : {}),
@@ -46,7 +62,17 @@ export function parseText(text: string): { data?: unknown; issues: Issue[]; loca
     });
     return { issues, locate };
   }
-  return { data: doc.toJS({ maxAliasCount: 100 }) as unknown, issues: [], locate };
+  const checked = checkParsed(doc, lines, max);
+  if (checked.length > 0) return { issues: checked, locate };
+  try {
+    return { data: doc.toJS({ maxAliasCount: max.maxAliasCount }) as unknown, issues: [], locate };
+  } catch (err) {
+    // the yaml package refuses an alias that expands too far ("billion laughs") with a ReferenceError
+    const message = err instanceof Error ? err.message : String(err);
+    const code = /alias/i.test(message) ? "too_many_aliases" : "syntax";
+    const text = code === "too_many_aliases" ? `YAML aliases expand beyond ${max.maxAliasCount} nodes` : `invalid YAML/JSON: ${message}`;
+    return { issues: [issue(code, "(document)", text)], locate };
+  }
 }
 
 function pathParts(path: string): PropertyKey[] {
@@ -58,7 +84,7 @@ function pathParts(path: string): PropertyKey[] {
 /** Give each issue the line of its path in `text` (YAML/JSON), where it can be found. */
 export function withLines(text: string, issues: readonly Issue[]): Issue[] {
   const parsed = parseText(text);
-  return issues.map((i) => {
+  return capIssues(issues, DEFAULT_PARSE_LIMITS.maxIssues).map((i) => {
     const line = i.line ?? parsed.locate(pathParts(i.path));
     return line === undefined ? i : { ...i, line };
   });
@@ -68,11 +94,11 @@ export function withLines(text: string, issues: readonly Issue[]): Issue[] {
  * Validate any aidc document: YAML/JSON syntax, `apiVersion`/`kind`, the kind's schema and its
  * references to the catalog. Returns the typed document or every issue found (with lines).
  */
-export function validateDocument(text: string, catalog: Catalog): DocumentResult {
-  const parsed = parseText(text);
+export function validateDocument(text: string, catalog: Catalog, limits: Partial<ParseLimits> = {}): DocumentResult {
+  const parsed = parseText(text, limits);
   if (parsed.issues.length > 0) return { issues: parsed.issues };
   if (parsed.data === undefined || parsed.data === null) return { issues: [issue("empty", "(document)", "the file is empty")] };
-  const result = validateData(parsed.data, catalog);
+  const result = validateData(parsed.data, catalog, limits);
   const issues = result.issues.map((i) => {
     const line = i.line ?? parsed.locate(pathParts(i.path));
     return line === undefined ? i : { ...i, line };
@@ -80,11 +106,27 @@ export function validateDocument(text: string, catalog: Catalog): DocumentResult
   return result.document ? { document: result.document, issues } : { issues };
 }
 
-/** Validate already-parsed data (e.g. a JSON request body) as an aidc document. */
-export function validateData(data: unknown, catalog: Catalog): DocumentResult {
+/** The first `max` issues, and one saying how many more there were. */
+export function capIssues(issues: readonly Issue[], max: number): Issue[] {
+  if (issues.length <= max) return [...issues];
+  return [...issues.slice(0, max), issue("too_many_issues", "(document)", `and ${issues.length - max} more problem(s)`)];
+}
+
+/**
+ * Validate already-parsed data (e.g. a JSON request body) as an aidc document; nesting deeper
+ * than `limits.maxDepth` is refused before anything walks it, and at most `maxIssues` are reported.
+ */
+export function validateData(data: unknown, catalog: Catalog, limits: Partial<ParseLimits> = {}): DocumentResult {
+  const max = { ...DEFAULT_PARSE_LIMITS, ...limits };
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return { issues: [issue("invalid_type", "(document)", "expected a mapping with apiVersion and kind")] };
   }
+  if (dataDepth(data, max.maxDepth) > max.maxDepth) return { issues: [tooDeep(max.maxDepth)] };
+  const result = checkData(data, catalog);
+  return result.issues.length > max.maxIssues ? { issues: capIssues(result.issues, max.maxIssues) } : result;
+}
+
+function checkData(data: object, catalog: Catalog): DocumentResult {
   const head = data as { apiVersion?: unknown; kind?: unknown };
   const issues: Issue[] = [];
   if (head.apiVersion !== API_VERSION) {

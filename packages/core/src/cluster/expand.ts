@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import { issue, type Issue } from "../errors.js";
 import type { Cluster, Fabric, Node, Partition, Queue, Rack } from "../schemas/cluster.js";
+import type { Limits } from "../schemas/limits.js";
 
 /** A cluster file expanded against the catalog: every node spelled out with its resources. */
 export interface ClusterModel {
@@ -12,6 +13,8 @@ export interface ClusterModel {
   readonly partitions: readonly Partition[];
   readonly queues: readonly Queue[];
   readonly totals: { readonly nodes: number; readonly gpus: number; readonly cpus: number; readonly memoryGiB: number };
+  /** The cluster file's limits (absent: DEFAULT_LIMITS, e.g. a cluster built in code). */
+  readonly limits?: Limits;
 }
 
 /** Names of a node group: the name itself, or name-01, name-02, … when count > 1. */
@@ -129,7 +132,17 @@ export function checkCluster(cluster: Cluster, catalog: Catalog): { model?: Clus
   };
   const pods = [...new Set(racks.map((r) => r.pod))];
   return {
-    model: { name: cluster.name, fabric, racks, pods, nodes, partitions: cluster.partitions, queues: cluster.queues, totals },
+    model: {
+      name: cluster.name,
+      fabric,
+      racks,
+      pods,
+      nodes,
+      partitions: cluster.partitions,
+      queues: cluster.queues,
+      totals,
+      limits: cluster.limits,
+    },
     issues,
   };
 }

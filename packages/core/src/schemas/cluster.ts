@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { apiVersion, catalogId, count, labels, nonNegative, objectName, positive, positiveCount } from "./common.js";
+import { Limits, QueueLimits } from "./limits.js";
 
 export const TOPOLOGIES = ["single-switch", "rail-optimized", "fat-tree", "torus"] as const;
 
@@ -66,6 +67,7 @@ export const Queue = z.strictObject({
   quota: ResourceQuota.default({}).describe("guaranteed (nominal) resources; absent = unlimited"),
   borrowingLimit: ResourceQuota.optional().describe("how much above quota this queue may borrow from its cohort"),
   cohort: objectName.optional(),
+  limits: QueueLimits.optional().describe("this queue's own job limits, overriding the cluster's"),
 });
 export type Queue = z.infer<typeof Queue>;
 
@@ -78,6 +80,7 @@ export const Cluster = z.strictObject({
   racks: z.array(RackSpec).min(1),
   partitions: z.array(Partition).default([]),
   queues: z.array(Queue).default([]),
+  limits: Limits.prefault({}).describe("what one job and one user may ask of the server; defaults fit a real cluster"),
 });
 export type Cluster = z.infer<typeof Cluster>;
 

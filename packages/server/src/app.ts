@@ -86,7 +86,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(simulationRoutes(ctx));
   const serving = modelServing(ctx);
   app.addHook("onClose", async () => serving.close());
-  await typed.register(modelRoutes(serving));
+  await typed.register(modelRoutes(ctx, serving));
   await typed.register(oipRoutes(serving));
   await typed.register(planRoutes(ctx));
   await typed.register(observeRoutes(ctx));

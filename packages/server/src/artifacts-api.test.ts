@@ -79,7 +79,9 @@ describe("artifact store", () => {
     expect(((await again.json()) as { version: number }).version).toBe(2);
   });
 
-  it("downloads whole files and byte ranges", async () => {
+  it("downloads whole files and byte ranges (for members of the project)", async () => {
+    expect((await req("GET", "/api/v1/artifacts/nlp/imdb/1/content", "ben")).status).toBe(404);
+    expect((await req("POST", "/api/v1/projects/nlp/members", "ann", { user: "ben", role: "reader" })).status).toBe(200);
     const whole = await req("GET", "/api/v1/artifacts/nlp/imdb/1/content", "ben");
     expect(whole.status).toBe(200);
     expect(Buffer.from(await whole.arrayBuffer()).equals(data)).toBe(true);

@@ -18,6 +18,9 @@ import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
 import { BlobStore } from "./artifacts/blobs.js";
 import { ArtifactRepo } from "./artifacts/repo.js";
+import { startJanitor } from "./artifacts/janitor.js";
+import { ServedModels } from "./artifacts/served.js";
+import { UploadSessions } from "./artifacts/uploads.js";
 import { JobRepo } from "./store/jobs.js";
 import { LocalExecutor } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
@@ -52,6 +55,8 @@ export interface ServeOptions {
   readonly alertsFile?: string;
   /** URLs that receive alert notifications (Alertmanager webhook JSON). */
   readonly alertWebhooks?: readonly string[];
+  /** Seconds an untouched upload stays resumable before the janitor removes it; default 86400. */
+  readonly uploadMaxAgeS?: number;
 }
 
 export interface RunningServer {
@@ -188,12 +193,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const modelsDir = join(resolve(options.dataDir), "models");
     const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
       if (!(executor instanceof LocalExecutor)) return;
-      const made = await registerModel(
-        { artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir, now: ctx.now },
-        job,
-        executor.runDir(runId),
-      );
-      if (made) store.insertEvent(ctx.now(), "model.registered", `job/${job.id}`, made);
+      try {
+        const made = await registerModel(
+          { store, artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir, now: ctx.now },
+          job,
+          executor.runDir(runId),
+        );
+        if (made) store.insertEvent(ctx.now(), "model.registered", `job/${job.id}`, { ...made });
+      } catch (err) {
+        store.insertEvent(ctx.now(), "model.refused", `job/${job.id}`, { message: (err as Error).message });
+        throw err;
+      }
     };
     loop = new SchedulingLoop({
       onSucceeded,
@@ -214,6 +224,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   store.insertEvent(ctx.now(), "server.started", "server", { host: options.host, port: options.port, executor: executor.name });
   loop.start(options.tickMs ?? 1000);
   observe?.start();
+  const janitor = startJanitor({
+    sessions: new UploadSessions(store, ctx.blobs),
+    served: new ServedModels(store, join(resolve(options.dataDir), "models")),
+    now: ctx.now,
+    ...(options.uploadMaxAgeS !== undefined ? { uploadMaxAgeMs: options.uploadMaxAgeS * 1000 } : {}),
+    warn: (msg) => app?.log.warn(msg),
+  });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
@@ -226,6 +243,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
+        janitor.stop();
         await loop?.stop();
         await app.close();
         await observe?.stop();

@@ -1,5 +1,17 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, openSync, closeSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { AidcError } from "@aidc/core";
@@ -23,6 +35,9 @@ export async function sha256File(path: string): Promise<string> {
  * after their hash is known, so a blob path always holds exactly the bytes its name promises.
  */
 export class BlobStore {
+  /** Blobs whose hash was checked, keyed by sha256, with the file identity it was checked on. */
+  private readonly verified = new Map<string, string>();
+
   constructor(readonly root: string) {
     mkdirSync(join(root, "sha256"), { recursive: true });
     mkdirSync(join(root, "uploads"), { recursive: true });
@@ -48,6 +63,38 @@ export class BlobStore {
     const p = this.uploadPath(id);
     if (!existsSync(p)) throw new AidcError("NOT_FOUND", `No upload "${id}"`);
     return statSync(p).size;
+  }
+
+  /** Ids of the partial files in the upload area (sessions or leftovers), with their last change. */
+  partialUploads(): { id: string; mtimeMs: number }[] {
+    const out: { id: string; mtimeMs: number }[] = [];
+    for (const f of readdirSync(join(this.root, "uploads"))) {
+      try {
+        out.push({ id: f, mtimeMs: statSync(join(this.root, "uploads", f)).mtimeMs });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** Remove a partial file (unknown ids are ignored). */
+  discardUpload(name: string): void {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) return;
+    rmSync(join(this.root, "uploads", name), { force: true });
+  }
+
+  /** Store bytes already in memory (hashed here), e.g. a model package made by a job. */
+  async putBytes(data: Buffer): Promise<{ sha256: string; sizeBytes: number }> {
+    const id = this.newUpload();
+    writeFileSync(this.uploadPath(id), data);
+    return this.commit(id);
+  }
+
+  /** Remove a blob no artifact references any more. */
+  remove(sha256: string): void {
+    rmSync(this.blobPath(sha256), { force: true });
+    this.verified.delete(sha256);
   }
 
   /** Append a chunk at `offset`, which must equal the bytes already received (resumable uploads). */
@@ -85,11 +132,26 @@ export class BlobStore {
     return { sha256, sizeBytes };
   }
 
-  /** Check that a blob still has its hash (bit rot, tampering). */
-  async verify(sha256: string): Promise<void> {
+  /**
+   * Check that a blob still has its hash (bit rot, tampering) and return its size. The result is
+   * remembered for the file's identity (inode, size, mtime): a later read of the unchanged file is
+   * not hashed again, a rewritten or replaced file is. Whole and range reads both go through this.
+   */
+  async verify(sha256: string): Promise<number> {
     const path = this.blobPath(sha256);
-    if (!existsSync(path)) throw new IntegrityError(`Blob ${sha256} is missing`);
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      throw new IntegrityError(`Blob ${sha256} is missing`);
+    }
+    const identity = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    if (this.verified.get(sha256) === identity) return st.size;
+    this.verified.delete(sha256);
     const actual = await sha256File(path);
     if (actual !== sha256) throw new IntegrityError(`Blob ${sha256} is corrupted (its content hashes to ${actual})`);
+    if (this.verified.size > 100_000) this.verified.clear();
+    this.verified.set(sha256, identity);
+    return st.size;
   }
 }

@@ -23,6 +23,9 @@ export interface Artifact {
   readonly jobId?: string;
   readonly createdBy: string;
   readonly createdAtMs: number;
+  /** Set on a deleted version: its row stays as a tombstone so lineage still names it. */
+  readonly deletedAtMs?: number;
+  readonly deletedBy?: string;
 }
 
 interface Row {
@@ -39,6 +42,8 @@ interface Row {
   job_id: string | null;
   created_by: string;
   created_at_ms: number;
+  deleted_at_ms: number | null;
+  deleted_by: string | null;
 }
 
 function fromRow(r: Row): Artifact {
@@ -56,8 +61,12 @@ function fromRow(r: Row): Artifact {
     ...(r.job_id === null ? {} : { jobId: r.job_id }),
     createdBy: r.created_by,
     createdAtMs: r.created_at_ms,
+    ...(r.deleted_at_ms === null ? {} : { deletedAtMs: r.deleted_at_ms }),
+    ...(r.deleted_by === null ? {} : { deletedBy: r.deleted_by }),
   };
 }
+
+const LIVE = "deleted_at_ms IS NULL";
 
 export class QuotaExceededError extends AidcError {
   constructor(message: string) {
@@ -135,18 +144,21 @@ export class ArtifactRepo {
     return r === undefined ? undefined : fromRow(r);
   }
 
-  /** A version of project/name; the latest when version is undefined. */
+  /** A live version of project/name; the latest live one when version is undefined. Deleted versions are not found. */
   find(project: string, name: string, version?: number): Artifact | undefined {
     const r = (
       version === undefined
-        ? this.store.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? ORDER BY version DESC LIMIT 1").get(project, name)
-        : this.store.prepare("SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ?").get(project, name, version)
+        ? this.store
+            .prepare(`SELECT * FROM artifacts WHERE project = ? AND name = ? AND ${LIVE} ORDER BY version DESC LIMIT 1`)
+            .get(project, name)
+        : this.store.prepare(`SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ? AND ${LIVE}`).get(project, name, version)
     ) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);
   }
 
-  list(filter: { project?: string; name?: string; kind?: ArtifactKind } = {}): Artifact[] {
-    const where: string[] = [];
+  /** Live versions (tombstones too with includeDeleted), ordered by project, name, version. */
+  list(filter: { project?: string; name?: string; kind?: ArtifactKind; includeDeleted?: boolean } = {}): Artifact[] {
+    const where: string[] = filter.includeDeleted === true ? [] : [LIVE];
     const args: string[] = [];
     for (const [col, v] of [
       ["project", filter.project],
@@ -163,8 +175,53 @@ export class ArtifactRepo {
   }
 
   usedBytes(project: string): number {
-    return (this.store.prepare("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM artifacts WHERE project = ?").get(project) as { n: number })
-      .n;
+    return (
+      this.store.prepare(`SELECT COALESCE(SUM(size_bytes), 0) AS n FROM artifacts WHERE project = ? AND ${LIVE}`).get(project) as {
+        n: number;
+      }
+    ).n;
+  }
+
+  /**
+   * Delete a version: the row stays as a tombstone (lineage keeps naming it) and `latest` moves to
+   * the newest remaining version. Returns whether any live version still uses the same bytes.
+   */
+  remove(id: string, by: string, nowMs: number): { blobStillUsed: boolean } {
+    return this.store.db.transaction(() => {
+      const a = this.get(id);
+      if (a === undefined || a.deletedAtMs !== undefined) throw new NotFoundError(`No artifact "${id}"`);
+      this.store.prepare("UPDATE artifacts SET deleted_at_ms = ?, deleted_by = ? WHERE id = ?").run(nowMs, by, id);
+      this.store.insertEvent(nowMs, "artifact.deleted", `artifact/${a.project}/${a.name}`, { id, version: a.version, by });
+      return { blobStillUsed: this.isBlobUsed(a.sha256) };
+    })();
+  }
+
+  /** Whether a live version references these bytes (a blob nobody references may be removed). */
+  isBlobUsed(sha256: string): boolean {
+    return this.store.prepare(`SELECT 1 FROM artifacts WHERE sha256 = ? AND ${LIVE} LIMIT 1`).get(sha256) !== undefined;
+  }
+
+  /** Change a live version's tier and/or metadata (metadata keys are merged; null removes a key). */
+  update(id: string, change: { tier?: Tier; metadata?: Record<string, unknown> }, by: string, nowMs: number): Artifact {
+    return this.store.db.transaction(() => {
+      const a = this.get(id);
+      if (a === undefined || a.deletedAtMs !== undefined) throw new NotFoundError(`No artifact "${id}"`);
+      const metadata = { ...a.metadata };
+      for (const [k, v] of Object.entries(change.metadata ?? {})) {
+        if (v === null) delete metadata[k];
+        else metadata[k] = v;
+      }
+      this.store
+        .prepare("UPDATE artifacts SET tier = ?, metadata = ? WHERE id = ?")
+        .run(change.tier ?? a.tier, JSON.stringify(metadata), id);
+      this.store.insertEvent(nowMs, "artifact.updated", `artifact/${a.project}/${a.name}`, {
+        id,
+        by,
+        ...(change.tier ? { tier: change.tier } : {}),
+        ...(change.metadata ? { metadataKeys: Object.keys(change.metadata) } : {}),
+      });
+      return this.get(id) as Artifact;
+    })();
   }
 
   setQuota(project: string, maxBytes: number): void {

@@ -1,6 +1,8 @@
 import { dirname, join } from "node:path";
 import { Histogram, type Registry } from "prom-client";
-import { ModelRegistry } from "@aidc/workloads";
+import { AidcError, NotFoundError } from "@aidc/core";
+import { ModelRegistry, type ServedModel } from "@aidc/workloads";
+import { ServedModels } from "../artifacts/served.js";
 import type { ServerContext } from "../context.js";
 
 /** Largest request the model routes take: instances per request, characters per text. */
@@ -15,6 +17,8 @@ export interface Prediction {
 /** The served models, shared by the aidc predict routes and the Open Inference Protocol routes. */
 export interface ModelServing {
   readonly registry: ModelRegistry;
+  /** Which name serves which artifact version, and promotions. */
+  readonly served: ServedModels;
   predict(name: string, texts: string[]): Promise<Prediction[]>;
   close(): Promise<void>;
 }
@@ -25,7 +29,68 @@ function histogram(registry: Registry, name: string, help: string, buckets: numb
   return new Histogram({ name, help, labelNames: ["model"], buckets, registers: [registry] });
 }
 
-/** Model packages under `<data-dir>/models/<name>/`, with latency and batch-size metrics. */
+/** How long a replaced model version stays loaded for requests that already hold it. */
+const RETIRE_AFTER_MS = 30_000;
+
+/**
+ * Model names resolved through the served-model bindings: a promoted name loads the package of
+ * its bound artifact version (a new promotion takes effect on the next request), any other name
+ * an operator package under `<models>/<name>/`. Error messages never name folders of the data dir.
+ */
+export class ServedRegistry extends ModelRegistry {
+  private readonly current = new Map<string, { artifactId: string; registry: ModelRegistry }>();
+  private readonly retiring = new Set<ModelRegistry>();
+
+  constructor(
+    readonly served: ServedModels,
+    private readonly batchObserver?: (model: string, size: number, ms: number) => void,
+  ) {
+    super(served.root, batchObserver);
+  }
+
+  override names(): string[] {
+    return [...new Set([...this.served.folderNames(), ...this.served.bindings().map((b) => b.name)])].sort();
+  }
+
+  override get(name: string): Promise<ServedModel> {
+    const b = this.served.binding(name);
+    if (b === undefined) return super.get(name).catch((err: unknown) => Promise.reject(this.clean(err, name)));
+    let cur = this.current.get(name);
+    if (cur?.artifactId !== b.artifactId) {
+      const old = cur;
+      cur = { artifactId: b.artifactId, registry: new ModelRegistry(this.served.installRoot(b), this.batchObserver) };
+      this.current.set(name, cur);
+      if (old !== undefined) {
+        this.retiring.add(old.registry);
+        setTimeout(() => {
+          this.retiring.delete(old.registry);
+          void old.registry.close();
+        }, RETIRE_AFTER_MS).unref();
+      }
+    }
+    return cur.registry.get(name).catch((err: unknown) => Promise.reject(this.clean(err, name)));
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    for (const r of [...this.current.values()].map((c) => c.registry).concat([...this.retiring])) await r.close();
+    this.current.clear();
+    this.retiring.clear();
+  }
+
+  /** The same error without the folders of the data dir in its message. */
+  private clean(err: unknown, name: string): unknown {
+    if (err instanceof NotFoundError) return new NotFoundError(`No model "${name}" (served: ${this.names().join(", ") || "none"})`);
+    if (!(err instanceof AidcError) || !err.message.includes(this.served.root)) return err;
+    const message = err.message
+      .replace(/Cannot load the model package \S+:/, `Cannot load model "${name}":`)
+      .split(this.served.root)
+      .join("<models>");
+    return new AidcError(err.code, message, { cause: err });
+  }
+}
+
+/** The served models of `<data-dir>/models/`, with latency and batch-size metrics. */
 export function modelServing(ctx: ServerContext): ModelServing {
   const latency = histogram(
     ctx.metrics.registry,
@@ -39,10 +104,11 @@ export function modelServing(ctx: ServerContext): ModelServing {
     "Instances per model batch (dynamic batching)",
     [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
   );
-  const root = join(dirname(ctx.store.path), "models");
-  const registry = new ModelRegistry(root, (model, size) => batchSize.observe({ model }, size));
+  const served = new ServedModels(ctx.store, modelsDirOf(ctx));
+  const registry = new ServedRegistry(served, (model, size) => batchSize.observe({ model }, size));
   return {
     registry,
+    served,
     predict: async (name, texts) => {
       const end = latency.startTimer({ model: name });
       try {
@@ -53,4 +119,9 @@ export function modelServing(ctx: ServerContext): ModelServing {
     },
     close: async () => registry.close(),
   };
+}
+
+/** `<data-dir>/models`: the data dir is the store's folder. */
+export function modelsDirOf(ctx: Pick<ServerContext, "store">): string {
+  return join(dirname(ctx.store.path), "models");
 }

@@ -1,11 +1,18 @@
-import { createReadStream, statSync } from "node:fs";
-import type { Readable } from "node:stream";
+import { createReadStream } from "node:fs";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { NotFoundError, objectName } from "@aidc/core";
+import { InvalidInputError, NotFoundError, objectName } from "@aidc/core";
 import { principalOf, requireRole } from "../auth.js";
-import { ARTIFACT_KINDS } from "../artifacts/repo.js";
+import { ProjectRepo } from "../artifacts/projects.js";
+import { ARTIFACT_KINDS, TIERS, type Artifact as ArtifactRecord } from "../artifacts/repo.js";
+import { ConflictError } from "../artifacts/projects.js";
+import { ServedModels } from "../artifacts/served.js";
+import { UploadSessions } from "../artifacts/uploads.js";
 import type { ServerContext } from "../context.js";
+import { modelsDirOf } from "../models/serving.js";
+import type { Principal } from "../store/tokens.js";
+import { projectRoutes } from "./projects.js";
+import { uploadRoutes } from "./uploads.js";
 
 const Artifact = z.object({
   id: z.string(),
@@ -21,10 +28,19 @@ const Artifact = z.object({
   jobId: z.string().optional(),
   createdBy: z.string(),
   createdAtMs: z.number(),
+  deletedAtMs: z.number().optional(),
+  deletedBy: z.string().optional(),
 });
-const Upload = z.object({ id: z.string(), offsetBytes: z.number() });
+const ParentView = z.object({
+  id: z.string(),
+  project: z.string().optional(),
+  name: z.string().optional(),
+  version: z.number().optional(),
+  deleted: z.boolean().optional(),
+});
 const Ref = z.object({ project: objectName, name: objectName });
-const MAX_UPLOAD_BYTES = 64 * 1024 * 1024 * 1024;
+const VersionRef = Ref.extend({ version: z.string().regex(/^(\d+|latest)$/, "a version number or latest") });
+const NumberedRef = Ref.extend({ version: z.string().regex(/^\d+$/, "a version number") });
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` → inclusive [start, end], or undefined when unsatisfiable. */
 export function parseRange(header: string, size: number): { start: number; end: number } | undefined {
@@ -44,59 +60,27 @@ export function parseRange(header: string, size: number): { start: number; end: 
 
 export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addContentTypeParser(["application/octet-stream", "application/offset+octet-stream"], (_req, payload, done) => done(null, payload));
-    const uploads = new Map<string, string>(); // upload id -> owner
+    const projects = new ProjectRepo(ctx.store);
+    const sessions = new UploadSessions(ctx.store, ctx.blobs);
+    const served = new ServedModels(ctx.store, modelsDirOf(ctx));
+    await app.register(uploadRoutes(ctx, sessions));
+    await app.register(projectRoutes(ctx, projects));
 
-    const owned = (id: string, user: string): string => {
-      if (uploads.get(id) !== user) throw new NotFoundError(`No upload "${id}"`);
-      return id;
+    /** A live version the principal may read; 404 alike for a missing one and for one in a project it cannot see. */
+    const readable = (p: Principal, project: string, name: string, version: string): ArtifactRecord => {
+      const what = `artifact ${project}/${name} version ${version}`;
+      projects.requireRead(p, project, what);
+      const a = ctx.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
+      if (a === undefined) throw new NotFoundError(`No ${what}`);
+      return a;
     };
-
-    app.post(
-      "/api/v1/uploads",
-      { schema: { tags: ["artifacts"], summary: "Start a resumable upload", response: { 201: Upload } } },
-      async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const id = ctx.blobs.newUpload();
-        uploads.set(id, p.user);
-        return reply.status(201).send({ id, offsetBytes: 0 });
-      },
-    );
-
-    app.get(
-      "/api/v1/uploads/:id",
-      { schema: { tags: ["artifacts"], params: z.object({ id: z.string() }), response: { 200: Upload } } },
-      async (req) => {
-        const p = principalOf(req, ctx.tokens);
-        return { id: req.params.id, offsetBytes: ctx.blobs.uploadedBytes(owned(req.params.id, p.user)) };
-      },
-    );
-
-    app.patch(
-      "/api/v1/uploads/:id",
-      {
-        schema: {
-          tags: ["artifacts"],
-          summary: "Append bytes at Upload-Offset (resume from the offset GET reports)",
-          params: z.object({ id: z.string() }),
-          headers: z.object({ "upload-offset": z.coerce.number().int().min(0) }).passthrough(),
-          response: { 200: Upload },
-        },
-      },
-      async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const id = owned(req.params.id, p.user);
-        const offsetBytes = await ctx.blobs.append(id, req.headers["upload-offset"], req.body as Readable, MAX_UPLOAD_BYTES);
-        return { id, offsetBytes };
-      },
-    );
 
     app.post(
       "/api/v1/artifacts",
       {
         schema: {
           tags: ["artifacts"],
-          summary: "Register a finished upload as the next version of project/name",
+          summary: "Register a finished upload as the next version of project/name (publisher role in the project, or a new project)",
           body: z.strictObject({
             project: objectName,
             name: objectName,
@@ -116,24 +100,37 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         const p = requireRole(req, ctx.tokens, "user");
         const b = req.body;
-        const id = owned(b.uploadId, p.user);
-        const { sha256, sizeBytes } = await ctx.blobs.commit(id, b.sha256);
-        uploads.delete(id);
-        const artifact = ctx.artifacts.add(
-          {
-            project: b.project,
-            name: b.name,
-            kind: b.kind,
-            sha256,
-            sizeBytes,
-            metadata: b.metadata,
-            parents: b.parents,
-            ...(b.jobId ? { jobId: b.jobId } : {}),
-            createdBy: p.user,
-          },
-          ctx.now(),
-        );
-        return reply.status(201).send(artifact);
+        projects.ensurePublishable(p, b.project, ctx.now(), { create: false });
+        for (const id of b.parents) {
+          const parent = ctx.artifacts.get(id);
+          if (parent === undefined || !projects.canRead(p, parent.project)) throw new NotFoundError(`Parent artifact "${id}" does not exist`);
+        }
+        const session = sessions.owned(b.uploadId, p.user);
+        const { sha256, sizeBytes } = await ctx.blobs.commit(session.id, b.sha256);
+        sessions.end(session.id);
+        try {
+          const artifact = ctx.store.db.transaction(() => {
+            projects.ensurePublishable(p, b.project, ctx.now());
+            return ctx.artifacts.add(
+              {
+                project: b.project,
+                name: b.name,
+                kind: b.kind,
+                sha256,
+                sizeBytes,
+                metadata: b.metadata,
+                parents: b.parents,
+                ...(b.jobId ? { jobId: b.jobId } : {}),
+                createdBy: p.user,
+              },
+              ctx.now(),
+            );
+          })();
+          return reply.status(201).send(artifact);
+        } catch (err) {
+          if (!ctx.artifacts.isBlobUsed(sha256)) ctx.blobs.remove(sha256);
+          throw err;
+        }
       },
     );
 
@@ -142,20 +139,122 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["artifacts"],
-          querystring: z.object({ project: objectName.optional(), name: objectName.optional(), kind: z.enum(ARTIFACT_KINDS).optional() }),
+          summary: "Artifacts of the projects the caller can read (operators and admins: all)",
+          querystring: z.object({
+            project: objectName.optional(),
+            name: objectName.optional(),
+            kind: z.enum(ARTIFACT_KINDS).optional(),
+            includeDeleted: z.enum(["true", "false"]).optional(),
+          }),
           response: { 200: z.object({ artifacts: z.array(Artifact) }) },
         },
       },
       async (req) => {
-        principalOf(req, ctx.tokens);
+        const p = principalOf(req, ctx.tokens);
         const q = req.query;
+        const visible = new Set(projects.visible(p).map((v) => v.name));
         return {
-          artifacts: ctx.artifacts.list({
-            ...(q.project ? { project: q.project } : {}),
-            ...(q.name ? { name: q.name } : {}),
-            ...(q.kind ? { kind: q.kind } : {}),
-          }),
+          artifacts: ctx.artifacts
+            .list({
+              ...(q.project ? { project: q.project } : {}),
+              ...(q.name ? { name: q.name } : {}),
+              ...(q.kind ? { kind: q.kind } : {}),
+              includeDeleted: q.includeDeleted === "true",
+            })
+            .filter((a) => visible.has(a.project)),
         };
+      },
+    );
+
+    app.get(
+      "/api/v1/artifacts/:project/:name/:version",
+      {
+        schema: {
+          tags: ["artifacts"],
+          summary: "One version with its lineage (a deleted version answers as a tombstone; deleted parents say so)",
+          params: VersionRef,
+          response: { 200: Artifact.extend({ lineage: z.object({ parents: z.array(ParentView) }) }) },
+        },
+      },
+      async (req) => {
+        const p = principalOf(req, ctx.tokens);
+        const { project, name, version } = req.params;
+        const what = `artifact ${project}/${name} version ${version}`;
+        projects.requireRead(p, project, what);
+        const a =
+          version === "latest"
+            ? ctx.artifacts.find(project, name)
+            : ctx.artifacts.list({ project, name, includeDeleted: true }).find((x) => x.version === Number(version));
+        if (a === undefined) throw new NotFoundError(`No ${what}`);
+        const parents = a.parents.map((id) => {
+          const parent = ctx.artifacts.get(id);
+          if (parent === undefined || !projects.canRead(p, parent.project)) return { id };
+          return {
+            id,
+            project: parent.project,
+            name: parent.name,
+            version: parent.version,
+            deleted: parent.deletedAtMs !== undefined,
+          };
+        });
+        return { ...a, lineage: { parents } };
+      },
+    );
+
+    app.patch(
+      "/api/v1/artifacts/:project/:name/:version",
+      {
+        schema: {
+          tags: ["artifacts"],
+          summary: "Change a version's tier or metadata (publisher role in the project; a null metadata value removes the key)",
+          params: NumberedRef,
+          body: z
+            .strictObject({ tier: z.enum(TIERS).optional(), metadata: z.record(z.string(), z.unknown()).optional() })
+            .refine((b) => b.tier !== undefined || b.metadata !== undefined, "give tier and/or metadata"),
+          response: { 200: Artifact },
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "user");
+        const { project, name, version } = req.params;
+        const a = readable(p, project, name, version);
+        projects.require(p, project, "publisher", "change artifacts", `artifact ${project}/${name} version ${version}`);
+        return ctx.artifacts.update(
+          a.id,
+          { ...(req.body.tier ? { tier: req.body.tier } : {}), ...(req.body.metadata ? { metadata: req.body.metadata } : {}) },
+          p.user,
+          ctx.now(),
+        );
+      },
+    );
+
+    app.delete(
+      "/api/v1/artifacts/:project/:name/:version",
+      {
+        schema: {
+          tags: ["artifacts"],
+          summary:
+            "Delete a version (publisher role in the project): latest moves to the newest remaining version, lineage keeps a tombstone, " +
+            "the bytes go when no version uses them",
+          params: NumberedRef,
+          response: { 200: Artifact },
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "user");
+        const { project, name, version } = req.params;
+        const a = readable(p, project, name, version);
+        projects.require(p, project, "publisher", "delete artifacts", `artifact ${project}/${name} version ${version}`);
+        const serving = served.servingArtifact(a.id);
+        if (serving.length > 0) {
+          throw new ConflictError(
+            `${project}/${name}:${version} is served as model ${serving.map((s) => `"${s}"`).join(", ")}; ` +
+              "promote another version or release the model first",
+          );
+        }
+        const { blobStillUsed } = ctx.artifacts.remove(a.id, p.user, ctx.now());
+        if (!blobStillUsed) ctx.blobs.remove(a.sha256);
+        return ctx.artifacts.get(a.id) as ArtifactRecord;
       },
     );
 
@@ -164,18 +263,16 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["artifacts"],
-          summary: "Download (Range supported; full reads are integrity-checked first)",
-          params: Ref.extend({ version: z.string() }),
+          summary: "Download (Range supported; a blob is integrity-checked before its first byte is served, whole or ranged)",
+          params: VersionRef,
         },
       },
       async (req, reply) => {
-        principalOf(req, ctx.tokens);
+        const p = principalOf(req, ctx.tokens);
         const { project, name, version } = req.params;
-        const v = version === "latest" ? undefined : Number(version);
-        const a = v !== undefined && !Number.isInteger(v) ? undefined : ctx.artifacts.find(project, name, v);
-        if (a === undefined) throw new NotFoundError(`No artifact ${project}/${name} version ${version}`);
+        const a = readable(p, project, name, version);
+        const size = await ctx.blobs.verify(a.sha256);
         const path = ctx.blobs.blobPath(a.sha256);
-        const size = statSync(path).size;
         void reply.header("accept-ranges", "bytes").header("etag", `"${a.sha256}"`).header("x-aidc-sha256", a.sha256);
         const range = req.headers.range;
         if (range !== undefined) {
@@ -192,24 +289,7 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
             .type("application/octet-stream")
             .send(createReadStream(path, { start: r.start, end: r.end }));
         }
-        await ctx.blobs.verify(a.sha256);
         return reply.header("content-length", size).type("application/octet-stream").send(createReadStream(path));
-      },
-    );
-
-    app.put(
-      "/api/v1/projects/:project/quota",
-      {
-        schema: {
-          tags: ["artifacts"],
-          params: z.object({ project: objectName }),
-          body: z.strictObject({ maxBytes: z.number().int().min(0) }),
-        },
-      },
-      async (req) => {
-        requireRole(req, ctx.tokens, "operator");
-        ctx.artifacts.setQuota(req.params.project, req.body.maxBytes);
-        return { project: req.params.project, maxBytes: req.body.maxBytes, usedBytes: ctx.artifacts.usedBytes(req.params.project) };
       },
     );
 
@@ -228,4 +308,11 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
     );
   };
+}
+
+/** An InvalidInputError for a bad `project/name:version` reference (shared with the model routes). */
+export function badRef(ref: string, path: string): InvalidInputError {
+  return new InvalidInputError(`Invalid artifact "${ref}"`, [
+    { code: "invalid_value", path, message: "use project/name:version (or project/name for the latest version)" },
+  ]);
 }

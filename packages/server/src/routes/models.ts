@@ -2,7 +2,11 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { NotFoundError } from "@aidc/core";
 import { explainLime, explainOcclusion } from "@aidc/workloads";
+import { principalOf, requireRole } from "../auth.js";
+import { ProjectRepo } from "../artifacts/projects.js";
+import type { ServerContext } from "../context.js";
 import { MAX_INSTANCES, MAX_TEXT_CHARS, type ModelServing } from "../models/serving.js";
+import { badRef } from "./artifacts.js";
 
 const Text = z.string().min(1).max(MAX_TEXT_CHARS);
 const Instance = z.union([Text, z.object({ text: Text })]);
@@ -12,25 +16,55 @@ const Prediction = z.object({
   score: z.number(),
   explanation: z.array(z.object({ token: z.string(), index: z.number(), weight: z.number() })).optional(),
 });
+const ServedView = z.object({
+  name: z.string(),
+  /** The project that owns the served name; null for a package the operator put in the models folder. */
+  project: z.string().nullable(),
+  source: z.enum(["promoted", "package"]),
+  artifact: z.object({ id: z.string(), project: z.string(), name: z.string(), version: z.number() }).optional(),
+  promotedBy: z.string().optional(),
+  promotedAtMs: z.number().optional(),
+});
+type ServedView = z.infer<typeof ServedView>;
+const Name = z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a model name") });
+
 /**
- * Model serving: `<data-dir>/models/<name>/` packages (made by `aidc train`) answer
- * `POST /api/v1/models/{name}:predict` (the Open Inference Protocol is in oip-v2.ts).
- * The data dir is the store's folder (the artifact store will hold registered models later).
+ * Served models: each name is bound to one artifact version by an explicit promotion
+ * (`POST /api/v1/models/{name}/promote`), or is a package the operator put in `<data-dir>/models/`.
+ * `POST /api/v1/models/{name}:predict` answers predictions (the Open Inference Protocol is in oip-v2.ts).
  */
-export function modelRoutes(serving: ModelServing): FastifyPluginAsyncZod {
+export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyPluginAsyncZod {
   return async (app) => {
-    const { registry, predict } = serving;
+    const { registry, predict, served } = serving;
+    const projects = new ProjectRepo(ctx.store);
+
+    const viewOf = (name: string): ServedView | undefined => {
+      const b = served.binding(name);
+      if (b === undefined) return served.folderNames().includes(name) ? { name, project: null, source: "package" } : undefined;
+      const a = ctx.artifacts.get(b.artifactId);
+      return {
+        name,
+        project: b.project,
+        source: "promoted",
+        ...(a ? { artifact: { id: a.id, project: a.project, name: a.name, version: a.version } } : {}),
+        promotedBy: b.promotedBy,
+        promotedAtMs: b.promotedAtMs,
+      };
+    };
 
     app.get(
       "/api/v1/models",
       {
         schema: {
           tags: ["models"],
-          summary: "Model packages this server can serve",
-          response: { 200: z.object({ models: z.array(z.string()) }) },
+          summary: "Served models: name, owning project and the artifact version each serves",
+          response: { 200: z.object({ models: z.array(ServedView) }) },
         },
       },
-      async () => ({ models: registry.names() }),
+      async (req) => {
+        principalOf(req, ctx.tokens);
+        return { models: registry.names().flatMap((n) => viewOf(n) ?? []) };
+      },
     );
 
     app.get(
@@ -38,21 +72,68 @@ export function modelRoutes(serving: ModelServing): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["models"],
-          summary: "A model's manifest, serving options and latency (p50/p99 over recent requests, ms)",
-          params: z.object({ name: z.string() }),
+          summary: "A served model: what it serves, its manifest, serving options and latency (p50/p99 over recent requests, ms)",
+          params: Name,
           response: { 200: z.record(z.string(), z.unknown()) },
         },
       },
       async (req) => {
+        principalOf(req, ctx.tokens);
         const m = await registry.get(req.params.name);
         return {
-          name: m.name,
+          ...viewOf(m.name),
           manifest: m.manifest,
           serving: m.serving,
           requests: m.latency.total,
           latencyMs: { p50: m.latency.quantile(0.5), p99: m.latency.quantile(0.99) },
           batches: m.batcher.stats(),
         };
+      },
+    );
+
+    app.post(
+      "/api/v1/models/:name/promote",
+      {
+        schema: {
+          tags: ["models"],
+          summary:
+            'Serve an artifact version under this name: {"artifact":"project/name:version"}. A free name is claimed for the ' +
+            "artifact's project; a claimed one needs the publisher role in its project",
+          params: Name,
+          body: z.strictObject({ artifact: z.string().min(1).max(300) }),
+          response: { 200: ServedView },
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "user");
+        const m = /^([^/:]+)\/([^/:]+)(?::(\d+|latest))?$/.exec(req.body.artifact);
+        if (m === null) throw badRef(req.body.artifact, "artifact");
+        const [project, name, version = "latest"] = [m[1] ?? "", m[2] ?? "", m[3]];
+        const what = `artifact ${project}/${name} version ${version}`;
+        projects.requireRead(p, project, what);
+        const a = ctx.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
+        if (a === undefined) throw new NotFoundError(`No ${what}`);
+        await served.promote({ projects, blobs: ctx.blobs }, p, req.params.name, a, ctx.now());
+        return viewOf(req.params.name) as ServedView;
+      },
+    );
+
+    app.delete(
+      "/api/v1/models/:name",
+      {
+        schema: {
+          tags: ["models"],
+          summary: "Stop serving a promoted model and release its name (publisher role in the owning project)",
+          params: Name,
+          response: { 200: ServedView },
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "user");
+        const before = viewOf(req.params.name);
+        if (before === undefined) throw new NotFoundError(`No model "${req.params.name}"`);
+        served.unbind(projects, p, req.params.name, ctx.now());
+        return before;
       },
     );
 

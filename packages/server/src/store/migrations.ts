@@ -119,4 +119,37 @@ export const MIGRATIONS: readonly Migration[] = [
         at_ms INTEGER NOT NULL
       );`,
   },
+  {
+    version: 8,
+    name: "project ownership, artifact tombstones, served models, upload sessions",
+    sql: `
+      CREATE TABLE projects (
+        name TEXT PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      );
+      CREATE TABLE project_members (
+        project TEXT NOT NULL REFERENCES projects(name),
+        user TEXT NOT NULL,
+        role TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        added_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (project, user)
+      );
+      -- projects that already hold artifacts belong to their first publisher
+      INSERT OR IGNORE INTO projects (name, created_by, created_at_ms)
+        SELECT project, created_by, created_at_ms FROM artifacts ORDER BY created_at_ms, rowid;
+      INSERT OR IGNORE INTO project_members (project, user, role, added_by, added_at_ms)
+        SELECT name, created_by, 'owner', created_by, created_at_ms FROM projects;
+      ALTER TABLE artifacts ADD COLUMN deleted_at_ms INTEGER;
+      ALTER TABLE artifacts ADD COLUMN deleted_by TEXT;
+      CREATE TABLE served_models (
+        name TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        artifact_id TEXT NOT NULL REFERENCES artifacts(id),
+        promoted_by TEXT NOT NULL,
+        promoted_at_ms INTEGER NOT NULL
+      );
+      ALTER TABLE uploads ADD COLUMN updated_at_ms INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -1,8 +1,13 @@
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { AidcError, objectName, type JobSpec } from "@aidc/core";
+import { ForbiddenError } from "../auth.js";
 import type { ArtifactRepo } from "../artifacts/repo.js";
 import type { BlobStore } from "../artifacts/blobs.js";
+import { ProjectRepo } from "../artifacts/projects.js";
+import { MODEL_PACKAGE_FORMAT, ServedModels } from "../artifacts/served.js";
+import type { SqliteStore } from "../store/sqlite.js";
+import type { Principal } from "../store/tokens.js";
 import { tarFiles } from "./tar.js";
 
 /** The aidc launcher of this checkout: workload jobs run the same CLI a user would. */
@@ -46,44 +51,70 @@ export function workloadCommand(spec: JobSpec, cwd: string = process.cwd()): str
   }
 }
 
+/** What became of a workload job's model. */
+export interface RegisteredModel {
+  readonly artifactId: string;
+  readonly project: string;
+  readonly name: string;
+  readonly version: number;
+  /** Whether it became the served model under `name` (only when that name was still free). */
+  readonly promoted: boolean;
+}
+
 /**
- * After a workload job succeeds: its model package becomes an artifact (a tar of the package, with
- * the manifest as metadata and the job as lineage) and is installed under <data-dir>/models/<name>
- * so `aidc serve` answers predictions for it.
+ * After a workload job succeeds: its model package becomes the next version of an artifact in the
+ * job's project (`args.project`, default the job's user; the user needs the publisher role there),
+ * a tar of the package with the manifest as metadata and the job as lineage. What is served does
+ * not change, with one convenience: when no model is served under `name` yet, this first one is
+ * promoted for the project (claiming the name). A later job — anyone's — only adds a version;
+ * serving it takes an explicit promotion. Throws when the user may not publish into the project.
  */
 export async function registerModel(
-  o: { artifacts: ArtifactRepo; blobs: BlobStore; modelsDir: string; now: () => number },
+  o: { store: SqliteStore; artifacts: ArtifactRepo; blobs: BlobStore; modelsDir: string; now: () => number },
   job: { id: string; user: string; spec: JobSpec },
   runDir: string,
-): Promise<{ artifactId: string; name: string } | undefined> {
+): Promise<RegisteredModel | undefined> {
   const dir = join(runDir, MODEL_DIR);
   if (!("workload" in job.spec.run) || !existsSync(join(dir, "manifest.json"))) return undefined;
-  const argName = job.spec.run.args["name"];
-  const name = objectName.safeParse(argName).success ? (argName as string) : job.spec.name;
+  const args = job.spec.run.args;
+  const name = objectName.safeParse(args["name"]).success ? (args["name"] as string) : job.spec.name;
+  const project = objectName.safeParse(args["project"]).success ? (args["project"] as string) : job.user;
+  const principal: Principal = { user: job.user, role: "user" };
+  const projects = new ProjectRepo(o.store);
+  projects.ensurePublishable(principal, project, o.now(), { create: false });
   const files = readdirSync(dir)
     .filter((f) => statSync(join(dir, f)).isFile())
     .sort()
     .map((f) => ({ name: f, data: readFileSync(join(dir, f)) }));
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-  const id = o.blobs.newUpload();
-  writeFileSync(o.blobs.uploadPath(id), tarFiles(files, o.now() / 1000));
-  const { sha256, sizeBytes } = await o.blobs.commit(id);
-  const artifact = o.artifacts.add(
-    {
-      project: job.user,
-      name,
-      kind: "model",
-      sha256,
-      sizeBytes,
-      metadata: { format: "aidc-model-package+tar", manifest },
-      parents: [],
-      jobId: job.id,
-      createdBy: job.user,
-    },
-    o.now(),
-  );
-  const target = join(o.modelsDir, name);
-  rmSync(target, { recursive: true, force: true });
-  cpSync(dir, target, { recursive: true });
-  return { artifactId: artifact.id, name };
+  const { sha256, sizeBytes } = await o.blobs.putBytes(tarFiles(files, o.now() / 1000));
+  const artifact = o.store.db.transaction(() => {
+    projects.ensurePublishable(principal, project, o.now());
+    return o.artifacts.add(
+      {
+        project,
+        name,
+        kind: "model",
+        sha256,
+        sizeBytes,
+        metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
+        parents: [],
+        jobId: job.id,
+        createdBy: job.user,
+      },
+      o.now(),
+    );
+  })();
+  const served = new ServedModels(o.store, o.modelsDir);
+  let promoted = false;
+  if (served.isFree(name)) {
+    try {
+      await served.promote({ projects, blobs: o.blobs }, principal, name, artifact, o.now());
+      promoted = true;
+    } catch (err) {
+      // someone claimed the name meanwhile: the version stays stored, unserved
+      if (!(err instanceof ForbiddenError)) throw err;
+    }
+  }
+  return { artifactId: artifact.id, project, name, version: artifact.version, promoted };
 }

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { LoggerOptions } from "pino";
 import { AIDC_VERSION } from "@aidc/core";
 import type { ServerContext } from "./context.js";
@@ -19,14 +19,19 @@ import { modelServing } from "./models/serving.js";
 import { planRoutes } from "./routes/plans.js";
 import { observeRoutes } from "./observe/routes.js";
 import { recommendationRoutes } from "./routes/recommendations.js";
-import { RateLimiter } from "./rate-limit.js";
+import { authenticateRequests, enforceDocument, hideInternalPaths } from "./guards.js";
+import { documentTransform } from "./openapi.js";
 import { zodValidatorCompiler } from "./validation.js";
 
 export interface AppOptions {
   readonly logger?: LoggerOptions | boolean;
   readonly bodyLimitBytes?: number;
-  /** Requests per second per caller on /api (burst: twice that); 0 turns limiting off. */
+  /** Requests per second per authenticated caller, and per client address for failed authentication (burst: twice that); 0 turns limiting off. */
   readonly rateLimitPerS?: number;
+  /** Serve /metrics without a token (`aidc serve --public-metrics`). */
+  readonly publicMetrics?: boolean;
+  /** Absolute paths (data dir, cluster file) that must never appear in an error answer. */
+  readonly internalPaths?: readonly string[];
 }
 
 /** Build the HTTP application (not listening yet). */
@@ -40,24 +45,10 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${req.url}` } });
-  });
-
-  const perS = options.rateLimitPerS ?? 500;
-  if (perS > 0) {
-    const limiter = new RateLimiter(perS, perS * 2, ctx.now);
-    app.addHook("onRequest", async (req, reply) => {
-      if (!req.url.startsWith("/api/")) return;
-      const wait = limiter.take(req.headers.authorization ?? req.ip);
-      if (wait > 0) {
-        return reply
-          .status(429)
-          .header("retry-after", String(wait))
-          .send({ error: { code: "RATE_LIMITED", message: `Too many requests; retry after ${wait} s` } });
-      }
-    });
-  }
+  const access = { publicMetrics: options.publicMetrics === true };
+  authenticateRequests(app, ctx.tokens, { ...access, rateLimitPerS: options.rateLimitPerS ?? 500, now: ctx.now });
+  enforceDocument(app);
+  hideInternalPaths(app, options.internalPaths ?? []);
 
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";
@@ -72,7 +63,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
       info: { title: "aidc API", version: AIDC_VERSION, description: "Plan, simulate, run and observe an AI data center" },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
-    transform: jsonSchemaTransform,
+    transform: documentTransform(access),
   });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();

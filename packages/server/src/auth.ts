@@ -2,6 +2,13 @@ import type { FastifyRequest } from "fastify";
 import { AidcError } from "@aidc/core";
 import { atLeast, type Principal, type Role, type TokenRepo } from "./store/tokens.js";
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated caller, set by the app's onRequest hook before the body is parsed (see access.ts). */
+    principal?: Principal;
+  }
+}
+
 export class UnauthorizedError extends AidcError {
   constructor(message: string) {
     super("UNAUTHORIZED", message);
@@ -14,18 +21,29 @@ export class ForbiddenError extends AidcError {
   }
 }
 
-/** The caller of a request, from `Authorization: Bearer <token>`; 401 when missing or unknown. */
-export function principalOf(req: FastifyRequest, tokens: TokenRepo): Principal {
+/** The bearer token of a request, or undefined when the header is missing or malformed. */
+export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-  if (m?.[1] === undefined) throw new UnauthorizedError("Missing bearer token (Authorization: Bearer <token>)");
-  const principal = tokens.verify(m[1]);
+  return m?.[1];
+}
+
+/**
+ * Who sends a request: the principal the authentication hook attached, or (for a route used
+ * outside the app, e.g. in a test) the one its bearer token stands for. 401 when there is none.
+ */
+export function principalOf(req: FastifyRequest, tokens?: TokenRepo): Principal {
+  if (req.principal !== undefined) return req.principal;
+  const token = bearerToken(req);
+  if (token === undefined) throw new UnauthorizedError("Missing bearer token (Authorization: Bearer <token>)");
+  const principal = tokens?.verify(token);
   if (principal === undefined) throw new UnauthorizedError("Unknown or revoked token");
+  req.principal = principal;
   return principal;
 }
 
 /** The caller, who must hold at least `role`; 403 otherwise. */
-export function requireRole(req: FastifyRequest, tokens: TokenRepo, role: Role): Principal {
+export function requireRole(req: FastifyRequest, tokens: TokenRepo | undefined, role: Role): Principal {
   const p = principalOf(req, tokens);
   if (!atLeast(p.role, role)) throw new ForbiddenError(`This needs the ${role} role; ${p.user} is ${p.role}`);
   return p;

@@ -6,18 +6,33 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] };
 }
 
+/** Input that is well formed but cannot be acted on (an invalid document, a plan that does not fit): 422 with the issues. */
+export class UnprocessableError extends AidcError {
+  readonly issues: readonly Issue[];
+  constructor(code: string, message: string, issues: readonly Issue[]) {
+    super(code, message);
+    this.issues = issues;
+  }
+}
+
 const STATUS_BY_CODE: Record<string, number> = {
   INVALID_INPUT: 400,
   NOT_FOUND: 404,
   CATALOG_NOT_FOUND: 404,
   ILLEGAL_TRANSITION: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  CONFLICT: 409,
+  METHOD_NOT_ALLOWED: 405,
+  RATE_LIMITED: 429,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   OFFSET_MISMATCH: 409,
   QUOTA_EXCEEDED: 413,
   TOO_LARGE: 413,
   INTEGRITY_ERROR: 422,
+  INVALID_DOCUMENT: 422,
+  INVALID_SCENARIO: 422,
+  UNPROCESSABLE: 422,
 };
 
 /** The one place where errors become HTTP answers. */
@@ -25,13 +40,18 @@ export function handleError(this: unknown, err: FastifyError | Error, req: Fasti
   if (err instanceof InvalidInputError) {
     const where = (err as { validationContext?: string }).validationContext;
     const issues = where === undefined || where === "body" ? err.issues : err.issues.map((i) => ({ ...i, path: `${where}.${i.path}` }));
-    void reply.status(400).send({ error: { code: err.code, message: err.message, issues } } satisfies ErrorBody);
+    // name the first problem in the message too (a client that prints only the message still says what is wrong)
+    const first = issues[0];
+    const message = where !== undefined && first !== undefined ? `${err.message}: ${first.path}: ${first.message}` : err.message;
+    void reply.status(400).send({ error: { code: err.code, message, issues } } satisfies ErrorBody);
     return;
   }
   if (err instanceof AidcError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     if (status >= 500) req.log.error({ err }, err.message);
-    void reply.status(status).send({ error: { code: err.code, message: err.message } } satisfies ErrorBody);
+    const issues = (err as { issues?: readonly Issue[] }).issues;
+    const message = status >= 500 ? "internal error; see the server log" : err.message;
+    void reply.status(status).send({ error: { code: err.code, message, ...(issues ? { issues } : {}) } } satisfies ErrorBody);
     return;
   }
   const fe = err as FastifyError;

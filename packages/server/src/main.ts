@@ -55,6 +55,10 @@ export interface ServeOptions {
   readonly alertsFile?: string;
   /** URLs that receive alert notifications (Alertmanager webhook JSON). */
   readonly alertWebhooks?: readonly string[];
+  /** Serve /metrics without a token (for a Prometheus that cannot send one); default false. */
+  readonly publicMetrics?: boolean;
+  /** Requests per second per caller (and per address for failed authentication); default 500, 0 turns limiting off. */
+  readonly rateLimitPerS?: number;
   /** Seconds an untouched upload stays resumable before the janitor removes it; default 86400. */
   readonly uploadMaxAgeS?: number;
 }
@@ -189,7 +193,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     metrics.setCluster(loaded.model);
   }
   try {
-    app = await buildApp(ctx, { logger: { level: options.logLevel ?? "info" } });
+    app = await buildApp(ctx, {
+      logger: { level: options.logLevel ?? "info" },
+      publicMetrics: options.publicMetrics === true,
+      ...(options.rateLimitPerS !== undefined ? { rateLimitPerS: options.rateLimitPerS } : {}),
+      internalPaths: [resolve(options.dataDir), ...(options.clusterFile !== undefined ? [resolve(options.clusterFile)] : [])],
+    });
     const modelsDir = join(resolve(options.dataDir), "models");
     const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
       if (!(executor instanceof LocalExecutor)) return;

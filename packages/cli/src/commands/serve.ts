@@ -38,6 +38,7 @@ export function registerServe(program: Command, io: Io): void {
     .option("--alerts <file>", "AlertRules file (default: the built-in node-health rules)")
     .option("--alert-webhook <url...>", "POST alert notifications (Alertmanager JSON) to these URLs")
     .option("--metrics-interval <s>", "seconds between node-agent samples (0 = no agent)", "10")
+    .option("--public-metrics", "serve /metrics without a token (for a Prometheus that cannot send one)")
     .action(
       async (opts: {
         host: string;
@@ -51,6 +52,7 @@ export function registerServe(program: Command, io: Io): void {
         alerts?: string;
         alertWebhook?: string[];
         metricsInterval: string;
+        publicMetrics?: boolean;
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
         if (executor === undefined) {
@@ -77,9 +79,12 @@ export function registerServe(program: Command, io: Io): void {
           ...(opts.alerts ? { alertsFile: opts.alerts } : {}),
           ...(opts.alertWebhook ? { alertWebhooks: opts.alertWebhook } : {}),
           metricsIntervalS: opts.metricsInterval === "0" ? 0 : positiveNumber(opts.metricsInterval, "--metrics-interval"),
+          ...(opts.publicMetrics === true ? { publicMetrics: true } : {}),
         });
         io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
-        const token = existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;
+        // the token itself only reaches a person at a terminal, never a log file or a pipe
+        const interactive = io.tty && process.stderr.isTTY === true;
+        const token = interactive && existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;
         if (token) io.err(`console, logged in as admin: ${server.url}/?token=${token}\n`);
         io.out(`${server.url}\n`);
         await new Promise<void>((resolveStop) => {

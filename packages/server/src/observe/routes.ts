@@ -25,6 +25,8 @@ const SilenceBody = z.object({
   durationS: z.number().positive().optional(),
   comment: z.string().default(""),
 });
+const Obj = z.record(z.string(), z.unknown());
+const Silence = z.looseObject({ id: z.string(), matchers: z.array(Matcher), startsAtMs: z.number(), endsAtMs: z.number() });
 const PushBody = z.object({
   samples: z
     .array(z.object({ metric: z.string(), labels: z.record(z.string(), z.string()), value: z.number(), timeMs: z.number().optional() }))
@@ -51,6 +53,7 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
             /** Label matchers `k=v,k2=v2`. */
             match: z.string().optional(),
           }),
+          response: { 200: z.looseObject({ metric: z.string(), fromMs: z.number(), toMs: z.number(), series: z.array(z.unknown()) }) },
         },
       },
       async (req) => {
@@ -73,7 +76,14 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.post(
       "/api/v1/metrics/samples",
-      { schema: { tags: ["observe"], summary: "Push samples from a remote node agent (operator)", body: PushBody } },
+      {
+        schema: {
+          tags: ["observe"],
+          summary: "Push samples from a remote node agent (operator)",
+          body: PushBody,
+          response: { 200: z.object({ stored: z.number(), notifications: z.number() }) },
+        },
+      },
       async (req) => {
         requireRole(req, ctx.tokens, "operator");
         const issues: Issue[] = [];
@@ -89,13 +99,27 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.get(
       "/api/v1/metrics/status",
-      { schema: { tags: ["observe"], summary: "The node agent: node name, last sample cost, samples stored" } },
+      {
+        schema: {
+          tags: ["observe"],
+          summary: "The node agent: node name, last sample cost, samples stored",
+          response: { 200: z.object({ node: z.string(), lastSampleMs: z.number(), samplesStored: z.number() }) },
+        },
+      },
       async () => ({ node: svc().agent.node, lastSampleMs: svc().lastSampleMs, samplesStored: svc().samplesStored }),
     );
 
-    app.get("/api/v1/alerts", { schema: { tags: ["observe"], summary: "Pending, firing and recently resolved alerts" } }, async () => ({
-      alerts: svc().alerts(),
-    }));
+    app.get(
+      "/api/v1/alerts",
+      {
+        schema: {
+          tags: ["observe"],
+          summary: "Pending, firing and recently resolved alerts",
+          response: { 200: z.object({ alerts: z.array(Obj) }) },
+        },
+      },
+      async () => ({ alerts: svc().alerts() as unknown as Record<string, unknown>[] }),
+    );
 
     app.post(
       "/api/v1/alerts/:id/ack",
@@ -105,23 +129,33 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           summary: "Acknowledge an alert: no repeat notifications until it resolves (operator)",
           params: z.object({ id: z.string().min(1) }),
           body: z.object({ comment: z.string().optional() }).optional(),
+          response: { 200: Obj },
         },
       },
       async (req) => {
         const p = requireRole(req, ctx.tokens, "operator");
         const a = svc().acknowledge(req.params.id, p.user, req.body?.comment);
         if (a === undefined) throw new NotFoundError(`No pending or firing alert ${req.params.id}`);
-        return a;
+        return a as unknown as Record<string, unknown>;
       },
     );
 
-    app.get("/api/v1/silences", { schema: { tags: ["observe"], summary: "Silences (muted alerts)" } }, async () => ({
-      silences: svc().evaluator.silences(),
-    }));
+    app.get(
+      "/api/v1/silences",
+      { schema: { tags: ["observe"], summary: "Silences (muted alerts)", response: { 200: z.object({ silences: z.array(Obj) }) } } },
+      async () => ({ silences: svc().evaluator.silences() as unknown as Record<string, unknown>[] }),
+    );
 
     app.post(
       "/api/v1/silences",
-      { schema: { tags: ["observe"], summary: "Mute the notifications of matching alerts for a while (operator)", body: SilenceBody } },
+      {
+        schema: {
+          tags: ["observe"],
+          summary: "Mute the notifications of matching alerts for a while (operator)",
+          body: SilenceBody,
+          response: { 201: Silence },
+        },
+      },
       async (req, reply) => {
         const p = requireRole(req, ctx.tokens, "operator");
         const now = ctx.now();
@@ -156,11 +190,18 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.delete(
       "/api/v1/silences/:id",
-      { schema: { tags: ["observe"], summary: "Remove a silence (operator)", params: z.object({ id: z.string().min(1) }) } },
+      {
+        schema: {
+          tags: ["observe"],
+          summary: "Remove a silence (operator)",
+          params: z.object({ id: z.string().min(1) }),
+          response: { 204: z.null().describe("Removed") },
+        },
+      },
       async (req, reply) => {
         const p = requireRole(req, ctx.tokens, "operator");
         if (!svc().removeSilence(req.params.id, p.user)) throw new NotFoundError(`No silence ${req.params.id}`);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   };

@@ -1,23 +1,50 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { NotFoundError, validateData } from "@aidc/core";
-import { requireRole } from "../auth.js";
+import { principalOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
+import { UnprocessableError } from "../errors.js";
+import { visibleEvents } from "./event-visibility.js";
 
 const IssueSchema = z.object({ code: z.string(), path: z.string(), message: z.string(), line: z.number().optional() });
-const ValidateResult = z.object({ ok: z.boolean(), kind: z.string().optional(), issues: z.array(IssueSchema) });
+const ValidateResult = z.object({ ok: z.literal(true), kind: z.string(), issues: z.array(IssueSchema) });
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), issues: z.array(IssueSchema).optional() }) });
+const StoredEvent = z.object({
+  id: z.number(),
+  atMs: z.number(),
+  type: z.string(),
+  subject: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+const NodeResult = z.object({ node: z.string(), cordoned: z.boolean() });
 
 export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/v1/cluster",
-      { schema: { tags: ["cluster"], summary: "The cluster this server runs, expanded to nodes" } },
-      async () => ctx.cluster,
+      {
+        schema: {
+          tags: ["cluster"],
+          summary: "The cluster this server runs, expanded to nodes",
+          response: { 200: z.looseObject({ name: z.string(), nodes: z.array(z.looseObject({ name: z.string() })) }) },
+        },
+      },
+      async () => ({ ...ctx.cluster, nodes: [...ctx.cluster.nodes] }),
     );
 
     app.get(
       "/api/v1/nodes",
-      { schema: { tags: ["cluster"], summary: "Nodes with their free GPUs as the scheduler assumes them" } },
+      {
+        schema: {
+          tags: ["cluster"],
+          summary: "Nodes with their free GPUs as the scheduler assumes them",
+          response: {
+            200: z.object({
+              nodes: z.array(z.looseObject({ name: z.string(), gpus: z.number(), freeGpus: z.number(), cordoned: z.string().optional() })),
+            }),
+          },
+        },
+      },
       async () => {
         const free = ctx.freeGpus();
         const cordons = ctx.store.cordons();
@@ -45,6 +72,7 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           summary: "Stop placing new jobs on a node (running jobs stay)",
           params: NodeParams,
           body: z.strictObject({ reason: z.string().min(1).default("cordoned by an operator") }),
+          response: { 200: NodeResult },
         },
       },
       async (req) => {
@@ -57,7 +85,7 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.delete(
       "/api/v1/nodes/:name/cordon",
-      { schema: { tags: ["cluster"], summary: "Put a node back into scheduling", params: NodeParams } },
+      { schema: { tags: ["cluster"], summary: "Put a node back into scheduling", params: NodeParams, response: { 200: NodeResult } } },
       async (req) => {
         requireRole(req, ctx.tokens, "operator");
         ctx.store.setCordon(known(req.params.name), undefined, ctx.now());
@@ -74,6 +102,7 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           summary: "Cordon a node and requeue its running jobs",
           params: NodeParams,
           body: z.strictObject({ reason: z.string().min(1).default("drained by an operator") }),
+          response: { 200: NodeResult.extend({ requeued: z.array(z.string()) }) },
         },
       },
       async (req) => {
@@ -83,7 +112,13 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.get("/api/v1/queues", { schema: { tags: ["cluster"], summary: "Queues with quotas and current use" } }, async () => {
+    const Queue = z.looseObject({ name: z.string(), runningJobs: z.number(), pendingJobs: z.number(), usedGpus: z.number() });
+    const queuesSchema = {
+      tags: ["cluster"],
+      summary: "Queues with quotas and current use",
+      response: { 200: z.object({ queues: z.array(Queue) }) },
+    };
+    app.get("/api/v1/queues", { schema: queuesSchema }, async () => {
       const active = ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 });
       const pending = ctx.jobs.list({ states: ["pending"], limit: 1_000_000 });
       const names = new Set([...ctx.cluster.queues.map((q) => q.name), ...active.map((j) => j.queue), ...pending.map((j) => j.queue)]);
@@ -105,10 +140,13 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["events"],
+          summary:
+            "Recent events, newest first: everything for admins; no token events or file paths for viewers and operators; a user's own jobs and artifacts for users",
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), subject: z.string().optional() }),
+          response: { 200: z.object({ events: z.array(StoredEvent) }) },
         },
       },
-      async (req) => ({ events: ctx.store.events(req.query.limit, req.query.subject) }),
+      async (req) => ({ events: visibleEvents(ctx, principalOf(req, ctx.tokens), req.query.limit, req.query.subject) }),
     );
 
     app.post(
@@ -116,15 +154,16 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["validate"],
-          summary: "Validate any aidc document (Cluster, Job, catalog item) without storing it",
-          body: z.unknown(),
-          response: { 200: ValidateResult, 422: ValidateResult },
+          summary: "Validate any aidc document (Cluster, Job, catalog item) without storing it; 422 lists every problem",
+          body: z.unknown().describe("any aidc document as JSON: apiVersion, kind and the kind's fields"),
+          response: { 200: ValidateResult, 422: ErrorBody },
         },
       },
-      async (req, reply) => {
+      async (req) => {
         const r = validateData(req.body, ctx.catalog);
-        const ok = r.document !== undefined;
-        return reply.status(ok ? 200 : 422).send({ ok, ...(r.document ? { kind: r.document.kind } : {}), issues: [...r.issues] });
+        if (r.document === undefined)
+          throw new UnprocessableError("INVALID_DOCUMENT", `Invalid document: ${r.issues.length} problem(s)`, r.issues);
+        return { ok: true as const, kind: r.document.kind, issues: [...r.issues] };
       },
     );
   };

@@ -3,26 +3,75 @@ import { z } from "zod";
 import type { Issue } from "@aidc/core";
 import {
   checkValidation,
-  parseScenario,
+  DatacenterScenario,
+  InferenceScenario,
   planDatacenter,
   planInference,
   planTraining,
-  type ScenarioKind,
+  TrainingScenario,
   type ValidationEntry,
 } from "@aidc/planner";
 import type { ServerContext } from "../context.js";
+import { UnprocessableError } from "../errors.js";
 
 const IssueSchema = z.object({ code: z.string(), path: z.string(), message: z.string(), line: z.number().optional() });
-const Rejected = z.object({ ok: z.literal(false), issues: z.array(IssueSchema) });
+const Rejected = z.object({ error: z.object({ code: z.string(), message: z.string(), issues: z.array(IssueSchema).optional() }) });
+const Obj = z.record(z.string(), z.unknown());
 
-/** Planner over REST: the same scenario files as `aidc plan`, posted as JSON; bad scenarios answer 422 with issues. */
+const TrainingPlan = z.looseObject({
+  scenario: z.string(),
+  model: z.string(),
+  accelerator: z.string(),
+  gpus: z.number(),
+  parallel: Obj.optional(),
+  estimate: Obj.optional(),
+  totals: Obj.optional(),
+  search: z.looseObject({ evaluated: z.number(), feasible: z.number(), prunedMemory: z.number(), top: z.array(Obj) }).optional(),
+});
+const InferencePlan = z.looseObject({
+  scenario: z.string(),
+  model: z.string(),
+  accelerator: z.string(),
+  options: z.array(Obj),
+  best: Obj.optional(),
+});
+const DatacenterPlan = z.looseObject({
+  scenario: z.string(),
+  system: z.string(),
+  accelerator: z.string(),
+  gpus: z.number(),
+  nodes: z.number(),
+  racks: z.number(),
+});
+const ValidationEntrySchema = z.looseObject({
+  id: z.string().min(1),
+  kind: z.string().min(1),
+  source: z.looseObject({ ref: z.string().optional(), also: z.string().optional() }).optional(),
+  model: Obj.optional(),
+  hardware: Obj.optional(),
+  parallelism: Obj.optional(),
+  precision: z.string().optional(),
+  workload: Obj.optional(),
+  measured: Obj.optional(),
+  notes: z.string().optional(),
+});
+const CheckReport = z.looseObject({ entries: z.array(Obj), summary: z.looseObject({ byKind: Obj, coverage: z.number() }) });
+
+/** A scenario that is valid but cannot be planned (unknown model, does not fit): 422 with the issues. */
+function unplannable(issues: readonly Issue[]): UnprocessableError {
+  return new UnprocessableError(
+    "INVALID_SCENARIO",
+    `Cannot plan this scenario: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    issues,
+  );
+}
+
+/**
+ * Planner over REST: the same scenario files as `aidc plan`, posted as JSON and checked by the
+ * planner's own schemas (400 with issues); a scenario that cannot be planned answers 422.
+ */
 export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
-    const scenario = <K extends ScenarioKind>(body: unknown, kind: K): { value?: unknown; issues: Issue[] } => {
-      const r = parseScenario(body, kind);
-      return r.scenario ? { value: r.scenario.value, issues: [] } : { issues: r.issues };
-    };
-
     app.post(
       "/api/v1/plans/train",
       {
@@ -30,15 +79,14 @@ export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           tags: ["plans"],
           summary: "Estimate a TrainingScenario (step time, MFU, memory, totals); ?search=true ranks parallel configurations",
           querystring: z.object({ search: z.enum(["true", "false"]).default("false") }),
-          body: z.unknown(),
-          response: { 200: z.unknown(), 422: Rejected },
+          body: TrainingScenario,
+          response: { 200: TrainingPlan, 422: Rejected },
         },
       },
-      async (req, reply) => {
-        const s = scenario(req.body, "TrainingScenario");
-        if (!s.value) return reply.status(422).send({ ok: false, issues: s.issues });
-        const r = planTraining(s.value as Parameters<typeof planTraining>[0], ctx.catalog, { search: req.query.search === "true" });
-        return r.plan ? r.plan : reply.status(422).send({ ok: false, issues: r.issues });
+      async (req) => {
+        const r = planTraining(req.body, ctx.catalog, { search: req.query.search === "true" });
+        if (!r.plan) throw unplannable(r.issues);
+        return r.plan as unknown as z.infer<typeof TrainingPlan>;
       },
     );
 
@@ -48,28 +96,31 @@ export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         schema: {
           tags: ["plans"],
           summary: "Size inference for an InferenceScenario",
-          body: z.unknown(),
-          response: { 200: z.unknown(), 422: Rejected },
+          body: InferenceScenario,
+          response: { 200: InferencePlan, 422: Rejected },
         },
       },
-      async (req, reply) => {
-        const s = scenario(req.body, "InferenceScenario");
-        if (!s.value) return reply.status(422).send({ ok: false, issues: s.issues });
-        const r = planInference(s.value as Parameters<typeof planInference>[0], ctx.catalog);
-        return r.plan ? r.plan : reply.status(422).send({ ok: false, issues: r.issues });
+      async (req) => {
+        const r = planInference(req.body, ctx.catalog);
+        if (!r.plan) throw unplannable(r.issues);
+        return r.plan as unknown as z.infer<typeof InferencePlan>;
       },
     );
 
     app.post(
       "/api/v1/plans/datacenter",
       {
-        schema: { tags: ["plans"], summary: "Size a DatacenterScenario", body: z.unknown(), response: { 200: z.unknown(), 422: Rejected } },
+        schema: {
+          tags: ["plans"],
+          summary: "Size a DatacenterScenario",
+          body: DatacenterScenario,
+          response: { 200: DatacenterPlan, 422: Rejected },
+        },
       },
-      async (req, reply) => {
-        const s = scenario(req.body, "DatacenterScenario");
-        if (!s.value) return reply.status(422).send({ ok: false, issues: s.issues });
-        const r = planDatacenter(s.value as Parameters<typeof planDatacenter>[0], ctx.catalog);
-        return r.plan ? r.plan : reply.status(422).send({ ok: false, issues: r.issues });
+      async (req) => {
+        const r = planDatacenter(req.body, ctx.catalog);
+        if (!r.plan) throw unplannable(r.issues);
+        return r.plan as unknown as z.infer<typeof DatacenterPlan>;
       },
     );
 
@@ -79,10 +130,11 @@ export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         schema: {
           tags: ["plans"],
           summary: "Predict every measured key of a planner-validation document ({entries: [...]})",
-          body: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }).passthrough(),
+          body: z.looseObject({ entries: z.array(ValidationEntrySchema).max(10_000) }),
+          response: { 200: CheckReport },
         },
       },
-      async (req) => checkValidation(req.body.entries as unknown as ValidationEntry[], ctx.catalog),
+      async (req) => checkValidation(req.body.entries as ValidationEntry[], ctx.catalog) as unknown as z.infer<typeof CheckReport>,
     );
   };
 }

@@ -25,6 +25,12 @@ const Body = z.strictObject({
   seed: z.number().int().min(0).default(1),
 });
 
+const Result = z.object({
+  cluster: z.string(),
+  jobs: z.number(),
+  results: z.array(z.looseObject({ policy: z.string(), finished: z.number(), wallS: z.number() }).describe("SimMetrics per policy")),
+});
+
 /** The live cluster's finished jobs as a trace: what really ran, replayable under other policies. */
 export function historyTrace(jobs: readonly JobRecord[]): TraceJob[] {
   const done = jobs.filter((j) => j.startedAtMs !== undefined && j.finishedAtMs !== undefined);
@@ -49,6 +55,7 @@ export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           tags: ["simulate"],
           summary: "What-if: replay a trace (default: this cluster's finished jobs) on this cluster under several policies",
           body: Body,
+          response: { 200: Result },
         },
       },
       async (req) => {

@@ -1,0 +1,120 @@
+import { atLeast, type Role } from "./store/tokens.js";
+
+/** Who may call a route: anybody, or a token holding at least this role (viewer < user < operator < admin). */
+export type Access = "public" | Role;
+
+/**
+ * The minimum role of every route, `"METHOD /route/pattern"` → access; the one place that says
+ * who may call what. Handlers keep their finer rules on top (a user sees only their own jobs,
+ * cancels only their own jobs, submits only as themselves). Reads need a viewer token,
+ * computations without side effects (validate, plan) too; changing state or spending the
+ * cluster's compute (submit, upload, simulate, predict) needs a user; node and alert operations
+ * an operator; tokens an admin. Public: health checks load balancers probe, the OpenAPI
+ * document (it describes the API, not its data) and the console's static files.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
+  "GET /healthz": "public",
+  "GET /readyz": "public",
+  "GET /openapi.json": "public",
+  "GET /*": "public", // the console's files and its page for client-side routes; API paths under it are not (see accessFor)
+  "GET /v2/health/live": "public",
+  "GET /v2/health/ready": "public",
+  "GET /metrics": "viewer", // public only with --public-metrics
+
+  "GET /api/v1/version": "viewer",
+  "GET /api/v1/whoami": "viewer",
+  "POST /api/v1/tokens": "admin",
+
+  "GET /api/v1/catalog": "viewer",
+  "GET /api/v1/catalog/:section": "viewer",
+  "GET /api/v1/catalog/:section/:name": "viewer",
+  "GET /api/v1/cluster": "viewer",
+  "GET /api/v1/nodes": "viewer",
+  "POST /api/v1/nodes/:name/cordon": "operator",
+  "DELETE /api/v1/nodes/:name/cordon": "operator",
+  "POST /api/v1/nodes/:name/drain": "operator",
+  "GET /api/v1/queues": "viewer",
+  "GET /api/v1/events": "viewer",
+  "POST /api/v1/validate": "viewer",
+
+  "POST /api/v1/jobs": "user",
+  "GET /api/v1/jobs": "viewer",
+  "GET /api/v1/jobs/:id": "viewer",
+  "DELETE /api/v1/jobs/:id": "user",
+  "GET /api/v1/jobs/:id/explain": "viewer",
+  "GET /api/v1/jobs/:id/logs": "viewer",
+  "GET /api/v1/jobs/:id/events": "viewer",
+
+  "POST /api/v1/uploads": "user",
+  "GET /api/v1/uploads/:id": "user",
+  "PATCH /api/v1/uploads/:id": "user",
+  "DELETE /api/v1/uploads/:id": "user",
+  "POST /api/v1/artifacts": "user",
+  "GET /api/v1/artifacts": "viewer",
+  "GET /api/v1/artifacts/:project/:name/:version": "viewer",
+  "PATCH /api/v1/artifacts/:project/:name/:version": "user",
+  "DELETE /api/v1/artifacts/:project/:name/:version": "user",
+  "GET /api/v1/artifacts/:project/:name/:version/content": "viewer",
+  "GET /api/v1/projects": "viewer",
+  "POST /api/v1/projects": "user",
+  "GET /api/v1/projects/:project": "viewer",
+  "POST /api/v1/projects/:project/members": "user", // the handler checks that the caller owns the project
+  "DELETE /api/v1/projects/:project/members/:user": "user",
+  "PUT /api/v1/projects/:project/quota": "operator",
+  "POST /api/v1/artifacts/tiering": "operator",
+
+  "POST /api/v1/plans/train": "viewer",
+  "POST /api/v1/plans/infer": "viewer",
+  "POST /api/v1/plans/datacenter": "viewer",
+  "POST /api/v1/plans/check": "viewer",
+  "POST /api/v1/simulations": "user",
+
+  "GET /api/v1/models": "viewer",
+  "GET /api/v1/models/:name": "viewer",
+  "POST /api/v1/models/:target": "user",
+  "DELETE /api/v1/models/:name": "user",
+  "POST /api/v1/models/:name/promote": "user",
+  "GET /v2": "viewer",
+  "GET /v2/models/:name": "viewer",
+  "GET /v2/models/:name/ready": "viewer",
+  "POST /v2/models/:name/infer": "user",
+  "GET /v2/models/:name/versions/:version": "viewer",
+  "GET /v2/models/:name/versions/:version/ready": "viewer",
+  "POST /v2/models/:name/versions/:version/infer": "user",
+
+  "GET /api/v1/metrics/series": "viewer",
+  "GET /api/v1/metrics/status": "viewer",
+  "POST /api/v1/metrics/samples": "operator",
+  "GET /api/v1/alerts": "viewer",
+  "POST /api/v1/alerts/:id/ack": "operator",
+  "GET /api/v1/silences": "viewer",
+  "POST /api/v1/silences": "operator",
+  "DELETE /api/v1/silences/:id": "operator",
+  "GET /api/v1/recommendations": "viewer",
+};
+
+/** Paths that are always the API: never public, even when only the console's catch-all (or nothing) matches them. */
+const API_PATH = /^\/(api|v2)(\/|$)/;
+
+export interface AccessOptions {
+  /** Serve /metrics without a token (for a Prometheus that cannot send one). */
+  readonly publicMetrics?: boolean;
+}
+
+/**
+ * The access a request needs. `route` is the matched route pattern (undefined when no route
+ * matches: API paths still need a token, so probing cannot tell which routes exist). A route
+ * missing from the table needs a viewer to read and a user for anything else.
+ */
+export function accessFor(method: string, route: string | undefined, path: string, options: AccessOptions = {}): Access {
+  if (route === undefined || route === "/*") return API_PATH.test(path) ? "viewer" : "public";
+  const m = method === "HEAD" ? "GET" : method;
+  if (route === "/metrics" && m === "GET" && options.publicMetrics === true) return "public";
+  return ROUTE_ACCESS[`${m} ${route}`] ?? (m === "GET" ? "viewer" : "user");
+}
+
+/** True when a caller with `role` may use a route needing `access`. */
+export function allows(role: Role | undefined, access: Access): boolean {
+  if (access === "public") return true;
+  return role !== undefined && atLeast(role, access);
+}

@@ -78,7 +78,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   const serving = modelServing(ctx);
   app.addHook("onClose", async () => serving.close());
   await typed.register(modelRoutes(ctx, serving));
-  await typed.register(oipRoutes(serving));
+  await typed.register(oipRoutes(ctx, serving));
   await typed.register(planRoutes(ctx));
   await typed.register(observeRoutes(ctx));
   await typed.register(recommendationRoutes(ctx));

@@ -28,7 +28,7 @@ Run <code>npm run build</code> (or <code>npm run build -w @aidc/console</code>) 
 <p>API: <a href="/openapi.json">/openapi.json</a> · <a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p></body></html>`;
 
 /** Paths the console never owns: unknown ones there stay JSON 404s. */
-const NOT_CONSOLE = /^\/(api|metrics|healthz|readyz|openapi\.json)(\/|$|\?)/;
+const NOT_CONSOLE = /^\/(api|v2|metrics|healthz|readyz|openapi\.json)(\/|$|\?)/;
 
 /**
  * Serve the built web console at `/`: files under dist with their content types (hashed assets

@@ -1,4 +1,4 @@
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,16 +9,21 @@ import { SqliteStore } from "./store/sqlite.js";
 const repo = new URL("../../../", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-server-"));
 let server: RunningServer;
+let token: string;
 
 async function get(path: string): Promise<{ status: number; body: unknown; text: string; type: string | null }> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   const text = await res.text();
   const type = res.headers.get("content-type");
   return { status: res.status, text, type, body: type?.includes("json") ? (JSON.parse(text) as unknown) : undefined };
 }
 
 async function post(path: string, body: string, type = "application/json") {
-  const res = await fetch(`${server.url}${path}`, { method: "POST", body, headers: { "content-type": type } });
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": type, authorization: `Bearer ${token}` },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -30,6 +35,7 @@ beforeAll(async () => {
     clusterFile: join(repo, "examples/clusters/demo.yaml"),
     logLevel: "silent",
   });
+  token = readFileSync(server.adminTokenFile, "utf8").trim();
 });
 afterAll(async () => {
   await server.close();
@@ -91,7 +97,8 @@ describe("aidc serve", () => {
       JSON.stringify({ apiVersion: "aidc/v1", kind: "Job", name: "j", tasks: [{ replicas: -1 }], run: {} }),
     );
     expect(bad.status).toBe(422);
-    expect((bad.body["issues"] as { path: string }[]).map((i) => i.path)).toContain("tasks[0].replicas");
+    expect(bad.body).toMatchObject({ error: { code: "INVALID_DOCUMENT" } });
+    expect((bad.body as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toContain("tasks[0].replicas");
     const good = await post(
       "/api/v1/validate",
       JSON.stringify({ apiVersion: "aidc/v1", kind: "Job", name: "j", tasks: [{}], run: { command: "true" } }),
@@ -102,8 +109,33 @@ describe("aidc serve", () => {
     expect(broken.body).toMatchObject({ error: { code: expect.stringMatching(/JSON/) } });
   });
 
-  it("answers unknown routes with a JSON 404", async () => {
+  it("answers unknown routes with a JSON 404, a wrong method with 405 and Allow, an unknown query parameter with 400", async () => {
     expect(await get("/api/v1/nothing")).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
+    const wrong = await fetch(`${server.url}/api/v1/cluster`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD");
+    expect(await wrong.json()).toMatchObject({ error: { code: "METHOD_NOT_ALLOWED" } });
+    const query = await get("/api/v1/cluster?verbose=1");
+    expect(query.status).toBe(400);
+    expect(query.body).toMatchObject({
+      error: { code: "INVALID_INPUT", issues: [{ code: "unknown_field", path: "querystring.verbose" }] },
+    });
+    expect((query.body as { error: { message: string } }).error.message).toMatch(/querystring\.verbose/);
+    expect((await get("/api/v1/events?limit=2&subject=server")).status).toBe(200); // documented parameters still pass
+  });
+
+  it("never shows the data dir or the cluster file path to a caller", async () => {
+    const viewer = await post("/api/v1/tokens", JSON.stringify({ user: "watcher", role: "viewer" }));
+    const saved = token;
+    token = viewer.body["token"] as string;
+    try {
+      const events = await get("/api/v1/events?limit=1000");
+      expect(events.text).not.toContain(dataDir);
+      expect(events.text).not.toContain("demo.yaml");
+      expect(events.text).not.toContain("token.created");
+    } finally {
+      token = saved;
+    }
   });
 
   it("records its events in the SQLite store (WAL) and keeps them across a restart", async () => {
@@ -127,7 +159,9 @@ describe("server lifecycle", () => {
       const types = second.store.events().map((e) => e.type);
       expect(types.filter((t) => t === "server.stopped")).toHaveLength(1);
       expect(types.filter((t) => t === "server.started")).toHaveLength(2);
-      const cluster = (await (await fetch(`${second.url}/api/v1/cluster`)).json()) as { name: string; nodes: { gpus: number }[] };
+      const admin = readFileSync(second.adminTokenFile, "utf8").trim();
+      const res = await fetch(`${second.url}/api/v1/cluster`, { headers: { authorization: `Bearer ${admin}` } });
+      const cluster = (await res.json()) as { name: string; nodes: { gpus: number }[] };
       expect(cluster.name).toBe("local"); // no cluster file: this machine, no GPUs
       expect(cluster.nodes.map((n) => n.gpus)).toEqual([0]);
     } finally {

@@ -83,7 +83,9 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
       alertWebhooks: [hookUrl],
     });
     token = readFileSync(server.adminTokenFile, "utf8").trim();
-    const nodes = (await (await fetch(`${server.url}/api/v1/nodes`)).json()) as { nodes: { name: string }[] };
+    const nodes = (await (await fetch(`${server.url}/api/v1/nodes`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      nodes: { name: string }[];
+    };
     node = nodes.nodes[0]?.name ?? "";
   });
 
@@ -101,7 +103,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
 
   it("exports host, cluster and anomaly-score series at /metrics with aidc_* names", async () => {
     const text = await until("agent series in /metrics", async () => {
-      const t = await (await fetch(`${server.url}/metrics`)).text();
+      const t = await (await api(`/metrics`)).text();
       return /aidc_node_cpu_utilization_ratio\{/.test(t) && /aidc_anomaly_score\{/.test(t) ? t : undefined;
     });
     expect(text).toMatch(new RegExp(`aidc_node_memory_used_bytes\\{node="${node}"\\} \\d+`));
@@ -114,9 +116,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
 
   it("answers range queries from the series store", async () => {
     const r = await until("stored points", async () => {
-      const body = (await (
-        await fetch(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=${node}`)
-      ).json()) as {
+      const body = (await (await api(`/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=${node}`)).json()) as {
         resolutionMs: number;
         series: { labels: Record<string, string>; points: [number, number][] }[];
       };
@@ -127,7 +127,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     expect(r.series[0]?.labels).toEqual({ node });
     const times = r.series[0]?.points.map((p) => p[0]) ?? [];
     expect([...times].sort((a, b) => a - b)).toEqual(times);
-    const bad = await fetch(`${server.url}/api/v1/metrics/series?name=x&from=yesterday`);
+    const bad = await api(`/api/v1/metrics/series?name=x&from=yesterday`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe("from");
   });
@@ -140,7 +140,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
     const text = await until("job series", async () => {
-      const t = await (await fetch(`${server.url}/metrics`)).text();
+      const t = await (await api(`/metrics`)).text();
       return t.includes(`aidc_job_memory_rss_bytes{node="${node}",job="${id}"`) && /aidc_jobs\{state="running"\} 1/.test(t) ? t : undefined;
     });
     const rss = new RegExp(`aidc_job_memory_rss_bytes\\{node="${node}",job="${id}",run="[^"]+"\\} (\\d+)`).exec(text);
@@ -168,12 +168,12 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
       });
     expect((await push(95)).status).toBe(200);
     const firing = await until("firing alert", async () => {
-      const { alerts } = (await (await fetch(`${server.url}/api/v1/alerts`)).json()) as { alerts: ApiAlert[] };
+      const { alerts } = (await (await api(`/api/v1/alerts`)).json()) as { alerts: ApiAlert[] };
       return alerts.find((a) => a.alertname === "GpuTooHot" && a.state === "firing");
     });
     expect(firing.labels).toMatchObject({ node, gpu: "0", severity: "critical", action: "cordon" });
     await until("webhook firing", async () => hooked.find((h) => h.status === "firing"));
-    const nodes = (await (await fetch(`${server.url}/api/v1/nodes`)).json()) as { nodes: { name: string; cordoned?: string }[] };
+    const nodes = (await (await api(`/api/v1/nodes`)).json()) as { nodes: { name: string; cordoned?: string }[] };
     expect(nodes.nodes.find((n) => n.name === node)?.cordoned).toMatch(/^alert GpuTooHot/);
     const events = server.store.events(200).map((e) => e.type);
     expect(events).toContain("alert.firing");
@@ -186,11 +186,11 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
 
     expect((await push(40)).status).toBe(200);
     await until("resolved alert", async () => {
-      const { alerts } = (await (await fetch(`${server.url}/api/v1/alerts`)).json()) as { alerts: ApiAlert[] };
+      const { alerts } = (await (await api(`/api/v1/alerts`)).json()) as { alerts: ApiAlert[] };
       return alerts.find((a) => a.alertname === "GpuTooHot" && a.state === "resolved");
     });
     await until("webhook resolved", async () => hooked.find((h) => h.status === "resolved"));
-    const after = (await (await fetch(`${server.url}/api/v1/nodes`)).json()) as { nodes: { name: string; cordoned?: string }[] };
+    const after = (await (await api(`/api/v1/nodes`)).json()) as { nodes: { name: string; cordoned?: string }[] };
     expect(after.nodes.find((n) => n.name === node)?.cordoned).toBeUndefined();
     expect(server.store.events(200).map((e) => e.type)).toEqual(expect.arrayContaining(["alert.resolved", "node.uncordoned"]));
   });
@@ -236,7 +236,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
       body: JSON.stringify({ samples: [{ metric: "aidc_gpu_temperature_celsius", labels: { node, gpu: "7" }, value: 99 }] }),
     });
     const muted = await until("silenced firing alert", async () => {
-      const { alerts } = (await (await fetch(`${server.url}/api/v1/alerts`)).json()) as { alerts: (ApiAlert & { silencedBy: string[] })[] };
+      const { alerts } = (await (await api(`/api/v1/alerts`)).json()) as { alerts: (ApiAlert & { silencedBy: string[] })[] };
       return alerts.find((a) => a.labels["gpu"] === "7" && a.state === "firing" && a.silencedBy.length > 0);
     });
     expect(muted.silencedBy).toEqual([id]);

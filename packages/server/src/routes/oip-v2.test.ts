@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32, trainSentiment } from "@aidc/workloads";
 import { startServer, type RunningServer } from "../main.js";
@@ -295,6 +296,9 @@ describe("Open Inference Protocol v2: inference", () => {
     expect(await post(bad, headers)).toMatchObject({ status: 400, message: /element 0/ });
     expect(await post(body, { ...headers, "Content-Encoding": "gzip" })).toMatchObject({ status: 400, message: /Content-Encoding/ });
     expect(await post(body, { ...headers, "Content-Encoding": "br" })).toMatchObject({ status: 400, message: /not supported/ });
+    expect(await post(Buffer.alloc(5 * 1024 * 1024, 32))).toMatchObject({ status: 413 }); // over the 4 MiB body limit
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 32)); // 64 KiB that inflate to 64 MiB
+    expect(await post(bomb, { "Content-Encoding": "gzip" })).toMatchObject({ status: 400, message: /cannot be decompressed within/ });
   });
 
   it("answers an unknown model with 404 and a corrupted one with 503, both string errors without server paths", async () => {

@@ -52,10 +52,23 @@ export interface ExecutorRun {
   readonly message?: string;
 }
 
+/** What the scheduling loop tells an executor about a start besides the job and its placement. */
+export interface StartOptions {
+  /**
+   * The run's name, chosen and recorded by the caller before the start (deterministic, e.g.
+   * `<jobId>.<attempt>`). Starting again with the same runId (after a crash) adopts what was
+   * started and starts only what is missing; a replica never runs twice.
+   */
+  readonly runId?: string;
+  /** The aidc user who submitted the job (an executor may map it to an OS user). */
+  readonly user?: string;
+}
+
 /** Runs placed jobs somewhere (local processes, Slurm, virtual time). */
 export interface Executor {
   readonly name: string;
-  start(jobId: string, job: JobSpec, placement: Placement): Promise<ExecutorRun>;
+  /** Returns soon: an executor may finish starting a large run in the background (the run reports "running"). */
+  start(jobId: string, job: JobSpec, placement: Placement, options?: StartOptions): Promise<ExecutorRun>;
   cancel(runId: string): Promise<void>;
   status(runIds: readonly string[]): Promise<readonly ExecutorRun[]>;
   /** What a run printed so far, when the executor keeps logs. */

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { AIDC_VERSION, type ClusterModel } from "@aidc/core";
 
@@ -8,6 +9,7 @@ export class ServerMetrics {
   readonly httpDuration: Histogram<"method" | "route">;
   private readonly clusterNodes: Gauge<"cluster">;
   private readonly clusterGpus: Gauge<"cluster" | "accelerator">;
+  private readonly isolation: Gauge<"level">;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "aidc_" });
@@ -33,6 +35,27 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
     });
+    // how long the event loop was blocked lately (max and p99 since the last scrape): a request that
+    // freezes the server shows here first
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    new Gauge({
+      name: "aidc_event_loop_lag_seconds",
+      help: "Event-loop delay since the previous scrape, by quantile (max, p99)",
+      labelNames: ["quantile"],
+      registers: [this.registry],
+      collect() {
+        this.set({ quantile: "max" }, lag.max / 1e9);
+        this.set({ quantile: "0.99" }, lag.percentile(99) / 1e9);
+        lag.reset();
+      },
+    });
+    this.isolation = new Gauge({
+      name: "aidc_executor_isolation_info",
+      help: "How local jobs are isolated (bwrap+uid, uid or none); always 1",
+      labelNames: ["level"],
+      registers: [this.registry],
+    });
     this.clusterNodes = new Gauge({
       name: "aidc_cluster_nodes",
       help: "Nodes in the cluster",
@@ -45,6 +68,11 @@ export class ServerMetrics {
       labelNames: ["cluster", "accelerator"],
       registers: [this.registry],
     });
+  }
+
+  setIsolation(level: string): void {
+    this.isolation.reset();
+    this.isolation.set({ level }, 1);
   }
 
   setCluster(model: ClusterModel): void {

@@ -1,201 +1,322 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement } from "@aidc/core";
+import { execFile } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { promisify } from "node:util";
+import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement, type StartOptions } from "@aidc/core";
+import { alive, killGroup } from "./alive.js";
+import { Launcher, type LaunchSlot, type LauncherOptions } from "./launcher.js";
+import { LocalRun, writeDurable } from "./local-run.js";
+import { ensureUser, ensureUserSync, JOB_USER, mappedUserName, type OsUser } from "./os-users.js";
+import { baseEnv, checkJobEnv, DEFAULT_JOB_LIMITS, detectIsolation, replicaScript, type Isolation, type JobLimits } from "./sandbox.js";
 
-/** One process of a run: a task replica, in its own process group. */
-interface Proc {
-  readonly pid: number;
-  readonly exitFile: string;
-}
+export { alive } from "./alive.js";
 
-interface RunMeta {
-  readonly runId: string;
-  readonly jobId: string;
-  readonly procs: readonly Proc[];
-  readonly startedAtMs: number;
-  readonly maxRuntimeS?: number;
-  cancelled?: boolean;
-  timedOut?: boolean;
-}
+const execFileP = promisify(execFile);
 
 export interface LocalExecutorOptions {
-  /** Where run directories (logs, exit codes, run.json) live: `<dataDir>/runs`. */
+  /** Where run directories (logs, exit codes, the intent) live: `<dataDir>/runs`. */
   readonly runsDir: string;
-  /** Extra environment for every process (e.g. PATH). */
+  /** The data dir jobs must not see (default: the parent of runsDir). */
+  readonly dataDir?: string;
+  /** Root of the jobs' working directories, outside the data dir (default /var/lib/aidc-jobs as root). */
+  readonly jobsDir?: string;
+  /** Extra environment for every process (server configuration, e.g. PATH). */
   readonly env?: Readonly<Record<string, string>>;
   /** Seconds between SIGTERM and SIGKILL on cancel and timeout. */
   readonly killGraceS?: number;
   readonly now?: () => number;
   /** The command of a built-in workload job (`run.workload`); such jobs are refused without it. */
   readonly workloadCommand?: (job: JobSpec) => string[] | undefined;
+  /** "none" turns isolation off (development only); default "auto": the strongest level the machine allows. */
+  readonly isolation?: "auto" | "none";
+  /** Run each aidc user's jobs as its own OS user `aidc-u-<name>` (created on demand) instead of `aidc-job`. */
+  readonly mapUsers?: boolean;
+  readonly limits?: Partial<JobLimits>;
+  readonly launcher?: LauncherOptions;
+  /** Seconds between disk-use checks of a running job (default 10). */
+  readonly diskCheckS?: number;
 }
 
-/** True when the process exists and is not a zombie (a killed orphan not yet reaped still answers kill 0). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return true; // no procfs: trust kill 0
-  const state = readFileSync(stat, "utf8").split(") ")[1]?.[0];
-  return state !== "Z" && state !== "X";
-}
+const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Replicas inspected between two yields of the event loop in status(). */
+const CHUNK = 512;
+/** After its launch, a replica may take this long to claim itself before it counts as never started. */
+const LAUNCH_GRACE_MS = 30_000;
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
+function inside(child: string, parent: string): boolean {
+  const r = relative(parent, child);
+  return r === "" || (!r.startsWith("..") && !r.startsWith("/"));
 }
 
 /**
- * Runs each task replica as a child process in its own process group, under a tiny shell
- * wrapper that records the exit code in the run directory. Because pids, exit codes and logs
- * live on disk, a restarted server adopts runs that outlived it (`status` reads the files).
+ * Runs each task replica as an isolated process group (see sandbox.ts for the levels). Starts are
+ * asynchronous and bounded (Launcher); the intent and per-replica claim/pid/exit files make a
+ * start crash-safe: a restarted server adopts a run and starts only the replicas nobody claimed.
  */
 export class LocalExecutor implements Executor {
   readonly name = "local";
-  private readonly runs = new Map<string, RunMeta>();
+  readonly isolation: Isolation;
+  readonly jobsDir: string;
+  private readonly runs = new Map<string, LocalRun>();
+  private readonly launchDone = new Map<string, number>();
   private readonly now: () => number;
+  private readonly limits: JobLimits;
+  private readonly launcher: Launcher;
+  private readonly dataDir: string;
+  private readonly jobUser: OsUser | undefined;
 
   constructor(private readonly options: LocalExecutorOptions) {
-    mkdirSync(options.runsDir, { recursive: true });
     this.now = options.now ?? (() => Date.now());
+    this.limits = { ...DEFAULT_JOB_LIMITS, ...options.limits };
+    this.launcher = new Launcher(options.launcher);
+    this.isolation = detectIsolation(options.isolation);
+    const root = this.isolation.level !== "none";
+    this.dataDir = resolve(options.dataDir ?? dirname(options.runsDir));
+    this.jobsDir = resolve(options.jobsDir ?? (root ? "/var/lib/aidc-jobs" : join(tmpdir(), `aidc-jobs-${process.getuid?.() ?? 0}`)));
+    if (inside(this.jobsDir, this.dataDir) || inside(this.dataDir, this.jobsDir))
+      throw new AidcError("BAD_JOBS_DIR", `The jobs directory ${this.jobsDir} must be outside the data directory ${this.dataDir}`);
+    mkdirSync(options.runsDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.jobsDir, { recursive: true });
+    if (root) {
+      // jobs may pass through the jobs root to their own directory but not list it; the data dir is the server's alone
+      chmodSync(this.jobsDir, 0o711);
+      chmodSync(this.dataDir, 0o700);
+      chmodSync(options.runsDir, 0o700);
+      this.jobUser = options.mapUsers ? undefined : ensureUserSync(JOB_USER);
+    }
   }
 
   runDir(runId: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new AidcError("BAD_RUN_ID", `Invalid run id "${runId}"`);
+    if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) throw new AidcError("BAD_RUN_ID", `Invalid run id "${runId}"`);
     return join(this.options.runsDir, runId);
   }
 
-  async start(jobId: string, job: JobSpec, placement: Placement): Promise<ExecutorRun> {
+  /** The job's own working directory (HOME, cwd unless run.workingDir says otherwise; a workload writes its model here). */
+  workDir(runId: string): string {
+    this.runDir(runId);
+    return join(this.jobsDir, runId);
+  }
+
+  private async osUser(user: string | undefined): Promise<OsUser | undefined> {
+    if (this.isolation.level === "none") return undefined;
+    if (!this.options.mapUsers) return this.jobUser;
+    return ensureUser(mappedUserName(user ?? "anonymous"));
+  }
+
+  async start(jobId: string, job: JobSpec, placement: Placement, o: StartOptions = {}): Promise<ExecutorRun> {
+    const runId = o.runId ?? `${jobId}.${this.now().toString(36)}`;
+    const dir = this.runDir(runId);
+    const known = this.get(runId);
+    if (known !== undefined) return { runId, state: "running", message: "adopted" }; // started before: resume only what is missing
     const command = "command" in job.run ? job.run.command : this.options.workloadCommand?.(job);
     if (command === undefined)
       throw new AidcError("UNSUPPORTED_RUN", `This server cannot run workload jobs ("${"workload" in job.run ? job.run.workload : ""}")`);
-    const env0 = "command" in job.run ? job.run.env : {};
-    const cwd = "command" in job.run ? job.run.workingDir : undefined;
-    const runId = `${jobId}.${this.now().toString(36)}`;
-    const dir = this.runDir(runId);
-    mkdirSync(dir, { recursive: true });
-    const procs: Proc[] = [];
-    const replicas =
-      placement.tasks.length > 0 ? placement.tasks : [{ task: job.tasks[0]?.name ?? "main", replica: 0, node: "local", gpuIndices: [] }];
-    for (const slot of replicas) {
-      const base = `${slot.task}-${slot.replica}`;
-      const exitFile = join(dir, `${base}.exit`);
-      const log = openSync(join(dir, `${base}.log`), "a");
-      const gpus = slot.gpuIndices.join(",");
-      const env = {
-        ...process.env,
-        ...this.options.env,
-        ...env0,
-        AIDC_JOB_ID: jobId,
-        AIDC_RUN_ID: runId,
-        AIDC_TASK: slot.task,
-        AIDC_REPLICA: String(slot.replica),
-        AIDC_NODE: slot.node,
-        AIDC_GPUS: gpus,
-        CUDA_VISIBLE_DEVICES: gpus,
-        AIDC_RUN_DIR: dir,
-      };
-      // "$0" is the exit-code file; the command runs in a subshell so `exit N` still records N.
-      const args =
-        typeof command === "string"
-          ? ["-c", '( eval "$1" ); echo $? > "$0"', exitFile, command]
-          : ["-c", '( "$@" ); echo $? > "$0"', exitFile, ...command];
-      const child = spawn("/bin/sh", args, { cwd: cwd ?? dir, env, detached: true, stdio: ["ignore", log, log] });
-      closeSync(log);
-      if (child.pid === undefined) throw new AidcError("SPAWN_FAILED", `Cannot start job ${jobId}: the process did not start`);
-      child.unref();
-      procs.push({ pid: child.pid, exitFile });
+    const jobEnv = "command" in job.run ? job.run.env : {};
+    checkJobEnv(jobEnv, jobId);
+    const workingDir = "command" in job.run ? job.run.workingDir : undefined;
+    if (workingDir !== undefined && !(existsSync(workingDir) && statSync(workingDir).isDirectory()))
+      throw new AidcError("BAD_WORKING_DIR", `working directory ${workingDir} does not exist`);
+    const user = await this.osUser(o.user);
+    const jobDir = this.workDir(runId);
+    const sandboxed = this.isolation.level === "bwrap+uid";
+    mkdirSync(jobDir, { recursive: true, mode: 0o700 });
+    if (!sandboxed) mkdirSync(join(jobDir, "tmp"), { recursive: true, mode: 0o700 });
+    if (user) {
+      chownSync(jobDir, user.uid, user.gid);
+      if (!sandboxed) chownSync(join(jobDir, "tmp"), user.uid, user.gid);
     }
-    const meta: RunMeta = { runId, jobId, procs, startedAtMs: this.now(), ...(job.maxRuntimeS ? { maxRuntimeS: job.maxRuntimeS } : {}) };
-    writeFileSync(join(dir, "run.json"), JSON.stringify(meta));
-    this.runs.set(runId, meta);
-    return { runId, state: "running" };
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const slots: LaunchSlot[] = (
+      placement.tasks.length > 0 ? placement.tasks : [{ task: job.tasks[0]?.name ?? "main", replica: 0, node: "local", gpuIndices: [] }]
+    ).map((s, index) => ({ index, task: s.task, replica: s.replica, node: s.node, gpus: s.gpuIndices.join(",") }));
+    const osUser = user?.name ?? "";
+    const env = {
+      ...baseEnv(jobDir, sandboxed ? "/tmp" : join(jobDir, "tmp"), osUser || (process.env["USER"] ?? "")),
+      ...this.options.env,
+      ...jobEnv,
+      AIDC_JOB_ID: jobId,
+      AIDC_RUN_ID: runId,
+      AIDC_RUN_DIR: jobDir,
+      AIDC_WORK_DIR: jobDir,
+    };
+    const script = replicaScript({
+      level: this.isolation.level,
+      prlimit: this.isolation.prlimit,
+      runDir: dir,
+      jobDir,
+      cwd: workingDir ?? jobDir,
+      hide: [this.dataDir, this.jobsDir],
+      osUser,
+      env,
+      command,
+      limits: this.limits,
+    });
+    writeFileSync(join(dir, "run.sh"), script, { mode: 0o700 });
+    const intent = {
+      runId,
+      jobId,
+      osUser,
+      jobDir,
+      slots,
+      startedAtMs: this.now(),
+      ...(job.maxRuntimeS ? { maxRuntimeS: job.maxRuntimeS } : {}),
+    };
+    writeDurable(join(dir, "intent.json"), JSON.stringify(intent)); // the record: from here on a restart resumes, never repeats
+    const run = new LocalRun(dir, intent, {});
+    run.resumed = true;
+    this.runs.set(runId, run);
+    this.launch(run, slots);
+    return { runId, state: "running", message: `starting ${slots.length} replica(s)` };
   }
 
-  private meta(runId: string): RunMeta | undefined {
+  private launch(run: LocalRun, slots: readonly LaunchSlot[]): void {
+    run.launching++;
+    void this.launcher
+      .launch(join(run.dir, "run.sh"), slots, () => run.stopped())
+      .catch(() => undefined) // replicas left unclaimed are reported as never started
+      .finally(() => {
+        run.launching--;
+        this.launchDone.set(run.intent.runId, this.now());
+      });
+  }
+
+  /** A run this process knows, or one adopted from disk (then its unclaimed replicas are started, once). */
+  private get(runId: string): LocalRun | undefined {
     const known = this.runs.get(runId);
     if (known !== undefined) return known;
-    const file = join(this.runDir(runId), "run.json");
-    if (!existsSync(file)) return undefined;
-    const adopted = JSON.parse(readFileSync(file, "utf8")) as RunMeta;
-    this.runs.set(runId, adopted);
-    return adopted;
+    const run = LocalRun.load(this.runDir(runId));
+    if (run === undefined) return undefined;
+    this.runs.set(runId, run);
+    if (!run.resumed && !run.stopped() && !run.flags.cancelled) {
+      run.resumed = true;
+      const missing = run.intent.slots.filter((s) => !run.claimed(s.index));
+      if (missing.length > 0) this.launch(run, missing);
+    }
+    return run;
   }
 
   async cancel(runId: string): Promise<void> {
-    const meta = this.meta(runId);
-    if (meta === undefined) return;
-    meta.cancelled = true;
-    writeFileSync(join(this.runDir(runId), "run.json"), JSON.stringify(meta));
-    await this.stop(meta);
+    const run = this.get(runId);
+    if (run === undefined) return;
+    run.flags.cancelled = true;
+    run.saveFlags();
+    await this.stop(run);
   }
 
-  private async stop(meta: RunMeta): Promise<void> {
-    for (const p of meta.procs) killGroup(p.pid, "SIGTERM");
+  private async stop(run: LocalRun): Promise<void> {
+    run.markStop();
+    for (const p of run.knownPids()) killGroup(p, "SIGTERM");
     const deadline = this.now() + (this.options.killGraceS ?? 5) * 1000;
-    while (meta.procs.some((p) => alive(p.pid)) && this.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const p of meta.procs) killGroup(p.pid, "SIGKILL");
+    while (this.now() < deadline && (run.launching > 0 || run.knownPids().some(alive))) {
+      for (const p of run.knownPids()) killGroup(p, "SIGTERM"); // wrappers that recorded themselves meanwhile
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const p of run.knownPids()) killGroup(p, "SIGKILL");
   }
 
-  /** Current state of each run; enforces maxRuntimeS; a gang fails as soon as one replica fails. */
+  /** Current state of each run; enforces maxRuntimeS and the disk limit; a gang fails as soon as one replica fails. */
   async status(runIds: readonly string[]): Promise<readonly ExecutorRun[]> {
     const out: ExecutorRun[] = [];
     for (const runId of runIds) {
-      const meta = this.meta(runId);
-      if (meta === undefined) {
-        out.push({ runId, state: "failed", message: "run not found (lost)" });
-        continue;
-      }
-      const codes = meta.procs.map((p) => (existsSync(p.exitFile) ? Number(readFileSync(p.exitFile, "utf8").trim()) : undefined));
-      const running = meta.procs.map((p, i) => codes[i] === undefined && alive(p.pid));
-      if (meta.cancelled) {
-        if (running.some(Boolean)) await this.stop(meta);
-        out.push({ runId, state: "cancelled" });
-        continue;
-      }
-      const failedCode = codes.find((c) => c !== undefined && c !== 0);
-      const vanished = meta.procs.some((_, i) => codes[i] === undefined && !running[i]);
-      if (failedCode !== undefined || vanished) {
-        if (running.some(Boolean)) await this.stop(meta);
-        const message = meta.timedOut
-          ? `exceeded maxRuntimeS ${String(meta.maxRuntimeS)}`
-          : vanished
-            ? "a process was killed"
-            : `exit code ${String(failedCode)}`;
-        out.push({ runId, state: "failed", ...(failedCode !== undefined ? { exitCode: failedCode } : {}), message });
-        continue;
-      }
-      if (codes.every((c) => c === 0)) {
-        out.push({ runId, state: "succeeded", exitCode: 0 });
-        continue;
-      }
-      if (meta.maxRuntimeS !== undefined && this.now() - meta.startedAtMs > meta.maxRuntimeS * 1000) {
-        meta.timedOut = true;
-        writeFileSync(join(this.runDir(runId), "run.json"), JSON.stringify(meta));
-        await this.stop(meta);
-        out.push({ runId, state: "failed", message: `exceeded maxRuntimeS ${meta.maxRuntimeS}` });
-        continue;
-      }
-      out.push({ runId, state: "running" });
+      const run = this.get(runId);
+      out.push(run === undefined ? { runId, state: "failed", message: "run not found (lost)" } : await this.check(run));
     }
     return out;
   }
 
+  private async check(run: LocalRun): Promise<ExecutorRun> {
+    const { runId, slots } = run.intent;
+    const now = this.now();
+    const launching = run.launching > 0 || now - (this.launchDone.get(runId) ?? -Infinity) < LAUNCH_GRACE_MS;
+    let failed: { code: number } | undefined;
+    let killed = 0;
+    let neverStarted = 0;
+    let live = 0;
+    let starting = 0;
+    let ok = 0;
+    for (let i = 0; i < slots.length; i++) {
+      if (i % CHUNK === CHUNK - 1) await yieldLoop();
+      const r = run.replica(i, now);
+      if (r.kind === "exited") {
+        if (r.code === 0) ok++;
+        else failed ??= { code: r.code };
+      } else if (r.kind === "running") live++;
+      else if (r.kind === "starting") starting++;
+      else if (r.kind === "killed") killed++;
+      else if (launching) starting++;
+      else neverStarted++;
+    }
+    const busy = live + starting > 0;
+    if (run.flags.cancelled) {
+      if (busy) await this.stop(run);
+      return { runId, state: "cancelled" };
+    }
+    if (run.flags.failure !== undefined || run.flags.timedOut || failed || killed > 0 || neverStarted > 0) {
+      if (busy) await this.stop(run);
+      const message = run.flags.timedOut
+        ? `exceeded maxRuntimeS ${String(run.intent.maxRuntimeS)}`
+        : (run.flags.failure ??
+          (failed
+            ? `exit code ${failed.code}`
+            : killed > 0
+              ? `${killed} process(es) were killed`
+              : `${neverStarted} replica(s) never started (the system refused new processes)`));
+      return { runId, state: "failed", ...(failed ? { exitCode: failed.code } : {}), message };
+    }
+    if (ok === slots.length) return { runId, state: "succeeded", exitCode: 0 };
+    const maxS = run.intent.maxRuntimeS;
+    if (maxS !== undefined && now - run.intent.startedAtMs > maxS * 1000) {
+      run.flags.timedOut = true;
+      run.saveFlags();
+      await this.stop(run);
+      return { runId, state: "failed", message: `exceeded maxRuntimeS ${maxS}` };
+    }
+    const overDisk = await this.diskCheck(run);
+    if (overDisk !== undefined) {
+      run.flags.failure = overDisk;
+      run.saveFlags();
+      await this.stop(run);
+      return { runId, state: "failed", message: overDisk };
+    }
+    return {
+      runId,
+      state: "running",
+      ...(starting > 0 ? { message: `starting: ${slots.length - starting} of ${slots.length} started` } : {}),
+    };
+  }
+
+  /** The "fill the disk" watchdog: `du` of the job's directory, off the event loop, at most every diskCheckS. */
+  private async diskCheck(run: LocalRun): Promise<string | undefined> {
+    const now = this.now();
+    if (now - run.lastDiskCheckMs < (this.options.diskCheckS ?? 10) * 1000) return undefined;
+    run.lastDiskCheckMs = now;
+    try {
+      const { stdout } = await execFileP("du", ["-s", "-B1", run.intent.jobDir], { timeout: 60_000 });
+      const used = Number(stdout.split(/\s/)[0]);
+      const limit = this.limits.diskBytes;
+      if (used > limit)
+        return `used ${(used / 2 ** 20).toFixed(1)} MiB of disk in its working directory, more than the limit of ${(limit / 2 ** 20).toFixed(1)} MiB`;
+    } catch {
+      // du failed (the directory vanished, or a timeout): check again next time
+    }
+    return undefined;
+  }
+
   /** Combined log of a run (all replicas, in replica order). */
   logs(runId: string): string {
-    const meta = this.meta(runId);
-    if (meta === undefined) return "";
-    return meta.procs
-      .map((p) => p.exitFile.replace(/\.exit$/, ".log"))
+    const run = this.get(runId);
+    if (run === undefined) return "";
+    return run
+      .logFiles()
       .filter(existsSync)
       .map((f) => readFileSync(f, "utf8"))
       .join("");
   }
 }
+
+/** What `aidc serve` may configure of the local executor (the rest comes from the data dir). */
+export type LocalJobsOptions = Pick<
+  LocalExecutorOptions,
+  "jobsDir" | "mapUsers" | "isolation" | "limits" | "launcher" | "diskCheckS" | "killGraceS"
+>;

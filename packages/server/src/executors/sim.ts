@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AidcError, type Estimator, type Executor, type ExecutorRun, type JobSpec, type Placement } from "@aidc/core";
+import { AidcError, type Estimator, type Executor, type ExecutorRun, type JobSpec, type Placement, type StartOptions } from "@aidc/core";
 
 /** Labels a job may carry to script its simulated run (tests, demos, what-if runs). */
 export const SIM_LABELS = { durationS: "aidc.dev/sim-duration-s", exitCode: "aidc.dev/sim-exit-code" } as const;
@@ -50,8 +50,9 @@ export class SimExecutor implements Executor {
     return this.o.estimator?.estimate(job, placement)?.durationS ?? job.runtimeEstimateS ?? this.o.defaultDurationS ?? 60;
   }
 
-  async start(jobId: string, job: JobSpec, placement: Placement): Promise<ExecutorRun> {
-    const runId = `${jobId}.${this.now().toString(36)}`;
+  async start(jobId: string, job: JobSpec, placement: Placement, o: StartOptions = {}): Promise<ExecutorRun> {
+    const runId = o.runId ?? `${jobId}.${this.now().toString(36)}`;
+    if (existsSync(this.file(runId))) return { runId, state: "running", message: "adopted" }; // started before a restart
     const exit = Number(job.labels[SIM_LABELS.exitCode] ?? 0);
     const run: SimRun = {
       runId,

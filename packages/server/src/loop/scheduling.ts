@@ -1,4 +1,4 @@
-import { AidcError, type ClusterModel, type Executor, type Logger } from "@aidc/core";
+import { AidcError, type ClusterModel, type Executor, type Logger, type Placement } from "@aidc/core";
 import type { ClusterState } from "@aidc/scheduler";
 import { decide, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
 import type { JobRecord, JobRepo } from "../store/jobs.js";
@@ -46,18 +46,49 @@ export class SchedulingLoop {
     this.state = clusterState(o.cluster);
   }
 
-  /** Rebuild the in-memory assumption from the store: after a restart nothing is double-booked. */
-  recover(): void {
+  /**
+   * Rebuild the in-memory assumption from the store: after a restart nothing is double-booked.
+   * Returns the admitted jobs whose start was interrupted: their run name was recorded at
+   * admission, so `resume()` asks the executor to start that same run again (it adopts what was
+   * started and starts only what is missing; a job is never started twice).
+   */
+  recover(): JobRecord[] {
     this.state = clusterState(this.o.cluster);
     const nowS = this.o.now() / 1000;
+    const interrupted: JobRecord[] = [];
     for (const job of this.o.jobs.list({ states: [...ACTIVE], limit: 1_000_000 })) {
       if (job.state === "admitted" && job.runId === undefined) {
-        // crashed between assuming and starting: forget the admission, the job queues again
+        // admitted by a server that did not record a run name: nothing can have started, queue again
         this.o.jobs.apply(job.id, "release", this.o.now(), { message: "server restarted before the run started" });
         continue;
       }
       if (job.placement === undefined) continue;
       this.state.start(schedJob(job, this.o.cluster, this.state, 0, nowS), fromPlacement(job.placement, this.state), nowS);
+      if (job.state === "admitted") interrupted.push(job);
+    }
+    return interrupted;
+  }
+
+  /** Finish the starts a crash interrupted, under the recorded run names. */
+  private async resume(jobs: readonly JobRecord[]): Promise<void> {
+    for (const job of jobs) {
+      if (job.runId === undefined || job.placement === undefined) continue;
+      await this.startRun(job, job.placement, job.runId);
+    }
+  }
+
+  /** Ask the executor to start (or resume) a run; an executor failure fails the job, never the server. */
+  private async startRun(job: JobRecord, placement: Placement, runId: string): Promise<void> {
+    try {
+      const run = await this.o.executor.start(job.id, job.spec, placement, { runId, user: job.user });
+      this.o.jobs.apply(job.id, "start", this.o.now(), { runId: run.runId });
+      this.reasons.delete(job.id);
+    } catch (err) {
+      // the executor could not act: forget the assumption and say why
+      this.state.stop(job.id);
+      const message = err instanceof AidcError ? err.message : String(err);
+      this.o.jobs.apply(job.id, "fail", this.o.now(), { message: `could not start: ${message}` });
+      this.o.log.warn({ job: job.id, err }, "executor failed to start a job");
     }
   }
 
@@ -103,7 +134,9 @@ export class SchedulingLoop {
   }
 
   start(intervalMs: number): void {
-    this.recover();
+    const interrupted = this.recover();
+    if (interrupted.length > 0)
+      void this.exclusive(() => this.resume(interrupted)).catch((err: unknown) => this.o.log.error({ err }, "resuming starts failed"));
     this.timer = setInterval(() => this.poke(), intervalMs);
     this.timer.unref();
     this.poke();
@@ -245,18 +278,10 @@ export class SchedulingLoop {
       if (entry === undefined) continue;
       const placement = toPlacement(entry.job, p.assignments, this.state);
       this.state.start(entry.sched, p.assignments, nowS);
-      jobs.apply(entry.job.id, "admit", this.o.now(), { placement });
-      try {
-        const run = await executor.start(entry.job.id, entry.job.spec, placement);
-        jobs.apply(entry.job.id, "start", this.o.now(), { runId: run.runId });
-        this.reasons.delete(entry.job.id);
-      } catch (err) {
-        // the executor could not act: forget the assumption; the job waits for the next pass
-        this.state.stop(entry.job.id);
-        const message = err instanceof AidcError ? err.message : String(err);
-        jobs.apply(entry.job.id, "fail", this.o.now(), { message: `could not start: ${message}` });
-        this.o.log.warn({ job: entry.job.id, err }, "executor failed to start a job");
-      }
+      // the run's name is deterministic and recorded with the admission, before anything starts
+      const runId = `${entry.job.id}.${entry.job.attempts}`;
+      jobs.apply(entry.job.id, "admit", this.o.now(), { placement, runId });
+      await this.startRun(entry.job, placement, runId);
     }
   }
 }

@@ -22,7 +22,7 @@ import { startJanitor } from "./artifacts/janitor.js";
 import { ServedModels } from "./artifacts/served.js";
 import { UploadSessions } from "./artifacts/uploads.js";
 import { JobRepo } from "./store/jobs.js";
-import { LocalExecutor } from "./executors/local.js";
+import { LocalExecutor, type LocalJobsOptions } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
@@ -55,6 +55,8 @@ export interface ServeOptions {
   readonly alertsFile?: string;
   /** URLs that receive alert notifications (Alertmanager webhook JSON). */
   readonly alertWebhooks?: readonly string[];
+  /** The local executor's isolation, jobs directory, limits and start batching (see LocalExecutorOptions). */
+  readonly local?: LocalJobsOptions;
   /** Serve /metrics without a token (for a Prometheus that cannot send one); default false. */
   readonly publicMetrics?: boolean;
   /** Requests per second per caller (and per address for failed authentication); default 500, 0 turns limiting off. */
@@ -141,7 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ? new SlurmExecutor({ runsDir })
       : options.executor === "sim"
         ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
-        : new LocalExecutor({ runsDir, workloadCommand: (job) => workloadCommand(job) });
+        : new LocalExecutor({ ...options.local, runsDir, workloadCommand: (job) => workloadCommand(job) });
   let loop: SchedulingLoop | undefined;
   let app: FastifyInstance | undefined;
   // the loop exists only once the app is built; until then nothing is assumed
@@ -206,7 +208,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         const made = await registerModel(
           { store, artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir, now: ctx.now },
           job,
-          executor.runDir(runId),
+          executor.workDir(runId),
         );
         if (made) store.insertEvent(ctx.now(), "model.registered", `job/${job.id}`, { ...made });
       } catch (err) {
@@ -230,7 +232,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     store.close();
     throw err;
   }
-  store.insertEvent(ctx.now(), "server.started", "server", { host: options.host, port: options.port, executor: executor.name });
+  const isolation = executor instanceof LocalExecutor ? executor.isolation : undefined;
+  if (isolation) metrics.setIsolation(isolation.level);
+  if (isolation && isolation.level !== "bwrap+uid")
+    app.log.warn(`job isolation is "${isolation.level}": ${isolation.reason} (see docs/security.md)`);
+  store.insertEvent(ctx.now(), "server.started", "server", {
+    host: options.host,
+    port: options.port,
+    executor: executor.name,
+    ...(isolation ? { isolation: isolation.level } : {}),
+  });
   loop.start(options.tickMs ?? 1000);
   observe?.start();
   const janitor = startJanitor({

@@ -60,7 +60,7 @@ describe("bin/aidc (a real process)", () => {
       "--log-level",
       "warn",
     ];
-    await expectServesAndStops(spawn(aidc, args, { stdio: ["ignore", "pipe", "pipe"] }));
+    await expectServesAndStops(spawn(aidc, args, { stdio: ["ignore", "pipe", "pipe"] }), dataDir);
   });
 
   it("npm start serves the demo cluster (extra arguments pick a free port and a fresh store)", async () => {
@@ -71,13 +71,17 @@ describe("bin/aidc (a real process)", () => {
       detached: true,
     });
     // npm itself dies of the signal (exit code null); what matters is that the server stopped
-    const url = await expectServesAndStops(child, () => process.kill(-(child.pid ?? 0), "SIGTERM"));
+    const url = await expectServesAndStops(child, dataDir, () => process.kill(-(child.pid ?? 0), "SIGTERM"));
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   }, 180_000);
 });
 
 /** Wait for the URL line on stdout, check /healthz and the cluster, then stop the process with SIGTERM. */
-async function expectServesAndStops(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>, stop?: () => void): Promise<string> {
+async function expectServesAndStops(
+  child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>,
+  dataDir: string,
+  stop?: () => void,
+): Promise<string> {
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -89,7 +93,10 @@ async function expectServesAndStops(child: ChildProcessWithoutNullStreams | Retu
   });
   const health = await fetch(`${url}/healthz`);
   expect(health.status).toBe(200);
-  const cluster = (await (await fetch(`${url}/api/v1/cluster`)).json()) as { name: string };
+  const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+  const cluster = (await (await fetch(`${url}/api/v1/cluster`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    name: string;
+  };
   expect(cluster.name).toBe("demo");
   const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   if (stop) stop();

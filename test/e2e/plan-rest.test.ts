@@ -7,12 +7,13 @@ import { startServer, type RunningServer } from "@aidc/server";
 
 const repo = new URL("../../", import.meta.url).pathname;
 let server: RunningServer;
+let token: string;
 
 async function post(path: string, body: unknown) {
   const res = await fetch(`${server.url}${path}`, {
     method: "POST",
     body: JSON.stringify(body),
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -26,6 +27,7 @@ beforeAll(async () => {
     clusterFile: join(repo, "examples/clusters/demo.yaml"),
     logLevel: "silent",
   });
+  token = readFileSync(server.adminTokenFile, "utf8").trim();
 });
 afterAll(async () => {
   await server.close();
@@ -47,7 +49,16 @@ describe("/api/v1/plans", () => {
     const bad = { ...(example("llama31-405b-16k.yaml") as object), model: "gpt-9" };
     const r = await post("/api/v1/plans/train", bad);
     expect(r.status).toBe(422);
-    expect((r.body["issues"] as { path: string }[]).map((i) => i.path)).toEqual(["model"]);
+    const error = r.body["error"] as { code: string; issues: { path: string }[] };
+    expect(error.code).toBe("INVALID_SCENARIO");
+    expect(error.issues.map((i) => i.path)).toEqual(["model"]);
+  });
+  it("answers 400 with path-qualified issues for a scenario its schema refuses", async () => {
+    const bad = { ...(example("llama31-405b-16k.yaml") as object), seqLen: -1, colour: "red" };
+    const r = await post("/api/v1/plans/train", bad);
+    expect(r.status).toBe(400);
+    const error = r.body["error"] as { code: string; issues: { path: string }[] };
+    expect(error.issues.map((i) => i.path).sort()).toEqual(["colour", "seqLen"]);
   });
   it("checks validation entries", async () => {
     const doc = parse(readFileSync(join(repo, "../shared/data/planner-validation.yaml"), "utf8")) as { entries: unknown[] };

@@ -36,7 +36,9 @@ describe("aidc agent", () => {
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
       const body = (await (
-        await fetch(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=remote-1`)
+        await fetch(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=remote-1`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
       ).json()) as {
         series: { points: [number, number][] }[];
       };

@@ -81,7 +81,8 @@ if (!installed && !mustRun) {
       const text = await until(
         "agent series",
         async () => {
-          const t = await (await fetch(`${server.url}/metrics`)).text();
+          const token = readFileSync(server.adminTokenFile, "utf8").trim();
+          const t = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
           return t.includes("aidc_node_cpu_utilization_ratio{") ? t : undefined;
         },
         15_000,
@@ -105,7 +106,7 @@ if (!installed && !mustRun) {
       writeFileSync(
         join(dir, "prometheus.yml"),
         `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ["${join(dir, "firing.rules.yml")}", "${join(dir, "health.rules.yml")}"]\n` +
-          `scrape_configs:\n  - job_name: aidc\n    static_configs:\n      - targets: ["${target}"]\n`,
+          `scrape_configs:\n  - job_name: aidc\n    authorization:\n      credentials_file: "${server.adminTokenFile}"\n    static_configs:\n      - targets: ["${target}"]\n`,
       );
       prom = spawn(
         PROMETHEUS,

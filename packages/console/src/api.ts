@@ -68,9 +68,10 @@ async function raw(path: string, opts: RequestOptions = {}): Promise<Response> {
   let message = `${res.status} ${res.statusText}`;
   let issues: ApiIssue[] = [];
   try {
-    const body = (await res.json()) as { error?: { message?: string; issues?: ApiIssue[] }; issues?: ApiIssue[] };
+    // every error answer of the API is {error: {code, message, issues?}}
+    const body = (await res.json()) as { error?: { message?: string; issues?: ApiIssue[] } };
     message = body.error?.message ?? message;
-    issues = body.error?.issues ?? body.issues ?? [];
+    issues = body.error?.issues ?? [];
   } catch {
     // not JSON; keep the status line
   }

@@ -19,7 +19,7 @@ import { modelServing } from "./models/serving.js";
 import { planRoutes } from "./routes/plans.js";
 import { observeRoutes } from "./observe/routes.js";
 import { recommendationRoutes } from "./routes/recommendations.js";
-import { authenticateRequests, enforceDocument, hideInternalPaths } from "./guards.js";
+import { authenticateRequests, enforceDocument, frameworkErrors, hideInternalPaths } from "./guards.js";
 import { documentTransform } from "./openapi.js";
 import { zodValidatorCompiler } from "./validation.js";
 
@@ -41,6 +41,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024,
     // per-request lines would drown the log; request counts and latency are in /metrics
     logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { z } from "zod";
 import { accessFor, allows, type AccessOptions } from "./access.js";
 import { bearerToken } from "./auth.js";
@@ -66,6 +66,13 @@ export function authenticateRequests(app: FastifyInstance, tokens: TokenRepo, op
   });
 }
 
+/** The router's own refusals (a malformed %-escape, a path parameter over the length limit) in the one error shape. */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
+  const message = status === 414 ? "A path parameter is too long" : "Malformed URL";
+  void send(reply, status, status === 414 ? "URI_TOO_LONG" : "BAD_URL", message);
+}
+
 interface KnownRoute {
   readonly pattern: RegExp;
   readonly methods: readonly string[];
@@ -96,7 +103,8 @@ export function enforceDocument(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const path = pathOf(req.url);
     const allowed = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods));
-    if (allowed.size > 0) {
+    // the method is there but the router did not match (e.g. an escaped slash inside a parameter): not found, not 405
+    if (allowed.size > 0 && !allowed.has(req.method)) {
       if (allowed.has("GET")) allowed.add("HEAD");
       void reply.header("allow", [...allowed].sort().join(", "));
       return send(reply, 405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}; use ${[...allowed].sort().join(", ")}`);

@@ -38,6 +38,7 @@ const WHY: Record<string, string> = {
   "403": "The token's role is not enough for this route",
   "404": "Not found (or not visible to this caller)",
   "413": "Request body too large",
+  "414": "A path parameter is too long",
   "415": "Unsupported content type",
   "429": "Rate limited; see Retry-After",
 };
@@ -58,8 +59,11 @@ export function documentTransform(options: AccessOptions): Transform {
     const codes = ["400"];
     if (access !== "public") codes.push("401", "403", "404", "429");
     if (schema.body !== undefined) codes.push("413", "415");
+    if (input.url.includes(":")) codes.push("414");
     const oip = /^\/v2(\/|$)/.test(input.url);
     const response: Record<string, unknown> = { ...schema.response };
+    // a route that declares no success answer answers 200 (what @fastify/swagger says when nothing is declared)
+    if (!Object.keys(response).some((code) => code.startsWith("2"))) response["200"] = { description: "Default Response" };
     for (const code of codes) {
       const why = WHY[code] ?? "Error";
       response[code] ??= oip ? oipErrorSchema(why) : errorSchema(why);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
+import { enforceDocument } from "../guards.js";
 import { consoleRoutes } from "./console.js";
 
 function site(): string {
@@ -34,8 +35,9 @@ describe("consoleRoutes", () => {
     await app.close();
   });
 
-  it("keeps API 404s as JSON and never serves files outside the dist folder", async () => {
+  it("leaves API paths to the app's not-found handler and never serves files outside the dist folder", async () => {
     const app = Fastify();
+    enforceDocument(app);
     await app.register(consoleRoutes(site()));
     const api = await app.inject({ url: "/api/v1/nope" });
     expect(api.statusCode).toBe(404);

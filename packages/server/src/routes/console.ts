@@ -45,9 +45,8 @@ export function consoleRoutes(distDir: string = CONSOLE_DIST): FastifyPluginAsyn
       } catch {
         return reply.status(400).send({ error: { code: "BAD_REQUEST", message: "Malformed URL" } });
       }
-      if (NOT_CONSOLE.test(path)) {
-        return reply.status(404).send({ error: { code: "NOT_FOUND", message: `No route GET ${req.url}` } });
-      }
+      // not the console's: the app's not-found handler answers (404, or 405 when the path has other methods)
+      if (NOT_CONSOLE.test(path)) return reply.callNotFound();
       const file = normalize(join(root, path));
       if ((file === root || file.startsWith(root + sep)) && existsSync(file) && statSync(file).isFile()) {
         const immutable = file.startsWith(join(root, "assets") + sep);

@@ -48,9 +48,12 @@ export class ProjectRepo {
       { name: string; created_by: string; created_at_ms: number } | undefined;
     if (row === undefined) return undefined;
     const members = (
-      this.store
-        .prepare("SELECT user, role, added_by, added_at_ms FROM project_members WHERE project = ? ORDER BY user")
-        .all(name) as { user: string; role: ProjectRole; added_by: string; added_at_ms: number }[]
+      this.store.prepare("SELECT user, role, added_by, added_at_ms FROM project_members WHERE project = ? ORDER BY user").all(name) as {
+        user: string;
+        role: ProjectRole;
+        added_by: string;
+        added_at_ms: number;
+      }[]
     ).map((m) => ({ user: m.user, role: m.role, addedBy: m.added_by, addedAtMs: m.added_at_ms }));
     return { name: row.name, createdBy: row.created_by, createdAtMs: row.created_at_ms, members };
   }
@@ -97,7 +100,9 @@ export class ProjectRepo {
     const has = this.roleOf(p, project);
     if (has === undefined) throw new NotFoundError(`No ${what}`);
     if (rank(has) < rank(role)) {
-      throw new ForbiddenError(`${p.user} cannot ${action} in project "${project}": that needs the ${role} role there, ${p.user} is a ${has}`);
+      throw new ForbiddenError(
+        `${p.user} cannot ${action} in project "${project}": that needs the ${role} role there, ${p.user} is a ${has}`,
+      );
     }
   }
 

@@ -151,7 +151,9 @@ export class ArtifactRepo {
         ? this.store
             .prepare(`SELECT * FROM artifacts WHERE project = ? AND name = ? AND ${LIVE} ORDER BY version DESC LIMIT 1`)
             .get(project, name)
-        : this.store.prepare(`SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ? AND ${LIVE}`).get(project, name, version)
+        : this.store
+            .prepare(`SELECT * FROM artifacts WHERE project = ? AND name = ? AND version = ? AND ${LIVE}`)
+            .get(project, name, version)
     ) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);
   }

@@ -111,7 +111,11 @@ export class ServedModels {
     }
     if (artifact.kind !== "model" || artifact.metadata["format"] !== MODEL_PACKAGE_FORMAT) {
       throw new InvalidInputError(`Cannot promote ${artifact.project}/${artifact.name}:${artifact.version}`, [
-        { code: "invalid_value", path: "artifact", message: `is a ${artifact.kind} artifact, not a model package (${MODEL_PACKAGE_FORMAT})` },
+        {
+          code: "invalid_value",
+          path: "artifact",
+          message: `is a ${artifact.kind} artifact, not a model package (${MODEL_PACKAGE_FORMAT})`,
+        },
       ]);
     }
     this.checkPromote(o.projects, p, name, artifact);
@@ -161,9 +165,10 @@ export class ServedModels {
   /** Stop serving a name and release it (publisher in the owning project). */
   unbind(projects: ProjectRepo, p: Principal, name: string, nowMs: number): ServedBinding {
     const b = this.binding(name);
-    if (b === undefined) throw new InvalidInputError(`Model "${name}" is not bound to an artifact`, [
-      { code: "not_bound", path: "name", message: "only promoted models can be released" },
-    ]);
+    if (b === undefined)
+      throw new InvalidInputError(`Model "${name}" is not bound to an artifact`, [
+        { code: "not_bound", path: "name", message: "only promoted models can be released" },
+      ]);
     this.requirePublisher(projects, p, b.project, name);
     this.store.db.transaction(() => {
       this.store.prepare("DELETE FROM served_models WHERE name = ?").run(name);
@@ -201,7 +206,9 @@ export class ServedModels {
   private requirePublisher(projects: ProjectRepo, p: Principal, project: string, name: string): void {
     const role = projects.roleOf(p, project);
     if (role !== "publisher" && role !== "owner") {
-      throw new ForbiddenError(`${p.user} cannot change model "${name}": it belongs to project "${project}", where that needs the publisher role`);
+      throw new ForbiddenError(
+        `${p.user} cannot change model "${name}": it belongs to project "${project}", where that needs the publisher role`,
+      );
     }
   }
 

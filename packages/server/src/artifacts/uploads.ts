@@ -27,7 +27,9 @@ export class UploadSessions {
 
   start(user: string, nowMs: number): UploadSession {
     const id = this.blobs.newUpload();
-    this.store.prepare("INSERT INTO uploads (id, user, size_bytes, created_at_ms, updated_at_ms) VALUES (?, ?, 0, ?, ?)").run(id, user, nowMs, nowMs);
+    this.store
+      .prepare("INSERT INTO uploads (id, user, size_bytes, created_at_ms, updated_at_ms) VALUES (?, ?, 0, ?, ?)")
+      .run(id, user, nowMs, nowMs);
     return { id, user, sizeBytes: 0, createdAtMs: nowMs, updatedAtMs: nowMs };
   }
 

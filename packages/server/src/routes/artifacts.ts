@@ -103,7 +103,8 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         projects.ensurePublishable(p, b.project, ctx.now(), { create: false });
         for (const id of b.parents) {
           const parent = ctx.artifacts.get(id);
-          if (parent === undefined || !projects.canRead(p, parent.project)) throw new NotFoundError(`Parent artifact "${id}" does not exist`);
+          if (parent === undefined || !projects.canRead(p, parent.project))
+            throw new NotFoundError(`Parent artifact "${id}" does not exist`);
         }
         const session = sessions.owned(b.uploadId, p.user);
         const { sha256, sizeBytes } = await ctx.blobs.commit(session.id, b.sha256);

@@ -62,15 +62,19 @@ export function uploadRoutes(ctx: ServerContext, sessions: UploadSessions): Fast
       async (req) => {
         const p = requireRole(req, ctx.tokens, "user");
         const s = sessions.owned(req.params.id, p.user);
-        if (req.body === undefined || req.body === null) {
-          throw new InvalidInputError(`PATCH /api/v1/uploads/${s.id} has no body`, [
+        const noBody = () =>
+          new InvalidInputError(`PATCH /api/v1/uploads/${s.id} has no body`, [
             { code: "missing_body", path: "body", message: "send the bytes to append as the request body" },
           ]);
+        const length = req.headers["content-length"];
+        if (req.body === undefined || req.body === null || length === "0" || (length === undefined && !req.headers["transfer-encoding"])) {
+          throw noBody();
         }
         if (busy.has(s.id)) throw new AidcError("OFFSET_MISMATCH", `Upload ${s.id} is receiving another PATCH; retry when it is done`);
         busy.add(s.id);
         try {
           const offsetBytes = await ctx.blobs.append(s.id, req.headers["upload-offset"], req.body as Readable, MAX_UPLOAD_BYTES);
+          if (offsetBytes === req.headers["upload-offset"]) throw noBody(); // an empty chunked body
           sessions.touch(s.id, offsetBytes, ctx.now());
           return { id: s.id, offsetBytes };
         } finally {

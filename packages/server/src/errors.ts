@@ -50,8 +50,8 @@ export function handleError(this: unknown, err: FastifyError | Error, req: Fasti
     const status = STATUS_BY_CODE[err.code] ?? 500;
     if (status >= 500) req.log.error({ err }, err.message);
     const issues = (err as { issues?: readonly Issue[] }).issues;
-    const message = status >= 500 ? "internal error; see the server log" : err.message;
-    void reply.status(status).send({ error: { code: err.code, message, ...(issues ? { issues } : {}) } } satisfies ErrorBody);
+    // the message is the error's own (server paths in it are hidden by the app's onSend hook)
+    void reply.status(status).send({ error: { code: err.code, message: err.message, ...(issues ? { issues } : {}) } } satisfies ErrorBody);
     return;
   }
   const fe = err as FastifyError;

@@ -23,6 +23,13 @@ function positiveNumber(value: string, flag: string): number {
   return n;
 }
 
+function isolationMode(value: string): "auto" | "none" {
+  if (value === "auto" || value === "none") return value;
+  throw new InvalidInputError("Invalid --isolation", [
+    { code: "invalid_value", path: "--isolation", message: `must be auto or none, got "${value}"` },
+  ]);
+}
+
 export function registerServe(program: Command, io: Io): void {
   program
     .command("serve")
@@ -38,6 +45,10 @@ export function registerServe(program: Command, io: Io): void {
     .option("--alerts <file>", "AlertRules file (default: the built-in node-health rules)")
     .option("--alert-webhook <url...>", "POST alert notifications (Alertmanager JSON) to these URLs")
     .option("--metrics-interval <s>", "seconds between node-agent samples (0 = no agent)", "10")
+    .option("--jobs-dir <dir>", "where local jobs get their working directories, outside --data-dir (default /var/lib/aidc-jobs as root)")
+    .option("--map-users", "run each aidc user's local jobs as its own OS user aidc-u-<name> (created on demand) instead of aidc-job")
+    .option("--isolation <mode>", "local job isolation: auto (the strongest this machine allows) | none (development only)", "auto")
+    .option("--start-batch <n>", "replicas the local executor starts per batch (the event loop runs between batches)", "256")
     .option("--public-metrics", "serve /metrics without a token (for a Prometheus that cannot send one)")
     .action(
       async (opts: {
@@ -52,6 +63,10 @@ export function registerServe(program: Command, io: Io): void {
         alerts?: string;
         alertWebhook?: string[];
         metricsInterval: string;
+        jobsDir?: string;
+        mapUsers?: boolean;
+        isolation: string;
+        startBatch: string;
         publicMetrics?: boolean;
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
@@ -79,6 +94,12 @@ export function registerServe(program: Command, io: Io): void {
           ...(opts.alerts ? { alertsFile: opts.alerts } : {}),
           ...(opts.alertWebhook ? { alertWebhooks: opts.alertWebhook } : {}),
           metricsIntervalS: opts.metricsInterval === "0" ? 0 : positiveNumber(opts.metricsInterval, "--metrics-interval"),
+          local: {
+            ...(opts.jobsDir ? { jobsDir: opts.jobsDir } : {}),
+            ...(opts.mapUsers ? { mapUsers: true } : {}),
+            isolation: isolationMode(opts.isolation),
+            launcher: { batch: Math.ceil(positiveNumber(opts.startBatch, "--start-batch")) },
+          },
           ...(opts.publicMetrics === true ? { publicMetrics: true } : {}),
         });
         io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);

@@ -42,7 +42,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // per-request lines would drown the log; request counts and latency are in /metrics
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 1000 },
-    frameworkErrors,
+    frameworkErrors: frameworkErrors(ctx.tokens),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

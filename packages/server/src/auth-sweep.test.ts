@@ -117,6 +117,13 @@ describe("authentication on every route", () => {
     for (const path of ["/metrics", "/api/v1/no-such-route", "/v2/no-such-route", "/api/v1/cluster"]) {
       expect((await fetch(`${server.url}${path}`)).status, path).toBe(401);
     }
+    // even the router's own refusals (a broken %-escape, an overlong parameter) come after the token
+    for (const path of ["/api/v1/jobs/%E0%A4%A", `/api/v1/jobs/${"x".repeat(2000)}`]) {
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(401);
+      const withToken = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${tokens["viewer"]}` } });
+      expect([400, 404, 414], path).toContain(withToken.status);
+      expect(await withToken.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+    }
     const res = await fetch(`${server.url}/api/v1/cluster`);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect(await res.json()).toEqual({ error: { code: "UNAUTHORIZED", message: expect.stringMatching(/bearer token/) } });

@@ -66,11 +66,21 @@ export function authenticateRequests(app: FastifyInstance, tokens: TokenRepo, op
   });
 }
 
-/** The router's own refusals (a malformed %-escape, a path parameter over the length limit) in the one error shape. */
-export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
-  const status = err.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
-  const message = status === 414 ? "A path parameter is too long" : "Malformed URL";
-  void send(reply, status, status === 414 ? "URI_TOO_LONG" : "BAD_URL", message);
+/**
+ * The router's own refusals (a malformed %-escape, a path parameter over the length limit) in the
+ * one error shape; on API paths only to a caller with a valid token (401 first, as everywhere).
+ */
+export function frameworkErrors(tokens: TokenRepo): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
+  return (err, req, reply) => {
+    const token = bearerToken(req);
+    if (accessFor(req.method, undefined, pathOf(req.url)) !== "public" && (token === undefined || tokens.verify(token) === undefined)) {
+      void send(reply, 401, "UNAUTHORIZED", "Missing, unknown or revoked bearer token");
+      return;
+    }
+    const status = err.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
+    const message = status === 414 ? "A path parameter is too long" : "Malformed URL";
+    void send(reply, status, status === 414 ? "URI_TOO_LONG" : "BAD_URL", message);
+  };
 }
 
 interface KnownRoute {

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { InvalidInputError } from "@aidc/core";
 import { connection, request, requestJson, type Connection, type ConnectionFlags } from "../client/http.js";
 import { printJson, printTable, type Io } from "../output.js";
+import { registerModels, registerProjects } from "./models.js";
 
 interface ArtifactView {
   id: string;
@@ -48,7 +49,7 @@ async function upload(conn: Connection, file: string): Promise<{ id: string; sha
   return { id, sha256: hash.digest("hex") };
 }
 
-function parseRef(ref: string): { project: string; name: string; version: string } {
+export function parseRef(ref: string): { project: string; name: string; version: string } {
   const m = /^([^/:]+)\/([^/:]+)(?::(\d+|latest))?$/.exec(ref);
   if (m === null)
     throw new InvalidInputError(`Invalid artifact "${ref}"`, [
@@ -105,6 +106,22 @@ export function registerArtifacts(program: Command, io: Io): void {
       io.out(`${a.project}/${a.name}:${a.version}\t${a.sha256}\n`);
     });
 
+  conn(group.command("delete"))
+    .description("delete one version (latest moves to the newest remaining one; lineage keeps a tombstone)")
+    .argument("<artifact>", "project/name:version")
+    .option("--json", "print one JSON document")
+    .action(async (ref: string, opts: ConnectionFlags & { json?: boolean }) => {
+      const { project, name, version } = parseRef(ref);
+      if (version === "latest") {
+        throw new InvalidInputError(`Refusing to delete "${ref}" without a version`, [
+          { code: "invalid_value", path: "artifact", message: "name the version to delete: project/name:version" },
+        ]);
+      }
+      const a = await requestJson<ArtifactView>(connection(opts), "DELETE", `/api/v1/artifacts/${project}/${name}/${version}`);
+      if (opts.json) return printJson(io, a);
+      io.out(`deleted ${a.project}/${a.name}:${a.version}\n`);
+    });
+
   conn(group.command("pull"))
     .description("download project/name[:version] to a file (verified by the server)")
     .argument("<artifact>", "project/name[:version]")
@@ -116,4 +133,7 @@ export function registerArtifacts(program: Command, io: Io): void {
       await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(opts.out));
       io.err(`wrote ${opts.out} (sha256 ${res.headers.get("x-aidc-sha256") ?? "?"})\n`);
     });
+
+  registerModels(program, io);
+  registerProjects(program, io);
 }

@@ -15,6 +15,16 @@ interface Artifact {
   readonly createdAtMs: number;
 }
 
+/** A served name and the artifact version it answers with (promoted), or an operator's package. */
+interface ServedModel {
+  readonly name: string;
+  readonly project: string | null;
+  readonly source: "promoted" | "package";
+  readonly artifact?: { readonly project: string; readonly name: string; readonly version: number };
+  readonly promotedBy?: string;
+  readonly promotedAtMs?: number;
+}
+
 interface Prediction {
   readonly label: string;
   readonly score: number;
@@ -82,14 +92,32 @@ function tryIt(models: readonly string[]): HTMLElement {
   return form;
 }
 
+function servedTable(models: readonly ServedModel[]): HTMLElement {
+  return table(
+    ["Model", "Project", "Serves", "Promoted"],
+    models.map((m) => [
+      h("strong", {}, m.name),
+      m.project ?? "—",
+      m.artifact ? `${m.artifact.project}/${m.artifact.name} v${m.artifact.version}` : "package in the models folder",
+      m.promotedAtMs !== undefined ? `${fmtTime(m.promotedAtMs)} by ${m.promotedBy ?? "?"}` : "—",
+    ]),
+    "No model is served.",
+  );
+}
+
 /** Stored artifacts (datasets, checkpoints, models) and the models this server serves, with a try-it box. */
 export const modelsPage: Page = (el) => {
   const arts = h("div", { id: "artifacts-list" }, h("p", { class: "loading" }, "Loading artifacts…"));
   const models = h("div", { id: "models" }, h("p", { class: "loading" }, "Loading models…"));
   mount(el, h("div", { class: "page-head" }, h("h1", {}, "Models and artifacts")), card("Try a model", models), card("Artifacts", arts));
-  api<{ models: string[] }>("/api/v1/models")
-    .then(({ models: names }) =>
-      mount(models, names.length ? tryIt(names) : h("p", { class: "empty" }, "No model is deployed on this server yet.")),
+  api<{ models: ServedModel[] }>("/api/v1/models")
+    .then(({ models: served }) =>
+      mount(
+        models,
+        ...(served.length
+          ? [servedTable(served), tryIt(served.map((m) => m.name))]
+          : [h("p", { class: "empty" }, "No model is deployed on this server yet (aidc models promote <name> <project/name:version>).")]),
+      ),
     )
     .catch(() => mount(models, h("p", { class: "muted" }, "Model serving is not enabled on this server.")));
   api<{ artifacts: Artifact[] }>("/api/v1/artifacts")

@@ -19,10 +19,12 @@ const LAUNCH_SH =
   'r=$1; shift; while [ $# -ge 5 ]; do setsid /usr/bin/env -i /bin/sh "$r" "$1" "$2" "$3" "$4" "$5" </dev/null >/dev/null 2>&1 & shift 5; done; echo launched; wait';
 
 export interface LauncherOptions {
-  /** Replicas per launcher process (default 64). */
+  /** Replicas per launcher process (default 256). */
   readonly batch?: number;
   /** Launchers in flight at once, over all runs (default 2). */
   readonly concurrency?: number;
+  /** Niceness of job processes relative to the server (default 10). */
+  readonly nice?: number;
 }
 
 /**
@@ -36,10 +38,12 @@ export class Launcher {
   private readonly queue: (() => void)[] = [];
   private readonly batch: number;
   private readonly concurrency: number;
+  private readonly nice: number;
 
   constructor(o: LauncherOptions = {}) {
-    this.batch = Math.max(1, o.batch ?? 64);
+    this.batch = Math.max(1, o.batch ?? 256);
     this.concurrency = Math.max(1, o.concurrency ?? 2);
+    this.nice = Math.min(19, Math.max(0, Math.round(o.nice ?? 10)));
   }
 
   /** Launch all slots through `script`; resolves once every batch was handed to the OS. `stop()` aborts the rest. */
@@ -83,7 +87,8 @@ export class Launcher {
       };
       let child: ReturnType<typeof spawn>;
       try {
-        child = spawn("/bin/sh", ["-c", LAUNCH_SH, "aidc-launch", script, ...args], {
+        // jobs run niced below the server: a machine saturated by starting replicas still answers requests
+        child = spawn("nice", ["-n", String(this.nice), "/bin/sh", "-c", LAUNCH_SH, "aidc-launch", script, ...args], {
           detached: true,
           stdio: ["ignore", "pipe", "ignore"],
         });

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { access, readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { alive } from "./alive.js";
+import { aliveAsync } from "./alive.js";
 import type { LaunchSlot } from "./launcher.js";
 
 /**
@@ -45,32 +46,47 @@ export function writeDurable(file: string, text: string): void {
   }
 }
 
-export type ReplicaState =
-  | { readonly kind: "exited"; readonly code: number }
-  | { readonly kind: "running" }
-  | { readonly kind: "starting" }
-  | { readonly kind: "killed" }
-  | { readonly kind: "unclaimed" };
+/** What one scan of a run's files found. */
+export interface Scan {
+  ok: number;
+  /** The first non-zero exit code found. */
+  failedCode?: number;
+  live: number;
+  starting: number;
+  killed: number;
+  unclaimed: number;
+}
 
 /** A claim without a pid for this long means the wrapper died before recording itself. */
 const CLAIM_GRACE_MS = 60_000;
+/** Replicas whose files are read at once (in the thread pool). */
+const CHUNK = 256;
+const exists = (file: string): Promise<boolean> =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /** One local run as this server knows it: the intent plus what is cached from the files. */
 export class LocalRun {
   private readonly codes: (number | undefined)[];
   private readonly pids: (number | undefined)[];
+  private readonly dead: boolean[];
   /** Batches not yet handed to the OS by this process (the run is still starting). */
   launching = 0;
   resumed = false;
   lastDiskCheckMs = 0;
+  lastSweepMs = 0;
 
   constructor(
     readonly dir: string,
     readonly intent: Intent,
     readonly flags: RunFlags,
   ) {
-    this.codes = new Array<number | undefined>(intent.slots.length);
-    this.pids = new Array<number | undefined>(intent.slots.length);
+    const n = intent.slots.length;
+    this.codes = new Array<number | undefined>(n);
+    this.pids = new Array<number | undefined>(n);
+    this.dead = new Array<boolean>(n).fill(false);
   }
 
   static load(dir: string): LocalRun | undefined {
@@ -95,48 +111,71 @@ export class LocalRun {
     return existsSync(join(this.dir, "stop"));
   }
 
-  claimed(i: number): boolean {
-    return this.pids[i] !== undefined || this.codes[i] !== undefined || existsSync(join(this.dir, `${i}.claim`));
+  /** Replicas no wrapper has claimed (one directory listing, read off the event loop). */
+  async unclaimed(): Promise<number[]> {
+    const names = new Set(await readdir(this.dir));
+    return this.intent.slots.filter((s) => !names.has(`${s.index}.claim`)).map((s) => s.index);
   }
 
-  /** The process-group leader of replica i, once its wrapper recorded it. */
-  pid(i: number): number | undefined {
-    if (this.pids[i] !== undefined) return this.pids[i];
-    const f = join(this.dir, `${i}.pid`);
-    if (!existsSync(f)) return undefined;
-    const pid = Number(readFileSync(f, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0) this.pids[i] = pid;
-    return this.pids[i];
+  private async readNumber(file: string): Promise<number | undefined> {
+    try {
+      const n = Number((await readFile(file, "latin1")).trim());
+      return Number.isInteger(n) ? n : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
-  private code(i: number): number | undefined {
-    if (this.codes[i] !== undefined) return this.codes[i];
-    const f = join(this.dir, `${i}.exit`);
-    if (!existsSync(f)) return undefined;
-    const code = Number(readFileSync(f, "utf8").trim());
-    this.codes[i] = Number.isInteger(code) ? code : 1;
-    return this.codes[i];
+  /**
+   * Where every replica is, from one listing of the run directory plus the exit and pid files
+   * that appeared since the last scan. Every file read runs in the thread pool, a chunk at a
+   * time, so scanning 10,000 replicas on a machine busy starting processes never stalls the
+   * event loop. Liveness of running replicas (a kill -9 leaves no exit file) is checked only
+   * when `sweep` is set.
+   */
+  async scan(nowMs: number, sweep: boolean): Promise<Scan> {
+    const names = new Set(await readdir(this.dir));
+    const out: Scan = { ok: 0, live: 0, starting: 0, killed: 0, unclaimed: 0 };
+    const one = async (i: number): Promise<void> => {
+      let code = this.codes[i];
+      if (code === undefined && names.has(`${i}.exit`)) {
+        code = (await this.readNumber(join(this.dir, `${i}.exit`))) ?? 1;
+        this.codes[i] = code;
+      }
+      if (code !== undefined) {
+        if (code === 0) out.ok++;
+        else out.failedCode ??= code;
+        return;
+      }
+      if (this.pids[i] === undefined && names.has(`${i}.pid`)) this.pids[i] = await this.readNumber(join(this.dir, `${i}.pid`));
+      const pid = this.pids[i];
+      if (pid !== undefined) {
+        if (sweep && !this.dead[i] && !(await aliveAsync(pid))) this.dead[i] = !(await exists(join(this.dir, `${i}.exit`)));
+        if (this.dead[i]) out.killed++;
+        else out.live++;
+      } else if (names.has(`${i}.claim`)) {
+        const stale = sweep && nowMs - (await stat(join(this.dir, `${i}.claim`))).mtimeMs > CLAIM_GRACE_MS;
+        if (stale) out.killed++;
+        else out.starting++;
+      } else out.unclaimed++;
+    };
+    const n = this.intent.slots.length;
+    for (let i = 0; i < n; i += CHUNK) {
+      const chunk: Promise<void>[] = [];
+      for (let j = i; j < Math.min(n, i + CHUNK); j++) chunk.push(one(j));
+      await Promise.all(chunk);
+    }
+    return out;
   }
 
-  replica(i: number, nowMs: number): ReplicaState {
-    const known = this.codes[i];
-    if (known !== undefined) return { kind: "exited", code: known };
-    const pid = this.pid(i);
-    if (pid !== undefined && alive(pid)) return { kind: "running" };
-    const code = this.code(i); // read after the liveness check: the wrapper writes it before exiting
-    if (code !== undefined) return { kind: "exited", code };
-    if (pid !== undefined) return { kind: "killed" };
-    const claim = join(this.dir, `${i}.claim`);
-    if (!existsSync(claim)) return { kind: "unclaimed" };
-    return nowMs - statSync(claim).mtimeMs > CLAIM_GRACE_MS ? { kind: "killed" } : { kind: "starting" };
-  }
-
-  /** Pids of the replicas that recorded one (re-read each call: stop() races with starting wrappers). */
-  knownPids(): number[] {
+  /** Pids of the replicas still running (re-listed each call: stop() races with starting wrappers). */
+  async livePids(): Promise<number[]> {
+    const names = new Set(await readdir(this.dir));
     const out: number[] = [];
     for (let i = 0; i < this.intent.slots.length; i++) {
-      const p = this.pid(i);
-      if (p !== undefined && this.codes[i] === undefined) out.push(p);
+      if (this.pids[i] === undefined && names.has(`${i}.pid`)) this.pids[i] = await this.readNumber(join(this.dir, `${i}.pid`));
+      const p = this.pids[i];
+      if (p !== undefined && !names.has(`${i}.exit`) && !this.dead[i]) out.push(p);
     }
     return out;
   }

@@ -38,9 +38,6 @@ export interface LocalExecutorOptions {
   readonly diskCheckS?: number;
 }
 
-const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-/** Replicas inspected between two yields of the event loop in status(). */
-const CHUNK = 512;
 /** After its launch, a replica may take this long to claim itself before it counts as never started. */
 const LAUNCH_GRACE_MS = 30_000;
 
@@ -190,8 +187,15 @@ export class LocalExecutor implements Executor {
     this.runs.set(runId, run);
     if (!run.resumed && !run.stopped() && !run.flags.cancelled) {
       run.resumed = true;
-      const missing = run.intent.slots.filter((s) => !run.claimed(s.index));
-      if (missing.length > 0) this.launch(run, missing);
+      run.launching++; // starting until the listing says what is missing
+      void run
+        .unclaimed()
+        .then((missing) => {
+          const slots = run.intent.slots.filter((s) => missing.includes(s.index));
+          if (slots.length > 0) this.launch(run, slots);
+        })
+        .catch(() => undefined)
+        .finally(() => run.launching--);
     }
     return run;
   }
@@ -206,13 +210,16 @@ export class LocalExecutor implements Executor {
 
   private async stop(run: LocalRun): Promise<void> {
     run.markStop();
-    for (const p of run.knownPids()) killGroup(p, "SIGTERM");
     const deadline = this.now() + (this.options.killGraceS ?? 5) * 1000;
-    while (this.now() < deadline && (run.launching > 0 || run.knownPids().some(alive))) {
-      for (const p of run.knownPids()) killGroup(p, "SIGTERM"); // wrappers that recorded themselves meanwhile
+    let pids = await run.livePids();
+    // wrappers that record themselves meanwhile are signalled too, until none is left or the grace ends
+    while (pids.length > 0 || run.launching > 0) {
+      for (const p of pids) killGroup(p, "SIGTERM");
+      if (this.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
+      pids = (await run.livePids()).filter(alive);
     }
-    for (const p of run.knownPids()) killGroup(p, "SIGKILL");
+    for (const p of await run.livePids()) killGroup(p, "SIGKILL");
   }
 
   /** Current state of each run; enforces maxRuntimeS and the disk limit; a gang fails as soon as one replica fails. */
@@ -229,41 +236,31 @@ export class LocalExecutor implements Executor {
     const { runId, slots } = run.intent;
     const now = this.now();
     const launching = run.launching > 0 || now - (this.launchDone.get(runId) ?? -Infinity) < LAUNCH_GRACE_MS;
-    let failed: { code: number } | undefined;
-    let killed = 0;
-    let neverStarted = 0;
-    let live = 0;
-    let starting = 0;
-    let ok = 0;
-    for (let i = 0; i < slots.length; i++) {
-      if (i % CHUNK === CHUNK - 1) await yieldLoop();
-      const r = run.replica(i, now);
-      if (r.kind === "exited") {
-        if (r.code === 0) ok++;
-        else failed ??= { code: r.code };
-      } else if (r.kind === "running") live++;
-      else if (r.kind === "starting") starting++;
-      else if (r.kind === "killed") killed++;
-      else if (launching) starting++;
-      else neverStarted++;
-    }
-    const busy = live + starting > 0;
+    // liveness (kill -9 leaves no exit file) is swept every 5 s, or at every pass for small runs
+    const sweep = slots.length <= 256 || now - run.lastSweepMs >= 5000;
+    if (sweep) run.lastSweepMs = now;
+    const scan = await run.scan(now, sweep);
+    const starting = scan.starting + (launching ? scan.unclaimed : 0);
+    const neverStarted = launching ? 0 : scan.unclaimed;
+    const { killed, failedCode } = scan;
+    const busy = scan.live + starting > 0;
     if (run.flags.cancelled) {
       if (busy) await this.stop(run);
       return { runId, state: "cancelled" };
     }
-    if (run.flags.failure !== undefined || run.flags.timedOut || failed || killed > 0 || neverStarted > 0) {
+    if (run.flags.failure !== undefined || run.flags.timedOut || failedCode !== undefined || killed > 0 || neverStarted > 0) {
       if (busy) await this.stop(run);
       const message = run.flags.timedOut
         ? `exceeded maxRuntimeS ${String(run.intent.maxRuntimeS)}`
         : (run.flags.failure ??
-          (failed
-            ? `exit code ${failed.code}`
+          (failedCode !== undefined
+            ? `exit code ${failedCode}`
             : killed > 0
               ? `${killed} process(es) were killed`
               : `${neverStarted} replica(s) never started (the system refused new processes)`));
-      return { runId, state: "failed", ...(failed ? { exitCode: failed.code } : {}), message };
+      return { runId, state: "failed", ...(failedCode !== undefined ? { exitCode: failedCode } : {}), message };
     }
+    const ok = scan.ok;
     if (ok === slots.length) return { runId, state: "succeeded", exitCode: 0 };
     const maxS = run.intent.maxRuntimeS;
     if (maxS !== undefined && now - run.intent.startedAtMs > maxS * 1000) {

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const repo = new URL("../../", import.meta.url).pathname;
+const aidc = join(repo, "bin/aidc");
+const REPLICAS = 1000;
+
+/** The real `aidc serve` process (so kill -9 kills the server and nothing else). */
+async function serve(dataDir: string, jobsDir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
+  const child = spawn(
+    aidc,
+    // small batches, so the kill lands in the middle of the start
+    [
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--jobs-dir",
+      jobsDir,
+      "--log-level",
+      "warn",
+      "--metrics-interval",
+      "0",
+      "--start-batch",
+      "10",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^(http:\/\/\S+)$/m.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`aidc serve exited with ${String(code)}`)));
+  });
+  return { child, url, exited };
+}
+
+describe("crash-safe start", () => {
+  it("kill -9 in the middle of starting a 1,000-replica job: after a restart exactly 1,000 replicas ran", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aidc-startcrash-"));
+    const jobsDir = mkdtempSync(join(tmpdir(), "aidc-startcrash-jobs-"));
+    let { child, url, exited } = await serve(dataDir, jobsDir);
+    const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+    const auth = { authorization: `Bearer ${token}` };
+    const res = await fetch(`${url}/api/v1/jobs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        apiVersion: "aidc/v1",
+        kind: "Job",
+        name: "wide",
+        tasks: [{ name: "w", replicas: REPLICAS, resources: { cpus: 0.001, memoryGiB: 0.001 } }],
+        run: { command: 'echo "ran $AIDC_REPLICA"; sleep 1' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    // the run's name is recorded with the admission: <job id>.<attempt>
+    const runDir = join(dataDir, "runs", `${id}.0`);
+    const claimed = (): number => (existsSync(runDir) ? readdirSync(runDir).filter((f) => f.endsWith(".claim")).length : 0);
+    const deadline = Date.now() + 60_000;
+    while (claimed() < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill("SIGKILL");
+    await exited;
+    const atKill = claimed();
+    expect(atKill).toBeGreaterThanOrEqual(100);
+    expect(atKill).toBeLessThan(REPLICAS); // the kill really interrupted the start
+
+    ({ child, url, exited } = await serve(dataDir, jobsDir));
+    try {
+      let job = { state: "" };
+      for (let i = 0; i < 600 && !["succeeded", "failed"].includes(job.state); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        job = (await (await fetch(`${url}/api/v1/jobs/${id}`, { headers: auth })).json()) as { state: string };
+      }
+      expect(job.state).toBe("succeeded");
+      // every replica ran exactly once: one line in its own log, none twice, none missing
+      const lines = readdirSync(runDir)
+        .filter((f) => f.endsWith(".log"))
+        .flatMap((f) => readFileSync(join(runDir, f), "utf8").trim().split("\n"));
+      expect(lines).toHaveLength(REPLICAS);
+      expect(new Set(lines).size).toBe(REPLICAS);
+      expect(claimed()).toBe(REPLICAS);
+      console.log(JSON.stringify({ replicas: REPLICAS, claimedAtKill: atKill, ranAfterRestart: REPLICAS - atKill }));
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 240_000);
+});

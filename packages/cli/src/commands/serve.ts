@@ -45,6 +45,7 @@ export function registerServe(program: Command, io: Io): void {
     .option("--alerts <file>", "AlertRules file (default: the built-in node-health rules)")
     .option("--alert-webhook <url...>", "POST alert notifications (Alertmanager JSON) to these URLs")
     .option("--metrics-interval <s>", "seconds between node-agent samples (0 = no agent)", "10")
+    .option("--upload-max-age <s>", "seconds an untouched resumable upload is kept before the janitor removes it", "86400")
     .option("--jobs-dir <dir>", "where local jobs get their working directories, outside --data-dir (default /var/lib/aidc-jobs as root)")
     .option("--map-users", "run each aidc user's local jobs as its own OS user aidc-u-<name> (created on demand) instead of aidc-job")
     .option("--isolation <mode>", "local job isolation: auto (the strongest this machine allows) | none (development only)", "auto")
@@ -63,6 +64,7 @@ export function registerServe(program: Command, io: Io): void {
         alerts?: string;
         alertWebhook?: string[];
         metricsInterval: string;
+        uploadMaxAge: string;
         jobsDir?: string;
         mapUsers?: boolean;
         isolation: string;
@@ -94,6 +96,7 @@ export function registerServe(program: Command, io: Io): void {
           ...(opts.alerts ? { alertsFile: opts.alerts } : {}),
           ...(opts.alertWebhook ? { alertWebhooks: opts.alertWebhook } : {}),
           metricsIntervalS: opts.metricsInterval === "0" ? 0 : positiveNumber(opts.metricsInterval, "--metrics-interval"),
+          uploadMaxAgeS: positiveNumber(opts.uploadMaxAge, "--upload-max-age"),
           local: {
             ...(opts.jobsDir ? { jobsDir: opts.jobsDir } : {}),
             ...(opts.mapUsers ? { mapUsers: true } : {}),

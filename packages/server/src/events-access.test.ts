@@ -20,8 +20,25 @@ interface Event {
 async function api(token: string | undefined, path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${server.url}${path}`, {
     ...init,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(typeof init.body === "string" ? { "content-type": "application/json" } : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
   });
+}
+
+/** Alice publishes a dataset into her private project "alice-private". */
+async function publishPrivate(): Promise<void> {
+  const { id } = (await (await api(tokens["alice"], "/api/v1/uploads", { method: "POST" })).json()) as { id: string };
+  const patch = await api(tokens["alice"], `/api/v1/uploads/${id}`, {
+    method: "PATCH",
+    body: Buffer.from("secret rows"),
+    headers: { "content-type": "application/offset+octet-stream", "upload-offset": "0" },
+  });
+  expect(patch.status).toBe(200);
+  const body = JSON.stringify({ project: "alice-private", name: "faces", kind: "dataset", uploadId: id });
+  expect((await api(tokens["alice"], "/api/v1/artifacts", { method: "POST", body })).status).toBe(201);
 }
 
 async function events(who: string, query = ""): Promise<{ list: Event[]; text: string }> {
@@ -49,6 +66,7 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
     jobOf[user] = ((await res.json()) as { id: string }).id;
   }
+  await publishPrivate();
 });
 afterAll(async () => {
   await server.close();
@@ -62,9 +80,23 @@ describe("GET /api/v1/events as an attacker", () => {
   it("shows a user only the events of their own jobs: no other users, no tokens, no server or cluster events", async () => {
     const { list, text } = await events("alice");
     expect(list.length).toBeGreaterThan(0);
-    expect(new Set(list.map((e) => e.subject))).toEqual(new Set([`job/${jobOf["alice"]}`]));
+    // her job, and her own project (created by her upload)
+    expect(new Set(list.map((e) => e.subject))).toEqual(
+      new Set([`job/${jobOf["alice"]}`, "project/alice-private", "artifact/alice-private/faces"]),
+    );
     for (const secret of ["bob", jobOf["bob"] ?? "?", "token.created", "demo.yaml", dataDir, "operator", "admin"]) {
       expect(text).not.toContain(secret);
+    }
+  });
+
+  it("shows a project's artifact events only to those who may read the project", async () => {
+    const about = (list: Event[]): string[] => list.filter((e) => e.subject.includes("alice-private")).map((e) => e.type);
+    expect(about((await events("alice")).list)).toEqual(expect.arrayContaining(["artifact.created"]));
+    expect(about((await events("otto")).list)).toEqual(expect.arrayContaining(["artifact.created"])); // operators read every project
+    for (const who of ["bob", "vera"]) {
+      const { list, text } = await events(who);
+      expect(about(list)).toEqual([]);
+      expect(text).not.toContain("faces");
     }
   });
 

@@ -1,3 +1,4 @@
+import { ProjectRepo } from "../artifacts/projects.js";
 import type { ServerContext } from "../context.js";
 import type { StoredEvent } from "../store/sqlite.js";
 import type { Principal } from "../store/tokens.js";
@@ -14,15 +15,20 @@ interface EventRow {
   data: string;
 }
 
+/** Whose data an event is about, for the caller: "own" (may see), "other" (may not), "shared" (cluster-wide). */
+type Ownership = "own" | "other" | "shared";
+
 /**
- * What of an event a caller may see, or undefined for nothing. Admins see everything. Viewers and
- * operators see every event except token events, and cluster events without the file they were
- * loaded from. A user sees only the events of their own jobs and of artifacts they created.
+ * What of an event a caller may see, or undefined for nothing. Admins see everything. Nobody else
+ * sees token events, or the file a cluster was loaded from. Viewers and operators see the rest,
+ * except (for viewers) artifacts and projects they are not members of. A user sees only the events
+ * of their own jobs and of the projects they may read.
  */
-function visibleEvent(e: StoredEvent, p: Principal, owns: (subject: string) => boolean): StoredEvent | undefined {
+function visibleEvent(e: StoredEvent, p: Principal, owner: (subject: string) => Ownership): StoredEvent | undefined {
   if (p.role === "admin") return e;
   if (e.type.startsWith("token.")) return undefined;
-  if (p.role === "user" && !owns(e.subject)) return undefined;
+  const whose = owner(e.subject);
+  if (whose === "other" || (p.role === "user" && whose !== "own")) return undefined;
   if (e.subject.startsWith("cluster/") && "source" in e.data) {
     const { source: _hidden, ...data } = e.data;
     return { ...e, data };
@@ -32,18 +38,17 @@ function visibleEvent(e: StoredEvent, p: Principal, owns: (subject: string) => b
 
 /** The newest `limit` events (optionally of one subject) this caller may see, newest first. */
 export function visibleEvents(ctx: ServerContext, p: Principal, limit: number, subject?: string): StoredEvent[] {
-  const owned = new Map<string, boolean>();
-  const owns = (s: string): boolean => {
-    let yes = owned.get(s);
-    if (yes !== undefined) return yes;
-    const [kind, ...rest] = s.split("/");
-    if (kind === "job") yes = ctx.jobs.get(rest.join("/"))?.user === p.user;
-    else if (kind === "artifact" && rest.length >= 2) {
-      const [project = "", name = ""] = rest;
-      yes = ctx.artifacts.list({ project, name }).some((a) => a.createdBy === p.user);
-    } else yes = false;
-    owned.set(s, yes);
-    return yes;
+  const projects = new ProjectRepo(ctx.store);
+  const known = new Map<string, Ownership>();
+  const owner = (s: string): Ownership => {
+    let whose = known.get(s);
+    if (whose !== undefined) return whose;
+    const [kind, first = ""] = s.split("/");
+    if (kind === "job") whose = p.role !== "user" || ctx.jobs.get(s.slice("job/".length))?.user === p.user ? "own" : "other";
+    else if (kind === "artifact" || kind === "project") whose = projects.canRead(p, first) ? "own" : "other";
+    else whose = "shared";
+    known.set(s, whose);
+    return whose;
   };
   const sql =
     subject === undefined
@@ -56,7 +61,7 @@ export function visibleEvents(ctx: ServerContext, p: Principal, limit: number, s
     const rows = ctx.store.prepare(sql).all(...args) as EventRow[];
     for (const r of rows) {
       const e = { id: r.id, atMs: r.at_ms, type: r.type, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> };
-      const seen = visibleEvent(e, p, owns);
+      const seen = visibleEvent(e, p, owner);
       if (seen !== undefined && out.length < limit) out.push(seen);
     }
     if (rows.length < BATCH) break;

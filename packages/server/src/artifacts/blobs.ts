@@ -37,6 +37,8 @@ export async function sha256File(path: string): Promise<string> {
 export class BlobStore {
   /** Blobs whose hash was checked, keyed by sha256, with the file identity it was checked on. */
   private readonly verified = new Map<string, string>();
+  /** Blobs just committed whose artifact row is not written yet: garbage collection leaves them alone. */
+  private readonly pinned = new Map<string, number>();
 
   constructor(readonly root: string) {
     mkdirSync(join(root, "sha256"), { recursive: true });
@@ -91,8 +93,9 @@ export class BlobStore {
     return this.commit(id);
   }
 
-  /** Remove a blob no artifact references any more. */
+  /** Remove a blob no artifact references any more (unless a commit of the same bytes is being registered). */
   remove(sha256: string): void {
+    if (this.pinned.has(sha256)) return;
     rmSync(this.blobPath(sha256), { force: true });
     this.verified.delete(sha256);
   }
@@ -117,7 +120,17 @@ export class BlobStore {
     return size;
   }
 
-  /** Hash an upload, check it against `expected` if given, and move it into the blob store. */
+  /** The caller has recorded (or given up recording) the artifact for bytes it committed. */
+  release(sha256: string): void {
+    const n = (this.pinned.get(sha256) ?? 0) - 1;
+    if (n > 0) this.pinned.set(sha256, n);
+    else this.pinned.delete(sha256);
+  }
+
+  /**
+   * Hash an upload, check it against `expected` if given, and move it into the blob store. The
+   * blob stays pinned (safe from `remove`) until the caller calls `release`.
+   */
   async commit(id: string, expected?: string): Promise<{ sha256: string; sizeBytes: number }> {
     const path = this.uploadPath(id);
     const sha256 = await sha256File(path);
@@ -129,6 +142,7 @@ export class BlobStore {
     mkdirSync(join(target, ".."), { recursive: true });
     if (existsSync(target)) rmSync(path);
     else renameSync(path, target);
+    this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
     return { sha256, sizeBytes };
   }
 

@@ -127,8 +127,10 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
               ctx.now(),
             );
           })();
+          ctx.blobs.release(sha256);
           return reply.status(201).send(artifact);
         } catch (err) {
+          ctx.blobs.release(sha256);
           if (!ctx.artifacts.isBlobUsed(sha256)) ctx.blobs.remove(sha256);
           throw err;
         }

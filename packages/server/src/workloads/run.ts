@@ -88,23 +88,31 @@ export async function registerModel(
     .map((f) => ({ name: f, data: readFileSync(join(dir, f)) }));
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
   const { sha256, sizeBytes } = await o.blobs.putBytes(tarFiles(files, o.now() / 1000));
-  const artifact = o.store.db.transaction(() => {
-    projects.ensurePublishable(principal, project, o.now());
-    return o.artifacts.add(
-      {
-        project,
-        name,
-        kind: "model",
-        sha256,
-        sizeBytes,
-        metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
-        parents: [],
-        jobId: job.id,
-        createdBy: job.user,
-      },
-      o.now(),
-    );
-  })();
+  let artifact;
+  try {
+    artifact = o.store.db.transaction(() => {
+      projects.ensurePublishable(principal, project, o.now());
+      return o.artifacts.add(
+        {
+          project,
+          name,
+          kind: "model",
+          sha256,
+          sizeBytes,
+          metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
+          parents: [],
+          jobId: job.id,
+          createdBy: job.user,
+        },
+        o.now(),
+      );
+    })();
+  } catch (err) {
+    o.blobs.release(sha256);
+    if (!o.artifacts.isBlobUsed(sha256)) o.blobs.remove(sha256);
+    throw err;
+  }
+  o.blobs.release(sha256);
   const served = new ServedModels(o.store, o.modelsDir);
   let promoted = false;
   if (served.isFree(name)) {

@@ -30,6 +30,8 @@ interface Operation {
   readonly path: string;
   readonly parameters: readonly Parameter[];
   readonly body?: JsonSchema;
+  /** The operation also takes YAML (job submissions). */
+  readonly yaml: boolean;
   readonly statuses: readonly string[];
 }
 interface Sent {
@@ -61,11 +63,23 @@ async function operations(): Promise<Operation[]> {
         path,
         parameters: op.parameters ?? [],
         ...(body !== undefined ? { body } : {}),
+        yaml: op.requestBody?.content?.["application/yaml"] !== undefined,
         statuses: Object.keys(op.responses ?? {}),
       };
     }),
   );
 }
+
+/** YAML that has hurt servers: alias bombs, deep nesting, tags, broken syntax. */
+const NASTY_YAML = [
+  "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+  `${"[".repeat(5000)}${"]".repeat(5000)}`,
+  "!!js/function 'function () { return 1 }'",
+  "apiVersion: aidc/v1\nkind: Job\nname: [unclosed\n",
+  "\tkind: Job",
+  "apiVersion: aidc/v1\nkind: Job\nname: y\ntasks: [{}]\nrun: { command: 'true' }\n",
+];
 
 /** Requests for one operation: each part valid-ish or broken, independently. */
 function requests(op: Operation): fc.Arbitrary<Sent> {
@@ -81,15 +95,16 @@ function requests(op: Operation): fc.Arbitrary<Sent> {
   };
   const params = fc.record(Object.fromEntries(op.parameters.map((p, i) => [String(i), part(p)])));
   const extraQuery = fc.option(fc.constantFrom("fuzz=1", "limit=1&limit=2", "%zz=1", "a[b]=c"), { nil: undefined, freq: 8 });
-  const body =
-    op.body === undefined
-      ? fc.constant(undefined)
-      : fc.oneof(
-          { weight: 3, arbitrary: valid(op.body).map((b) => JSON.stringify(b)) },
-          { weight: 2, arbitrary: invalid(op.body).map((b) => JSON.stringify(b)) },
-          { weight: 1, arbitrary: fc.constantFrom("", "{", "null", "[]", '{"a":1}{', "\u0000") },
-        );
-  return fc.tuple(params, extraQuery, body).map(([values, extra, b]) => {
+  const json = (text: fc.Arbitrary<string>): fc.Arbitrary<[string, string]> => text.map((t) => ["application/json", t]);
+  const bodies: fc.WeightedArbitrary<[string, string]>[] = [
+    { weight: 3, arbitrary: json(valid(op.body).map((b) => JSON.stringify(b))) },
+    { weight: 2, arbitrary: json(invalid(op.body).map((b) => JSON.stringify(b))) },
+    { weight: 1, arbitrary: json(fc.constantFrom("", "{", "null", "[]", '{"a":1}{', "\u0000")) },
+  ];
+  if (op.yaml) bodies.push({ weight: 2, arbitrary: fc.constantFrom(...NASTY_YAML).map((t): [string, string] => ["application/yaml", t]) });
+  const body = op.body === undefined ? fc.constant(undefined) : fc.oneof(...bodies);
+  return fc.tuple(params, extraQuery, body).map(([values, extra, typed]) => {
+    const b = typed?.[1];
     let path = op.path;
     const query: string[] = [];
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -101,7 +116,7 @@ function requests(op: Operation): fc.Arbitrary<Sent> {
       else if (/^[\t\x20-\x7e]*$/.test(v)) headers[p.name] = v;
     });
     if (extra !== undefined) query.push(extra);
-    if (b !== undefined) headers["content-type"] = "application/json";
+    if (typed !== undefined) headers["content-type"] = typed[0];
     return {
       method: op.method,
       url: `${path}${query.length > 0 ? `?${query.join("&")}` : ""}`,

@@ -140,7 +140,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const runsDir = join(resolve(options.dataDir), "runs");
   const executor =
     options.executor === "slurm"
-      ? new SlurmExecutor({ runsDir })
+      ? new SlurmExecutor({ runsDir, ...(options.local?.jobsDir ? { jobsDir: options.local.jobsDir } : {}) })
       : options.executor === "sim"
         ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
         : new LocalExecutor({ ...options.local, runsDir, workloadCommand: (job) => workloadCommand(job) });

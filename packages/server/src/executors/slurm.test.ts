@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { JobSpec } from "@aidc/core";
 import { executorContract } from "./contract.testing.js";
 import { SLURM_STATE_MAP, SlurmExecutor, mapSlurmState } from "./slurm.js";
 
@@ -24,6 +25,31 @@ describe("slurm state mapping", () => {
     expect(mapSlurmState("RUNNING+")).toBe("running");
     expect(mapSlurmState("SOMETHING_NEW")).toBe("failed");
     for (const [state, mapped] of Object.entries(SLURM_STATE_MAP)) expect(mapSlurmState(state.toLowerCase())).toBe(mapped);
+  });
+});
+
+describe("slurm batch script", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "aidc-slurm-script-"));
+  const ex = new SlurmExecutor({ runsDir: join(dataDir, "runs"), jobsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-jobs-")) });
+  const spec = (env: Record<string, string>) =>
+    JobSpec.parse({ apiVersion: "aidc/v1", kind: "Job", name: "q", tasks: [{}], run: { command: "echo $X", env } });
+
+  it("quotes every value and runs in a working directory outside the data dir with an allow-listed environment", () => {
+    const value = `it's "$(rm -rf /)" \`x\` $HOME\nline2`;
+    const { args, text } = ex.script("j1", "j1.0", spec({ X: value }), "/d/runs/j1.0");
+    expect(text).toContain(`export X='it'\\''s "$(rm -rf /)" \`x\` $HOME\nline2'`);
+    expect(args).toContain("--export=NONE");
+    expect(args).toContain(`--chdir=${ex.workDir("j1.0")}`);
+    expect(ex.workDir("j1.0").startsWith(dataDir)).toBe(false);
+    // the shell reads back exactly the value
+    const exports = text.slice(0, text.indexOf("export SLURM_EXPORT_ENV"));
+    const out = execFileSync("sh", ["-c", `${exports}\nprintf %s "$X"`], { encoding: "utf8" });
+    expect(out).toBe(value);
+  });
+
+  it("refuses environment names that are not shell identifiers", () => {
+    expect(() => ex.script("j1", "j1.0", spec({ "X;touch /tmp/pwned": "1" }), "/d")).toThrow(/not a valid identifier/);
+    expect(() => ex.script("j1", "j1.0", spec({ "1X": "1" }), "/d")).toThrow(/not a valid identifier/);
   });
 });
 

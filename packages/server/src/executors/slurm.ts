@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
-import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement } from "@aidc/core";
+import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement, type StartOptions } from "@aidc/core";
+import { ensureUserSync, JOB_USER, type OsUser } from "./os-users.js";
+import { baseEnv, checkJobEnv, shellQuote } from "./sandbox.js";
 
 const run = promisify(execFile);
 
@@ -40,12 +43,10 @@ export function mapSlurmState(state: string): ExecutorRun["state"] {
   return SLURM_STATE_MAP[base] ?? "failed";
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 export interface SlurmExecutorOptions {
   readonly runsDir: string;
+  /** Root of the jobs' working directories, outside the data dir (default /var/lib/aidc-jobs as root). */
+  readonly jobsDir?: string;
   readonly partition?: string;
   readonly now?: () => number;
   /** Seconds for each Slurm CLI call before it is treated as failed. */
@@ -70,9 +71,31 @@ export class SlurmExecutor implements Executor {
   readonly name = "slurm";
   private readonly now: () => number;
 
+  private readonly jobsDir: string;
+  /** When the server is root, jobs drop to this OS user inside the allocation (setpriv). */
+  private readonly jobUser: OsUser | undefined;
+
   constructor(private readonly options: SlurmExecutorOptions) {
     mkdirSync(options.runsDir, { recursive: true });
     this.now = options.now ?? (() => Date.now());
+    const root = process.getuid?.() === 0;
+    this.jobsDir = resolve(options.jobsDir ?? (root ? "/var/lib/aidc-jobs" : join(tmpdir(), `aidc-jobs-${process.getuid?.() ?? 0}`)));
+    const dataDir = resolve(dirname(options.runsDir));
+    const rel = relative(dataDir, this.jobsDir);
+    if (rel === "" || (!rel.startsWith("..") && !rel.startsWith("/")))
+      throw new AidcError("BAD_JOBS_DIR", `The jobs directory ${this.jobsDir} must be outside the data directory ${dataDir}`);
+    mkdirSync(this.jobsDir, { recursive: true });
+    if (root) {
+      chmodSync(this.jobsDir, 0o711);
+      chmodSync(dataDir, 0o700); // jobs run as another user: the data dir is the server's alone
+    }
+    this.jobUser = root ? ensureUserSync(JOB_USER) : undefined;
+  }
+
+  /** The job's own working directory (outside the data dir). */
+  workDir(runId: string): string {
+    this.runDir(runId);
+    return join(this.jobsDir, runId);
   }
 
   private async cli(cmd: string, args: readonly string[]): Promise<string> {
@@ -90,50 +113,87 @@ export class SlurmExecutor implements Executor {
     return join(this.options.runsDir, runId);
   }
 
-  /** The batch script and sbatch arguments for a job (exported for tests). */
+  /**
+   * The batch script and sbatch arguments for a job (exported for tests). Environment names must
+   * be identifiers (checked) and every value is single-quoted; the job gets only an allow-listed
+   * environment (`--export=NONE`), a working directory outside the data dir and, when the server
+   * is root, runs as the unprivileged job user while a root-side shell records its exit code.
+   */
   script(jobId: string, runId: string, job: JobSpec, dir: string): { args: string[]; text: string } {
     if (!("command" in job.run))
       throw new AidcError("UNSUPPORTED_RUN", `The slurm executor cannot run workload "${job.run.workload}" yet; give a command`);
+    checkJobEnv(job.run.env, jobId);
     const replicas = job.tasks.reduce((s, t) => s + t.replicas, 0);
     const gpus = Math.max(...job.tasks.map((t) => t.resources.gpus));
     const cpus = Math.max(...job.tasks.map((t) => Math.ceil(t.resources.cpus)));
     const memMb = Math.max(...job.tasks.map((t) => Math.ceil(t.resources.memoryGiB * 1024)));
+    const work = this.workDir(runId);
     const args = [
       "--parsable",
-      `--job-name=aidc-${jobId}`,
+      `--job-name=aidc-${runId}`,
       `--output=${join(dir, "slurm-%j.out")}`,
+      "--export=NONE",
       `--ntasks=${replicas}`,
       `--cpus-per-task=${cpus}`,
       `--mem-per-cpu=${Math.max(1, Math.ceil(memMb / cpus))}`,
       ...(gpus > 0 ? [`--gpus-per-task=${gpus}`] : []),
       ...(job.maxRuntimeS ? [`--time=${Math.max(1, Math.ceil(job.maxRuntimeS / 60))}`] : []),
       ...(this.options.partition ? [`--partition=${this.options.partition}`] : []),
-      `--chdir=${job.run.workingDir ?? dir}`,
+      `--chdir=${job.run.workingDir ?? work}`,
     ];
-    const env = { ...job.run.env, AIDC_JOB_ID: jobId, AIDC_RUN_ID: runId, AIDC_RUN_DIR: dir };
+    const user = this.jobUser?.name ?? process.env["USER"] ?? "";
+    const env = {
+      ...baseEnv(work, join(work, "tmp"), user),
+      ...job.run.env,
+      AIDC_JOB_ID: jobId,
+      AIDC_RUN_ID: runId,
+      AIDC_RUN_DIR: work,
+      AIDC_WORK_DIR: work,
+    };
     const exports = Object.entries(env)
       .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
       .join("\n");
     const command = typeof job.run.command === "string" ? job.run.command : job.run.command.map(shellQuote).join(" ");
-    // each replica records its own exit code: srun's is that of whichever task it reports last
+    const drop = this.jobUser ? `setpriv --reuid=${this.jobUser.name} --regid=${this.jobUser.name} --clear-groups --no-new-privs -- ` : "";
+    // each replica records its own exit code (as the root-side shell; the job never sees the run dir)
     const inner =
       `export AIDC_REPLICA=$SLURM_PROCID AIDC_NODE=$SLURMD_NODENAME AIDC_GPUS=\${CUDA_VISIBLE_DEVICES:-}; ` +
-      `( ${command} ); c=$?; echo $c > "$AIDC_RUN_DIR/exit-$SLURM_PROCID"; exit $c`;
-    const text = `#!/bin/sh\n${exports}\nexec srun --kill-on-bad-exit=1 sh -c ${shellQuote(inner)}\n`;
+      `${drop}/bin/sh -c ${shellQuote(command)}; c=$?; echo $c > ${shellQuote(dir)}/exit-$SLURM_PROCID; exit $c`;
+    // --export=NONE would make srun pass nothing either: the steps get this script's (allow-listed) environment
+    const text = `#!/bin/sh\n${exports}\nexport SLURM_EXPORT_ENV=ALL\nexec srun --kill-on-bad-exit=1 sh -c ${shellQuote(inner)}\n`;
     return { args, text };
   }
 
-  async start(jobId: string, job: JobSpec, _placement: Placement): Promise<ExecutorRun> {
-    const runId = `${jobId}.${this.now().toString(36)}`;
+  async start(jobId: string, job: JobSpec, _placement: Placement, o: StartOptions = {}): Promise<ExecutorRun> {
+    const runId = o.runId ?? `${jobId}.${this.now().toString(36)}`;
     const dir = this.runDir(runId);
-    mkdirSync(dir, { recursive: true });
+    const known = this.load(runId);
+    if (known) return { runId, state: "running", message: `slurm job ${known.slurmId} (adopted)` };
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { args, text } = this.script(jobId, runId, job, dir);
+    const work = this.workDir(runId);
+    mkdirSync(join(work, "tmp"), { recursive: true, mode: 0o700 });
+    if (this.jobUser) {
+      chownSync(work, this.jobUser.uid, this.jobUser.gid);
+      chownSync(join(work, "tmp"), this.jobUser.uid, this.jobUser.gid);
+      chmodSync(work, 0o700);
+    }
     const scriptFile = join(dir, "job.sh");
-    writeFileSync(scriptFile, text, { mode: 0o755 });
-    const slurmId = (await this.cli("sbatch", [...args, scriptFile])).trim().split(";")[0] ?? "";
+    // a crash between sbatch and recording its id: the job name (aidc-<runId>) finds the submission again
+    const adopted = existsSync(scriptFile) ? await this.byName(runId) : undefined;
+    writeFileSync(scriptFile, text, { mode: 0o700 });
+    const slurmId = adopted ?? (await this.cli("sbatch", [...args, scriptFile])).trim().split(";")[0] ?? "";
     if (!/^\d+$/.test(slurmId)) throw new AidcError("SLURM_SUBMIT_FAILED", `sbatch returned "${slurmId}" for job ${jobId}`);
     this.save({ runId, slurmId, startedAtMs: this.now(), ...(job.maxRuntimeS ? { maxRuntimeS: job.maxRuntimeS } : {}) });
     return { runId, state: "running", message: `slurm job ${slurmId}` };
+  }
+
+  /** The Slurm job id of an earlier submission of this run, if Slurm knows one. */
+  private async byName(runId: string): Promise<string | undefined> {
+    const out = await this.cli("sacct", ["-n", "-X", "-P", `--name=aidc-${runId}`, "-o", "JobID"]).catch(() => "");
+    const queued = await this.cli("squeue", ["-h", `--name=aidc-${runId}`, "-o", "%i"]).catch(() => "");
+    const id = [...queued.split("\n"), ...out.split("\n")].map((l) => l.trim()).find((l) => /^\d+$/.test(l));
+    return id;
   }
 
   private save(r: SlurmRun): void {
@@ -196,7 +256,8 @@ export class SlurmExecutor implements Executor {
         out.push({ runId: id, state: "running", message: `slurm ${liveState}` });
         continue;
       }
-      const done = await this.finished(r.slurmId);
+      // squeue still lists a job for a while after it ended (MinJobAge); else ask accounting
+      const done = liveState !== undefined ? { state: liveState } : await this.finished(r.slurmId);
       if (done === undefined) {
         out.push({ runId: id, state: "running", message: "slurm: not yet in accounting" });
         continue;

@@ -193,19 +193,31 @@ export class SchedulingLoop {
     }
   }
 
-  /** Pending jobs whose dependencies (by name, same user) have all succeeded. */
+  /**
+   * Pending jobs whose dependencies (by name, same user) have all succeeded. One query per user
+   * with dependencies resolves all of them (the latest job of each name), so a pass costs the
+   * same whether a job lists one dependency or the cluster's limit of them.
+   */
   private ready(pending: readonly JobRecord[]): JobRecord[] {
+    const wanted = new Map<string, Set<string>>();
+    for (const job of pending) {
+      if (job.spec.dependsOn.length === 0) continue;
+      const names = wanted.get(job.user) ?? new Set<string>();
+      for (const name of job.spec.dependsOn) names.add(name);
+      wanted.set(job.user, names);
+    }
+    const latest = new Map([...wanted].map(([user, names]) => [user, this.o.jobs.latestStates(user, [...names])]));
     const out: JobRecord[] = [];
     for (const job of pending) {
-      const missing = job.spec.dependsOn.filter((name) => {
-        const latest = this.o.jobs
-          .list({ user: job.user, limit: 1_000_000 })
-          .filter((j) => j.name === name && j.id !== job.id)
-          .at(-1);
-        return latest?.state !== "succeeded";
-      });
-      if (missing.length === 0) out.push(job);
-      else this.reasons.set(job.id, { reason: "DEPENDENCY", message: `waiting for ${missing.map((m) => `"${m}"`).join(", ")} to succeed` });
+      const states = latest.get(job.user);
+      const missing = job.spec.dependsOn.filter((name) => states?.get(name) !== "succeeded");
+      if (missing.length === 0) {
+        out.push(job);
+        continue;
+      }
+      const named = missing.slice(0, 5).map((m) => `"${m}"`);
+      if (missing.length > 5) named.push(`${missing.length - 5} more`);
+      this.reasons.set(job.id, { reason: "DEPENDENCY", message: `waiting for ${named.join(", ")} to succeed` });
     }
     return out;
   }

@@ -1,38 +1,22 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { InvalidInputError, JOB_STATES, NotFoundError, validateData, validateDocument, type JobSpec } from "@aidc/core";
+import {
+  checkJobLimits,
+  DEFAULT_LIMITS,
+  effectiveLimits,
+  InvalidInputError,
+  JOB_STATES,
+  NotFoundError,
+  validateData,
+  validateDocument,
+  type JobSpec,
+  type Limits,
+} from "@aidc/core";
 import { ForbiddenError, principalOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
 import { atLeast, type Principal } from "../store/tokens.js";
-
-const JobView = z.object({
-  id: z.string(),
-  name: z.string(),
-  user: z.string(),
-  queue: z.string(),
-  priority: z.number(),
-  state: z.enum(JOB_STATES),
-  attempts: z.number(),
-  submittedAtMs: z.number(),
-  updatedAtMs: z.number(),
-  exitCode: z.number().optional(),
-  message: z.string().optional(),
-  runId: z.string().optional(),
-  startedAtMs: z.number().optional(),
-  finishedAtMs: z.number().optional(),
-  placement: z.record(z.string(), z.unknown()).optional(),
-  spec: z.record(z.string(), z.unknown()),
-});
-
-function view(job: JobRecord): z.infer<typeof JobView> {
-  const { placement, spec, ...rest } = job;
-  return {
-    ...rest,
-    spec: spec as unknown as Record<string, unknown>,
-    ...(placement ? { placement: placement as unknown as Record<string, unknown> } : {}),
-  };
-}
+import { decodeCursor, encodeCursor, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
 
 /** Users see only their own jobs; viewers, operators and admins see all (404 hides others' jobs). */
 function visible(job: JobRecord | undefined, p: Principal, id: string): JobRecord {
@@ -40,9 +24,13 @@ function visible(job: JobRecord | undefined, p: Principal, id: string): JobRecor
   return job;
 }
 
-/** Parse a JobSpec from a JSON object or YAML text; every problem is reported with its path. */
-function parseJob(body: unknown, ctx: ServerContext): JobSpec {
-  const r = typeof body === "string" ? validateDocument(body, ctx.catalog) : validateData(body, ctx.catalog);
+/**
+ * Parse a JobSpec from a JSON object or YAML text (within the cluster's size limit, YAML's alias
+ * and nesting limits); every problem is reported with its path.
+ */
+function parseJob(body: unknown, ctx: ServerContext, limits: Limits): JobSpec {
+  const r =
+    typeof body === "string" ? validateDocument(body, ctx.catalog, { maxBytes: limits.maxJobBytes }) : validateData(body, ctx.catalog);
   if (r.document === undefined) throw new InvalidInputError(`Invalid job: ${r.issues.length} problem(s)`, r.issues);
   if (r.document.kind !== "Job") {
     throw new InvalidInputError("Invalid job", [{ code: "invalid_kind", path: "kind", message: `must be Job, got ${r.document.kind}` }]);
@@ -50,7 +38,17 @@ function parseJob(body: unknown, ctx: ServerContext): JobSpec {
   return r.document.value;
 }
 
+/** Explain a job that is not waiting: what it is doing or how it ended, and when. */
+function notPending(job: JobRecord): string {
+  const at = (ms: number | undefined): string => new Date(ms ?? job.updatedAtMs).toISOString();
+  if (job.state === "admitted") return `admitted at ${at(job.updatedAtMs)}; its run is starting`;
+  if (job.state === "running") return `running since ${at(job.startedAtMs)}`;
+  const exit = job.exitCode !== undefined ? ` with exit code ${job.exitCode}` : "";
+  return `finished: ${job.state} at ${at(job.finishedAtMs)}${exit}${job.message ? ` (${job.message})` : ""}`;
+}
+
 export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
+  const limits = ctx.cluster.limits ?? DEFAULT_LIMITS;
   return async (app) => {
     app.addContentTypeParser(["application/yaml", "application/x-yaml", "text/yaml"], { parseAs: "string" }, (_req, body, done) =>
       done(null, body),
@@ -59,23 +57,42 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     app.post(
       "/api/v1/jobs",
       {
+        bodyLimit: limits.maxJobBytes,
         schema: {
           tags: ["jobs"],
           summary: "Submit a job (JobSpec as JSON or YAML); Idempotency-Key makes retries safe",
-          body: z.unknown(),
+          description:
+            "A job over one of the cluster's limits (replicas, tasks, dependsOn, env; `limits` in the cluster file, or the queue's own) " +
+            "is refused with 400 and an issue naming the field and the limit. A user with limits.maxPendingJobsPerUser pending or " +
+            "admitted jobs gets 429 until some start. YAML is parsed with alias, nesting and size limits.",
+          body: JobSpecBody,
           headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }).passthrough(),
-          response: { 201: JobView, 200: JobView },
+          response: withErrors(
+            {
+              201: JobView.describe("the job was queued"),
+              200: JobView.describe("a retry with the same Idempotency-Key: the job queued before"),
+            },
+            [403, 409, 413, 415],
+          ),
           security: [{ bearer: [] }],
         },
       },
       async (req, reply) => {
         const p = requireRole(req, ctx.tokens, "user");
-        const spec = parseJob(req.body, ctx);
+        const spec = parseJob(req.body, ctx, limits);
         if (spec.user !== undefined && spec.user !== p.user && !atLeast(p.role, "operator")) {
           throw new ForbiddenError(`${p.user} cannot submit jobs as ${spec.user}`);
         }
+        const queue = ctx.cluster.queues.find((q) => q.name === spec.queue);
+        const applicable = effectiveLimits(limits, queue);
+        const over = checkJobLimits(spec, applicable);
+        if (over.length > 0) throw new InvalidInputError(`Job "${spec.name}" is over the cluster's limits`, over);
         const user = spec.user ?? p.user;
-        const { job, created } = ctx.jobs.submit({ ...spec, user }, user, ctx.now(), req.headers["idempotency-key"]);
+        const admission = {
+          maxPendingJobsPerUser: { value: limits.maxPendingJobsPerUser, source: "limits.maxPendingJobsPerUser" },
+          ...(queue?.limits?.maxPendingJobsPerUser !== undefined ? { maxPendingJobsInQueue: applicable.maxPendingJobsPerUser } : {}),
+        };
+        const { job, created } = ctx.jobs.submit({ ...spec, user }, user, ctx.now(), req.headers["idempotency-key"], admission);
         ctx.onJobsChanged();
         return reply.status(created ? 201 : 200).send(view(job));
       },
@@ -90,9 +107,15 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
             state: z.string().optional().describe("comma-separated states"),
             queue: z.string().optional(),
             user: z.string().optional(),
-            limit: z.coerce.number().int().min(1).max(10000).default(1000),
+            limit: z.coerce.number().int().min(1).max(10000).default(1000).describe("jobs per page"),
+            after: z.string().min(1).max(200).optional().describe("nextCursor of the previous page"),
           }),
-          response: { 200: z.object({ jobs: z.array(JobView) }) },
+          response: withErrors({
+            200: z.object({
+              jobs: z.array(JobView),
+              nextCursor: z.string().optional().describe("present when there may be more jobs: pass it as ?after= for the next page"),
+            }),
+          }),
           security: [{ bearer: [] }],
         },
       },
@@ -106,13 +129,18 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           ]);
         }
         const user = p.role === "user" ? p.user : req.query.user;
+        const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after);
+        // one more than asked: whether there is a next page
         const jobs = ctx.jobs.list({
           ...(states ? { states: states as JobRecord["state"][] } : {}),
           ...(req.query.queue ? { queue: req.query.queue } : {}),
           ...(user ? { user } : {}),
-          limit: req.query.limit,
+          ...(after ? { after } : {}),
+          limit: req.query.limit + 1,
         });
-        return { jobs: jobs.map(view) };
+        const page = jobs.slice(0, req.query.limit);
+        const last = page.at(-1);
+        return { jobs: page.map(view), ...(jobs.length > page.length && last ? { nextCursor: encodeCursor(last) } : {}) };
       },
     );
 
@@ -120,7 +148,15 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.get(
       "/api/v1/jobs/:id",
-      { schema: { tags: ["jobs"], params: IdParams, response: { 200: JobView }, security: [{ bearer: [] }] } },
+      {
+        schema: {
+          tags: ["jobs"],
+          summary: "One job",
+          params: IdParams,
+          response: withErrors({ 200: JobView }, [404]),
+          security: [{ bearer: [] }],
+        },
+      },
       async (req) => {
         const p = principalOf(req, ctx.tokens);
         return view(visible(ctx.jobs.get(req.params.id), p, req.params.id));
@@ -129,7 +165,15 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
 
     app.delete(
       "/api/v1/jobs/:id",
-      { schema: { tags: ["jobs"], summary: "Cancel a job", params: IdParams, response: { 200: JobView }, security: [{ bearer: [] }] } },
+      {
+        schema: {
+          tags: ["jobs"],
+          summary: "Cancel a job",
+          params: IdParams,
+          response: withErrors({ 200: JobView }, [403, 404, 409]),
+          security: [{ bearer: [] }],
+        },
+      },
       async (req) => {
         const p = requireRole(req, ctx.tokens, "user");
         const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
@@ -146,22 +190,25 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           tags: ["jobs"],
           summary: "Why a job is pending, with an estimated start",
           params: IdParams,
-          response: {
-            200: z.object({
-              id: z.string(),
-              state: z.string(),
-              reason: z.string(),
-              message: z.string(),
-              estimatedStartMs: z.number().optional(),
-            }),
-          },
+          response: withErrors(
+            {
+              200: z.object({
+                id: z.string(),
+                state: z.string(),
+                reason: z.string(),
+                message: z.string(),
+                estimatedStartMs: z.number().optional(),
+              }),
+            },
+            [404],
+          ),
+          security: [{ bearer: [] }],
         },
       },
       async (req) => {
         const p = principalOf(req, ctx.tokens);
         const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
-        if (job.state !== "pending")
-          return { id: job.id, state: job.state, reason: job.state.toUpperCase(), message: job.message ?? `the job is ${job.state}` };
+        if (job.state !== "pending") return { id: job.id, state: job.state, reason: job.state.toUpperCase(), message: notPending(job) };
         const why = ctx.explain(job.id);
         return {
           id: job.id,
@@ -178,7 +225,12 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           tags: ["jobs"],
           summary: "What the job printed; follow=1 streams until the job ends",
           params: IdParams,
-          querystring: z.object({ follow: z.coerce.number().int().min(0).max(1).default(0) }),
+          querystring: z.object({ follow: z.coerce.number().int().min(0).max(1).default(0).describe("1: stream until the job ends") }),
+          response: withErrors(
+            { 200: { description: "what the job printed", content: { "text/plain": { schema: z.string() } } } } as never,
+            [404],
+          ),
+          security: [{ bearer: [] }],
         },
       },
       async (req, reply) => {
@@ -209,10 +261,29 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.get("/api/v1/jobs/:id/events", { schema: { tags: ["jobs"], params: IdParams, security: [{ bearer: [] }] } }, async (req) => {
-      const p = principalOf(req, ctx.tokens);
-      const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
-      return { events: ctx.store.events(1000, `job/${job.id}`).reverse() };
+    const EventView = z.object({
+      id: z.number(),
+      atMs: z.number(),
+      type: z.string(),
+      subject: z.string(),
+      data: z.record(z.string(), z.unknown()),
     });
+    app.get(
+      "/api/v1/jobs/:id/events",
+      {
+        schema: {
+          tags: ["jobs"],
+          summary: "The job's history, newest last",
+          params: IdParams,
+          response: withErrors({ 200: z.object({ events: z.array(EventView) }) }, [404]),
+          security: [{ bearer: [] }],
+        },
+      },
+      async (req) => {
+        const p = principalOf(req, ctx.tokens);
+        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
+        return { events: ctx.store.events(1000, `job/${job.id}`).reverse() };
+      },
+    );
   };
 }

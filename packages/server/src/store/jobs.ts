@@ -6,6 +6,7 @@ import {
   transition,
   type JobEvent,
   type JobSpec,
+  type Issue,
   type JobState,
   type Placement,
   type StoredJob,
@@ -51,11 +52,30 @@ export interface JobFilter {
   readonly queue?: string;
   readonly user?: string;
   readonly limit?: number;
+  /** Only jobs after this one in listing order (submitted time, then id): the cursor of a page. */
+  readonly after?: { readonly submittedAtMs: number; readonly id: string };
+}
+
+/** Caps checked in the submission's transaction, after an idempotent retry is recognised. */
+export interface AdmissionLimits {
+  /** Pending + admitted jobs the user may have in all queues. */
+  readonly maxPendingJobsPerUser: { readonly value: number; readonly source: string };
+  /** ... and in the job's queue, when the queue sets its own. */
+  readonly maxPendingJobsInQueue?: { readonly value: number; readonly source: string };
 }
 
 export class IdempotencyConflictError extends AidcError {
   constructor(message: string) {
     super("IDEMPOTENCY_CONFLICT", message);
+  }
+}
+
+/** A user has as many waiting jobs as the cluster allows (HTTP 429); submitting again later will work. */
+export class TooManyPendingJobsError extends AidcError {
+  readonly issues: readonly Issue[];
+  constructor(message: string, issues: readonly Issue[]) {
+    super("TOO_MANY_PENDING_JOBS", message);
+    this.issues = issues;
   }
 }
 
@@ -117,7 +137,13 @@ export class JobRepo {
    * Insert a job as pending. With an idempotency key, a retry of the same request by the same
    * user returns the job created the first time (`created: false`) instead of a second job.
    */
-  submit(spec: JobSpec, user: string, nowMs: number, idempotencyKey?: string): { job: JobRecord; created: boolean } {
+  submit(
+    spec: JobSpec,
+    user: string,
+    nowMs: number,
+    idempotencyKey?: string,
+    limits?: AdmissionLimits,
+  ): { job: JobRecord; created: boolean } {
     const db = this.store.db;
     return db.transaction(() => {
       if (idempotencyKey !== undefined) {
@@ -130,6 +156,7 @@ export class JobRepo {
           return { job: this.row(prior), created: false };
         }
       }
+      if (limits !== undefined) this.admit(user, spec.queue, limits);
       const id = newJobId(nowMs);
       this.store
         .prepare(
@@ -140,6 +167,50 @@ export class JobRepo {
       this.store.insertEvent(nowMs, "job.submitted", `job/${id}`, { user, queue: spec.queue });
       return { job: this.require(id), created: true };
     })();
+  }
+
+  /** Pending + admitted jobs of a user (in one queue, when given). */
+  waiting(user: string, queue?: string): number {
+    const sql = `SELECT COUNT(*) AS n FROM jobs WHERE user = ? AND state IN ('pending', 'admitted')${queue === undefined ? "" : " AND queue = ?"}`;
+    const row = this.store.prepare(sql).get(...(queue === undefined ? [user] : [user, queue])) as { n: number };
+    return row.n;
+  }
+
+  private admit(user: string, queue: string, limits: AdmissionLimits): void {
+    const checks = [
+      { limit: limits.maxPendingJobsPerUser, n: () => this.waiting(user), where: "" },
+      ...(limits.maxPendingJobsInQueue
+        ? [{ limit: limits.maxPendingJobsInQueue, n: () => this.waiting(user, queue), where: ` in queue ${queue}` }]
+        : []),
+    ];
+    for (const { limit, n, where } of checks) {
+      const count = n();
+      if (count >= limit.value) {
+        const message = `${user} has ${count} pending or admitted jobs${where}, the cluster's limit of ${limit.value} (${limit.source})`;
+        throw new TooManyPendingJobsError(`Cannot queue another job: ${message}; submit again when some have started`, [
+          { code: "limit_exceeded", path: where === "" ? "user" : "queue", message },
+        ]);
+      }
+    }
+  }
+
+  /**
+   * The state of the latest job (by submission) of `user` with each of `names`, in one query:
+   * how the scheduling loop resolves dependencies. Names with no job are absent.
+   */
+  latestStates(user: string, names: readonly string[]): Map<string, JobState> {
+    const out = new Map<string, JobState>();
+    if (names.length === 0) return out;
+    const rows = this.store
+      .prepare(
+        `SELECT name, state FROM (
+           SELECT name, state, ROW_NUMBER() OVER (PARTITION BY name ORDER BY submitted_at_ms DESC, id DESC) AS n
+           FROM jobs WHERE user = ? AND name IN (SELECT value FROM json_each(?)))
+         WHERE n = 1`,
+      )
+      .all(user, JSON.stringify([...new Set(names)])) as { name: string; state: JobState }[];
+    for (const r of rows) out.set(r.name, r.state);
+    return out;
   }
 
   get(id: string): JobRecord | undefined {
@@ -167,6 +238,10 @@ export class JobRepo {
     if (filter.user !== undefined) {
       where.push("user = ?");
       args.push(filter.user);
+    }
+    if (filter.after !== undefined) {
+      where.push("(submitted_at_ms, id) > (?, ?)");
+      args.push(filter.after.submittedAtMs, filter.after.id);
     }
     // without the spec column: specs are cached (immutable), and listing is on the scheduling hot path
     const sql = `SELECT ${LIST_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;

@@ -64,17 +64,36 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
     });
 
   withConnection(program.command("jobs"))
-    .description("list jobs (users see their own)")
+    .description("list jobs (users see their own), oldest first; every page of the server's answer unless --limit")
     .option("--state <states>", "comma-separated states, e.g. pending,running")
     .option("--queue <queue>")
     .option("--user <user>")
+    .option("--limit <n>", "at most this many jobs")
     .option("--json", "print one JSON document")
-    .action(async (opts: ConnectionFlags & { state?: string; queue?: string; user?: string; json?: boolean }) => {
+    .action(async (opts: ConnectionFlags & { state?: string; queue?: string; user?: string; limit?: string; json?: boolean }) => {
+      const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
+      if (!Number.isInteger(limit) && limit !== Infinity) {
+        throw new InvalidInputError("Invalid --limit", [
+          { code: "invalid_value", path: "--limit", message: `must be a whole number, got ${opts.limit}` },
+        ]);
+      }
+      if (limit < 1)
+        throw new InvalidInputError("Invalid --limit", [{ code: "invalid_value", path: "--limit", message: "must be at least 1" }]);
       const q = new URLSearchParams();
       if (opts.state) q.set("state", opts.state);
       if (opts.queue) q.set("queue", opts.queue);
       if (opts.user) q.set("user", opts.user);
-      const { jobs } = await requestJson<{ jobs: JobView[] }>(connection(opts), "GET", `/api/v1/jobs?${q.toString()}`);
+      const conn = connection(opts);
+      const jobs: JobView[] = [];
+      // follow the server's cursor page by page (at most 1,000 jobs a page)
+      for (let after: string | undefined; jobs.length < limit;) {
+        q.set("limit", String(Math.min(1000, limit - jobs.length)));
+        if (after !== undefined) q.set("after", after);
+        const page = await requestJson<{ jobs: JobView[]; nextCursor?: string }>(conn, "GET", `/api/v1/jobs?${q.toString()}`);
+        jobs.push(...page.jobs);
+        if (page.nextCursor === undefined) break;
+        after = page.nextCursor;
+      }
       if (opts.json) return printJson(io, jobs);
       printTable(
         io,

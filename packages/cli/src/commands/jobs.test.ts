@@ -56,4 +56,10 @@ describe("aidc jobs", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--limit");
   });
+
+  it("why says how a finished job ended, and when", async () => {
+    const r = await runCli(["why", "j-00000", ...conn]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("finished: cancelled at 1970-01-01T00:00:01.000Z\n");
+  });
 });

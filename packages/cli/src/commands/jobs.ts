@@ -136,6 +136,8 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
         `/api/v1/jobs/${encodeURIComponent(id)}/explain`,
       );
       if (opts.json) return printJson(io, why);
+      // a job that is not waiting: the server's sentence says what it does or how it ended ("finished: succeeded at …")
+      if (why.state !== "pending") return io.out(`${why.message}\n`);
       const eta = why.estimatedStartMs ? `; estimated start ${new Date(why.estimatedStartMs).toISOString()}` : "";
       io.out(`${why.state}: ${paint(io, "yellow", why.reason)}: ${why.message}${eta}\n`);
     });

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "./main.js";
+import { defaultCatalog, DEFAULT_LIMITS } from "@aidc/core";
+import { loadClusterFile, startServer, type RunningServer } from "./main.js";
 import { TokenRepo } from "./store/tokens.js";
 
 // A cluster with small limits (and a queue with its own), no GPUs: jobs asking for one stay pending.
@@ -73,6 +74,12 @@ afterAll(async () => {
 });
 
 describe("job limits of the cluster file", () => {
+  it("examples/clusters/demo.yaml spells out the defaults, and a queue's own", () => {
+    const { model } = loadClusterFile(new URL("../../../examples/clusters/demo.yaml", import.meta.url).pathname, defaultCatalog());
+    expect(model.limits).toEqual(DEFAULT_LIMITS);
+    expect(model.queues.find((q) => q.name === "inference")?.limits).toEqual({ maxReplicasPerJob: 256 });
+  });
+
   it("refuses each limit with 400 and an issue naming the field, the value and the limit", async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [

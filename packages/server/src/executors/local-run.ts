@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
-import { access, readFile, readdir, stat } from "node:fs/promises";
+import { open, readFile, readdir, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { ExecutorRun } from "@aidc/core";
 import { aliveAsync } from "./alive.js";
 import type { LaunchSlot } from "./launcher.js";
 
@@ -25,6 +26,25 @@ export interface RunFlags {
   timedOut?: boolean;
   /** Why the run was stopped by a watchdog or a launch failure. */
   failure?: string;
+}
+
+/** writeDurable() in the thread pool: an fsync on a busy disk must not stall the event loop. */
+export async function writeDurableAsync(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  const dir = await open(dirname(file), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 /** Write a file so that a crash leaves either the old or the complete new content. */
@@ -61,11 +81,6 @@ export interface Scan {
 const CLAIM_GRACE_MS = 60_000;
 /** Replicas whose files are read at once (in the thread pool). */
 const CHUNK = 256;
-const exists = (file: string): Promise<boolean> =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
 
 /** One local run as this server knows it: the intent plus what is cached from the files. */
 export class LocalRun {
@@ -77,6 +92,9 @@ export class LocalRun {
   resumed = false;
   lastDiskCheckMs = 0;
   lastSweepMs = 0;
+  lastScanMs = 0;
+  /** The last "running" answer, reused between scans of a big run. */
+  lastRunning: ExecutorRun | undefined;
 
   constructor(
     readonly dir: string,
@@ -139,7 +157,7 @@ export class LocalRun {
     const one = async (i: number): Promise<void> => {
       let code = this.codes[i];
       if (code === undefined && names.has(`${i}.exit`)) {
-        code = (await this.readNumber(join(this.dir, `${i}.exit`))) ?? 1;
+        code = await this.readNumber(join(this.dir, `${i}.exit`)); // empty while the wrapper writes it: next scan
         this.codes[i] = code;
       }
       if (code !== undefined) {
@@ -150,7 +168,8 @@ export class LocalRun {
       if (this.pids[i] === undefined && names.has(`${i}.pid`)) this.pids[i] = await this.readNumber(join(this.dir, `${i}.pid`));
       const pid = this.pids[i];
       if (pid !== undefined) {
-        if (sweep && !this.dead[i] && !(await aliveAsync(pid))) this.dead[i] = !(await exists(join(this.dir, `${i}.exit`)));
+        if (sweep && !this.dead[i] && !(await aliveAsync(pid)))
+          this.dead[i] = (await this.readNumber(join(this.dir, `${i}.exit`))) === undefined;
         if (this.dead[i]) out.killed++;
         else out.live++;
       } else if (names.has(`${i}.claim`)) {

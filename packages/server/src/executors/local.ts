@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement, type StartOptions } from "@aidc/core";
 import { alive, killGroup } from "./alive.js";
 import { Launcher, type LaunchSlot, type LauncherOptions } from "./launcher.js";
-import { LocalRun, writeDurable } from "./local-run.js";
+import { LocalRun, writeDurableAsync } from "./local-run.js";
 import { ensureUser, ensureUserSync, JOB_USER, mappedUserName, type OsUser } from "./os-users.js";
 import { baseEnv, checkJobEnv, DEFAULT_JOB_LIMITS, detectIsolation, replicaScript, type Isolation, type JobLimits } from "./sandbox.js";
 
@@ -139,7 +139,6 @@ export class LocalExecutor implements Executor {
     };
     const script = replicaScript({
       level: this.isolation.level,
-      prlimit: this.isolation.prlimit,
       runDir: dir,
       jobDir,
       cwd: workingDir ?? jobDir,
@@ -159,7 +158,7 @@ export class LocalExecutor implements Executor {
       startedAtMs: this.now(),
       ...(job.maxRuntimeS ? { maxRuntimeS: job.maxRuntimeS } : {}),
     };
-    writeDurable(join(dir, "intent.json"), JSON.stringify(intent)); // the record: from here on a restart resumes, never repeats
+    await writeDurableAsync(join(dir, "intent.json"), JSON.stringify(intent)); // the record: from here on a restart resumes, never repeats
     const run = new LocalRun(dir, intent, {});
     run.resumed = true;
     this.runs.set(runId, run);
@@ -235,6 +234,10 @@ export class LocalExecutor implements Executor {
   private async check(run: LocalRun): Promise<ExecutorRun> {
     const { runId, slots } = run.intent;
     const now = this.now();
+    // a big run is scanned at most every n/2 ms (10,000 replicas: every 5 s), so its bookkeeping stays a small share of the server's time
+    if (run.lastRunning && !run.flags.cancelled && now - run.lastScanMs < Math.min(5000, slots.length / 2)) return run.lastRunning;
+    run.lastScanMs = now;
+    run.lastRunning = undefined;
     const launching = run.launching > 0 || now - (this.launchDone.get(runId) ?? -Infinity) < LAUNCH_GRACE_MS;
     // liveness (kill -9 leaves no exit file) is swept every 5 s, or at every pass for small runs
     const sweep = slots.length <= 256 || now - run.lastSweepMs >= 5000;
@@ -276,11 +279,12 @@ export class LocalExecutor implements Executor {
       await this.stop(run);
       return { runId, state: "failed", message: overDisk };
     }
-    return {
+    run.lastRunning = {
       runId,
       state: "running",
       ...(starting > 0 ? { message: `starting: ${slots.length - starting} of ${slots.length} started` } : {}),
     };
+    return run.lastRunning;
   }
 
   /** The "fill the disk" watchdog: `du` of the job's directory, off the event loop, at most every diskCheckS. */

@@ -40,7 +40,6 @@ export interface Isolation {
   readonly level: IsolationLevel;
   /** Why the level is not the strongest, for the start-up warning ("" when it is). */
   readonly reason: string;
-  readonly prlimit: boolean;
 }
 
 function works(cmd: string, args: readonly string[]): boolean {
@@ -52,13 +51,12 @@ function works(cmd: string, args: readonly string[]): boolean {
   }
 }
 
-/** Probe the machine once at start: root? bubblewrap that really sandboxes? setpriv, prlimit? */
+/** Probe the machine once at start: root? bubblewrap that really sandboxes? setpriv? */
 export function detectIsolation(want: "auto" | "none" = "auto"): Isolation {
-  const prlimit = works("prlimit", ["--version"]);
-  if (want === "none") return { level: "none", reason: "isolation turned off by configuration", prlimit };
-  if (process.getuid?.() !== 0) return { level: "none", reason: "the server is not root, so jobs run as the server's OS user", prlimit };
+  if (want === "none") return { level: "none", reason: "isolation turned off by configuration" };
+  if (process.getuid?.() !== 0) return { level: "none", reason: "the server is not root, so jobs run as the server's OS user" };
   if (!works("setpriv", ["--version"]))
-    return { level: "none", reason: "setpriv (util-linux) is missing, so jobs cannot drop to another user", prlimit };
+    return { level: "none", reason: "setpriv (util-linux) is missing, so jobs cannot drop to another user" };
   const bwrap = works("bwrap", [
     "--ro-bind",
     "/",
@@ -72,8 +70,8 @@ export function detectIsolation(want: "auto" | "none" = "auto"): Isolation {
     "--",
     "true",
   ]);
-  if (!bwrap) return { level: "uid", reason: "bubblewrap (bwrap) is missing or cannot create namespaces here", prlimit };
-  return { level: "bwrap+uid", reason: "", prlimit };
+  if (!bwrap) return { level: "uid", reason: "bubblewrap (bwrap) is missing or cannot create namespaces here" };
+  return { level: "bwrap+uid", reason: "" };
 }
 
 export function shellQuote(s: string): string {
@@ -107,7 +105,6 @@ export function baseEnv(home: string, tmp: string, user: string): Record<string,
 
 export interface ReplicaScript {
   readonly level: IsolationLevel;
-  readonly prlimit: boolean;
   readonly runDir: string;
   readonly jobDir: string;
   readonly cwd: string;
@@ -137,7 +134,13 @@ function gpuDevices(): string[] {
 export function replicaScript(s: ReplicaScript): string {
   const q = shellQuote;
   const l = s.limits;
-  const limits = s.prlimit ? ["prlimit", `--nproc=${l.nproc}`, `--nofile=${l.nofile}`, "--core=0", `--fsize=${l.fsizeBytes}`, "--"] : [];
+  // shell builtins, not prlimit: every process less per replica matters when 10,000 start at once
+  const limits = [
+    "ulimit -c 0",
+    `ulimit -n ${l.nofile}`,
+    `ulimit -f ${Math.max(1, Math.floor(l.fsizeBytes / 512))}`,
+    `ulimit -p ${l.nproc}`,
+  ].join("; ");
   const drop =
     s.level === "none" ? [] : ["setpriv", `--reuid=${s.osUser}`, `--regid=${s.osUser}`, "--clear-groups", "--no-new-privs", "--"];
   const sandbox =
@@ -180,20 +183,22 @@ export function replicaScript(s: ReplicaScript): string {
   const env = Object.entries(s.env).map(([k, v]) => `export ${k}=${q(v)}`);
   const perReplica = 'export AIDC_TASK="$2" AIDC_REPLICA="$3" AIDC_NODE="$4" AIDC_GPUS="$5" CUDA_VISIBLE_DEVICES="$5"';
   const command = typeof s.command === "string" ? ["/bin/sh", "-c", s.command] : [...s.command];
-  const line = [...limits, ...sandbox, ...drop].map(q).join(" ");
+  const line = [...sandbox, ...drop].map(q).join(" ");
   return [
     "#!/bin/sh",
     `d=${q(s.runDir)}`,
-    'mkdir "$d/$1.claim" 2>/dev/null || exit 0',
-    'echo $$ > "$d/$1.pid.tmp" && mv -f "$d/$1.pid.tmp" "$d/$1.pid"',
+    // the claim is an exclusive create (O_EXCL under noclobber): of two wrappers for one replica only one runs it
+    'set -C; { : > "$d/$1.claim"; } 2>/dev/null || exit 0; set +C',
+    'echo $$ > "$d/$1.pid"',
     '[ -e "$d/stop" ] && exit 0',
     'exec >>"$d/$2-$3.log" 2>&1 </dev/null',
+    limits,
     s.level === "bwrap+uid" ? "" : `cd ${q(s.cwd)} || { echo ${q(`aidc: cannot enter ${s.cwd}`)}; echo 126 > "$d/$1.exit"; exit 126; }`,
     ...env,
     perReplica,
     `${line} ${command.map(q).join(" ")}`,
     "c=$?",
-    'echo "$c" > "$d/$1.exit.tmp" && mv -f "$d/$1.exit.tmp" "$d/$1.exit"',
+    'echo "$c" > "$d/$1.exit"',
     "",
   ].join("\n");
 }

@@ -119,6 +119,22 @@ describe("the job routes in /openapi.json", () => {
   });
 });
 
+describe("POST /api/v1/jobs with a large YAML body", () => {
+  it("is parsed off the event loop and queued", async () => {
+    const labels = Array.from({ length: 4000 }, (_, i) => `  label-${i}: value-${i}`).join("\n");
+    const yaml = `apiVersion: aidc/v1\nkind: Job\nname: large\ntasks: [{ resources: { gpus: 1 } }]\nrun: { command: "true" }\nlabels:\n${labels}\n`;
+    expect(yaml.length).toBeGreaterThan(64 * 1024);
+    const res = await fetch(`${server.url}/api/v1/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/yaml" },
+      body: yaml,
+    });
+    expect(res.status).toBe(201);
+    const job = (await res.json()) as { spec: { labels: Record<string, string> } };
+    expect(Object.keys(job.spec.labels)).toHaveLength(4000);
+  });
+});
+
 describe("GET /api/v1/jobs/{id}/explain", () => {
   it("says when a finished job finished, not 'the job is succeeded'", async () => {
     const { id } = await submit("quick", { tasks: [{}], runtimeEstimateS: 1 });

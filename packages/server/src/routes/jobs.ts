@@ -8,7 +8,6 @@ import {
   JOB_STATES,
   NotFoundError,
   validateData,
-  validateDocument,
   type JobSpec,
   type Limits,
 } from "@aidc/core";
@@ -17,6 +16,7 @@ import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
 import { atLeast, type Principal } from "../store/tokens.js";
 import { decodeCursor, encodeCursor, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
+import { OffThreadValidator } from "./yaml-off-thread.js";
 
 /** Users see only their own jobs; viewers, operators and admins see all (404 hides others' jobs). */
 function visible(job: JobRecord | undefined, p: Principal, id: string): JobRecord {
@@ -28,9 +28,9 @@ function visible(job: JobRecord | undefined, p: Principal, id: string): JobRecor
  * Parse a JobSpec from a JSON object or YAML text (within the cluster's size limit, YAML's alias
  * and nesting limits); every problem is reported with its path.
  */
-function parseJob(body: unknown, ctx: ServerContext, limits: Limits): JobSpec {
+async function parseJob(body: unknown, ctx: ServerContext, limits: Limits, yaml: OffThreadValidator): Promise<JobSpec> {
   const r =
-    typeof body === "string" ? validateDocument(body, ctx.catalog, { maxBytes: limits.maxJobBytes }) : validateData(body, ctx.catalog);
+    typeof body === "string" ? await yaml.validate(body, ctx.catalog, { maxBytes: limits.maxJobBytes }) : validateData(body, ctx.catalog);
   if (r.document === undefined) throw new InvalidInputError(`Invalid job: ${r.issues.length} problem(s)`, r.issues);
   if (r.document.kind !== "Job") {
     throw new InvalidInputError("Invalid job", [{ code: "invalid_kind", path: "kind", message: `must be Job, got ${r.document.kind}` }]);
@@ -50,6 +50,11 @@ function notPending(job: JobRecord): string {
 export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   const limits = ctx.cluster.limits ?? DEFAULT_LIMITS;
   return async (app) => {
+    // large YAML bodies are parsed on a worker thread, not on the event loop
+    const yaml = new OffThreadValidator();
+    app.addHook("onClose", async () => {
+      await yaml.close();
+    });
     app.addContentTypeParser(["application/yaml", "application/x-yaml", "text/yaml"], { parseAs: "string" }, (_req, body, done) =>
       done(null, body),
     );
@@ -79,7 +84,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const p = requireRole(req, ctx.tokens, "user");
-        const spec = parseJob(req.body, ctx, limits);
+        const spec = await parseJob(req.body, ctx, limits, yaml);
         if (spec.user !== undefined && spec.user !== p.user && !atLeast(p.role, "operator")) {
           throw new ForbiddenError(`${p.user} cannot submit jobs as ${spec.user}`);
         }

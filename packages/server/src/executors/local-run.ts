@@ -199,6 +199,22 @@ export class LocalRun {
     return out;
   }
 
+  private agentFileWritten = false;
+
+  /**
+   * Once every replica recorded its pid: run.json for the node agent, which attributes CPU and
+   * memory to a job by process group (each replica wrapper leads its own group).
+   */
+  writeAgentFile(): void {
+    if (this.agentFileWritten || this.pids.some((p, i) => p === undefined && this.codes[i] === undefined)) return;
+    this.agentFileWritten = true;
+    const procs = this.intent.slots.flatMap((s) => {
+      const pid = this.pids[s.index];
+      return pid === undefined ? [] : [{ pid, exitFile: join(this.dir, `${s.index}.exit`) }];
+    });
+    writeFileSync(join(this.dir, "run.json"), JSON.stringify({ runId: this.intent.runId, jobId: this.intent.jobId, procs }));
+  }
+
   logFiles(): string[] {
     return this.intent.slots.map((s) => join(this.dir, `${s.task}-${s.replica}.log`));
   }

@@ -272,6 +272,7 @@ export class LocalExecutor implements Executor {
       await this.stop(run);
       return { runId, state: "failed", message: `exceeded maxRuntimeS ${maxS}` };
     }
+    if (starting === 0) run.writeAgentFile();
     const overDisk = await this.diskCheck(run);
     if (overDisk !== undefined) {
       run.flags.failure = overDisk;

@@ -1,0 +1,104 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { JobSpec, type Logger, type Placement } from "@aidc/core";
+import { resolvePolicy } from "@aidc/scheduler";
+import { LocalExecutor } from "../executors/local.js";
+import { localCluster } from "../main.js";
+import { JobRepo } from "../store/jobs.js";
+import { SqliteStore } from "../store/sqlite.js";
+import { SchedulingLoop } from "./scheduling.js";
+
+const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A store and executor over one data dir, as a (re)started server has them. */
+function world() {
+  const dataDir = mkdtempSync(join(tmpdir(), "aidc-loop-"));
+  const jobsDir = mkdtempSync(join(tmpdir(), "aidc-loop-jobs-"));
+  const store = SqliteStore.open(join(dataDir, "aidc.db"));
+  const executor = (): LocalExecutor => new LocalExecutor({ runsDir: join(dataDir, "runs"), jobsDir, killGraceS: 1 });
+  const cluster = localCluster();
+  const profile = resolvePolicy("backfill-easy", {});
+  if (!profile.ok) throw new Error("policy");
+  const loop = (ex: LocalExecutor): SchedulingLoop =>
+    new SchedulingLoop({
+      jobs: new JobRepo(store),
+      cordons: () => new Map(),
+      executor: ex,
+      cluster,
+      profile: profile.value,
+      now: () => Date.now(),
+      log: quiet,
+      batchMs: 5,
+    });
+  const spec = JobSpec.parse({
+    apiVersion: "aidc/v1",
+    kind: "Job",
+    name: "twice",
+    tasks: [{ replicas: 3, resources: { cpus: 0.01, memoryGiB: 0.01 } }],
+    run: { command: 'echo "ran $AIDC_REPLICA"' },
+  });
+  const node = cluster.nodes[0]?.name ?? "local";
+  const placement: Placement = { tasks: [0, 1, 2].map((replica) => ({ task: "main", replica, node, gpuIndices: [] })) };
+  return { store, jobs: new JobRepo(store), executor, loop, spec, placement };
+}
+
+async function ended(jobs: JobRepo, id: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const state = jobs.require(id).state;
+    if (state === "succeeded" || state === "failed") return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return jobs.require(id).state;
+}
+
+describe("scheduling loop: crash-safe starts", () => {
+  it("admits with a deterministic run name (<job>.<attempt>)", async () => {
+    const w = world();
+    const { job } = w.jobs.submit(w.spec, "alice", Date.now());
+    const ex = w.executor();
+    const loop = w.loop(ex);
+    loop.start(50);
+    try {
+      expect(await ended(w.jobs, job.id)).toBe("succeeded");
+      expect(w.jobs.require(job.id).runId).toBe(`${job.id}.0`);
+    } finally {
+      await loop.stop();
+      w.store.close();
+    }
+  });
+
+  it("a crash after the admission was recorded but before anything started: the restart starts the run once", async () => {
+    const w = world();
+    const { job } = w.jobs.submit(w.spec, "alice", Date.now());
+    w.jobs.apply(job.id, "admit", Date.now(), { placement: w.placement, runId: `${job.id}.0` });
+    const ex = w.executor();
+    const loop = w.loop(ex);
+    loop.start(50);
+    try {
+      expect(await ended(w.jobs, job.id)).toBe("succeeded");
+      expect(ex.logs(`${job.id}.0`).trim().split("\n").sort()).toEqual(["ran 0", "ran 1", "ran 2"]);
+    } finally {
+      await loop.stop();
+      w.store.close();
+    }
+  });
+
+  it("a crash after the executor started the run but before the store heard of it: the restart adopts it, no replica runs twice", async () => {
+    const w = world();
+    const { job } = w.jobs.submit(w.spec, "alice", Date.now());
+    w.jobs.apply(job.id, "admit", Date.now(), { placement: w.placement, runId: `${job.id}.0` });
+    await w.executor().start(job.id, w.spec, w.placement, { runId: `${job.id}.0`, user: "alice" }); // the server that died
+    const ex = w.executor();
+    const loop = w.loop(ex);
+    loop.start(50);
+    try {
+      expect(await ended(w.jobs, job.id)).toBe("succeeded");
+      expect(ex.logs(`${job.id}.0`).trim().split("\n").sort()).toEqual(["ran 0", "ran 1", "ran 2"]);
+    } finally {
+      await loop.stop();
+      w.store.close();
+    }
+  });
+});

@@ -23,10 +23,10 @@ function positiveNumber(value: string, flag: string): number {
   return n;
 }
 
-function isolationMode(value: string): "auto" | "none" {
-  if (value === "auto" || value === "none") return value;
+function isolationMode(value: string): "auto" | "uid" | "none" {
+  if (value === "auto" || value === "uid" || value === "none") return value;
   throw new InvalidInputError("Invalid --isolation", [
-    { code: "invalid_value", path: "--isolation", message: `must be auto or none, got "${value}"` },
+    { code: "invalid_value", path: "--isolation", message: `must be auto, uid or none, got "${value}"` },
   ]);
 }
 
@@ -48,7 +48,11 @@ export function registerServe(program: Command, io: Io): void {
     .option("--upload-max-age <s>", "seconds an untouched resumable upload is kept before the janitor removes it", "86400")
     .option("--jobs-dir <dir>", "where local jobs get their working directories, outside --data-dir (default /var/lib/aidc-jobs as root)")
     .option("--map-users", "run each aidc user's local jobs as its own OS user aidc-u-<name> (created on demand) instead of aidc-job")
-    .option("--isolation <mode>", "local job isolation: auto (the strongest this machine allows) | none (development only)", "auto")
+    .option(
+      "--isolation <mode>",
+      "local job isolation: auto (the strongest this machine allows) | uid (no bubblewrap) | none (development only)",
+      "auto",
+    )
     .option("--start-batch <n>", "replicas the local executor starts per batch (the event loop runs between batches)", "256")
     .option("--public-metrics", "serve /metrics without a token (for a Prometheus that cannot send one)")
     .action(

@@ -34,6 +34,16 @@ async function until(ex: Executor, runId: string, timeoutMs = 30_000): Promise<E
   }
 }
 
+// the same contract one level down: an unprivileged user without bubblewrap (only as root)
+describe.skipIf(process.getuid?.() !== 0)("local executor at isolation uid", () => {
+  executorContract({
+    name: "local (uid)",
+    make: () => make({ isolation: "uid" }),
+    makeAgain: () => make({ isolation: "uid" }),
+    logs: (ex, runId) => (ex as LocalExecutor).logs(runId),
+  });
+});
+
 describe("local executor", () => {
   it("cancel kills children of the command too (the whole process group)", async () => {
     const ex = make();

@@ -8,7 +8,16 @@ import { alive, killGroup } from "./alive.js";
 import { Launcher, type LaunchSlot, type LauncherOptions } from "./launcher.js";
 import { LocalRun, writeDurableAsync } from "./local-run.js";
 import { ensureUser, ensureUserSync, JOB_USER, mappedUserName, type OsUser } from "./os-users.js";
-import { baseEnv, checkJobEnv, DEFAULT_JOB_LIMITS, detectIsolation, replicaScript, type Isolation, type JobLimits } from "./sandbox.js";
+import {
+  baseEnv,
+  checkJobEnv,
+  DEFAULT_JOB_LIMITS,
+  detectIsolation,
+  replicaScript,
+  type Isolation,
+  type IsolationMode,
+  type JobLimits,
+} from "./sandbox.js";
 
 export { alive } from "./alive.js";
 
@@ -28,8 +37,8 @@ export interface LocalExecutorOptions {
   readonly now?: () => number;
   /** The command of a built-in workload job (`run.workload`); such jobs are refused without it. */
   readonly workloadCommand?: (job: JobSpec) => string[] | undefined;
-  /** "none" turns isolation off (development only); default "auto": the strongest level the machine allows. */
-  readonly isolation?: "auto" | "none";
+  /** Default "auto": the strongest level the machine allows; "uid" skips bubblewrap; "none" is for development only. */
+  readonly isolation?: IsolationMode;
   /** Run each aidc user's jobs as its own OS user `aidc-u-<name>` (created on demand) instead of `aidc-job`. */
   readonly mapUsers?: boolean;
   readonly limits?: Partial<JobLimits>;

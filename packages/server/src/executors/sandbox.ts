@@ -52,11 +52,15 @@ function works(cmd: string, args: readonly string[]): boolean {
 }
 
 /** Probe the machine once at start: root? bubblewrap that really sandboxes? setpriv? */
-export function detectIsolation(want: "auto" | "none" = "auto"): Isolation {
+/** What the operator asks for: the strongest level available, at most uid (no bubblewrap), or none. */
+export type IsolationMode = "auto" | "uid" | "none";
+
+export function detectIsolation(want: IsolationMode = "auto"): Isolation {
   if (want === "none") return { level: "none", reason: "isolation turned off by configuration" };
   if (process.getuid?.() !== 0) return { level: "none", reason: "the server is not root, so jobs run as the server's OS user" };
   if (!works("setpriv", ["--version"]))
     return { level: "none", reason: "setpriv (util-linux) is missing, so jobs cannot drop to another user" };
+  if (want === "uid") return { level: "uid", reason: "bubblewrap turned off by configuration" };
   const bwrap = works("bwrap", [
     "--ro-bind",
     "/",

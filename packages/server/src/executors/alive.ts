@@ -33,11 +33,12 @@ export async function aliveAsync(pid: number): Promise<boolean> {
   }
 }
 
-/** Signal a whole process group (the replica wrapper is its leader); gone is fine. */
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signal a whole process group (the replica wrapper is its leader); false when the group is gone. */
+export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
+    return true;
   } catch {
-    // already gone
+    return false;
   }
 }

@@ -227,7 +227,12 @@ export class LocalExecutor implements Executor {
       await new Promise((r) => setTimeout(r, 50));
       pids = (await run.livePids()).filter(alive);
     }
-    for (const p of await run.livePids()) killGroup(p, "SIGKILL");
+    const groups = await run.livePids();
+    // a fork bomb forks while it is killed: signal each group until it is empty (bounded)
+    for (let i = 0; i < 40 && groups.length > 0; i++) {
+      for (let g = groups.length - 1; g >= 0; g--) if (!killGroup(groups[g] ?? 0, "SIGKILL")) groups.splice(g, 1);
+      if (groups.length > 0) await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   /** Current state of each run; enforces maxRuntimeS and the disk limit; a gang fails as soon as one replica fails. */

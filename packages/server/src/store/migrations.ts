@@ -152,4 +152,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       ALTER TABLE uploads ADD COLUMN updated_at_ms INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 9,
+    name: "job indexes for limits and pages",
+    // the pending-jobs cap counts a user's waiting jobs at every submission, and an unfiltered
+    // page of /api/v1/jobs walks submissions in order; without these both scan the whole table
+    sql: `
+      CREATE INDEX jobs_user_state ON jobs(user, state, queue);
+      CREATE INDEX jobs_submitted ON jobs(submitted_at_ms, id);`,
+  },
 ];

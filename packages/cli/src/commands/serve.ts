@@ -53,7 +53,7 @@ export function registerServe(program: Command, io: Io): void {
       "local job isolation: auto (the strongest this machine allows) | uid (no bubblewrap) | none (development only)",
       "auto",
     )
-    .option("--start-batch <n>", "replicas the local executor starts per batch (the event loop runs between batches)", "256")
+    .option("--start-batch <n>", "replicas the local executor starts per batch (the event loop runs between batches)", "32")
     .option("--public-metrics", "serve /metrics without a token (for a Prometheus that cannot send one)")
     .action(
       async (opts: {

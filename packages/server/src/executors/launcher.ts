@@ -19,9 +19,9 @@ const LAUNCH_SH =
   'r=$1; shift; while [ $# -ge 5 ]; do setsid /usr/bin/env -i /bin/sh "$r" "$1" "$2" "$3" "$4" "$5" </dev/null >/dev/null 2>&1 & shift 5; done; echo launched; wait';
 
 export interface LauncherOptions {
-  /** Replicas per launcher process (default 256). */
+  /** Replicas per launcher process (default 32). */
   readonly batch?: number;
-  /** Launchers in flight at once, over all runs (default 2). */
+  /** Launchers in flight at once, over all runs (default 1: starting namespaces in parallel contends in the kernel). */
   readonly concurrency?: number;
   /** Niceness of job processes relative to the server (default 10). */
   readonly nice?: number;
@@ -41,8 +41,8 @@ export class Launcher {
   private readonly nice: number;
 
   constructor(o: LauncherOptions = {}) {
-    this.batch = Math.max(1, o.batch ?? 256);
-    this.concurrency = Math.max(1, o.concurrency ?? 2);
+    this.batch = Math.max(1, o.batch ?? 32);
+    this.concurrency = Math.max(1, o.concurrency ?? 1);
     this.nice = Math.min(19, Math.max(0, Math.round(o.nice ?? 10)));
   }
 

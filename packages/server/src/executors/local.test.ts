@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -64,6 +64,15 @@ describe("local executor", () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(readFileSync(tick, "utf8")).toBe(before);
     expect((await ex.status([run.runId]))[0]?.state).toBe("cancelled");
+  });
+
+  it("a damaged run directory fails that run only", async () => {
+    const ex = make();
+    mkdirSync(ex.runDir("j-bad.0"), { recursive: true });
+    writeFileSync(join(ex.runDir("j-bad.0"), "intent.json"), "{not json");
+    const [bad, lost] = await ex.status(["j-bad.0", "j-lost.0"]);
+    expect(bad).toMatchObject({ state: "failed", message: expect.stringMatching(/cannot read the run's files/) });
+    expect(lost).toMatchObject({ state: "failed", message: "run not found (lost)" });
   });
 
   it("refuses run ids that would escape the runs directory", () => {

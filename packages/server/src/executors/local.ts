@@ -239,8 +239,13 @@ export class LocalExecutor implements Executor {
   async status(runIds: readonly string[]): Promise<readonly ExecutorRun[]> {
     const out: ExecutorRun[] = [];
     for (const runId of runIds) {
-      const run = this.get(runId);
-      out.push(run === undefined ? { runId, state: "failed", message: "run not found (lost)" } : await this.check(run));
+      try {
+        const run = this.get(runId);
+        out.push(run === undefined ? { runId, state: "failed", message: "run not found (lost)" } : await this.check(run));
+      } catch (err) {
+        // one damaged run directory fails that run, never the pass that reconciles all the others
+        out.push({ runId, state: "failed", message: `cannot read the run's files: ${(err as Error).message}` });
+      }
     }
     return out;
   }

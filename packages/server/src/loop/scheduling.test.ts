@@ -53,6 +53,25 @@ async function ended(jobs: JobRepo, id: string): Promise<string> {
   return jobs.require(id).state;
 }
 
+describe("scheduling loop: executor failures", () => {
+  it("a working directory that does not exist fails that job with a clear message; the loop goes on", async () => {
+    const w = world();
+    const bad = JobSpec.parse({ ...w.spec, name: "bad", run: { command: "true", workingDir: "/nonexistent/x" } });
+    const { job } = w.jobs.submit(bad, "alice", Date.now());
+    const { job: next } = w.jobs.submit(w.spec, "alice", Date.now());
+    const loop = w.loop(w.executor());
+    loop.start(50);
+    try {
+      expect(await ended(w.jobs, job.id)).toBe("failed");
+      expect(w.jobs.require(job.id).message).toBe("could not start: working directory /nonexistent/x does not exist");
+      expect(await ended(w.jobs, next.id)).toBe("succeeded");
+    } finally {
+      await loop.stop();
+      w.store.close();
+    }
+  });
+});
+
 describe("scheduling loop: crash-safe starts", () => {
   it("admits with a deterministic run name (<job>.<attempt>)", async () => {
     const w = world();

@@ -73,6 +73,8 @@ export interface Executor {
   status(runIds: readonly string[]): Promise<readonly ExecutorRun[]>;
   /** What a run printed so far, when the executor keeps logs. */
   logs?(runId: string): string;
+  /** Remove a finished run's working files (its logs stay); called once its job reached a final state. */
+  release?(runId: string): Promise<void>;
 }
 
 export interface StoredJob {

@@ -2,9 +2,10 @@ import { execFile } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement, type StartOptions } from "@aidc/core";
-import { alive, killGroup } from "./alive.js";
+import { alive, killGroup, liveGroups } from "./alive.js";
 import { Launcher, type LaunchSlot, type LauncherOptions } from "./launcher.js";
 import { LocalRun, writeDurableAsync } from "./local-run.js";
 import { ensureUser, ensureUserSync, JOB_USER, mappedUserName, type OsUser } from "./os-users.js";
@@ -227,11 +228,14 @@ export class LocalExecutor implements Executor {
       await new Promise((r) => setTimeout(r, 50));
       pids = (await run.livePids()).filter(alive);
     }
-    const groups = await run.livePids();
-    // a fork bomb forks while it is killed: signal each group until it is empty (bounded)
+    // a fork bomb forks while it is killed: signal each group until no live member is left (bounded;
+    // zombies an init that does not reap leaves behind still belong to a group, so they do not count)
+    let groups = await run.livePids();
     for (let i = 0; i < 40 && groups.length > 0; i++) {
-      for (let g = groups.length - 1; g >= 0; g--) if (!killGroup(groups[g] ?? 0, "SIGKILL")) groups.splice(g, 1);
-      if (groups.length > 0) await new Promise((r) => setTimeout(r, 25));
+      for (const g of groups) killGroup(g, "SIGKILL");
+      await new Promise((r) => setTimeout(r, 10));
+      const live = await liveGroups(groups);
+      groups = groups.filter((g) => live.has(g));
     }
   }
 
@@ -322,6 +326,16 @@ export class LocalExecutor implements Executor {
       // du failed (the directory vanished, or a timeout): check again next time
     }
     return undefined;
+  }
+
+  /** The job is over (and its model, if any, registered): its working directory goes, its logs stay. */
+  async release(runId: string): Promise<void> {
+    const run = this.get(runId);
+    if (run === undefined) return;
+    run.markStop(); // no wrapper may start after this, and a later adoption resumes nothing
+    this.runs.delete(runId);
+    this.launchDone.delete(runId);
+    await rm(this.workDir(runId), { recursive: true, force: true });
   }
 
   /** Combined log of a run (all replicas, in replica order). */

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -82,6 +82,10 @@ describe("scheduling loop: crash-safe starts", () => {
     try {
       expect(await ended(w.jobs, job.id)).toBe("succeeded");
       expect(w.jobs.require(job.id).runId).toBe(`${job.id}.0`);
+      // once over, the job's working directory goes; its logs stay
+      for (let i = 0; i < 100 && existsSync(ex.workDir(`${job.id}.0`)); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(ex.workDir(`${job.id}.0`))).toBe(false);
+      expect(ex.logs(`${job.id}.0`)).toContain("ran 0");
     } finally {
       await loop.stop();
       w.store.close();

@@ -164,7 +164,10 @@ export class SchedulingLoop {
     for (const id of [...this.state.running.keys()]) {
       const job = jobs.get(id);
       if (job === undefined || job.state === "cancelled") {
-        if (job?.runId) await executor.cancel(job.runId);
+        if (job?.runId) {
+          await executor.cancel(job.runId);
+          await this.release(job.runId);
+        }
         this.state.stop(id);
       }
     }
@@ -186,11 +189,17 @@ export class SchedulingLoop {
           .onSucceeded(job, run.runId)
           .catch((err: unknown) => this.o.log.error({ err, job: job.id }, "after-success step failed"));
       }
+      await this.release(run.runId);
       if (this.state.running.has(job.id)) this.state.stop(job.id);
       if (event === "fail" && job.attempts < job.spec.retries)
         jobs.apply(job.id, "retry", this.o.now(), { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
       this.o.log.info({ job: job.id, state: run.state, exitCode: run.exitCode }, "job finished");
     }
+  }
+
+  /** A finished run's working files go (its logs stay); a failure here is logged, never fatal. */
+  private async release(runId: string): Promise<void> {
+    await this.o.executor.release?.(runId).catch((err: unknown) => this.o.log.warn({ err, runId }, "could not release a run"));
   }
 
   /**

@@ -230,12 +230,15 @@ export class LocalExecutor implements Executor {
     }
     // a fork bomb forks while it is killed: signal each group until no live member is left (bounded;
     // zombies an init that does not reap leaves behind still belong to a group, so they do not count)
-    let groups = await run.livePids();
-    for (let i = 0; i < 40 && groups.length > 0; i++) {
+    const all = await run.livePids();
+    let groups = all;
+    // a child forked just as its parent died shows up a moment later: three empty looks in a row end it
+    for (let i = 0, quiet = 0; i < 60 && quiet < 3; i++) {
       for (const g of groups) killGroup(g, "SIGKILL");
       await new Promise((r) => setTimeout(r, 10));
-      const live = await liveGroups(groups);
-      groups = groups.filter((g) => live.has(g));
+      const live = await liveGroups(all);
+      groups = all.filter((g) => live.has(g));
+      quiet = groups.length === 0 ? quiet + 1 : 0;
     }
   }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 
-/** One replica to launch: the argument tuple of run.sh (index, task, replica, node, gpus). */
+/** One replica to launch: the argument tuple of launch.sh (index, task, replica, node, gpus). */
 export interface LaunchSlot {
   readonly index: number;
   readonly task: string;
@@ -9,14 +9,7 @@ export interface LaunchSlot {
   readonly gpus: string;
 }
 
-/**
- * A launcher is one shell that starts a batch of replicas (each in its own session via setsid, with
- * an empty environment: the wrapper exports only the job's allow-listed variables),
- * says "launched", and then reaps them. The server forks once per batch instead of once per
- * replica, and never waits for the processes themselves.
- */
-const LAUNCH_SH =
-  'r=$1; shift; while [ $# -ge 5 ]; do setsid /usr/bin/env -i /bin/sh "$r" "$1" "$2" "$3" "$4" "$5" </dev/null >/dev/null 2>&1 & shift 5; done; echo launched; wait';
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface LauncherOptions {
   /** Replicas per launcher process (default 32). */
@@ -46,7 +39,10 @@ export class Launcher {
     this.nice = Math.min(19, Math.max(0, Math.round(o.nice ?? 10)));
   }
 
-  /** Launch all slots through `script`; resolves once every batch was handed to the OS. `stop()` aborts the rest. */
+  /**
+   * Launch all slots through the run's `launch.sh` (sandbox.ts: one shell per batch that starts its
+   * replicas, says "launched" and reaps them; the server forks once per batch, never waits for the
+   * processes themselves). Resolves once every batch was handed to the OS. `stop()` aborts the rest. */
   async launch(script: string, slots: readonly LaunchSlot[], stop: () => boolean): Promise<void> {
     const batches: Promise<void>[] = [];
     for (let i = 0; i < slots.length; i += this.batch) {
@@ -88,8 +84,10 @@ export class Launcher {
       let child: ReturnType<typeof spawn>;
       try {
         // jobs run niced below the server: a machine saturated by starting replicas still answers requests
-        child = spawn("nice", ["-n", String(this.nice), "/bin/sh", "-c", LAUNCH_SH, "aidc-launch", script, ...args], {
+        // detached: the launcher leads a new session and process group (under bubblewrap, its batch's group)
+        child = spawn("nice", ["-n", String(this.nice), "/bin/sh", script, ...args], {
           detached: true,
+          env: { PATH: process.env["PATH"] ?? DEFAULT_PATH },
           stdio: ["ignore", "pipe", "ignore"],
         });
       } catch {

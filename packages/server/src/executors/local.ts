@@ -14,6 +14,7 @@ import {
   checkJobEnv,
   DEFAULT_JOB_LIMITS,
   detectIsolation,
+  launchScript,
   replicaScript,
   type Isolation,
   type IsolationMode,
@@ -57,7 +58,8 @@ function inside(child: string, parent: string): boolean {
 }
 
 /**
- * Runs each task replica as an isolated process group (see sandbox.ts for the levels). Starts are
+ * Runs each task replica as an isolated process group, or under bubblewrap each batch of replicas
+ * in one sandbox (see sandbox.ts for the levels). Starts are
  * asynchronous and bounded (Launcher); the intent and per-replica claim/pid/exit files make a
  * start crash-safe: a restarted server adopts a run and starts only the replicas nobody claimed.
  */
@@ -147,7 +149,7 @@ export class LocalExecutor implements Executor {
       AIDC_RUN_DIR: jobDir,
       AIDC_WORK_DIR: jobDir,
     };
-    const script = replicaScript({
+    const scripts = {
       level: this.isolation.level,
       runDir: dir,
       jobDir,
@@ -157,8 +159,9 @@ export class LocalExecutor implements Executor {
       env,
       command,
       limits: this.limits,
-    });
-    writeFileSync(join(dir, "run.sh"), script, { mode: 0o700 });
+    };
+    writeFileSync(join(dir, "run.sh"), replicaScript(scripts), { mode: 0o700 });
+    writeFileSync(join(dir, "launch.sh"), launchScript(scripts), { mode: 0o700 });
     const intent = {
       runId,
       jobId,
@@ -179,7 +182,7 @@ export class LocalExecutor implements Executor {
   private launch(run: LocalRun, slots: readonly LaunchSlot[]): void {
     run.launching++;
     void this.launcher
-      .launch(join(run.dir, "run.sh"), slots, () => run.stopped())
+      .launch(join(run.dir, "launch.sh"), slots, () => run.stopped())
       .catch(() => undefined) // replicas left unclaimed are reported as never started
       .finally(() => {
         run.launching--;
@@ -220,17 +223,17 @@ export class LocalExecutor implements Executor {
   private async stop(run: LocalRun): Promise<void> {
     run.markStop();
     const deadline = this.now() + (this.options.killGraceS ?? 5) * 1000;
-    let pids = await run.livePids();
+    let pids = [...new Set(await run.livePids())]; // under bubblewrap a batch of replicas shares one group
     // wrappers that record themselves meanwhile are signalled too, until none is left or the grace ends
     while (pids.length > 0 || run.launching > 0) {
       for (const p of pids) killGroup(p, "SIGTERM");
       if (this.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
-      pids = (await run.livePids()).filter(alive);
+      pids = [...new Set(await run.livePids())].filter(alive);
     }
     // a fork bomb forks while it is killed: signal each group until no live member is left (bounded;
     // zombies an init that does not reap leaves behind still belong to a group, so they do not count)
-    const all = await run.livePids();
+    const all = [...new Set(await run.livePids())];
     let groups = all;
     // a child forked just as its parent died shows up a moment later: three empty looks in a row end it
     for (let i = 0, quiet = 0; i < 60 && quiet < 3; i++) {

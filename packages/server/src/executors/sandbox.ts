@@ -128,12 +128,79 @@ function gpuDevices(): string[] {
     .map((d) => join("/dev", d));
 }
 
+/** The mount and PID namespace of one batch of replicas (the job sees only its own directory writable). */
+function bwrapArgs(s: ReplicaScript): string[] {
+  const l = s.limits;
+  return [
+    "bwrap",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    ...gpuDevices().flatMap((d) => ["--dev-bind", d, d]),
+    "--proc",
+    "/proc",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--die-with-parent",
+    "--perms",
+    "1777",
+    "--size",
+    String(l.tmpBytes),
+    "--tmpfs",
+    "/tmp",
+    "--perms",
+    "1777",
+    "--size",
+    String(l.tmpBytes),
+    "--tmpfs",
+    "/dev/shm",
+    ...s.hide.flatMap((p) => ["--tmpfs", p]),
+    "--bind",
+    s.jobDir,
+    s.jobDir,
+    // the wrappers (root, inside) record claims, pids, logs and exit codes here; mode 700 root: the job user cannot open it
+    "--bind",
+    s.runDir,
+    s.runDir,
+    "--",
+  ];
+}
+
 /**
- * The per-run wrapper (`env -i sh run.sh <index> <task> <replica> <node> <gpus>`). It runs as root (or
- * the server's user), claims its replica atomically (mkdir: a replica never runs twice, even when
- * two launchers race after a crash), records its pid (it is its own process-group leader), opens
- * the log, runs the command isolated and records the exit code atomically. The job never sees
- * the run directory: it writes its output through the inherited file descriptors.
+ * The per-run launcher (`sh launch.sh <index> <task> <replica> <node> <gpus> ...`): starts a batch of
+ * replica wrappers, says "launched" and reaps them. Without bubblewrap each wrapper leads its own
+ * session (its pid is its process group). With bubblewrap the whole batch shares ONE sandbox (one
+ * mount and PID namespace instead of one per replica: replicas of a job need no isolation from each
+ * other); every process of the batch stays in the launcher's process group, so each wrapper records
+ * the launcher's pid: signalling that group reaches every replica, and the launcher's death takes
+ * the namespace with it (--die-with-parent).
+ */
+export function launchScript(s: ReplicaScript): string {
+  const q = shellQuote;
+  const run = q(join(s.runDir, "run.sh"));
+  // wrappers start with an empty environment: run.sh exports only the job's allow-listed variables
+  const loop = (pre: string, group: string): string =>
+    `while [ $# -ge 5 ]; do ${pre}/usr/bin/env -i /bin/sh "$r" ${group} "$1" "$2" "$3" "$4" "$5" </dev/null >/dev/null 2>&1 & shift 5; done; echo launched; wait`;
+  if (s.level !== "bwrap+uid") return ["#!/bin/sh", `r=${run}`, loop("setsid ", '""'), ""].join("\n");
+  const inner = `r=$1; g=$2; shift 2; ${loop("", '"$g"')}`;
+  return [
+    "#!/bin/sh",
+    "g=$$",
+    `${bwrapArgs(s).map(q).join(" ")} /usr/bin/env -i /bin/sh -c ${q(inner)} aidc-launch ${run} "$g" "$@"`,
+    "exit $?",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The per-run wrapper (`env -i sh run.sh <group> <index> <task> <replica> <node> <gpus>`). It runs as
+ * root (or the server's user; inside the batch's sandbox under bubblewrap), claims its replica
+ * atomically (exclusive create: a replica never runs twice, even when two launchers race after a
+ * crash), records the process group that holds it (its own pid, or the sandboxed batch's group
+ * `<group>`), opens the log, drops to the job's user and records the exit code. The job never
+ * sees the run directory: it writes its output through the inherited file descriptors.
  */
 export function replicaScript(s: ReplicaScript): string {
   const q = shellQuote;
@@ -147,60 +214,24 @@ export function replicaScript(s: ReplicaScript): string {
   ].join("; ");
   const drop =
     s.level === "none" ? [] : ["setpriv", `--reuid=${s.osUser}`, `--regid=${s.osUser}`, "--clear-groups", "--no-new-privs", "--"];
-  const sandbox =
-    s.level === "bwrap+uid"
-      ? [
-          "bwrap",
-          "--ro-bind",
-          "/",
-          "/",
-          "--dev",
-          "/dev",
-          ...gpuDevices().flatMap((d) => ["--dev-bind", d, d]),
-          "--proc",
-          "/proc",
-          "--unshare-pid",
-          "--unshare-ipc",
-          "--die-with-parent",
-          "--perms",
-          "1777",
-          "--size",
-          String(l.tmpBytes),
-          "--tmpfs",
-          "/tmp",
-          "--perms",
-          "1777",
-          "--size",
-          String(l.tmpBytes),
-          "--tmpfs",
-          "/dev/shm",
-          ...s.hide.flatMap((p) => ["--tmpfs", p]),
-          "--bind",
-          s.jobDir,
-          s.jobDir,
-          "--chdir",
-          s.cwd,
-          "--",
-        ]
-      : [];
   // exported by the wrapper (started with an empty environment), not passed on a command line that `ps` shows
   const env = Object.entries(s.env).map(([k, v]) => `export ${k}=${q(v)}`);
   const perReplica = 'export AIDC_TASK="$2" AIDC_REPLICA="$3" AIDC_NODE="$4" AIDC_GPUS="$5" CUDA_VISIBLE_DEVICES="$5"';
   const command = typeof s.command === "string" ? ["/bin/sh", "-c", s.command] : [...s.command];
-  const line = [...sandbox, ...drop].map(q).join(" ");
   return [
     "#!/bin/sh",
     `d=${q(s.runDir)}`,
+    "g=$1; shift",
     // the claim is an exclusive create (O_EXCL under noclobber): of two wrappers for one replica only one runs it
     'set -C; { : > "$d/$1.claim"; } 2>/dev/null || exit 0; set +C',
-    'echo $$ > "$d/$1.pid"',
+    'echo "${g:-$$}" > "$d/$1.pid"',
     '[ -e "$d/stop" ] && exit 0',
     'exec >>"$d/$2-$3.log" 2>&1 </dev/null',
     limits,
-    s.level === "bwrap+uid" ? "" : `cd ${q(s.cwd)} || { echo ${q(`aidc: cannot enter ${s.cwd}`)}; echo 126 > "$d/$1.exit"; exit 126; }`,
+    `cd ${q(s.cwd)} || { echo ${q(`aidc: cannot enter ${s.cwd}`)}; echo 126 > "$d/$1.exit"; exit 126; }`,
     ...env,
     perReplica,
-    `${line} ${command.map(q).join(" ")}`,
+    `${drop.map(q).join(" ")} ${command.map(q).join(" ")}`,
     "c=$?",
     'echo "$c" > "$d/$1.exit"',
     "",

@@ -27,6 +27,9 @@ async function serve(dataDir: string, jobsDir: string): Promise<{ child: ChildPr
       "0",
       "--start-batch",
       "10",
+      // its own OS user: the process limit (RLIMIT_NPROC) is per user, and other test files start thousands of
+      // aidc-job processes at the same time
+      "--map-users",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -57,6 +60,7 @@ describe("crash-safe start", () => {
         apiVersion: "aidc/v1",
         kind: "Job",
         name: "wide",
+        user: "startcrash",
         tasks: [{ name: "w", replicas: REPLICAS, resources: { cpus: 0.001, memoryGiB: 0.001 } }],
         run: { command: 'echo "ran $AIDC_REPLICA"; sleep 1' },
       }),
@@ -76,12 +80,12 @@ describe("crash-safe start", () => {
 
     ({ child, url, exited } = await serve(dataDir, jobsDir));
     try {
-      let job = { state: "" };
+      let job: { state: string; message?: string } = { state: "" };
       for (let i = 0; i < 600 && !["succeeded", "failed"].includes(job.state); i++) {
         await new Promise((r) => setTimeout(r, 200));
-        job = (await (await fetch(`${url}/api/v1/jobs/${id}`, { headers: auth })).json()) as { state: string };
+        job = (await (await fetch(`${url}/api/v1/jobs/${id}`, { headers: auth })).json()) as { state: string; message?: string };
       }
-      expect(job.state).toBe("succeeded");
+      expect(`${job.state} ${job.message ?? ""}`.trim()).toBe("succeeded");
       // every replica ran exactly once: one line in its own log, none twice, none missing
       const lines = readdirSync(runDir)
         .filter((f) => f.endsWith(".log"))

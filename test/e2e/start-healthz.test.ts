@@ -36,6 +36,8 @@ describe("starting a 10,000-replica job with the local executor", () => {
       local: {
         jobsDir: mkdtempSync(join(tmpdir(), "aidc-wide-jobs-")),
         isolation: (process.env["AIDC_TEST_ISOLATION"] ?? "auto") as "auto" | "uid" | "none",
+        // its own OS user (submitted as "wide"): RLIMIT_NPROC is per user, and other test files run aidc-job processes
+        mapUsers: true,
       },
     });
     const token = readFileSync(server.adminTokenFile, "utf8").trim();
@@ -49,6 +51,7 @@ describe("starting a 10,000-replica job with the local executor", () => {
           apiVersion: "aidc/v1",
           kind: "Job",
           name: "wide",
+          user: "wide",
           tasks: [{ name: "w", replicas: REPLICAS, resources: { cpus: 1, memoryGiB: 1 } }],
           run: { command: "true" },
         }),
@@ -70,7 +73,7 @@ describe("starting a 10,000-replica job with the local executor", () => {
       const totalS = (performance.now() - t0) / 1000;
       const sorted = [...probes].sort((a, b) => a - b);
       const metrics = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
-      const lag = metrics.match(/^aidc_event_loop_lag_seconds\{quantile="max"\} (\S+)$/m);
+      const lag = metrics.match(/^aidc_event_loop_lag_seconds\{stat="max"\} (\S+)$/m);
       const isolation = metrics.match(/^aidc_executor_isolation_info\{level="([^"]+)"\} 1$/m);
       console.log(
         JSON.stringify({

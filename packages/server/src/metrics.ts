@@ -41,12 +41,13 @@ export class ServerMetrics {
     lag.enable();
     new Gauge({
       name: "aidc_event_loop_lag_seconds",
-      help: "Event-loop delay since the previous scrape, by quantile (max, p99)",
-      labelNames: ["quantile"],
+      // not "quantile": Prometheus reserves that label for summaries, and promtool refuses it on a gauge
+      help: "Event-loop delay since the previous scrape (stat: max or p99)",
+      labelNames: ["stat"],
       registers: [this.registry],
       collect() {
-        this.set({ quantile: "max" }, lag.max / 1e9);
-        this.set({ quantile: "0.99" }, lag.percentile(99) / 1e9);
+        this.set({ stat: "max" }, lag.max / 1e9);
+        this.set({ stat: "p99" }, lag.percentile(99) / 1e9);
         lag.reset();
       },
     });

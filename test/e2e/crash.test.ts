@@ -1,27 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const repo = new URL("../../", import.meta.url).pathname;
-const aidc = join(repo, "bin/aidc");
-
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(aidc, ["serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
-  // listen for the exit now: it may come before anyone awaits it
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^(http:\/\/\S+)$/m.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`aidc serve exited with ${String(code)}`)));
-  });
-  return { child, url, exited };
-}
+import { serveProcess } from "./serve-process.js";
 
 interface Ack {
   key: string;
@@ -31,7 +12,7 @@ interface Ack {
 describe("crash safety", () => {
   it("kill -9 while jobs are submitted and running loses no acknowledged job and duplicates none", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aidc-crash-"));
-    let { child, url, exited } = await serve(dataDir);
+    let { child, url, exited } = await serveProcess(dataDir);
     const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
     const submit = async (base: string, key: string): Promise<string | undefined> => {
       try {
@@ -67,7 +48,7 @@ describe("crash safety", () => {
     expect(killed).toBe(true);
     await exited;
 
-    ({ child, url, exited } = await serve(dataDir));
+    ({ child, url, exited } = await serveProcess(dataDir));
     try {
       // clients retry what they never heard back about, with the same Idempotency-Key
       for (const ack of acks) {
@@ -79,7 +60,7 @@ describe("crash safety", () => {
       const list = async () =>
         (
           (await (await fetch(`${url}/api/v1/jobs?limit=10000`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
-            jobs: { id: string; name: string; state: string }[];
+            jobs: { id: string; name: string; state: string; message?: string }[];
           }
         ).jobs;
       const jobs = await list();
@@ -89,8 +70,8 @@ describe("crash safety", () => {
       const deadline = Date.now() + 60_000;
       let states: string[] = [];
       while (Date.now() < deadline) {
-        states = (await list()).map((j) => j.state);
-        if (states.every((s) => s === "succeeded" || s === "failed")) break;
+        states = (await list()).map((j) => (j.state === "failed" ? `failed: ${j.message ?? ""}` : j.state));
+        if (states.every((s) => s === "succeeded" || s.startsWith("failed"))) break;
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(states.filter((s) => s !== "succeeded")).toEqual([]);

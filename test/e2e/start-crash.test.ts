@@ -1,50 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { serveProcess } from "./serve-process.js";
 
-const repo = new URL("../../", import.meta.url).pathname;
-const aidc = join(repo, "bin/aidc");
 const REPLICAS = 1000;
 
-/** The real `aidc serve` process (so kill -9 kills the server and nothing else). */
-async function serve(dataDir: string, jobsDir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(
-    aidc,
-    // small batches, so the kill lands in the middle of the start
-    [
-      "serve",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-      "--jobs-dir",
-      jobsDir,
-      "--log-level",
-      "warn",
-      "--metrics-interval",
-      "0",
-      "--start-batch",
-      "10",
-      // its own OS user: the process limit (RLIMIT_NPROC) is per user, and other test files start thousands of
-      // aidc-job processes at the same time
-      "--map-users",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^(http:\/\/\S+)$/m.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`aidc serve exited with ${String(code)}`)));
-  });
-  return { child, url, exited };
-}
+/** Small start batches, so the kill lands in the middle of the start; its own OS user: the process limit
+ * (RLIMIT_NPROC) is per user, and other test files start thousands of aidc-job processes at the same time. */
+const serve = (dataDir: string, jobsDir: string): ReturnType<typeof serveProcess> =>
+  serveProcess(dataDir, ["--jobs-dir", jobsDir, "--metrics-interval", "0", "--start-batch", "10", "--map-users"]);
 
 describe("crash-safe start", () => {
   it("kill -9 in the middle of starting a 1,000-replica job: after a restart exactly 1,000 replicas ran", async () => {

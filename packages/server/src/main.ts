@@ -14,6 +14,7 @@ import {
 import { resolvePolicy } from "@aidc/scheduler";
 import { queueQuotas } from "@aidc/simulator";
 import { buildApp } from "./app.js";
+import { privateDataDir } from "./data-dir.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
 import { BlobStore } from "./artifacts/blobs.js";
@@ -128,6 +129,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       profile.issues.map((i) => ({ ...i, path: "--policy" })),
     );
   const alertRules = loadAlertRules(options.alertsFile);
+  privateDataDir(options.dataDir);
   const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
   let shuttingDown = false;
   const metrics = new ServerMetrics();

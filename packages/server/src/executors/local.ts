@@ -88,9 +88,9 @@ export class LocalExecutor implements Executor {
     mkdirSync(options.runsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.jobsDir, { recursive: true });
     if (root) {
-      // jobs may pass through the jobs root to their own directory but not list it; the data dir is the server's alone
+      // jobs may pass through the jobs root to their own directory but not list it; the runs are the server's alone
+      // (the data dir itself is made private by the composition root, which knows it is aidc's own folder)
       chmodSync(this.jobsDir, 0o711);
-      chmodSync(this.dataDir, 0o700);
       chmodSync(options.runsDir, 0o700);
       this.jobUser = options.mapUsers ? undefined : ensureUserSync(JOB_USER);
     }

@@ -86,8 +86,7 @@ export class SlurmExecutor implements Executor {
       throw new AidcError("BAD_JOBS_DIR", `The jobs directory ${this.jobsDir} must be outside the data directory ${dataDir}`);
     mkdirSync(this.jobsDir, { recursive: true });
     if (root) {
-      chmodSync(this.jobsDir, 0o711);
-      chmodSync(dataDir, 0o700); // jobs run as another user: the data dir is the server's alone
+      chmodSync(this.jobsDir, 0o711); // the data dir is made private by the composition root
     }
     this.jobUser = root ? ensureUserSync(JOB_USER) : undefined;
   }

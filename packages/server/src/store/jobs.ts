@@ -118,6 +118,8 @@ export class JobRepo {
    * scheduling loop lists every pending job on each pass and would otherwise re-parse them all.
    */
   private readonly specs = new Map<string, JobSpec>();
+  /** Listed records by id (bounded); an entry is used only while its state, attempts and update time match the row. */
+  private readonly records = new Map<string, JobRecord>();
   private readonly row = (r: JobRow): JobRecord => fromRow(r, (x) => this.specOf(x));
 
   constructor(private readonly store: SqliteStore) {}
@@ -243,9 +245,31 @@ export class JobRepo {
       where.push("(submitted_at_ms, id) > (?, ?)");
       args.push(filter.after.submittedAtMs, filter.after.id);
     }
-    // without the spec column: specs are cached (immutable), and listing is on the scheduling hot path
-    const sql = `SELECT ${LIST_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
-    return (this.store.prepare(sql).all(...args, filter.limit ?? 1000) as JobRow[]).map(this.row);
+    // listing is on the scheduling hot path (every pending job, every pass): read only the columns that say
+    // whether a job changed, and build records only for jobs not seen in this version (specs are cached too)
+    const sql = `SELECT id, state, attempts, updated_at_ms FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
+    const keys = this.store.prepare(sql).all(...args, filter.limit ?? 1000) as Pick<
+      JobRow,
+      "id" | "state" | "attempts" | "updated_at_ms"
+    >[];
+    const fresh = (k: (typeof keys)[number]): JobRecord | undefined => {
+      const r = this.records.get(k.id);
+      return r !== undefined && r.state === k.state && r.attempts === k.attempts && r.updatedAtMs === k.updated_at_ms ? r : undefined;
+    };
+    const missing = keys.filter((k) => fresh(k) === undefined).map((k) => k.id);
+    if (missing.length > 0) {
+      const rows = this.store
+        .prepare(`SELECT ${LIST_COLUMNS} FROM jobs WHERE id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(missing)) as JobRow[];
+      for (const row of rows) {
+        if (this.records.size >= 50_000) this.records.delete(this.records.keys().next().value as string);
+        this.records.set(row.id, this.row(row));
+      }
+    }
+    return keys.flatMap((k) => {
+      const r = fresh(k) ?? this.records.get(k.id);
+      return r === undefined ? [] : [r];
+    });
   }
 
   /**
@@ -259,6 +283,7 @@ export class JobRepo {
     details: { exitCode?: number; message?: string; runId?: string; placement?: Placement } = {},
   ): JobRecord {
     const db = this.store.db;
+    this.records.delete(id);
     return db.transaction(() => {
       const job = this.require(id);
       const to = transition(job.state, event, `job "${job.name}" (${id})`);

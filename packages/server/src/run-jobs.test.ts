@@ -140,8 +140,13 @@ describe("running jobs with the local executor", () => {
 
   it("runs B only after A succeeds (dependencies)", async () => {
     const b = await submit("after-a", "true", { dependsOn: ["dep-a"] });
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await api<{ reason: string }>("GET", `/api/v1/jobs/${b.id}/explain`)).body.reason).toBe("DEPENDENCY");
+    // once a pass has looked at it (a loaded machine may take more than one tick), it waits for its dependency
+    let reason = "NOT_YET_CONSIDERED";
+    for (let i = 0; i < 100 && reason === "NOT_YET_CONSIDERED"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      reason = (await api<{ reason: string }>("GET", `/api/v1/jobs/${b.id}/explain`)).body.reason;
+    }
+    expect(reason).toBe("DEPENDENCY");
     const a = await submit("dep-a", "sleep 0.3");
     const aDone = await waitFor(a.id, ["succeeded"]);
     const bDone = await waitFor(b.id, ["succeeded"]);

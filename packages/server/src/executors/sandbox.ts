@@ -180,9 +180,12 @@ function bwrapArgs(s: ReplicaScript): string[] {
 export function launchScript(s: ReplicaScript): string {
   const q = shellQuote;
   const run = q(join(s.runDir, "run.sh"));
-  // wrappers start with an empty environment: run.sh exports only the job's allow-listed variables
+  // wrappers start with an empty environment: run.sh exports only the job's allow-listed variables. The
+  // launcher ignores SIGPIPE only after its wrappers are forked (they keep the default): when the server dies
+  // before reading "launched", the echo fails instead of killing the launcher, and with it (under bubblewrap,
+  // --die-with-parent) the whole batch it started
   const loop = (pre: string, group: string): string =>
-    `while [ $# -ge 5 ]; do ${pre}/usr/bin/env -i /bin/sh "$r" ${group} "$1" "$2" "$3" "$4" "$5" </dev/null >/dev/null 2>&1 & shift 5; done; echo launched; wait`;
+    `while [ $# -ge 5 ]; do ${pre}/usr/bin/env -i /bin/sh "$r" ${group} "$1" "$2" "$3" "$4" "$5" </dev/null >/dev/null 2>&1 & shift 5; done; trap "" PIPE; echo launched 2>/dev/null; wait`;
   if (s.level !== "bwrap+uid") return ["#!/bin/sh", `r=${run}`, loop("setsid ", '""'), ""].join("\n");
   const inner = `r=$1; g=$2; shift 2; ${loop("", '"$g"')}`;
   return [

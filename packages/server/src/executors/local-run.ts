@@ -137,8 +137,11 @@ export class LocalRun {
 
   private async readNumber(file: string): Promise<number | undefined> {
     try {
-      const n = Number((await readFile(file, "latin1")).trim());
-      return Number.isInteger(n) ? n : undefined;
+      // a wrapper creates the file before it writes the number: empty is "not yet", never 0 (Number("") is 0,
+      // which read a pid as 0, a dead process, and an exit code as success)
+      const text = (await readFile(file, "latin1")).trim();
+      const n = Number(text);
+      return text !== "" && Number.isInteger(n) ? n : undefined;
     } catch {
       return undefined;
     }

@@ -120,8 +120,12 @@ describe("local executor", () => {
     // a second server over the same files while the first is still launching
     const again = make();
     await again.start("j-again", job, slots(50), { runId: "j-again.0" });
-    expect(await until(again, "j-again.0")).toMatchObject({ state: "succeeded" });
-    expect(await until(ex, "j-again.0")).toMatchObject({ state: "succeeded" });
+    const stateOf = async (e: Executor): Promise<string> => {
+      const r = await until(e, "j-again.0");
+      return `${r.state} ${r.message ?? ""}`.trim();
+    };
+    expect(await stateOf(again)).toBe("succeeded");
+    expect(await stateOf(ex)).toBe("succeeded");
     const lines = again.logs("j-again.0").trim().split("\n").sort();
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `ran ${i}`).sort());
     const claims = readdirSync(ex.runDir("j-again.0")).filter((f) => f.endsWith(".claim"));

@@ -4,20 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "./main.js";
 import { TokenRepo } from "./store/tokens.js";
+import { pendingJob } from "./jobs.testing.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-jobs-"));
 let server: RunningServer;
 const tokens: Record<string, string> = {};
 
-// One GPU on a cluster without GPUs (this machine): the jobs stay pending, so the API is tested alone.
-const job = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: "aidc/v1",
-  kind: "Job",
-  name,
-  tasks: [{ resources: { gpus: 1 } }],
-  run: { command: "true" },
-  ...extra,
-});
+// jobs stay pending (one GPU on a cluster without GPUs), so the API is tested alone
+const job = pendingJob;
 
 async function call(method: string, path: string, who: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
   const h: Record<string, string> = { ...headers };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCatalog, DEFAULT_LIMITS } from "@aidc/core";
 import { loadClusterFile, startServer, type RunningServer } from "./main.js";
 import { TokenRepo } from "./store/tokens.js";
+import { pendingJob } from "./jobs.testing.js";
 
 // A cluster with small limits (and a queue with its own), no GPUs: jobs asking for one stay pending.
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-limits-"));
@@ -33,14 +34,7 @@ limits:
 let server: RunningServer;
 const tokens: Record<string, string> = {};
 
-const job = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: "aidc/v1",
-  kind: "Job",
-  name,
-  tasks: [{ resources: { gpus: 1 } }],
-  run: { command: "true" },
-  ...extra,
-});
+const job = pendingJob;
 
 interface ErrorBody {
   error: { code: string; message: string; issues?: { code: string; path: string; message: string; line?: number }[] };

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "./main.js";
+import { pendingJob } from "./jobs.testing.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-pages-"));
 let server: RunningServer;
@@ -16,14 +17,7 @@ async function submit(name: string, extra: Record<string, unknown> = {}): Promis
   const res = await fetch(`${server.url}/api/v1/jobs`, {
     method: "POST",
     headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      apiVersion: "aidc/v1",
-      kind: "Job",
-      name,
-      tasks: [{ resources: { gpus: 1 } }],
-      run: { command: "true" },
-      ...extra,
-    }),
+    body: JSON.stringify(pendingJob(name, extra)),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string };

@@ -72,6 +72,13 @@ describe("bin/aidc (a real process)", () => {
     });
     // npm itself dies of the signal (exit code null); what matters is that the server stopped
     const url = await expectServesAndStops(child, dataDir, () => process.kill(-(child.pid ?? 0), "SIGTERM"));
+    // npm exits at once; the server finishes its graceful shutdown a moment later (it raced this check under load)
+    const stopped = async (): Promise<boolean> =>
+      fetch(`${url}/healthz`).then(
+        () => false,
+        () => true,
+      );
+    for (let i = 0; i < 100 && !(await stopped()); i++) await new Promise((r) => setTimeout(r, 100));
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   }, 180_000);
 });

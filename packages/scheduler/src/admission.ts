@@ -1,5 +1,5 @@
 import { Scratch } from "./scratch.js";
-import { placeJob } from "./plugins/place/replicas.js";
+import { placeJob } from "./plugins/filter/fit.js";
 import { checkpointPenaltyS, remainingAt } from "./plugins/types.js";
 import type { ResolvedProfile } from "./profile.js";
 import type {

@@ -86,9 +86,18 @@ export class Availability {
 /** Build the availability of a job's scope from the snapshot's running jobs. */
 export function availabilityFor(job: SchedJob, snapshot: ClusterSnapshot, freeNow: number, nowS: number): Availability {
   const ends: { endS: number; gpus: number }[] = [];
+  const inSet = job.nodes ? new Set(job.nodes) : undefined;
   for (const r of snapshot.running.values()) {
+    const endS = r.runStartS + Math.max(0, remainingAt(r, r.runStartS));
+    if (inSet) {
+      // an eligible set: only the GPUs the running job holds on those nodes come back
+      let gpus = 0;
+      if (r.gpuMilli >= 1000) for (const a of r.assignments) if (inSet.has(a.node)) gpus += a.gpus.length;
+      if (gpus > 0) ends.push({ endS, gpus });
+      continue;
+    }
     if (job.partition >= 0 && r.partition !== job.partition) continue;
-    ends.push({ endS: r.runStartS + Math.max(0, remainingAt(r, r.runStartS)), gpus: r.gpuMilli >= 1000 ? r.gpus : 0 });
+    ends.push({ endS, gpus: r.gpuMilli >= 1000 ? r.gpus : 0 });
   }
   return new Availability(nowS, freeNow, ends);
 }

@@ -3,8 +3,9 @@ import { Scratch } from "./scratch.js";
 import { availabilityFor, type Availability } from "./backfill.js";
 import { decideAdmission } from "./admission.js";
 import { sortPending } from "./sort.js";
-import { placeJob } from "./plugins/place/replicas.js";
+import { placeJob } from "./plugins/filter/fit.js";
 import { checkpointPenaltyS } from "./plugins/types.js";
+import { jobNodes, neverFits, setCapacity } from "./eligible.js";
 import type { ResolvedProfile } from "./profile.js";
 import type {
   Assignment,
@@ -29,9 +30,15 @@ export function demandOf(job: SchedJob): number {
   return job.gpuMilli >= WHOLE ? job.gpus : 0;
 }
 
+/** GPUs of the nodes a job may use (its eligible set, partition, or the cluster). */
 export function capacityOf(job: SchedJob, snapshot: ClusterSnapshot): number {
+  if (job.nodes !== undefined) return setCapacity(snapshot.topology, jobNodes(job, snapshot.topology)).gpus;
   return job.partition >= 0 ? (snapshot.topology.partitionGpus[job.partition] ?? 0) : snapshot.topology.totalGpus;
 }
+
+/** Backfill keeps one timeline per scope: the job's eligible node set, else its partition. */
+type ScopeKey = number | Int32Array;
+const scopeOf = (job: SchedJob): ScopeKey => job.nodes ?? job.partition;
 
 function blockedReason(job: SchedJob, view: Scratch): Reason {
   if (view.freeFor(job) < demandOf(job)) return "INSUFFICIENT_GPUS";
@@ -73,9 +80,9 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
   const strict = profile.policy.strict;
   let scopeCount = -1;
   const backfill = profile.policy.backfill;
-  const avail = new Map<number, Availability>();
-  const reserved = new Map<number, number>();
-  const placedEnds = new Map<number, { endS: number; gpus: number }[]>();
+  const avail = new Map<ScopeKey, Availability>();
+  const reserved = new Map<ScopeKey, number>();
+  const placedEnds = new Map<ScopeKey, { endS: number; gpus: number }[]>();
   let running: RunningJob[] | undefined;
   const evicted = new Set<string>();
   let evictedAt = 0;
@@ -84,11 +91,12 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
   const noVictims: SchedJob[] = [];
 
   const availability = (job: SchedJob): Availability => {
-    let av = avail.get(job.partition);
+    const key = scopeOf(job);
+    let av = avail.get(key);
     if (!av) {
       av = availabilityFor(job, snapshot, view.freeFor(job), now);
-      for (const e of placedEnds.get(job.partition) ?? []) av.take(now, e.endS, -e.gpus);
-      avail.set(job.partition, av);
+      for (const e of placedEnds.get(key) ?? []) av.take(now, e.endS, -e.gpus);
+      avail.set(key, av);
     }
     return av;
   };
@@ -103,16 +111,17 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
   };
 
   for (const job of order) {
-    const scope = job.partition;
-    if (strict && blocked.has(scope)) {
+    const scope = scopeOf(job);
+    if (strict && blocked.has(job.partition)) {
       if (scopeCount < 0) scopeCount = new Set(order.map((j) => j.partition)).size;
       if (!explain && blocked.size === scopeCount) break;
       say(job, "BLOCKED_BY_HEAD");
       continue;
     }
     const demand = demandOf(job);
-    if (demand > capacityOf(job, snapshot)) {
-      say(job, "NEVER_FITS", undefined, `asks for ${job.gpus} GPUs; its partition has ${capacityOf(job, snapshot)}`);
+    const never = neverFits(job, snapshot.topology);
+    if (never !== undefined) {
+      say(job, "NEVER_FITS", undefined, never);
       continue;
     }
     if (profile.permit) {
@@ -125,7 +134,7 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
     const est = Math.max(job.estimateS, 0);
     if (backfill !== "none" && (reserved.get(scope) ?? 0) > 0 && availability(job).minFree(now, now + est) < demand) {
       let t: number | undefined;
-      if (backfill === "conservative") t = reserve(job, availability(job), now, est, demand, reservations, reserved);
+      if (backfill === "conservative") t = reserve(job, availability(job), now, est, demand, reservations, reserved, scope);
       say(job, "RESERVED_FOR_JOB", t);
       continue;
     }
@@ -167,9 +176,9 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
     const reason = blockedReason(job, view);
     let t: number | undefined;
     if (backfill !== "none" && (backfill === "conservative" || (reserved.get(scope) ?? 0) === 0)) {
-      t = reserve(job, availability(job), now, est, demand, reservations, reserved);
+      t = reserve(job, availability(job), now, est, demand, reservations, reserved, scope);
     } else if (explain) t = finite(availability(job).earliest(demand, est)); // one timeline per scope, not per job
-    if (strict) blocked.add(scope);
+    if (strict) blocked.add(job.partition);
     say(job, reason, t);
   }
   return { placements, preemptions, reservations, explanations };
@@ -185,7 +194,10 @@ const EMPTY: Decisions = { placements: [], preemptions: [], reservations: [], ex
 
 /** Whether any pending job could be placed at all (its scope has enough free GPUs); O(pending), no sort. */
 function anyFits(pending: readonly SchedJob[], view: Scratch): boolean {
-  for (const j of pending) if (view.freeFor(j) >= Math.max(demandOf(j), 1)) return true;
+  for (const j of pending) {
+    if (j.gpus === 0 && j.replicas !== undefined) return true; // CPU-only live job: the GPU count says nothing
+    if (view.freeFor(j) >= Math.max(demandOf(j), 1)) return true;
+  }
   return false;
 }
 
@@ -200,7 +212,8 @@ function reserve(
   est: number,
   demand: number,
   out: Reservation[],
-  reserved: Map<number, number>,
+  reserved: Map<ScopeKey, number>,
+  scope: ScopeKey,
 ): number | undefined {
   // a blocked job cannot start now even if the counts say so (its shape does not fit): next step at the earliest
   let t = av.earliest(demand, est);
@@ -208,6 +221,6 @@ function reserve(
   if (!Number.isFinite(t)) return undefined;
   av.take(t, t + est, demand);
   out.push({ jobId: job.id, startS: t, gpus: demand, partition: job.partition });
-  reserved.set(job.partition, (reserved.get(job.partition) ?? 0) + 1);
+  reserved.set(scope, (reserved.get(scope) ?? 0) + 1);
   return t;
 }

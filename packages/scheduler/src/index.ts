@@ -1,5 +1,8 @@
 export * from "./types.js";
 export * from "./topology.js";
+export * from "./eligible.js";
+export { fitFilter, placeJob } from "./plugins/filter/fit.js";
+export * from "./from-model.js";
 export * from "./state.js";
 export { Scratch } from "./scratch.js";
 export { decide, demandOf, capacityOf, type DecideOptions } from "./decide.js";

@@ -170,3 +170,28 @@ export function parseProfile(text: string, reg: PluginRegistry = defaultRegistry
   if (!res.ok) return { ok: false, issues: withLines(res.issues) };
   return { ok: true, value: { ...res.value, name: r.data.metadata.name } };
 }
+
+/** A profile with the cluster's queue quotas when it states none of its own (live server, `sim run`, what-if). */
+export function withQuotas(profile: ResolvedProfile, quotas: readonly QueueQuota[]): ResolvedProfile {
+  if (profile.args.quotas.size > 0 || quotas.length === 0) return profile;
+  const args = { ...profile.args, quotas: new Map(quotas.map((q) => [q.queue, q])) };
+  // a policy without the quota plugin gets it with quotas, as resolvePolicy does for --policy
+  if (profile.permit !== undefined) return { ...profile, args };
+  const again = resolvePolicy(profile.policy.name, { ...overridesOf(profile), quotas });
+  return again.ok
+    ? { ...again.value, name: profile.name, args: { ...again.value.args, ...(profile.args.rng ? { rng: profile.args.rng } : {}) } }
+    : { ...profile, args };
+}
+
+function overridesOf(p: ResolvedProfile): ProfileOverrides {
+  return {
+    placement: p.policy.placement,
+    queueSort: p.policy.queueSort,
+    strict: p.policy.strict,
+    backfill: p.policy.backfill,
+    preemption: p.policy.preemption,
+    minRunTimeS: p.args.minRunTimeS,
+    agingS: p.args.agingS,
+    lasThresholdsGpuS: p.args.lasThresholdsGpuS,
+  };
+}

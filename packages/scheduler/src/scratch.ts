@@ -16,6 +16,12 @@ export class Scratch {
   private part: Int32Array;
   private owned = false;
   private queueDelta = new Map<string, number>();
+  /** Tentative CPU / memory changes per node (sparse). */
+  private cpuDelta = new Map<number, number>();
+  private memDelta = new Map<number, number>();
+  /** Bumped on every take/give: per-node-set free counts are cached against it. */
+  private version = 0;
+  private setFree = new Map<Int32Array, { version: number; free: number }>();
 
   constructor(snapshot: ClusterSnapshot) {
     this.snapshot = snapshot;
@@ -48,8 +54,9 @@ export class Scratch {
   partitionFree(p: number): number {
     return this.part[p] ?? 0;
   }
-  /** Whole free GPUs in the job's partition (or the whole cluster). */
+  /** Whole free GPUs in the job's partition (or the whole cluster); on its eligible nodes when it has a set. */
   freeFor(job: SchedJob): number {
+    if (job.nodes !== undefined) return this.nodeSetFree(job.nodes);
     if (job.partition >= 0) return this.partitionFree(job.partition);
     let s = 0;
     for (let p = 0; p < this.part.length; p++) s += this.part[p] ?? 0;
@@ -62,8 +69,52 @@ export class Scratch {
     return this.snapshot.down[n] === 1;
   }
 
-  /** Nodes a job may use: its partition's, or all. */
+  /** Whole free GPUs on a set of nodes (cached until the next take/give). */
+  nodeSetFree(nodes: Int32Array): number {
+    const hit = this.setFree.get(nodes);
+    if (hit && hit.version === this.version) return hit.free;
+    let free = 0;
+    for (let i = 0; i < nodes.length; i++) free += this.nodeFree(nodes[i] ?? 0);
+    this.setFree.set(nodes, { version: this.version, free });
+    return free;
+  }
+
+  cpuFree(n: number): number {
+    return (this.snapshot.nodeFreeCpuMilli[n] ?? 0) + (this.cpuDelta.get(n) ?? 0);
+  }
+  memFree(n: number): number {
+    return (this.snapshot.nodeFreeMemMiB[n] ?? 0) + (this.memDelta.get(n) ?? 0);
+  }
+
+  /**
+   * The filter stage every placement goes through: how many replicas of a live job node n can
+   * host now by CPUs and memory (where the cluster models them), 0 when the node is down;
+   * Infinity for jobs that ask for no CPUs or memory (trace jobs).
+   */
+  replicasFit(job: SchedJob, n: number): number {
+    if (this.snapshot.down[n] === 1) return 0;
+    let k = Infinity;
+    if (job.cpuMilli && (this.topology.nodeCpuMilli[n] ?? 0) > 0) k = Math.floor(this.cpuFree(n) / job.cpuMilli);
+    if (job.memMiB && (this.topology.nodeMemMiB[n] ?? 0) > 0) k = Math.min(k, Math.floor(this.memFree(n) / job.memMiB));
+    return k;
+  }
+
+  /**
+   * Whole free GPUs of node n that this job can use: all of them for a trace job; for a live job,
+   * whole replicas only (a replica never spans nodes), as many as the node's CPUs and memory hold.
+   * Placement plugins size their pieces with this, so every placement respects the filters.
+   */
+  fitFree(job: SchedJob, n: number): number {
+    const free = this.nodeFree(n);
+    if (job.replicaGpus === undefined && job.cpuMilli === undefined && job.memMiB === undefined) return free;
+    const per = Math.max(1, job.replicaGpus ?? 1);
+    const units = Math.min(Math.floor(free / per), this.replicasFit(job, n));
+    return units * per;
+  }
+
+  /** Nodes a job may use: its eligible set (partition ∩ GPU type ∩ selector), its partition's, or all. */
   nodesFor(job: SchedJob): Int32Array | undefined {
+    if (job.nodes !== undefined) return job.nodes;
     return job.partition >= 0 ? this.topology.partitionNodes[job.partition] : undefined;
   }
 
@@ -81,25 +132,36 @@ export class Scratch {
     }
   }
 
+  private resources(a: Assignment, sign: 1 | -1): void {
+    if (a.cpuMilli) this.cpuDelta.set(a.node, (this.cpuDelta.get(a.node) ?? 0) + sign * a.cpuMilli);
+    if (a.memMiB) this.memDelta.set(a.node, (this.memDelta.get(a.node) ?? 0) + sign * a.memMiB);
+  }
+
   take(job: SchedJob, assignments: readonly Assignment[]): void {
     this.own();
+    this.version++;
     let milli = 0;
-    for (const a of assignments)
+    for (const a of assignments) {
       for (const g of a.gpus) {
         this.adjust(a.node, g, -a.gpuMilli);
         milli += a.gpuMilli;
       }
+      this.resources(a, -1);
+    }
     this.queueDelta.set(job.queue, (this.queueDelta.get(job.queue) ?? 0) + milli / WHOLE);
   }
 
   give(job: SchedJob, assignments: readonly Assignment[]): void {
     this.own();
+    this.version++;
     let milli = 0;
-    for (const a of assignments)
+    for (const a of assignments) {
       for (const g of a.gpus) {
         this.adjust(a.node, g, a.gpuMilli);
         milli += a.gpuMilli;
       }
+      this.resources(a, 1);
+    }
     this.queueDelta.set(job.queue, (this.queueDelta.get(job.queue) ?? 0) - milli / WHOLE);
   }
 

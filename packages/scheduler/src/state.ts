@@ -16,6 +16,8 @@ export class ClusterState implements ClusterSnapshot {
   readonly queueUsedGpus = new Map<string, number>();
   readonly running = new Map<string, RunningJob>();
   readonly down: Uint8Array;
+  readonly nodeFreeCpuMilli: Int32Array;
+  readonly nodeFreeMemMiB: Int32Array;
   /** Whole-GPU equivalents in use (fractional jobs count their share). */
   usedGpuMilli = 0;
 
@@ -25,6 +27,14 @@ export class ClusterState implements ClusterSnapshot {
     this.nodeFreeGpus = Int32Array.from(topology.nodeGpus);
     this.partitionFreeGpus = Int32Array.from(topology.partitionGpus);
     this.down = new Uint8Array(topology.nodeNames.length);
+    this.nodeFreeCpuMilli = Int32Array.from(topology.nodeCpuMilli);
+    this.nodeFreeMemMiB = Int32Array.from(topology.nodeMemMiB);
+  }
+
+  /** Hold or give back the CPUs and memory an assignment carries (sign -1 holds, +1 gives). */
+  private resources(a: Assignment, sign: 1 | -1): void {
+    if (a.cpuMilli) this.nodeFreeCpuMilli[a.node] = (this.nodeFreeCpuMilli[a.node] ?? 0) + sign * a.cpuMilli;
+    if (a.memMiB) this.nodeFreeMemMiB[a.node] = (this.nodeFreeMemMiB[a.node] ?? 0) + sign * a.memMiB;
   }
 
   private take(node: number, gpu: number, milli: number, jobId: string): void {
@@ -59,11 +69,15 @@ export class ClusterState implements ClusterSnapshot {
   start(job: SchedJob, assignments: readonly Assignment[], nowS: number, firstStartS = nowS): RunningJob {
     if (this.running.has(job.id)) throw new AidcError("ALREADY_RUNNING", `Cannot place job "${job.id}": it is already running`);
     let milli = 0;
-    for (const a of assignments)
+    for (const a of assignments) {
+      if (a.gpus.length === 0 && this.down[a.node] === 1)
+        throw new AidcError("DOUBLE_ALLOCATION", `Cannot place job "${job.id}": node ${this.topology.nodeNames[a.node]} is down`);
       for (const g of a.gpus) {
         this.take(a.node, g, a.gpuMilli, job.id);
         milli += a.gpuMilli;
       }
+      this.resources(a, -1);
+    }
     const run: RunningJob = {
       id: job.id,
       gpus: job.gpus,
@@ -76,6 +90,11 @@ export class ClusterState implements ClusterSnapshot {
       remainingS: job.remainingS,
       attainedGpuS: job.attainedGpuS,
       seq: job.seq,
+      ...(job.replicaGpus !== undefined ? { replicaGpus: job.replicaGpus } : {}),
+      ...(job.nodes !== undefined ? { nodes: job.nodes } : {}),
+      ...(job.replicas !== undefined ? { replicas: job.replicas } : {}),
+      ...(job.cpuMilli !== undefined ? { cpuMilli: job.cpuMilli } : {}),
+      ...(job.memMiB !== undefined ? { memMiB: job.memMiB } : {}),
       startS: firstStartS,
       runStartS: nowS,
       assignments,
@@ -91,11 +110,13 @@ export class ClusterState implements ClusterSnapshot {
     const run = this.running.get(jobId);
     if (run === undefined) throw new AidcError("NOT_RUNNING", `Cannot stop job "${jobId}": it is not running`);
     let milli = 0;
-    for (const a of run.assignments)
+    for (const a of run.assignments) {
       for (const g of a.gpus) {
         this.give(a.node, g, a.gpuMilli);
         milli += a.gpuMilli;
       }
+      this.resources(a, 1);
+    }
     this.running.delete(jobId);
     this.usedGpuMilli -= milli;
     this.queueUsedGpus.set(run.queue, (this.queueUsedGpus.get(run.queue) ?? 0) - milli / WHOLE);

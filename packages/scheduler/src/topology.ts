@@ -7,6 +7,12 @@ export interface NodeSpec {
   readonly partition?: string;
   readonly rack?: string;
   readonly pod?: string;
+  /** Accelerator catalog id (placement honours a job's gpuType). */
+  readonly gpuType?: string;
+  /** CPUs and memory (placement honours a live job's requests); absent: not modelled. */
+  readonly cpus?: number;
+  readonly memoryGiB?: number;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 function indexer(): (name: string) => number {
@@ -29,9 +35,14 @@ export function buildTopology(nodes: readonly NodeSpec[]): Topology {
   const nodePartition = new Int32Array(n);
   const nodeRack = new Int32Array(n);
   const nodePod = new Int32Array(n);
+  const nodeGpuType = new Int32Array(n);
+  const nodeCpuMilli = new Int32Array(n);
+  const nodeMemMiB = new Int32Array(n);
   const part = indexer();
   const rack = indexer();
   const pod = indexer();
+  const gpuType = indexer();
+  const gpuTypeNames: string[] = [];
   const partitionNames: string[] = [];
   let total = 0;
   const names = new Set<string>();
@@ -48,6 +59,14 @@ export function buildTopology(nodes: readonly NodeSpec[]): Topology {
     nodePartition[i] = p;
     nodeRack[i] = rack(node.rack ?? `rack-${node.name}`);
     nodePod[i] = pod(node.pod ?? "pod-0");
+    nodeGpuType[i] = -1;
+    if (node.gpuType !== undefined && node.gpus > 0) {
+      const t = gpuType(node.gpuType);
+      if (t === gpuTypeNames.length) gpuTypeNames.push(node.gpuType);
+      nodeGpuType[i] = t;
+    }
+    nodeCpuMilli[i] = Math.min(2 ** 31 - 1, Math.round((node.cpus ?? 0) * 1000));
+    nodeMemMiB[i] = Math.min(2 ** 31 - 1, Math.round((node.memoryGiB ?? 0) * 1024));
   });
   const lists: number[][] = partitionNames.map(() => []);
   const partitionGpus = new Int32Array(partitionNames.length);
@@ -67,6 +86,11 @@ export function buildTopology(nodes: readonly NodeSpec[]): Topology {
     partitionNodes: lists.map((l) => Int32Array.from(l)),
     partitionGpus,
     totalGpus: total,
+    nodeGpuType,
+    gpuTypeNames,
+    nodeCpuMilli,
+    nodeMemMiB,
+    nodeLabels: nodes.map((x) => x.labels ?? {}),
   };
 }
 

@@ -19,6 +19,16 @@ export interface Topology {
   readonly partitionNodes: readonly Int32Array[];
   readonly partitionGpus: Int32Array;
   readonly totalGpus: number;
+  /** Accelerator type per node: an index into gpuTypeNames, or -1 (no GPUs / unknown type). */
+  readonly nodeGpuType: Int32Array;
+  /** Catalog ids of the accelerator types present. */
+  readonly gpuTypeNames: readonly string[];
+  /** CPUs per node in thousandths; 0 when the cluster does not model CPUs (trace presets). */
+  readonly nodeCpuMilli: Int32Array;
+  /** Memory per node in MiB; 0 when not modelled. */
+  readonly nodeMemMiB: Int32Array;
+  /** Labels per node (node selectors match them). */
+  readonly nodeLabels: readonly Readonly<Record<string, string>>[];
 }
 
 /** A job as the scheduler sees it (pending or running). */
@@ -47,6 +57,17 @@ export interface SchedJob {
    * absent for trace jobs, whose GPUs may be spread freely.
    */
   readonly replicaGpus?: number;
+  /**
+   * Nodes the job may use (ascending indices): its partition's nodes that have its GPU type and
+   * match its node selector (see `eligibleNodes`). Absent: the partition's nodes (or all).
+   */
+  readonly nodes?: Int32Array;
+  /** Replicas of a live job (each one process tree on one node); with gpus 0, the CPU-only replicas to place. */
+  readonly replicas?: number;
+  /** CPUs per replica in thousandths (live jobs); absent for trace jobs, which ask for GPUs only. */
+  readonly cpuMilli?: number;
+  /** Memory per replica in MiB (live jobs). */
+  readonly memMiB?: number;
 }
 
 export interface Assignment {
@@ -54,6 +75,9 @@ export interface Assignment {
   /** Global GPU indices (into the flat per-GPU arrays). */
   readonly gpus: readonly number[];
   readonly gpuMilli: number;
+  /** CPUs (thousandths) and memory (MiB) this job holds on the node: its replicas there × their request. */
+  readonly cpuMilli?: number;
+  readonly memMiB?: number;
 }
 
 export interface RunningJob extends SchedJob {
@@ -76,6 +100,9 @@ export interface ClusterSnapshot {
   readonly queueUsedGpus: ReadonlyMap<string, number>;
   readonly running: ReadonlyMap<string, RunningJob>;
   readonly down: Uint8Array;
+  /** Free CPUs (thousandths) and memory (MiB) per node; meaningful where the topology models them. */
+  readonly nodeFreeCpuMilli: Int32Array;
+  readonly nodeFreeMemMiB: Int32Array;
 }
 
 export const REASONS = [

@@ -11,8 +11,7 @@ import {
   type Cluster,
   type ClusterModel,
 } from "@aidc/core";
-import { resolvePolicy } from "@aidc/scheduler";
-import { queueQuotas } from "@aidc/simulator";
+import { parseProfile, queueQuotas, resolvePolicy, withQuotas, type ResolvedProfile } from "@aidc/scheduler";
 import { buildApp } from "./app.js";
 import { privateDataDir } from "./data-dir.js";
 import type { ServerContext } from "./context.js";
@@ -47,6 +46,8 @@ export interface ServeOptions {
   readonly simSpeedup?: number;
   /** Scheduling policy name (see `aidc sim policies`); default backfill-easy. */
   readonly policy?: string;
+  /** SchedulerProfile file (YAML), as `aidc sim run --profile` takes; overrides `policy`. */
+  readonly profileFile?: string;
   /** Milliseconds between scheduling passes (a pass also runs after every submission). */
   readonly tickMs?: number;
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -114,6 +115,38 @@ export function localCluster(): ClusterModel {
 }
 
 /**
+ * The scheduling profile the loop runs: a SchedulerProfile file or a policy name; the cluster file's
+ * queue quotas and cohorts feed the quota plugin unless the profile states its own (as in `sim run`).
+ */
+function loadProfile(options: ServeOptions, cluster: ClusterModel): { ok: true; value: ResolvedProfile } {
+  const quotas = queueQuotas(cluster);
+  if (options.profileFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.profileFile, "utf8");
+    } catch (cause) {
+      throw new InvalidInputError(`Cannot read profile ${options.profileFile}`, [
+        { code: "unreadable", path: "--profile", message: (cause as Error).message },
+      ]);
+    }
+    const r = parseProfile(text);
+    if (!r.ok)
+      throw new InvalidInputError(
+        `Invalid profile ${options.profileFile}`,
+        r.issues.map((i) => ({ ...i, path: `${options.profileFile}: ${i.path}` })),
+      );
+    return { ok: true, value: withQuotas(r.value, quotas) };
+  }
+  const r = resolvePolicy(options.policy ?? "backfill-easy", { quotas });
+  if (!r.ok)
+    throw new InvalidInputError(
+      "Invalid --policy",
+      r.issues.map((i) => ({ ...i, path: "--policy" })),
+    );
+  return r;
+}
+
+/**
  * The composition root: real clock, real files. Opens the store, loads the cluster, builds the
  * app and listens. `close()` stops accepting requests, drains them and closes the store.
  */
@@ -121,13 +154,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const catalog = defaultCatalog();
   const loaded = options.clusterFile === undefined ? undefined : loadClusterFile(options.clusterFile, catalog);
   const cluster = loaded?.model ?? localCluster();
-  // the cluster file's queue quotas and cohorts feed the policy's quota plugin (e.g. drf)
-  const profile = resolvePolicy(options.policy ?? "backfill-easy", { quotas: queueQuotas(cluster) });
-  if (!profile.ok)
-    throw new InvalidInputError(
-      "Invalid --policy",
-      profile.issues.map((i) => ({ ...i, path: "--policy" })),
-    );
+  const profile = loadProfile(options, cluster);
   const alertRules = loadAlertRules(options.alertsFile);
   privateDataDir(options.dataDir);
   const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
@@ -185,7 +212,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     now: () => Date.now(),
     shuttingDown: () => shuttingDown,
     onJobsChanged: () => loop?.poke(),
-    policy: options.policy ?? "backfill-easy",
+    policy: profile.value.name,
     executor,
     explain: (jobId) => loop?.explain(jobId),
     freeGpus,
@@ -226,6 +253,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       cluster,
       profile: profile.value,
       now: ctx.now,
+      canonicalGpuType: (name) => {
+        const r = catalog.lookup(name, "Accelerator");
+        return r.found ? r.item.id : name;
+      },
       log: app.log,
     });
     await app.listen({ host: options.host, port: options.port });

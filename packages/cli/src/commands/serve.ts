@@ -42,6 +42,7 @@ export function registerServe(program: Command, io: Io): void {
     .option("--executor <name>", "where jobs run: local | slurm | sim (virtual time)", "local")
     .option("--sim-speedup <n>", "virtual seconds per real second for --executor sim", "1")
     .option("--policy <name>", "scheduling policy (aidc sim policies)", "backfill-easy")
+    .option("--profile <file>", "SchedulerProfile YAML, as `aidc sim run --profile` takes (overrides --policy)")
     .option("--alerts <file>", "AlertRules file (default: the built-in node-health rules)")
     .option("--alert-webhook <url...>", "POST alert notifications (Alertmanager JSON) to these URLs")
     .option("--metrics-interval <s>", "seconds between node-agent samples (0 = no agent)", "10")
@@ -64,6 +65,7 @@ export function registerServe(program: Command, io: Io): void {
         logLevel: string;
         executor: string;
         policy: string;
+        profile?: string;
         simSpeedup: string;
         alerts?: string;
         alertWebhook?: string[];
@@ -95,6 +97,7 @@ export function registerServe(program: Command, io: Io): void {
           logLevel,
           executor,
           policy: opts.policy,
+          ...(opts.profile !== undefined ? { profileFile: opts.profile } : {}),
           simSpeedup: positiveNumber(opts.simSpeedup, "--sim-speedup"),
           ...(opts.cluster ? { clusterFile: opts.cluster } : {}),
           ...(opts.alerts ? { alertsFile: opts.alerts } : {}),

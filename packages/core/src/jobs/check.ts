@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { Issue } from "../errors.js";
 import type { JobSpec } from "../schemas/job.js";
+import type { ClusterModel } from "../cluster/expand.js";
 
 /** References in a job that the schema cannot check: accelerator types must exist in the catalog. */
 export function checkJob(job: JobSpec, catalog: Catalog): Issue[] {
@@ -23,4 +24,43 @@ export function checkJob(job: JobSpec, catalog: Catalog): Issue[] {
 /** GPU demand of one replica of a task in thousandths of a GPU. */
 export function gpuMilliOf(resources: JobSpec["tasks"][number]["resources"]): number {
   return resources.gpuMilli ?? resources.gpus * 1000;
+}
+
+/**
+ * What a job asks that this cluster cannot give, whatever its load: an accelerator type none of its
+ * nodes has (the answer names the types it has), or a GPU type its queue's partition lacks.
+ * `gpuType` may be an alias; it is resolved through the catalog.
+ */
+export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: Catalog): Issue[] {
+  const issues: Issue[] = [];
+  const have = [...new Set(cluster.nodes.filter((n) => n.gpus > 0 && n.accelerator !== undefined).map((n) => n.accelerator as string))];
+  const queue = cluster.queues.find((q) => q.name === job.queue);
+  const partition = queue?.partition ?? cluster.partitions.find((p) => p.default)?.name;
+  job.tasks.forEach((t, i) => {
+    const named = t.resources.gpuType;
+    if (named === undefined) return;
+    const found = catalog.lookup(named, "Accelerator");
+    if (!found.found) return; // checkJob reports unknown names
+    const id = found.item.id;
+    const path = `tasks[${i}].resources.gpuType`;
+    if (!have.includes(id)) {
+      issues.push({
+        code: "unavailable_gpu_type",
+        path,
+        message: `"${named}" (${id}) is not in cluster ${cluster.name}; it has ${have.length > 0 ? have.join(", ") : "no GPUs"}`,
+      });
+      return;
+    }
+    if (partition === undefined) return;
+    const inPartition = [
+      ...new Set(cluster.nodes.filter((n) => n.partitions.includes(partition) && n.accelerator !== undefined).map((n) => n.accelerator)),
+    ];
+    if (!inPartition.includes(id))
+      issues.push({
+        code: "unavailable_gpu_type",
+        path,
+        message: `"${named}" (${id}) is not in partition ${partition} of queue ${job.queue}; it has ${inPartition.join(", ") || "no GPUs"}`,
+      });
+  });
+  return issues;
 }

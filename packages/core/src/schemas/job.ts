@@ -47,6 +47,7 @@ export const JobSpec = z
     priority: z.number().int().min(-1000).max(1000).default(0),
     tasks: z.array(TaskSpec).min(1),
     gang: z.boolean().default(true).describe("all tasks start together or none does"),
+    nodeSelector: labels.optional().describe("run only on nodes carrying all these labels (the cluster file's node labels)"),
     maxRuntimeS: positive.optional(),
     runtimeEstimateS: positive.optional().describe("user's estimate, used by SJF and backfill"),
     preemptible: z.boolean().default(false),

@@ -1,52 +1,72 @@
-import { gpuMilliOf, type ClusterModel, type Placement } from "@aidc/core";
-import { ClusterState, buildTopology, partitionIndex, type Assignment, type SchedJob } from "@aidc/scheduler";
+import type { ClusterModel, Placement } from "@aidc/core";
+import { ClusterState, jobShape, topologyFromModel, type Assignment, type SchedCluster, type SchedJob } from "@aidc/scheduler";
 import type { JobRecord } from "../store/jobs.js";
 
-/** The scheduler's view of a live cluster: topology from the cluster file, usage from the store. */
-export function clusterState(model: ClusterModel): ClusterState {
-  return new ClusterState(
-    buildTopology(
-      model.nodes.map((n) => ({ name: n.name, gpus: n.gpus, partition: n.partitions[0] ?? "default", rack: n.rack, pod: n.pod })),
-    ),
-  );
+/** The scheduler's view of a live cluster: the topology every simulation also uses, usage from the store. */
+export function clusterState(model: ClusterModel): { cluster: SchedCluster; state: ClusterState } {
+  const cluster = topologyFromModel(model);
+  return { cluster, state: new ClusterState(cluster.topology) };
+}
+
+export interface SchedJobOptions {
+  /** Resolve a gpuType alias to the catalog id the nodes carry (identity when absent). */
+  readonly canonical?: (gpuType: string) => string;
+  /** Predicted run time (seconds), e.g. from the runtime predictors; else the user's estimate, limit or 1 h. */
+  readonly estimateS?: number;
 }
 
 /** A stored job as decide() sees it. Times are seconds since the epoch (the loop's clock). */
-export function schedJob(job: JobRecord, model: ClusterModel, state: ClusterState, seq: number, nowS: number): SchedJob {
-  const replicas = job.spec.tasks.reduce((s, t) => s + t.replicas, 0);
-  const shared = job.spec.tasks.every((t) => gpuMilliOf(t.resources) < 1000 && gpuMilliOf(t.resources) > 0);
-  const gpus = shared ? replicas : job.spec.tasks.reduce((s, t) => s + t.replicas * t.resources.gpus, 0);
-  const partitionName = model.queues.find((q) => q.name === job.queue)?.partition;
-  const estimateS = job.spec.runtimeEstimateS ?? job.spec.maxRuntimeS ?? 3600;
-  // each replica is one process tree on one node: tell the scheduler how big that piece is
-  const sizes = new Set(job.spec.tasks.map((t) => t.resources.gpus));
-  const replicaGpus = !shared && sizes.size === 1 ? [...sizes][0] : undefined;
+export function schedJob(job: JobRecord, cluster: SchedCluster, seq: number, nowS: number, o: SchedJobOptions = {}): SchedJob {
+  const partition = cluster.partitionOfQueue(job.queue);
+  const shape = jobShape(
+    job.spec.tasks.map((t) => ({
+      replicas: t.replicas,
+      gpus: t.resources.gpus,
+      ...(t.resources.gpuMilli !== undefined ? { gpuMilli: t.resources.gpuMilli } : {}),
+      ...(t.resources.gpuType !== undefined ? { gpuType: o.canonical ? o.canonical(t.resources.gpuType) : t.resources.gpuType } : {}),
+      cpus: t.resources.cpus,
+      memoryGiB: t.resources.memoryGiB,
+    })),
+    cluster.topology,
+    partition,
+    job.spec.nodeSelector,
+  );
+  const estimateS = o.estimateS ?? job.spec.runtimeEstimateS ?? job.spec.maxRuntimeS ?? 3600;
   const elapsedS = job.startedAtMs !== undefined ? Math.max(0, nowS - job.startedAtMs / 1000) : 0;
   return {
     id: job.id,
-    gpus,
-    gpuMilli: shared ? gpuMilliOf(job.spec.tasks[0]?.resources ?? { gpus: 0, cpus: 1, memoryGiB: 1 }) : 1000,
+    ...shape,
     queue: job.queue,
-    partition: partitionName === undefined ? -1 : partitionIndex(state.topology, partitionName),
+    partition,
     priority: job.spec.priority,
     submitS: job.submittedAtMs / 1000,
     estimateS,
     remainingS: Math.max(1, estimateS - elapsedS),
-    attainedGpuS: gpus * elapsedS,
+    attainedGpuS: shape.gpus * elapsedS,
     seq,
-    ...(replicaGpus !== undefined && replicaGpus > 1 ? { replicaGpus } : {}),
   };
 }
 
 /**
- * Turn the scheduler's GPU assignments into the executor's per-replica placement: replicas take
- * GPUs in order, each on the node of its first GPU (CUDA indices are node-local).
+ * Turn the scheduler's assignments into the executor's per-replica placement: replicas take GPUs
+ * in order, each on one node (CUDA indices are node-local); CPU-only replicas go where the
+ * scheduler held their CPUs.
  */
 export function toPlacement(job: JobRecord, assignments: readonly Assignment[], state: ClusterState): Placement {
   const t = state.topology;
-  // per node, the node-local GPU indices not yet given to a replica
-  const pools = assignments.map((a) => ({ node: a.node, free: a.gpus.map((g) => g - (t.nodeGpuOffset[a.node] ?? 0)) }));
+  const cpuPer = Math.round(Math.max(...job.spec.tasks.map((x) => x.resources.cpus)) * 1000);
+  // per node: the node-local GPU indices not yet given to a replica, and CPU-only replica slots
+  const pools = assignments.map((a) => ({
+    node: a.node,
+    free: a.gpus.map((g) => g - (t.nodeGpuOffset[a.node] ?? 0)),
+    cpuSlots: a.gpus.length === 0 ? Math.max(1, Math.round((a.cpuMilli ?? cpuPer) / Math.max(1, cpuPer))) : 0,
+  }));
   const take = (per: number): { node: number | undefined; gpus: number[] } => {
+    if (per === 0) {
+      const pool = pools.find((p) => p.cpuSlots > 0);
+      if (pool) pool.cpuSlots--;
+      return { node: (pool ?? pools[0])?.node, gpus: [] };
+    }
     const pool = pools.find((p) => p.free.length >= per) ?? pools.find((p) => p.free.length > 0);
     return { node: pool?.node ?? assignments[0]?.node, gpus: pool ? pool.free.splice(0, per) : [] };
   };
@@ -69,15 +89,22 @@ export function toPlacement(job: JobRecord, assignments: readonly Assignment[], 
 }
 
 /** The scheduler's assignments back from a stored placement (to rebuild state after a restart). */
-export function fromPlacement(placement: Placement, state: ClusterState): Assignment[] {
+export function fromPlacement(placement: Placement, job: SchedJob, state: ClusterState): Assignment[] {
   const t = state.topology;
-  const byNode = new Map<number, { gpus: number[]; milli: number }>();
+  const byNode = new Map<number, { gpus: number[]; milli: number; replicas: number }>();
   for (const slot of placement.tasks) {
     const node = t.nodeNames.indexOf(slot.node);
     if (node < 0) continue;
-    const entry = byNode.get(node) ?? { gpus: [], milli: slot.gpuMilli ?? 1000 };
+    const entry = byNode.get(node) ?? { gpus: [], milli: slot.gpuMilli ?? 1000, replicas: 0 };
     for (const g of slot.gpuIndices) entry.gpus.push((t.nodeGpuOffset[node] ?? 0) + g);
+    entry.replicas++;
     byNode.set(node, entry);
   }
-  return [...byNode].map(([node, e]) => ({ node, gpus: e.gpus, gpuMilli: e.milli }));
+  return [...byNode].map(([node, e]) => ({
+    node,
+    gpus: e.gpus,
+    gpuMilli: e.milli,
+    ...(job.cpuMilli ? { cpuMilli: job.cpuMilli * e.replicas } : {}),
+    ...(job.memMiB ? { memMiB: job.memMiB * e.replicas } : {}),
+  }));
 }

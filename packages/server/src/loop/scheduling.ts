@@ -1,6 +1,6 @@
 import { AidcError, type ClusterModel, type Executor, type Logger, type Placement } from "@aidc/core";
-import type { ClusterState } from "@aidc/scheduler";
-import { decide, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
+import type { ClusterState, RunningJob, SchedCluster, Topology } from "@aidc/scheduler";
+import { applyDecisions, decide, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
 import type { JobRecord, JobRepo } from "../store/jobs.js";
 import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-state.js";
 
@@ -17,6 +17,26 @@ export interface LoopOptions {
   readonly batchMs?: number;
   /** Called once a job's run succeeded (e.g. to register the model a workload made). */
   readonly onSucceeded?: (job: JobRecord, runId: string) => Promise<void>;
+  /** Resolve a gpuType alias to the catalog id the cluster's nodes carry (identity when absent). */
+  readonly canonicalGpuType?: (name: string) => string;
+  /** Predicted run time of a job in seconds (runtime predictors); undefined: the user's estimate or limit. */
+  readonly estimateS?: (job: JobRecord) => number | undefined;
+  /** Called after every pass that looked at pending jobs (the twin forecasts from here). */
+  readonly afterPass?: () => void;
+}
+
+/** The live state as the last pass saw it: what the digital twin forks. */
+export interface TwinView {
+  readonly nowS: number;
+  readonly topology: Topology;
+  readonly down: Uint8Array;
+  readonly running: readonly RunningJob[];
+  /** Every pending job, including those waiting for dependencies. */
+  readonly pending: readonly SchedJob[];
+  /** Pending jobs waiting for dependencies: the names they wait for (same user). */
+  readonly blocked: ReadonlyMap<string, readonly string[]>;
+  readonly records: ReadonlyMap<string, JobRecord>;
+  readonly cluster: SchedCluster;
 }
 
 /** Why a job waits: the scheduler's explanation, or aidc's own (dependencies). */
@@ -34,6 +54,9 @@ const ACTIVE = ["admitted", "running"] as const;
  */
 export class SchedulingLoop {
   private state: ClusterState;
+  private cluster: SchedCluster;
+  private view: TwinView | undefined;
+  private readonly canonical = new Map<string, string>();
   private readonly reasons = new Map<string, PendingReason>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -43,7 +66,24 @@ export class SchedulingLoop {
   private lastPassMs = 0;
 
   constructor(private readonly o: LoopOptions) {
-    this.state = clusterState(o.cluster);
+    ({ cluster: this.cluster, state: this.state } = clusterState(o.cluster));
+  }
+
+  private sched(job: JobRecord, seq: number, nowS: number): SchedJob {
+    const estimateS = this.o.estimateS?.(job);
+    return schedJob(job, this.cluster, seq, nowS, {
+      canonical: (name) => {
+        let id = this.canonical.get(name);
+        if (id === undefined) this.canonical.set(name, (id = this.o.canonicalGpuType?.(name) ?? name));
+        return id;
+      },
+      ...(estimateS !== undefined ? { estimateS } : {}),
+    });
+  }
+
+  /** The live state as the last pass saw it (undefined before the first pass). */
+  twinView(): TwinView | undefined {
+    return this.view;
   }
 
   /**
@@ -53,7 +93,7 @@ export class SchedulingLoop {
    * started and starts only what is missing; a job is never started twice).
    */
   recover(): JobRecord[] {
-    this.state = clusterState(this.o.cluster);
+    ({ cluster: this.cluster, state: this.state } = clusterState(this.o.cluster));
     const nowS = this.o.now() / 1000;
     const interrupted: JobRecord[] = [];
     for (const job of this.o.jobs.list({ states: [...ACTIVE], limit: 1_000_000 })) {
@@ -63,7 +103,8 @@ export class SchedulingLoop {
         continue;
       }
       if (job.placement === undefined) continue;
-      this.state.start(schedJob(job, this.o.cluster, this.state, 0, nowS), fromPlacement(job.placement, this.state), nowS);
+      const sched = this.sched(job, 0, nowS);
+      this.state.start(sched, fromPlacement(job.placement, sched, this.state), nowS);
       if (job.state === "admitted") interrupted.push(job);
     }
     return interrupted;
@@ -207,7 +248,7 @@ export class SchedulingLoop {
    * with dependencies resolves all of them (the latest job of each name), so a pass costs the
    * same whether a job lists one dependency or the cluster's limit of them.
    */
-  private ready(pending: readonly JobRecord[]): JobRecord[] {
+  private ready(pending: readonly JobRecord[], blocked: Map<string, readonly string[]>): JobRecord[] {
     const wanted = new Map<string, Set<string>>();
     for (const job of pending) {
       if (job.spec.dependsOn.length === 0) continue;
@@ -224,6 +265,7 @@ export class SchedulingLoop {
         out.push(job);
         continue;
       }
+      blocked.set(job.id, missing);
       const named = missing.slice(0, 5).map((m) => `"${m}"`);
       if (missing.length > 5) named.push(`${missing.length - 5} more`);
       this.reasons.set(job.id, { reason: "DEPENDENCY", message: `waiting for ${named.join(", ")} to succeed` });
@@ -276,34 +318,57 @@ export class SchedulingLoop {
     this.applyCordons();
     const nowMs = this.o.now();
     const nowS = nowMs / 1000;
-    const pending = this.ready(jobs.list({ states: ["pending"], limit: 1_000_000 }));
-    if (pending.length === 0) return;
+    const all = jobs.list({ states: ["pending"], limit: 1_000_000 });
+    const blocked = new Map<string, readonly string[]>();
+    const ready = new Set(this.ready(all, blocked));
     const byId = new Map<string, { job: JobRecord; sched: SchedJob }>();
-    pending.forEach((job, i) => byId.set(job.id, { job, sched: schedJob(job, this.o.cluster, this.state, i, nowS) }));
+    all.forEach((job, i) => byId.set(job.id, { job, sched: this.sched(job, i, nowS) }));
+    this.view = {
+      nowS,
+      topology: this.state.topology,
+      down: Uint8Array.from(this.state.down),
+      running: [...this.state.running.values()],
+      pending: [...byId.values()].map((x) => x.sched),
+      blocked,
+      records: new Map(all.map((j) => [j.id, j])),
+      cluster: this.cluster,
+    };
+    if (ready.size === 0) return this.o.afterPass?.();
     const decisions = decide(
       this.state,
-      [...byId.values()].map((x) => x.sched),
+      [...byId.values()].filter((x) => ready.has(x.job)).map((x) => x.sched),
       this.o.profile,
       { nowS },
     );
     for (const e of decisions.explanations) this.reasons.set(e.jobId, toReason(e));
-    for (const p of decisions.preemptions) {
-      const victim = jobs.get(p.jobId);
+    // the simulator's reducer: preemptions release, placements assume; then the executor acts on it
+    const applied = applyDecisions(
+      this.state,
+      decisions,
+      (id) => byId.get(id)?.sched,
+      nowS,
+      (id) => {
+        const started = byId.get(id)?.job.startedAtMs;
+        return started === undefined ? undefined : started / 1000;
+      },
+    );
+    for (const p of applied.preempted) {
+      const victim = jobs.get(p.job.id);
       if (victim?.runId) await executor.cancel(victim.runId);
-      if (victim) jobs.apply(victim.id, "preempt", this.o.now(), { message: p.reason });
+      const reason = decisions.preemptions.find((x) => x.jobId === p.job.id)?.reason ?? "preempted";
+      if (victim) jobs.apply(victim.id, "preempt", this.o.now(), { message: reason });
       if (victim) jobs.apply(victim.id, "requeue", this.o.now());
-      this.state.stop(p.jobId);
     }
-    for (const p of decisions.placements) {
-      const entry = byId.get(p.jobId);
+    for (const run of applied.started) {
+      const entry = byId.get(run.id);
       if (entry === undefined) continue;
-      const placement = toPlacement(entry.job, p.assignments, this.state);
-      this.state.start(entry.sched, p.assignments, nowS);
+      const placement = toPlacement(entry.job, run.assignments, this.state);
       // the run's name is deterministic and recorded with the admission, before anything starts
       const runId = `${entry.job.id}.${entry.job.attempts}`;
       jobs.apply(entry.job.id, "admit", this.o.now(), { placement, runId });
       await this.startRun(entry.job, placement, runId);
     }
+    this.o.afterPass?.();
   }
 }
 

@@ -47,7 +47,7 @@ const errors = {
 /** Error answers every job route may give, plus the given ones. */
 export function withErrors<T extends Record<number, z.ZodType>>(
   ok: T,
-  more: readonly (403 | 404 | 409 | 413 | 415)[] = [],
+  more: readonly (403 | 404 | 409 | 413 | 415 | 422)[] = [],
 ): T & Record<number, z.ZodType> {
   const described: Record<number, z.ZodType> = {
     403: ErrorView.describe("the caller's role does not allow this"),
@@ -55,6 +55,7 @@ export function withErrors<T extends Record<number, z.ZodType>>(
     409: ErrorView.describe("conflict: the job's state does not allow this, or the Idempotency-Key was used for another job"),
     413: ErrorView.describe("the body is larger than the cluster's limits.maxJobBytes"),
     415: ErrorView.describe("the body is neither JSON nor YAML"),
+    422: ErrorView.describe("the job is valid but this cluster cannot run it (e.g. a GPU type it does not have)"),
   };
   return { ...ok, ...errors, ...Object.fromEntries(more.map((code) => [code, described[code]])) };
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
   checkJobLimits,
+  checkJobOnCluster,
   DEFAULT_LIMITS,
   effectiveLimits,
   InvalidInputError,
@@ -13,6 +14,7 @@ import {
 } from "@aidc/core";
 import { ForbiddenError, principalOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
+import { UnprocessableError } from "../errors.js";
 import type { JobRecord } from "../store/jobs.js";
 import { atLeast, type Principal } from "../store/tokens.js";
 import { decodeCursor, encodeCursor, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
@@ -77,7 +79,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
               201: JobView.describe("the job was queued"),
               200: JobView.describe("a retry with the same Idempotency-Key: the job queued before"),
             },
-            [403, 409, 413, 415],
+            [403, 409, 413, 415, 422],
           ),
           security: [{ bearer: [] }],
         },
@@ -92,6 +94,8 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const applicable = effectiveLimits(limits, queue);
         const over = checkJobLimits(spec, applicable);
         if (over.length > 0) throw new InvalidInputError(`Job "${spec.name}" is over the cluster's limits`, over);
+        const missing = checkJobOnCluster(spec, ctx.cluster, ctx.catalog);
+        if (missing.length > 0) throw new UnprocessableError("UNPROCESSABLE", `Job "${spec.name}" cannot run on this cluster`, missing);
         const user = spec.user ?? p.user;
         const admission = {
           maxPendingJobsPerUser: { value: limits.maxPendingJobsPerUser, source: "limits.maxPendingJobsPerUser" },

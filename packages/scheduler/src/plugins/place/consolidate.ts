@@ -24,7 +24,7 @@ export function consolidatePlace(job: SchedJob, view: Scratch, args?: PluginArgs
     let bestFree = Infinity;
     for (let i = 0; i < count; i++) {
       const n = at(i);
-      const f = view.nodeFree(n);
+      const f = view.fitFree(job, n);
       if (f >= g && f < bestFree) {
         best = n;
         bestFree = f;
@@ -38,7 +38,7 @@ export function consolidatePlace(job: SchedJob, view: Scratch, args?: PluginArgs
   let partialFree = -1;
   for (let i = 0; i < count; i++) {
     const n = at(i);
-    const f = view.nodeFree(n);
+    const f = view.fitFree(job, n);
     if (f === per) full.push(n);
     else if (f > partialFree) {
       partial = n;

@@ -28,7 +28,7 @@ function placeShared(job: SchedJob, view: Scratch, score: NodeScore, args: Plugi
   let bestScore = -Infinity;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] ?? 0;
-    if (view.isDown(n)) continue;
+    if (view.isDown(n) || view.replicasFit(job, n) < 1) continue;
     const g = view.sharedGpu(n, job.gpuMilli);
     if (g < 0) continue;
     const s = score(n, view.nodeFree(n), 1, view, args);
@@ -53,7 +53,7 @@ export function placeScored(job: SchedJob, view: Scratch, score: NodeScore, args
   let bestScore = -Infinity;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] ?? 0;
-    const free = view.nodeFree(n);
+    const free = view.fitFree(job, n);
     if (free < job.gpus) continue;
     const s = score(n, free, job.gpus, view, args);
     if (s > bestScore) {
@@ -66,7 +66,7 @@ export function placeScored(job: SchedJob, view: Scratch, score: NodeScore, args
   const order: { n: number; s: number; free: number }[] = [];
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] ?? 0;
-    const free = view.nodeFree(n);
+    const free = view.fitFree(job, n);
     if (free > 0) order.push({ n, s: score(n, free, Math.min(free, job.gpus), view, args), free });
   }
   order.sort((a, b) => b.s - a.s || a.n - b.n);

@@ -5,15 +5,15 @@ import type { PlacePlugin } from "../types.js";
 import { bestFit, placeScored } from "./scored.js";
 
 /** Try to satisfy `need` GPUs from the given nodes, fullest-fit first; undefined if they do not hold enough. */
-function fromGroup(nodes: readonly number[], need: number, view: Scratch): Assignment[] | undefined {
+function fromGroup(job: SchedJob, nodes: readonly number[], need: number, view: Scratch): Assignment[] | undefined {
   let total = 0;
-  for (const n of nodes) total += view.nodeFree(n);
+  for (const n of nodes) total += view.fitFree(job, n);
   if (total < need) return undefined;
-  const order = [...nodes].sort((a, b) => view.nodeFree(b) - view.nodeFree(a) || a - b);
+  const order = [...nodes].sort((a, b) => view.fitFree(job, b) - view.fitFree(job, a) || a - b);
   const out: Assignment[] = [];
   for (const n of order) {
     if (need === 0) break;
-    const k = Math.min(view.nodeFree(n), need);
+    const k = Math.min(view.fitFree(job, n), need);
     if (k === 0) continue;
     out.push({ node: n, gpus: view.wholeGpus(n, k), gpuMilli: WHOLE });
     need -= k;
@@ -27,7 +27,7 @@ function groups(job: SchedJob, view: Scratch, by: Int32Array): Map<number, numbe
   const count = list ? list.length : view.topology.nodeNames.length;
   for (let i = 0; i < count; i++) {
     const n = list ? (list[i] ?? 0) : i;
-    if (view.nodeFree(n) === 0) continue;
+    if (view.fitFree(job, n) === 0) continue;
     const k = by[n] ?? 0;
     const g = out.get(k);
     if (g) g.push(n);
@@ -42,13 +42,13 @@ function bestGroup(job: SchedJob, view: Scratch, by: Int32Array): Assignment[] |
   let bestFree = Infinity;
   for (const nodes of [...groups(job, view, by).entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1])) {
     let free = 0;
-    for (const n of nodes) free += view.nodeFree(n);
+    for (const n of nodes) free += view.fitFree(job, n);
     if (free >= job.gpus && free < bestFree) {
       best = nodes;
       bestFree = free;
     }
   }
-  return best ? fromGroup(best, job.gpus, view) : undefined;
+  return best ? fromGroup(job, best, job.gpus, view) : undefined;
 }
 
 /** Same node > same rack > same pod > anywhere; best fit inside each level. */

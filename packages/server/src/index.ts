@@ -4,3 +4,5 @@ export { ServerMetrics } from "./metrics.js";
 export { EXECUTORS, startServer, loadClusterFile, localCluster, type ServeOptions, type RunningServer } from "./main.js";
 export { SqliteStore, type StoredEvent } from "./store/sqlite.js";
 export { MIGRATIONS, type Migration } from "./store/migrations.js";
+export { historyTrace } from "./routes/simulations.js";
+export { policyReplays } from "./routes/recommendations.js";

@@ -19,3 +19,6 @@ export {
 export { clusterFromModel, queueQuotas } from "./clusters/from-model.js";
 export * from "./pack/index.js";
 export * from "./traces/index.js";
+export * from "./scenario/index.js";
+export * from "./predict/index.js";
+export * from "./forecast/index.js";

@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JobSpec, defaultCatalog } from "@aidc/core";
+import { historyTrace, loadClusterFile, policyReplays, startServer, type RunningServer } from "@aidc/server";
 import { runCli } from "../run-cli.testing.js";
 
 const run = (...argv: string[]) => runCli(argv);
@@ -61,5 +63,104 @@ describe("aidc sim", () => {
     expect((await run("sim", "run", "--trace", trace, "--cluster", "philly", "--policy", "nope")).code).toBe(2);
     expect((await run("sim", "run", "--trace", trace, "--cluster", "mars")).code).toBe(2);
     expect((await run("sim", "run", "--trace", trace, "--cluster", "philly", "--format", "slurm")).err).toContain("unknown format");
+  });
+});
+
+describe("one scenario: the CLI, REST simulations and the recommendations' replay agree", () => {
+  const demo = new URL("../../../../examples/clusters/demo.yaml", import.meta.url).pathname;
+  const policies = ["fifo", "sjf", "backfill-easy", "backfill-conservative"];
+  const t0 = 1_800_000_000_000;
+  // 90 finished jobs over three queues (two share a cohort), gangs of 1–32 GPUs, priorities: a loaded demo cluster
+  const records = Array.from({ length: 90 }, (_, i) => {
+    const gpus = [1, 2, 4, 8, 16, 32][(i * 7) % 6]!;
+    const queue = ["research", "production", "inference"][i % 3]!;
+    const submitS = i * 40 + ((i * 13) % 17);
+    const durationS = 300 + ((i * 997) % 5400);
+    return {
+      id: `h${i}`,
+      name: `h${i}`,
+      user: "u",
+      queue,
+      priority: i % 5 === 0 ? 10 : 0,
+      state: "succeeded" as const,
+      attempts: 0,
+      submittedAtMs: t0 + submitS * 1000,
+      updatedAtMs: t0,
+      startedAtMs: t0 + submitS * 1000,
+      finishedAtMs: t0 + (submitS + durationS) * 1000,
+      spec: JobSpec.parse({
+        apiVersion: "aidc/v1",
+        kind: "Job",
+        name: `h${i}`,
+        queue,
+        tasks: [{ resources: { gpus: queue === "inference" ? Math.min(gpus, 16) : gpus } }],
+        run: { command: "true" },
+      }),
+    };
+  });
+  let server: RunningServer;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "aidc-sim-same-"));
+    server = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      dataDir,
+      clusterFile: demo,
+      executor: "sim",
+      logLevel: "silent",
+      metricsIntervalS: 0,
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("gives identical metrics for the same trace and cluster", async () => {
+    const trace = historyTrace(records);
+    const file = join(dir, "history.jsonl");
+    writeFileSync(
+      file,
+      [JSON.stringify({ apiVersion: "aidc/v1", kind: "Trace", name: "history" }), ...trace.map((j) => JSON.stringify(j))].join("\n") + "\n",
+    );
+    const cli = await run(
+      "sim",
+      "compare",
+      "--trace",
+      file,
+      "--format",
+      "aidc",
+      "--cluster",
+      demo,
+      "--policies",
+      policies.join(","),
+      "--json",
+    );
+    expect(cli.err).toBe("");
+    const cliRuns = (JSON.parse(cli.out) as { runs: Record<string, unknown>[] }).runs;
+
+    const token = readFileSync(server.adminTokenFile, "utf8").trim();
+    const res = await fetch(`${server.url}/api/v1/simulations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ policies, jobs: trace }),
+    });
+    expect(res.status).toBe(200);
+    const rest = (await res.json()) as { results: Record<string, unknown>[] };
+
+    const model = loadClusterFile(demo, defaultCatalog()).model;
+    const replay = policyReplays(model, records, "fifo", t0 + 86_400_000);
+
+    const noWall = ({ wallS: _w, ...m }: Record<string, unknown>) => m;
+    expect(cliRuns.map((r) => r["policy"])).toEqual(policies);
+    expect(rest.results.map(noWall)).toEqual(cliRuns.map(noWall));
+    expect(replay.replays).toEqual(
+      cliRuns.map((r) => ({ policy: r["policy"], jobs: r["jobs"], avgQueueS: r["avgQueueS"], avgJctS: r["avgJctS"] })),
+    );
+    // the load makes the policies differ, so agreeing is not trivial
+    expect(new Set(cliRuns.map((r) => r["avgQueueS"])).size).toBeGreaterThan(1);
+    expect(cliRuns.every((r) => r["jobs"] === records.length)).toBe(true);
   });
 });

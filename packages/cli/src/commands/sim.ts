@@ -4,13 +4,9 @@ import { gunzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { InvalidInputError, checkCluster, defaultCatalog, issue, validateDocument, type Issue } from "@aidc/core";
-import { POLICIES, defaultRegistry, parseProfile, resolvePolicy, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
+import { POLICIES, defaultRegistry } from "@aidc/scheduler";
 import {
   JOB_TRACE_FORMATS,
-  clusterFromModel,
-  clusterPreset,
-  partitionEntitlements,
-  computeMetrics,
   humanSummary,
   isPreset,
   jobsCsv,
@@ -18,10 +14,11 @@ import {
   readJobTrace,
   queuesCsv,
   readPhilly,
-  seededRng,
+  runScenario,
+  scenarioSetup,
   seriesCsv,
-  simulate,
-  type ClusterSetup,
+  type ScenarioProfile,
+  type ScenarioSetup,
   type JobTraceFormat,
   type SeriesPoint,
   type SimMetrics,
@@ -64,8 +61,8 @@ function readText(file: string, what: string): string {
   return (file.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8");
 }
 
-function loadCluster(spec: string, nodeScale: number): ClusterSetup & { quotas?: QueueQuota[] } {
-  if (isPreset(spec)) return clusterPreset(spec, nodeScale);
+function loadCluster(spec: string, nodeScale: number): ScenarioSetup {
+  if (isPreset(spec)) return scenarioSetup({ preset: spec }, nodeScale);
   const r = validateDocument(readText(spec, "--cluster"), defaultCatalog());
   if (!r.document)
     throw new InvalidInputError(
@@ -76,10 +73,10 @@ function loadCluster(spec: string, nodeScale: number): ClusterSetup & { quotas?:
     return bad("--cluster", `${spec} is a ${r.document.kind}, not a Cluster (or use a preset: philly, helios-philly)`);
   const m = checkCluster(r.document.value, defaultCatalog());
   if (!m.model) throw new InvalidInputError(`invalid cluster file ${spec}`, m.issues);
-  return clusterFromModel(m.model, nodeScale);
+  return scenarioSetup({ model: m.model }, nodeScale);
 }
 
-function loadTrace(file: string, format: string, setup: ClusterSetup): TraceJob[] {
+function loadTrace(file: string, format: string, setup: ScenarioSetup): TraceJob[] {
   const text = readText(file, "--trace");
   if (format === "philly") {
     const r = readPhilly(text, setup.traceFilter ?? {});
@@ -110,27 +107,9 @@ function loadTrace(file: string, format: string, setup: ClusterSetup): TraceJob[
   return jobs;
 }
 
-function loadProfile(opts: SimOpts, policy: string | undefined, quotas: readonly QueueQuota[], seed: number): ResolvedProfile {
-  const rng = seededRng(seed);
-  if (opts.profile !== undefined) {
-    const r = parseProfile(readText(opts.profile, "--profile"));
-    if (!r.ok)
-      throw new InvalidInputError(
-        `invalid profile ${opts.profile}`,
-        r.issues.map((i) => ({ ...i, path: `${opts.profile}: ${i.path}` })),
-      );
-    return {
-      ...r.value,
-      args: { ...r.value.args, rng, quotas: r.value.args.quotas.size > 0 ? r.value.args.quotas : new Map(quotas.map((q) => [q.queue, q])) },
-    };
-  }
-  const r = resolvePolicy(policy ?? "fifo", { quotas, rng }, defaultRegistry(), "--policy");
-  if (!r.ok)
-    throw new InvalidInputError(
-      "unknown policy",
-      r.issues.map((i) => ({ ...i, path: "--policy" })),
-    );
-  return r.value;
+/** The scheduler of a run: the profile file's text (overrides --policy) or a policy name. */
+function schedulerOf(opts: SimOpts, policy: string | undefined): ScenarioProfile {
+  return opts.profile !== undefined ? { profile: readText(opts.profile, "--profile") } : { policy: policy ?? "fifo" };
 }
 
 function numberOpt(text: string, name: string, min: number): number {
@@ -173,17 +152,24 @@ function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
   const nodeScale = numberOpt(opts.nodeScale, "--node-scale", 0.01);
   const format = traceFormatOf(opts);
   const setup = loadCluster(opts.cluster, nodeScale);
-  const profile = loadProfile(opts, policy, setup.quotas ?? [], seed);
+  const scheduler = schedulerOf(opts, policy);
   const jobs = loadTrace(opts.trace, format, setup);
-  const t0 = performance.now();
-  const result = simulate(jobs, setup.topology, profile, setup.partitionOf, { seed });
-  const wallS = (performance.now() - t0) / 1000;
-  const quotaTotal = [...profile.args.quotas.values()].reduce((a, q) => a + q.nominalGpus, 0);
-  const entitlements =
-    quotaTotal > 0
-      ? Object.fromEntries([...profile.args.quotas.values()].map((q) => [q.queue, q.nominalGpus / quotaTotal]))
-      : partitionEntitlements(setup.topology);
-  const metrics = computeMetrics(profile.name, result, entitlements);
+  const r = runScenario({
+    cluster: { setup },
+    scheduler,
+    trace: jobs,
+    seed,
+    ...(opts.profile !== undefined ? { issuePath: opts.profile } : {}),
+    wallMs: () => performance.now(),
+  });
+  if (!r.ok) {
+    if (opts.profile !== undefined) throw new InvalidInputError(`invalid profile ${opts.profile}`, r.issues);
+    throw new InvalidInputError(
+      "unknown policy",
+      r.issues.map((i) => ({ ...i, path: "--policy" })),
+    );
+  }
+  const { metrics, result, wallS } = r.value;
   return {
     metrics,
     wallS,

@@ -14,8 +14,8 @@ import {
   type RunEstimate,
 } from "@aidc/observability";
 import { DEFAULT_ASSUMPTIONS, PlannerEstimator } from "@aidc/planner";
-import { resolvePolicy, type QueueQuota } from "@aidc/scheduler";
-import { clusterFromModel, computeMetrics, partitionEntitlements, simulate } from "@aidc/simulator";
+import { resolvePolicy } from "@aidc/scheduler";
+import { runScenario, scenarioSetup } from "@aidc/simulator";
 import { principalOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
@@ -160,13 +160,12 @@ export function policyReplays(
     .slice(-MAX_REPLAY_JOBS);
   const trace = historyTrace(recent);
   if (trace.length === 0) return { current, replays: [], windowS: WEEK_S };
-  const setup = clusterFromModel(cluster, 1);
+  const setup = scenarioSetup({ model: cluster });
   const replays: PolicyReplay[] = [];
   for (const name of [...new Set([current, ...REPLAY_POLICIES])]) {
-    const profile = resolvePolicy(name, { quotas: setup.quotas as QueueQuota[] });
-    if (!profile.ok) continue;
-    const result = simulate(trace, setup.topology, profile.value, setup.partitionOf, { seed: 1 });
-    const m = computeMetrics(profile.value.name, result, partitionEntitlements(setup.topology));
+    const r = runScenario({ cluster: { setup }, scheduler: { policy: name }, trace, seed: 1 });
+    if (!r.ok) continue;
+    const m = r.value.metrics;
     replays.push({ policy: name, jobs: m.jobs, avgQueueS: m.avgQueueS, avgJctS: m.avgJctS });
   }
   return { current, replays, windowS: WEEK_S };

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { InvalidInputError } from "@aidc/core";
-import { resolvePolicy, type QueueQuota } from "@aidc/scheduler";
-import { clusterFromModel, computeMetrics, partitionEntitlements, simulate, type TraceJob } from "@aidc/simulator";
+import { runScenario, scenarioSetup, type TraceJob } from "@aidc/simulator";
 import { principalOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
@@ -67,14 +66,19 @@ export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
             { code: "empty", path: "jobs", message: "no jobs given and no finished jobs in the store yet" },
           ]);
         }
-        const setup = clusterFromModel(ctx.cluster, b.nodeScale);
+        // built once: every policy replays on the same nodes
+        const setup = scenarioSetup({ model: ctx.cluster }, b.nodeScale);
         const results = b.policies.map((name, i) => {
-          const profile = resolvePolicy(name, { quotas: setup.quotas as QueueQuota[] }, undefined, `policies[${i}]`);
-          if (!profile.ok) throw new InvalidInputError(`Unknown policy "${name}"`, profile.issues);
-          const t0 = performance.now();
-          const result = simulate(trace, setup.topology, profile.value, setup.partitionOf, { seed: b.seed });
-          const metrics = computeMetrics(profile.value.name, result, partitionEntitlements(setup.topology));
-          return { ...metrics, wallS: (performance.now() - t0) / 1000 };
+          const r = runScenario({
+            cluster: { setup },
+            scheduler: { policy: name },
+            trace,
+            seed: b.seed,
+            issuePath: `policies[${i}]`,
+            wallMs: () => performance.now(),
+          });
+          if (!r.ok) throw new InvalidInputError(`Unknown policy "${name}"`, r.issues);
+          return { ...r.value.metrics, wallS: r.value.wallS };
         });
         return { cluster: ctx.cluster.name, jobs: trace.length, results };
       },

@@ -1,0 +1,44 @@
+import type { Checked, Issue } from "@aidc/core";
+import { parseProfile, resolvePolicy, type ProfileOverrides, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
+
+/** How a scenario names its scheduler: a SchedulerProfile document, or a built-in policy with overrides. */
+export type ScenarioProfile =
+  | { readonly profile: string; readonly policy?: undefined; readonly overrides?: undefined }
+  | { readonly policy: string; readonly overrides?: Omit<ProfileOverrides, "quotas" | "rng">; readonly profile?: undefined };
+
+const prefixed = (issues: readonly Issue[], base: string | undefined): Issue[] =>
+  base === undefined ? [...issues] : issues.map((i) => ({ ...i, path: i.path === "" ? base : `${base}: ${i.path}` }));
+
+/**
+ * The profile a scenario runs, with the quota rule every entry point shares (CLI, REST, recommendations,
+ * what-if, and the live server): a profile that declares quotas keeps them; otherwise the cluster's queue
+ * quotas apply, and when there are any the quota plugin admits jobs (as `aidc serve` does with the cluster file).
+ * `base` prefixes issue paths (e.g. the file name or `policies[2]`).
+ */
+export function scenarioProfile(spec: ScenarioProfile, clusterQuotas: readonly QueueQuota[], base?: string): Checked<ResolvedProfile> {
+  if (spec.profile !== undefined) {
+    const r = parseProfile(spec.profile);
+    if (!r.ok) return { ok: false, issues: prefixed(r.issues, base) };
+    return withClusterQuotas(r.value, clusterQuotas);
+  }
+  const r = resolvePolicy(spec.policy, { ...spec.overrides, quotas: clusterQuotas }, undefined, base ?? "spec");
+  return r.ok ? r : { ok: false, issues: r.issues };
+}
+
+/** A resolved profile without quotas of its own, resolved again with the cluster's (unchanged when it has some, or there are none). */
+export function withClusterQuotas(p: ResolvedProfile, clusterQuotas: readonly QueueQuota[]): Checked<ResolvedProfile> {
+  if (p.args.quotas.size > 0 || clusterQuotas.length === 0) return { ok: true, value: p };
+  const r = resolvePolicy(p.policy.name, {
+    placement: p.policy.placement,
+    queueSort: p.policy.queueSort,
+    strict: p.policy.strict,
+    backfill: p.policy.backfill,
+    preemption: p.policy.preemption,
+    minRunTimeS: p.args.minRunTimeS,
+    agingS: p.args.agingS,
+    lasThresholdsGpuS: p.args.lasThresholdsGpuS,
+    quotas: clusterQuotas,
+    ...(p.args.rng ? { rng: p.args.rng } : {}),
+  });
+  return r.ok ? { ok: true, value: { ...r.value, name: p.name } } : r;
+}

@@ -91,3 +91,37 @@ export interface Store {
   listJobs(filter?: { readonly states?: readonly JobState[] }): readonly StoredJob[];
   close(): void;
 }
+
+/** A job's predicted total run time (seconds) with an 80 % band (p10–p90) and what it is based on. */
+export interface RuntimePrediction {
+  readonly p10S: number;
+  readonly p50S: number;
+  readonly p90S: number;
+  readonly basis: string;
+}
+
+/** What a runtime predictor may know about a job. */
+export interface PredictedJob {
+  readonly user?: string;
+  readonly name?: string;
+  readonly queue: string;
+  readonly gpus: number;
+  /** The user's time limit (Slurm-style upper bound). */
+  readonly maxRuntimeS?: number;
+  readonly runtimeEstimateS?: number;
+  /** The planner's estimate (built-in workloads, jobs that name a model/scenario). */
+  readonly plannerS?: number;
+  /**
+   * Seconds the job has run already (running jobs): a predictor that can conditions its answer on
+   * "runs at least this long" (the returned times are totals, ≥ elapsedS).
+   */
+  readonly elapsedS?: number;
+}
+
+/** Predicts a job's run time; history-based predictors learn from finished jobs through observe(). */
+export interface RuntimePredictor {
+  readonly name: string;
+  predict(job: PredictedJob): RuntimePrediction | undefined;
+  /** Learn from a finished job (history-based predictors). */
+  observe?(job: PredictedJob, runtimeS: number): void;
+}

@@ -3,6 +3,7 @@ import {
   ClusterState,
   applyDecisions,
   decide,
+  neverFits,
   staticCompare,
   remainingAt,
   type ClusterSnapshot,
@@ -33,6 +34,11 @@ export interface SimOptions {
   readonly periodS?: number;
   /** Called after every scheduling pass with the state (tests check invariants here; do not mutate). */
   readonly observe?: (state: ClusterSnapshot, nowS: number) => void;
+  /**
+   * Called after every scheduling pass, whether it placed anything or not, with the state and the jobs
+   * still pending (forecast benchmarks fork the state here; do not mutate either).
+   */
+  readonly afterPass?: (state: ClusterSnapshot, pending: readonly SchedJob[], nowS: number) => void;
 }
 
 export interface SimResult {
@@ -84,6 +90,7 @@ export function simulate(
       remainingS: t.durationS,
       attainedGpuS: 0,
       seq: i,
+      ...t.shape,
     };
   });
   const indexOf = new Map<string, number>();
@@ -180,7 +187,7 @@ export function simulate(
       events++;
       const job = jobs[i] as SchedJob;
       rec.arrived(i);
-      if (job.gpus * job.gpuMilli > capacity(job) * 1000) {
+      if (job.gpus * job.gpuMilli > capacity(job) * 1000 || (trace[i]?.shape !== undefined && neverFits(job, topology) !== undefined)) {
         unschedulable.push(job.id);
         rec.unschedulable(i);
         continue;
@@ -194,6 +201,7 @@ export function simulate(
     const d = decide(state, pending, profile, { nowS: now, explain: false, sorted: isStatic });
     if (d.placements.length === 0 && d.preemptions.length === 0) {
       scheduleRevisit(d.revisitAtS);
+      options.afterPass?.(state, pending, now);
       continue;
     }
     const byId = new Map<string, SchedJob>();
@@ -219,6 +227,7 @@ export function simulate(
     }
     scheduleRevisit(d.revisitAtS);
     options.observe?.(state, now);
+    options.afterPass?.(state, pending, now);
     if (options.periodS && options.periodS > 0 && pending.length > 0 && tickAt <= now) {
       tickAt = now + options.periodS;
       heap.push({ timeS: tickAt, priority: PRIO.tick, type: "tick", jobIndex: -1, token: 0 });

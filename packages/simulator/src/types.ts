@@ -1,3 +1,5 @@
+import type { JobShape } from "@aidc/scheduler";
+
 /** One job of a trace, as every trace reader produces it. */
 export interface TraceJob {
   readonly id: string;
@@ -13,4 +15,9 @@ export interface TraceJob {
   readonly priority?: number;
   /** Runtime estimate the scheduler sees; the true duration (an oracle) when absent. */
   readonly estimateS?: number;
+  /**
+   * What a live job asks of nodes (GPU type, replicas, CPUs, memory; from the scheduler's `jobShape`),
+   * when the trace holds live jobs (what-if, differential tests); absent for public traces.
+   */
+  readonly shape?: JobShape;
 }

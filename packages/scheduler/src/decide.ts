@@ -41,6 +41,7 @@ type ScopeKey = number | Int32Array;
 const scopeOf = (job: SchedJob): ScopeKey => job.nodes ?? job.partition;
 
 function blockedReason(job: SchedJob, view: Scratch): Reason {
+  if (job.gpus === 0 && job.replicas !== undefined) return "INSUFFICIENT_CPUS";
   if (view.freeFor(job) < demandOf(job)) return "INSUFFICIENT_GPUS";
   let maxNode = 0;
   const list = view.nodesFor(job);
@@ -52,6 +53,7 @@ function blockedReason(job: SchedJob, view: Scratch): Reason {
 const MESSAGES: Record<Reason, string> = {
   SCHEDULED: "placed",
   INSUFFICIENT_GPUS: "not enough free GPUs",
+  INSUFFICIENT_CPUS: "no node it may use has the free CPUs and memory for a replica (or every such node is cordoned)",
   QUOTA_EXCEEDED: "queue quota exceeded",
   GANG_INCOMPLETE: "not all replicas of the gang fit at once",
   RESERVED_FOR_JOB: "would delay a reserved job",

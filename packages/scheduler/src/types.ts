@@ -108,6 +108,7 @@ export interface ClusterSnapshot {
 export const REASONS = [
   "SCHEDULED",
   "INSUFFICIENT_GPUS",
+  "INSUFFICIENT_CPUS",
   "QUOTA_EXCEEDED",
   "GANG_INCOMPLETE",
   "RESERVED_FOR_JOB",

@@ -107,4 +107,43 @@ describe("queue imbalance", () => {
       queueImbalanceRule([{ name: "a" }, { name: "b" }], [job("x", { queue: "a", gpus: 99 }), job("y", { queue: "b", state: "pending" })]),
     ).toEqual([]);
   });
+
+  // the demo cluster: research and production share cohort main on the H100 partition, inference has the L40S one
+  const demo = [
+    { name: "research", quotaGpus: 16, borrowingLimitGpus: 16, cohort: "main", partition: "train", gpuTypes: ["h100-sxm5-80gb"] },
+    { name: "production", quotaGpus: 16, cohort: "main", partition: "train", gpuTypes: ["h100-sxm5-80gb"] },
+    { name: "inference", quotaGpus: 16, partition: "serve", gpuTypes: ["l40s"] },
+  ];
+
+  it("does not tell two queues of one cohort to form a cohort, nor lend quota across partitions or GPU types", () => {
+    // research runs at its quota and waits for more; production and inference are idle
+    const jobs = [job("r1", { queue: "research", gpus: 16 }), job("r2", { queue: "research", gpus: 8, state: "pending" })];
+    const r = queueImbalanceRule(demo, jobs);
+    // production could lend, but research already borrows from it within its limit: no advice; inference's L40S quota is no use
+    expect(r).toEqual([]);
+    // without partitions and types known, and outside a cohort, the same load is advice to form a cohort
+    const plain = demo.map(({ name, quotaGpus }) => ({ name, quotaGpus }));
+    const advice = queueImbalanceRule(plain, jobs);
+    expect(advice.map((x) => x.id).sort()).toEqual(["queue-imbalance/lend/inference", "queue-imbalance/lend/production"]);
+    for (const x of advice) expect(x.action.description).toContain("in one cohort");
+  });
+
+  it("in one cohort, advises raising the borrowing limit the waiting jobs run into", () => {
+    // research at quota + its borrowing limit (32) and waiting for 8 more, production idle
+    const jobs = [job("r1", { queue: "research", gpus: 32 }), job("r2", { queue: "research", gpus: 8, state: "pending" })];
+    const withRoom = demo.map((q) => (q.name === "production" ? { ...q, quotaGpus: 48 } : q));
+    const r = queueImbalanceRule(withRoom, jobs);
+    expect(r.map((x) => x.id)).toEqual(["queue-imbalance/lend/production"]);
+    expect(r[0]!.action.description).toContain("already share cohort main");
+    expect(r[0]!.action.description).toContain("borrowingLimit.gpus to at least 24");
+    expect(r[0]!.action.description).not.toContain("in one cohort");
+  });
+
+  it("does not reclaim for a waiting queue from a queue on other nodes", () => {
+    // inference far above its quota on L40S nodes; production waits below its quota on H100 nodes
+    const jobs = [job("i1", { queue: "inference", gpus: 32 }), job("p1", { queue: "production", gpus: 4, state: "pending" })];
+    expect(queueImbalanceRule(demo, jobs)).toEqual([]);
+    const sameNodes = demo.map((q) => ({ ...q, partition: "train", gpuTypes: ["h100-sxm5-80gb"] }));
+    expect(queueImbalanceRule(sameNodes, jobs).map((x) => x.id)).toEqual(["queue-imbalance/reclaim/production"]);
+  });
 });

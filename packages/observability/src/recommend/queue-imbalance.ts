@@ -5,6 +5,23 @@ export interface QueueView {
   /** Guaranteed GPUs; undefined = no quota (the rule ignores such queues). */
   readonly quotaGpus?: number;
   readonly cohort?: string;
+  /** GPUs the queue may borrow from its cohort above its quota (unlimited when undefined). */
+  readonly borrowingLimitGpus?: number;
+  /** The partition whose nodes the queue's jobs run on (undefined: any node). */
+  readonly partition?: string;
+  /** Accelerator ids of the nodes the queue's jobs can run on (undefined: unknown, not compared). */
+  readonly gpuTypes?: readonly string[];
+}
+
+/**
+ * Whether GPUs one queue leaves idle or holds could serve another queue's jobs: the same partition
+ * (when both name one) and at least one GPU type in common (when both are known). Quota on L40S nodes
+ * does not help a queue whose jobs run on H100 nodes.
+ */
+export function shareNodes(a: QueueView, b: QueueView): boolean {
+  if (a.partition !== undefined && b.partition !== undefined && a.partition !== b.partition) return false;
+  if (a.gpuTypes === undefined || b.gpuTypes === undefined) return true;
+  return a.gpuTypes.some((t) => b.gpuTypes?.includes(t));
 }
 
 export interface QueueImbalanceThresholds {
@@ -48,7 +65,9 @@ export function queueImbalanceRule(
   const over = usage.filter((u) => u.used > u.q.quotaGpus * t.overRatio && u.used - u.q.quotaGpus >= 1);
   const evidenceOf = (u: Usage) => ({ queue: u.q.name, quotaGpus: u.q.quotaGpus, usedGpus: round(u.used), pendingGpus: round(u.pending) });
   for (const starved of usage.filter((u) => u.pending > 0 && u.used + u.smallestPending <= u.q.quotaGpus)) {
-    const hog = over.filter((o) => o !== starved).sort((a, b) => b.used - b.q.quotaGpus - (a.used - a.q.quotaGpus))[0];
+    const hog = over
+      .filter((o) => o !== starved && shareNodes(o.q, starved.q))
+      .sort((a, b) => b.used - b.q.quotaGpus - (a.used - a.q.quotaGpus))[0];
     if (hog === undefined) continue;
     const reclaim = Math.min(hog.used - hog.q.quotaGpus, starved.q.quotaGpus - starved.used, starved.pending);
     out.push({
@@ -74,9 +93,11 @@ export function queueImbalanceRule(
   }
   const waitingAtQuota = usage.filter((u) => u.pending > 0 && u.used + u.smallestPending > u.q.quotaGpus);
   for (const idle of usage.filter((u) => u.pending === 0 && u.used < u.q.quotaGpus * t.underRatio)) {
-    const needy = waitingAtQuota.filter((w) => w !== idle).sort((a, b) => b.pending - a.pending)[0];
+    const needy = waitingAtQuota.filter((w) => w !== idle && shareNodes(w.q, idle.q)).sort((a, b) => b.pending - a.pending)[0];
     if (needy === undefined) continue;
     const lend = Math.min(idle.q.quotaGpus - idle.used, needy.pending);
+    const action = lendAction(idle, needy);
+    if (action === undefined) continue;
     out.push({
       id: `queue-imbalance/lend/${idle.q.name}`,
       kind: "queue-imbalance",
@@ -86,12 +107,26 @@ export function queueImbalanceRule(
         source: "running/pending jobs per queue vs the cluster file's queue quotas",
         idle: evidenceOf(idle),
         waiting: evidenceOf(needy),
+        ...(idle.q.cohort !== undefined && idle.q.cohort === needy.q.cohort ? { cohort: idle.q.cohort } : {}),
       },
       expectedGain: { value: round(lend), unit: "gpus", basis: `unused quota of ${idle.q.name} that ${needy.q.name} could borrow` },
-      action: {
-        description: `Put ${idle.q.name} and ${needy.q.name} in one cohort and give ${needy.q.name} a borrowingLimit (cluster file queues[].cohort / borrowingLimit.gpus), or move quota from ${idle.q.name} to ${needy.q.name}`,
-      },
+      action: { description: action },
     });
   }
   return out;
+}
+
+/**
+ * What lets `needy` use `idle`'s unused quota. Queues of one cohort may borrow already: only a borrowing
+ * limit the waiting jobs run into is worth raising; otherwise the wait has another cause (undefined: no advice).
+ */
+function lendAction(idle: Usage, needy: Usage): string | undefined {
+  const { q } = needy;
+  if (idle.q.cohort === undefined || idle.q.cohort !== q.cohort) {
+    return `Put ${idle.q.name} and ${q.name} in one cohort and give ${q.name} a borrowingLimit (cluster file queues[].cohort / borrowingLimit.gpus), or move quota from ${idle.q.name} to ${q.name}`;
+  }
+  const cap = q.borrowingLimitGpus;
+  if (cap === undefined || needy.used + needy.smallestPending <= q.quotaGpus + cap) return undefined;
+  const need = Math.ceil(needy.used + needy.smallestPending - q.quotaGpus);
+  return `${idle.q.name} and ${q.name} already share cohort ${q.cohort}, but ${q.name} may borrow only ${cap} GPU(s): raise its borrowingLimit.gpus to at least ${need} (cluster file queues[].borrowingLimit), or move quota from ${idle.q.name} to ${q.name}`;
 }

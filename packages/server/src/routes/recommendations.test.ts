@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Cluster, JobSpec, checkCluster, defaultCatalog } from "@aidc/core";
-import { policyRule } from "@aidc/observability";
+import { policyRule, queueImbalanceRule, type JobView } from "@aidc/observability";
 import { startServer, type RunningServer } from "../main.js";
 import type { JobRecord } from "../store/jobs.js";
-import { policyReplays } from "./recommendations.js";
+import { loadClusterFile } from "../main.js";
+import { policyReplays, queueViews } from "./recommendations.js";
 
 // two 8-GPU nodes; research may use 4 GPUs, prod 8
 const CLUSTER = `apiVersion: aidc/v1
@@ -227,5 +228,35 @@ describe("policy replay of the last week's finished jobs", () => {
     const best = policyReplays(model, jobs, "fifo", nowMs).replays.reduce((a, b) => (b.avgQueueS < a.avgQueueS ? b : a));
     expect(policyRule(policyReplays(model, jobs, best.policy, nowMs))).toEqual([]);
     expect(policyReplays(model, jobs, "fifo", t0 + 10 * 86_400_000).replays).toEqual([]);
+  });
+});
+
+describe("queue advice on the demo cluster", () => {
+  const demo = loadClusterFile(new URL("../../../../examples/clusters/demo.yaml", import.meta.url).pathname, defaultCatalog()).model;
+  const view = (id: string, queue: string, gpus: number, state: JobView["state"]): JobView => ({
+    id,
+    name: id,
+    queue,
+    state,
+    gang: true,
+    tasks: [{ replicas: 1, gpus }],
+    submittedAtMs: 0,
+  });
+
+  it("knows each queue's partition, GPU types and cohort", () => {
+    const q = new Map(queueViews(demo).map((x) => [x.name, x]));
+    expect(q.get("research")).toEqual(
+      expect.objectContaining({ partition: "train", gpuTypes: ["h100-sxm5-80gb"], cohort: "main", borrowingLimitGpus: 16 }),
+    );
+    expect(q.get("inference")).toEqual(expect.objectContaining({ partition: "serve", gpuTypes: ["l40s-48gb"] }));
+  });
+
+  it("offers research neither a cohort it has nor inference's L40S quota", () => {
+    const jobs = [view("r1", "research", 16, "running"), view("r2", "research", 8, "pending"), view("r3", "research", 8, "pending")];
+    const advice = queueImbalanceRule(queueViews(demo), jobs);
+    expect(advice.filter((a) => a.id === "queue-imbalance/lend/inference")).toEqual([]);
+    expect(advice.filter((a) => a.action.description.includes("in one cohort"))).toEqual([]);
+    // production's idle quota is already research's to borrow (limit 16): nothing to advise
+    expect(advice).toEqual([]);
   });
 });

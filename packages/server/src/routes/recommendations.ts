@@ -10,6 +10,7 @@ import {
   type PlacementCandidate,
   type PolicyReplay,
   type ProjectUsage,
+  type QueueView,
   type RecommendationSnapshot,
   type RunEstimate,
 } from "@aidc/observability";
@@ -185,6 +186,24 @@ function cachedReplays(ctx: ServerContext, current: string, nowMs: number): Retu
   return value;
 }
 
+/** The cluster file's queues with their quotas, cohorts and the partition and GPU types their jobs run on. */
+export function queueViews(cluster: ClusterModel): QueueView[] {
+  const fallback = cluster.partitions.find((p) => p.default)?.name;
+  return cluster.queues.map((q) => {
+    const partition = q.partition ?? fallback;
+    const nodes = cluster.nodes.filter((n) => partition === undefined || n.partitions.includes(partition));
+    const gpuTypes = [...new Set(nodes.filter((n) => n.gpus > 0).map((n) => n.accelerator))].filter((a): a is string => a !== undefined);
+    return {
+      name: q.name,
+      ...(q.quota.gpus !== undefined ? { quotaGpus: q.quota.gpus } : {}),
+      ...(q.cohort !== undefined ? { cohort: q.cohort } : {}),
+      ...(q.borrowingLimit?.gpus !== undefined ? { borrowingLimitGpus: q.borrowingLimit.gpus } : {}),
+      ...(partition !== undefined ? { partition } : {}),
+      ...(gpuTypes.length > 0 ? { gpuTypes: gpuTypes.sort() } : {}),
+    };
+  });
+}
+
 /** Everything the recommendation rules read, gathered from the store, the scheduler, the series, the planner and the simulator. */
 export function recommendationSnapshot(ctx: ServerContext, o: { wholeCatalog?: boolean; policy?: string } = {}): RecommendationSnapshot {
   const nowMs = ctx.now();
@@ -213,11 +232,7 @@ export function recommendationSnapshot(ctx: ServerContext, o: { wholeCatalog?: b
     })),
     freeGpus: Object.fromEntries(ctx.freeGpus()),
     jobs: live.map((j) => jobView(j, canonical)),
-    queues: ctx.cluster.queues.map((q) => ({
-      name: q.name,
-      ...(q.quota.gpus !== undefined ? { quotaGpus: q.quota.gpus } : {}),
-      ...(q.cohort !== undefined ? { cohort: q.cohort } : {}),
-    })),
+    queues: queueViews(ctx.cluster),
     utilization: utilization(ctx, nowMs),
     projects: projects(ctx, artifacts),
     artifacts,

@@ -9,6 +9,7 @@ import { queuesPage } from "./pages/queues.js";
 import { recommendationsPage } from "./pages/recommendations.js";
 import { simPage } from "./pages/sim.js";
 import { submitPage } from "./pages/submit.js";
+import { whatifPage } from "./pages/whatif.js";
 
 /** A page renders into `el` and returns a cleanup (stop timers, abort streams). */
 export type Page = (el: HTMLElement, params: readonly string[], query: URLSearchParams) => (() => void) | undefined;
@@ -51,6 +52,7 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/models$/, href: "/models", title: "Models", page: modelsPage },
   { pattern: /^\/planner$/, href: "/planner", title: "Planner", page: plannerPage },
   { pattern: /^\/simulator$/, href: "/simulator", title: "Simulator", page: simPage },
+  { pattern: /^\/whatif$/, href: "/whatif", title: "What-if", page: whatifPage },
   { pattern: /^\/alerts$/, href: "/alerts", title: "Alerts", page: alertsPage },
   { pattern: /^\/recommendations$/, href: "/recommendations", title: "Recommendations", page: recommendationsPage },
 ];

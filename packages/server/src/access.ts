@@ -44,6 +44,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "GET /api/v1/jobs/:id/explain": "viewer",
   "GET /api/v1/jobs/:id/logs": "viewer",
   "GET /api/v1/jobs/:id/events": "viewer",
+  "POST /api/v1/jobs/forecast": "user", // the twin forecasts for the caller (spends compute, stores nothing)
+  "POST /api/v1/whatif": "user",
 
   "POST /api/v1/uploads": "user",
   "GET /api/v1/uploads/:id": "user",

@@ -19,6 +19,8 @@ import { modelServing } from "./models/serving.js";
 import { planRoutes } from "./routes/plans.js";
 import { observeRoutes } from "./observe/routes.js";
 import { recommendationRoutes } from "./routes/recommendations.js";
+import { whatIfRoutes } from "./routes/whatif.js";
+import { twinFor } from "./twin/live.js";
 import { authenticateRequests, enforceDocument, frameworkErrors, hideInternalPaths } from "./guards.js";
 import { documentTransform } from "./openapi.js";
 import { zodValidatorCompiler } from "./validation.js";
@@ -84,6 +86,10 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(planRoutes(ctx));
   await typed.register(observeRoutes(ctx));
   await typed.register(recommendationRoutes(ctx));
+  // the live twin forecasts the queue in the background from now on (explain, submit --test-only, what-if)
+  const twin = twinFor(ctx);
+  app.addHook("onClose", async () => twin.close());
+  await typed.register(whatIfRoutes(ctx));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

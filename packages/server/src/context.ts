@@ -1,5 +1,7 @@
 import type { Catalog, ClusterModel, Executor } from "@aidc/core";
+import type { ResolvedProfile } from "@aidc/scheduler";
 import type { PendingReason } from "./loop/scheduling.js";
+import type { TwinView } from "./twin/types.js";
 import type { ObserveService } from "./observe/service.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { BlobStore } from "./artifacts/blobs.js";
@@ -33,4 +35,8 @@ export interface ServerContext {
   readonly shuttingDown: () => boolean;
   /** Called after a submission or cancellation so the scheduling loop can run a pass soon. */
   readonly onJobsChanged: () => void;
+  /** What the scheduling loop saw at its last pass (the digital twin forks it); absent: no forecasts. */
+  readonly twinView?: () => TwinView | undefined;
+  /** The profile the loop schedules with (forecasts and what-ifs replay it); default: `policy` with the queues' quotas. */
+  readonly profile?: ResolvedProfile;
 }

@@ -215,6 +215,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     policy: profile.value.name,
     executor,
     explain: (jobId) => loop?.explain(jobId),
+    twinView: () => loop?.twinView(),
+    profile: profile.value,
     freeGpus,
     drain,
     ...(observe ? { observe } : {}),

@@ -19,6 +19,17 @@ import type { JobRecord } from "../store/jobs.js";
 import { atLeast, type Principal } from "../store/tokens.js";
 import { decodeCursor, encodeCursor, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
 import { OffThreadValidator } from "./yaml-off-thread.js";
+import { twinFor } from "../twin/live.js";
+
+const ForecastSchema = z.object({
+  startMs: z.number().describe("p50 forecast start"),
+  endMs: z.number().optional(),
+  bandStartMs: z.tuple([z.number(), z.number()]).describe("80 % band (p10–p90) of the start"),
+  after: z.string().optional().describe("the running job whose end frees the GPUs it starts on"),
+  basis: z.string().describe("what the run-time prediction rests on"),
+  computedAtMs: z.number(),
+  message: z.string(),
+});
 
 /** Users see only their own jobs; viewers, operators and admins see all (404 hides others' jobs). */
 function visible(job: JobRecord | undefined, p: Principal, id: string): JobRecord {
@@ -104,6 +115,44 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const { job, created } = ctx.jobs.submit({ ...spec, user }, user, ctx.now(), req.headers["idempotency-key"], admission);
         ctx.onJobsChanged();
         return reply.status(created ? 201 : 200).send(view(job));
+      },
+    );
+
+    app.post(
+      "/api/v1/jobs/forecast",
+      {
+        bodyLimit: limits.maxJobBytes,
+        schema: {
+          tags: ["jobs"],
+          summary: "When a job would start if submitted now (like sbatch --test-only); stores nothing",
+          description:
+            "The body is a job as for POST /api/v1/jobs (JSON or YAML), checked the same way. The live state is forked with the " +
+            "job added and forecast forward with the live profile and runtime predictors.",
+          body: JobSpecBody,
+          response: withErrors(
+            { 200: z.object({ forecast: ForecastSchema.optional(), reason: z.string(), message: z.string() }) },
+            [403, 413, 415, 422],
+          ),
+          security: [{ bearer: [] }],
+        },
+      },
+      async (req) => {
+        const p = requireRole(req, ctx.tokens, "user");
+        const spec = await parseJob(req.body, ctx, limits, yaml);
+        if (spec.user !== undefined && spec.user !== p.user && !atLeast(p.role, "operator")) {
+          throw new ForbiddenError(`${p.user} cannot submit jobs as ${spec.user}`);
+        }
+        const over = checkJobLimits(
+          spec,
+          effectiveLimits(
+            limits,
+            ctx.cluster.queues.find((q) => q.name === spec.queue),
+          ),
+        );
+        if (over.length > 0) throw new InvalidInputError(`Job "${spec.name}" is over the cluster's limits`, over);
+        const missing = checkJobOnCluster(spec, ctx.cluster, ctx.catalog);
+        if (missing.length > 0) throw new UnprocessableError("UNPROCESSABLE", `Job "${spec.name}" cannot run on this cluster`, missing);
+        return twinFor(ctx).probe(spec, spec.user ?? p.user);
       },
     );
 
@@ -207,6 +256,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
                 reason: z.string(),
                 message: z.string(),
                 estimatedStartMs: z.number().optional(),
+                forecast: ForecastSchema.optional().describe("the digital twin's forecast (pending jobs, once the first forecast is done)"),
               }),
             },
             [404],
@@ -219,10 +269,13 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
         if (job.state !== "pending") return { id: job.id, state: job.state, reason: job.state.toUpperCase(), message: notPending(job) };
         const why = ctx.explain(job.id);
+        // the cached forecast of the live twin (computed off the request path)
+        const forecast = twinFor(ctx).forecastOf(job.id, (other) => other !== undefined && (p.role !== "user" || other.user === p.user));
         return {
           id: job.id,
           state: job.state,
           ...(why ?? { reason: "NOT_YET_CONSIDERED", message: "the scheduler has not looked at this job yet" }),
+          ...(forecast ? { forecast } : {}),
         };
       },
     );

@@ -1,0 +1,293 @@
+import { AidcError, type JobSpec } from "@aidc/core";
+import { resolvePolicy } from "@aidc/scheduler";
+import { queueQuotas, type JobForecast } from "@aidc/simulator";
+import type { ServerContext } from "../context.js";
+import type { JobRecord } from "../store/jobs.js";
+import type { ForecastSettings } from "./compute.js";
+import { dependencyForecasts, type Timed } from "./deps.js";
+import { hypothetical } from "./hypothetical.js";
+import { LivePredictor } from "./predict.js";
+import { describeProfile, type ProfileDesc } from "./profile.js";
+import { twinInput } from "./snapshot.js";
+import type { ForecastWire, Hypothetical, TwinInput, TwinView, WhatIfPlan, WhatIfWire } from "./types.js";
+import { TwinWorker } from "./worker.js";
+
+export interface LiveTwinOptions {
+  /** Least milliseconds between two forecasts of the live state (default 5000). */
+  readonly cadenceMs?: number;
+  /** A forecast older than this is redone even when nothing changed (running jobs age; default 60000). */
+  readonly maxAgeMs?: number;
+  /** Sampled runs for the start bands (default 16). */
+  readonly samples?: number;
+}
+
+interface Cached {
+  readonly input: TwinInput;
+  readonly forecast: ForecastWire;
+  readonly signature: number;
+  readonly byId: ReadonlyMap<string, JobForecast>;
+  /** Jobs waiting for dependencies: start after their dependencies' forecast end. */
+  readonly deps: ReadonlyMap<string, Timed>;
+  readonly computedAtMs: number;
+}
+
+/** A forecast of one job with the sentence `aidc why` prints. */
+export interface JobForecastView {
+  readonly startMs: number;
+  readonly endMs?: number;
+  readonly bandStartMs: readonly [number, number];
+  readonly after?: string;
+  readonly basis: string;
+  readonly computedAtMs: number;
+  readonly message: string;
+}
+
+function hash(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** What changes a forecast: the jobs running and waiting, cordons, and how much history the predictors learned. */
+function signatureOf(input: TwinInput, learned: number): number {
+  let h = hash(2166136261, `${learned}|${input.profile.name}`);
+  for (const r of input.state.running) h = hash(h, r.job.id);
+  h = hash(h, "|");
+  for (const p of input.state.pending) h = hash(h, `${p.job.id}:${p.job.priority}`);
+  input.state.down?.forEach((d, i) => {
+    if (d === 1) h = hash(h, `d${i}`);
+  });
+  return h;
+}
+
+function span(ms: number): string {
+  const s = Math.max(0, ms / 1000);
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} d`;
+}
+
+/**
+ * The live digital twin: forks the scheduling loop's last view (running jobs with their predicted
+ * remaining time, the queue, cordons, quotas) and forecasts it forward with the live profile, on a
+ * worker thread, at most every `cadenceMs` and only when something changed. Explanations read the
+ * cached forecast; submit --test-only and what-ifs fork the same state with their changes.
+ */
+export class LiveTwin {
+  readonly predictor: LivePredictor;
+  private readonly worker = new TwinWorker();
+  private cache: Cached | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private seq = 0;
+  private readonly cadenceMs: number;
+  private readonly maxAgeMs: number;
+  readonly settings: ForecastSettings;
+  private readonly profile: ProfileDesc;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    o: LiveTwinOptions = {},
+  ) {
+    this.predictor = new LivePredictor(ctx.store, ctx.catalog, ctx.cluster);
+    this.cadenceMs = o.cadenceMs ?? 5000;
+    this.maxAgeMs = o.maxAgeMs ?? 60_000;
+    this.settings = { samples: o.samples ?? 16 };
+    let live = ctx.profile;
+    if (live === undefined) {
+      const r = resolvePolicy(ctx.policy ?? "backfill-easy", { quotas: queueQuotas(ctx.cluster) });
+      if (!r.ok) throw new AidcError("BAD_PROFILE", `Cannot forecast: policy "${ctx.policy}" does not resolve`);
+      live = r.value;
+    }
+    this.profile = describeProfile(live);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.cadenceMs);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.worker.close();
+  }
+
+  /** The live state now, as the twin's input (undefined before the loop's first pass). */
+  input(): TwinInput | undefined {
+    return this.fork()?.input;
+  }
+
+  private fork(): { input: TwinInput; view: TwinView } | undefined {
+    const view = this.ctx.twinView?.();
+    if (view === undefined) return undefined;
+    this.predictor.learn((id) => this.ctx.jobs.get(id));
+    const input = twinInput(view, {
+      predictor: this.predictor,
+      catalog: this.ctx.catalog,
+      model: this.ctx.cluster,
+      profile: this.profile,
+      get: (id) => this.ctx.jobs.get(id),
+    });
+    return { input, view };
+  }
+
+  /** Forecast the live state again when it changed (or the last forecast is old); one at a time. */
+  refresh(force = false): Promise<void> {
+    this.refreshing ??= this.recompute(force).finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async recompute(force: boolean): Promise<void> {
+    const age = this.ctx.now() - (this.cache?.computedAtMs ?? 0);
+    if (!force && age < this.cadenceMs) return; // at most one forecast per cadence; the timer comes back
+    const forked = this.fork();
+    if (forked === undefined) return;
+    const { input, view } = forked;
+    const signature = signatureOf(input, this.predictor.observed);
+    if (!force && this.cache?.signature === signature && age < this.maxAgeMs) return;
+    const forecast = await this.worker.run<ForecastWire>({
+      kind: "forecast",
+      state: input.state,
+      profile: input.profile,
+      settings: this.settings,
+    });
+    const byId = new Map(forecast.jobs.map((j) => [j.jobId, j]));
+    const active = [...view.records.values(), ...this.ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 })];
+    const deps = dependencyForecasts(input, byId, view.blocked, active, (r) =>
+      this.predictor.predict(
+        r,
+        r.spec.tasks.reduce((n, t) => n + t.replicas * t.resources.gpus, 0),
+      ),
+    );
+    this.cache = { input, forecast, signature, byId, deps, computedAtMs: this.ctx.now() };
+  }
+
+  /** The cached forecast (undefined until the first one is done). */
+  get current(): Cached | undefined {
+    return this.cache;
+  }
+
+  /** A pending job's forecast from the cache; `canSee` says whether the caller may see a job named in it. */
+  forecastOf(id: string, canSee: (job: JobRecord | undefined) => boolean): JobForecastView | undefined {
+    const c = this.cache;
+    if (c === undefined) return undefined;
+    const nowMs = this.ctx.now();
+    const dep = c.deps.get(id);
+    if (dep !== undefined) return this.view(dep, c.computedAtMs, nowMs, canSee, "its dependency");
+    const f = c.byId.get(id);
+    const p = c.input.state.pending.find((x) => x.job.id === id);
+    if (f?.startS === undefined || p === undefined) return undefined;
+    const timed: Timed = {
+      startS: f.startS,
+      ...(f.endS !== undefined ? { endS: f.endS } : {}),
+      bandS: f.startBandS ?? [f.startS, f.startS],
+      ...(f.after !== undefined ? { after: f.after } : {}),
+      basis: p.runtime.basis,
+    };
+    return this.view(timed, c.computedAtMs, nowMs, canSee, "job");
+  }
+
+  private view(
+    t: Timed,
+    computedAtMs: number,
+    nowMs: number,
+    canSee: (job: JobRecord | undefined) => boolean,
+    what: string,
+  ): JobForecastView {
+    const startMs = Math.round(t.startS * 1000);
+    const band: [number, number] = [Math.round(t.bandS[0] * 1000), Math.round(t.bandS[1] * 1000)];
+    const shown = t.after !== undefined && canSee(this.ctx.jobs.get(t.after)) ? t.after : undefined;
+    const after =
+      t.after === undefined ? "" : shown !== undefined ? `, after ${what} ${shown} finishes` : ", after another user's job finishes";
+    const message =
+      startMs <= nowMs + 1000
+        ? `starts at the next scheduling pass${after}`
+        : `starts in ~${span(startMs - nowMs)} (80 % band ${span(band[0] - nowMs)}–${span(band[1] - nowMs)})${after}`;
+    return {
+      startMs,
+      ...(t.endS !== undefined ? { endMs: Math.round(t.endS * 1000) } : {}),
+      bandStartMs: band,
+      ...(shown !== undefined ? { after: shown } : {}),
+      basis: t.basis,
+      computedAtMs,
+      message,
+    };
+  }
+
+  /** The live state now (the cached input when it is fresh). */
+  private fresh(): TwinInput {
+    const c = this.cache;
+    const input = c !== undefined && this.ctx.now() - c.computedAtMs < this.cadenceMs ? c.input : this.input();
+    if (input === undefined) throw new AidcError("NOT_READY", "Cannot forecast yet: the scheduler has not made its first pass");
+    return input;
+  }
+
+  private guard(): void {
+    if (this.worker.busy >= 4) throw new AidcError("RATE_LIMITED", "The twin is busy with other forecasts; retry in a few seconds");
+  }
+
+  /** When a job would start if submitted now (nothing is stored). */
+  async probe(spec: JobSpec, user: string): Promise<{ forecast?: JobForecastView; reason: string; message: string }> {
+    this.guard();
+    const input = this.fresh();
+    const s = input.state;
+    const job: Hypothetical = hypothetical(spec, {
+      id: `test-only-${++this.seq}`,
+      user,
+      nowS: s.nowS,
+      seq: s.pending.length + s.running.length + 1,
+      topology: s.topology,
+      model: input.model,
+      catalog: this.ctx.catalog,
+      predictor: this.predictor,
+    });
+    const r = await this.worker.run<{ forecast: ForecastWire; reason: string; message: string }>({
+      kind: "probe",
+      input,
+      job,
+      settings: this.settings,
+    });
+    const f = r.forecast.jobs.find((j) => j.jobId === job.pending.job.id);
+    if (f?.startS === undefined) return { reason: r.reason, message: `${r.message}; does not start within the forecast horizon` };
+    const timed: Timed = {
+      startS: f.startS,
+      ...(f.endS !== undefined ? { endS: f.endS } : {}),
+      bandS: f.startBandS ?? [f.startS, f.startS],
+      ...(f.after !== undefined ? { after: f.after } : {}),
+      basis: job.pending.runtime.basis,
+    };
+    return {
+      forecast: this.view(timed, this.ctx.now(), this.ctx.now(), (j) => j?.user === user, "job"),
+      reason: r.reason,
+      message: r.message,
+    };
+  }
+
+  /** Forecast before and after a plan (`before` from the cache when it is the current state). */
+  async whatIf(input: TwinInput, plan: WhatIfPlan): Promise<WhatIfWire> {
+    this.guard();
+    const c = this.cache;
+    const reuse = c !== undefined && c.input === input && plan.horizonS === undefined ? c.forecast : undefined;
+    return this.worker.run<WhatIfWire>({ kind: "whatif", input, plan, settings: this.settings, ...(reuse ? { before: reuse } : {}) });
+  }
+
+  /** The state a what-if starts from. */
+  whatIfInput(): TwinInput {
+    return this.fresh();
+  }
+}
+
+const TWINS = new WeakMap<ServerContext, LiveTwin>();
+
+/** The one live twin of a server (started on first use, stopped with the app). */
+export function twinFor(ctx: ServerContext): LiveTwin {
+  let t = TWINS.get(ctx);
+  if (t === undefined) {
+    t = new LiveTwin(ctx);
+    TWINS.set(ctx, t);
+    t.start();
+  }
+  return t;
+}

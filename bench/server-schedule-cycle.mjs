@@ -2,7 +2,11 @@
 // One scheduling cycle of the live server's shape: 10,000 pending jobs on 1,000 nodes of 8 GPUs
 // (half busy), through the same decide() the server calls. Prints one JSON document per policy
 // with the cycle time (median of 5 runs, after a warm-up).
-import { ClusterState, buildTopology, decide, resolvePolicy } from "../packages/scheduler/dist/index.js";
+// With --live the jobs have a live job's shape as well: a GPU type (two types, half the nodes each), replicas
+// that stay on one node, CPUs and memory per replica (the fit filter's work).
+import { ClusterState, buildTopology, decide, eligibleNodes, resolvePolicy } from "../packages/scheduler/dist/index.js";
+
+const LIVE = process.argv.includes("--live");
 
 const NODES = 1000;
 const PENDING = 10_000;
@@ -11,7 +15,13 @@ const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 function setup() {
   const topo = buildTopology(
-    Array.from({ length: NODES }, (_, i) => ({ name: `n${i}`, gpus: 8, partition: `p${i % 4}`, rack: `r${Math.floor(i / 32)}` })),
+    Array.from({ length: NODES }, (_, i) => ({
+      name: `n${i}`,
+      gpus: 8,
+      partition: `p${i % 4}`,
+      rack: `r${Math.floor(i / 32)}`,
+      ...(LIVE ? { gpuType: i % 8 < 4 ? "h100" : "l40s", cpus: 112, memoryGiB: 2048 } : {}),
+    })),
   );
   const state = new ClusterState(topo);
   // half the cluster busy with running jobs
@@ -33,19 +43,29 @@ function setup() {
     state.start(job, [{ node: i, gpus: [0, 1, 2, 3, 4, 5, 6, 7].map((g) => off + g), gpuMilli: 1000 }], 0);
   }
   const sizes = [1, 1, 1, 2, 4, 8, 8, 16, 32, 64];
-  const pending = Array.from({ length: PENDING }, (_, i) => ({
-    id: `p-${i}`,
-    gpus: sizes[Math.floor(rnd() * sizes.length)],
-    gpuMilli: 1000,
-    queue: `q${i % 4}`,
-    partition: i % 4,
-    priority: Math.floor(rnd() * 3),
-    submitS: i,
-    estimateS: 60 + Math.floor(rnd() * 7200),
-    remainingS: 60 + Math.floor(rnd() * 7200),
-    attainedGpuS: 0,
-    seq: i,
-  }));
+  const shape = (gpus, partition) => {
+    if (!LIVE) return {};
+    const per = Math.min(gpus, 8);
+    const nodes = eligibleNodes(topo, { partition, gpuType: rnd() < 0.5 ? "h100" : "l40s" });
+    return { replicaGpus: per, replicas: gpus / per, cpuMilli: per * 12_000, memMiB: per * 100 * 1024, nodes };
+  };
+  const pending = Array.from({ length: PENDING }, (_, i) => {
+    const gpus = sizes[Math.floor(rnd() * sizes.length)];
+    return {
+      id: `p-${i}`,
+      gpus,
+      gpuMilli: 1000,
+      queue: `q${i % 4}`,
+      partition: i % 4,
+      priority: Math.floor(rnd() * 3),
+      submitS: i,
+      estimateS: 60 + Math.floor(rnd() * 7200),
+      remainingS: 60 + Math.floor(rnd() * 7200),
+      attainedGpuS: 0,
+      seq: i,
+      ...shape(gpus, i % 4),
+    };
+  });
   return { state, pending };
 }
 
@@ -66,4 +86,10 @@ for (const name of ["fifo", "greedy", "sjf", "backfill-easy", "priority", "drf"]
   times.sort((a, b) => a - b);
   results.push({ policy: name, medianMs: Number(times[2].toFixed(1)), placed, explanations: PENDING });
 }
-console.log(JSON.stringify({ bench: "server-schedule-cycle", nodes: NODES, gpus: NODES * 8, pending: PENDING, results }, null, 2));
+console.log(
+  JSON.stringify(
+    { bench: "server-schedule-cycle", jobs: LIVE ? "live-shaped" : "trace", nodes: NODES, gpus: NODES * 8, pending: PENDING, results },
+    null,
+    2,
+  ),
+);

@@ -97,13 +97,14 @@ export function jobShape(
     ...(gpuType !== undefined ? { gpuType } : {}),
     ...(selector !== undefined ? { selector } : {}),
   });
+  // every key always present, in one order: live jobs share one object shape (decide() stays monomorphic)
   return {
     gpus,
     gpuMilli: shared ? (tasks[0]?.gpuMilli ?? 1000) : 1000,
-    ...(replicaGpus !== undefined ? { replicaGpus } : {}),
+    replicaGpus,
     replicas,
     cpuMilli: Math.round(Math.max(...tasks.map((t) => t.cpus)) * 1000),
     memMiB: Math.round(Math.max(...tasks.map((t) => t.memoryGiB)) * 1024),
-    ...(nodes !== undefined ? { nodes } : {}),
+    nodes,
   };
 }

@@ -2,8 +2,21 @@ import type { Scratch } from "../../scratch.js";
 import type { RunningJob, SchedJob } from "../../types.js";
 import type { PluginArgs, PreemptPlugin } from "../types.js";
 
+const SETS = new WeakMap<Int32Array, Set<number>>();
+
+/** GPUs a running job would free where `job` may run (all of them, unless the job has an eligible node set). */
+function gpusFor(job: SchedJob, r: RunningJob): number {
+  if (job.nodes === undefined) return r.gpus;
+  let set = SETS.get(job.nodes);
+  if (!set) SETS.set(job.nodes, (set = new Set(job.nodes)));
+  let n = 0;
+  for (const a of r.assignments) if (set.has(a.node) && a.gpuMilli >= 1000) n += a.gpus.length;
+  return n;
+}
+
 function sameScope(job: SchedJob, r: RunningJob): boolean {
-  return job.partition < 0 || r.partition === job.partition;
+  if (job.partition >= 0 && r.partition !== job.partition) return false;
+  return job.nodes === undefined || gpusFor(job, r) > 0;
 }
 
 function eligible(r: RunningJob, nowS: number, args: PluginArgs): boolean {
@@ -17,7 +30,7 @@ function collect(job: SchedJob, view: Scratch, candidates: RunningJob[]): Runnin
   for (const r of candidates) {
     if (free >= job.gpus) break;
     out.push(r);
-    free += r.gpus;
+    free += gpusFor(job, r);
   }
   return free >= job.gpus ? out : undefined;
 }

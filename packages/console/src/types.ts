@@ -73,4 +73,14 @@ export interface Explain {
   readonly reason: string;
   readonly message: string;
   readonly estimatedStartMs?: number;
+  /** The digital twin's forecast: p50 start, its 80 % band, the job it waits for. */
+  readonly forecast?: {
+    readonly startMs: number;
+    readonly endMs?: number;
+    readonly bandStartMs: readonly [number, number];
+    readonly after?: string;
+    readonly basis: string;
+    readonly computedAtMs: number;
+    readonly message: string;
+  };
 }

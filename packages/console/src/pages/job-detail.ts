@@ -82,7 +82,22 @@ export const jobDetailPage: Page = (el, params) => {
               {},
               h("p", {}, badge(x.reason, "reason")),
               h("p", {}, x.message),
-              x.estimatedStartMs !== undefined ? h("p", { class: "muted" }, `Estimated start: ${fmtTime(x.estimatedStartMs)}`) : null,
+              x.forecast !== undefined
+                ? h(
+                    "div",
+                    { id: "forecast" },
+                    h("p", {}, h("strong", {}, "Forecast: "), x.forecast.message),
+                    h(
+                      "p",
+                      { class: "muted small" },
+                      `Start ${fmtTime(x.forecast.startMs)} (80 % band ${fmtTime(x.forecast.bandStartMs[0])} – ${fmtTime(x.forecast.bandStartMs[1])})`,
+                      x.forecast.endMs !== undefined ? `, end ${fmtTime(x.forecast.endMs)}` : "",
+                      ` · run time from ${x.forecast.basis}`,
+                    ),
+                  )
+                : x.estimatedStartMs !== undefined
+                  ? h("p", { class: "muted" }, `Estimated start: ${fmtTime(x.estimatedStartMs)}`)
+                  : h("p", { class: "muted small" }, "Forecast: not computed yet (the twin runs every few seconds)."),
             )
           : h("p", { class: "muted" }, `Not pending: the job is ${x.state}.`),
       ),

@@ -137,6 +137,39 @@ describe.skipIf(!haveChromium)("web console in Chromium", () => {
     await page.locator("#job-state", { hasText: "cancelled" }).waitFor();
   });
 
+  it("shows the digital twin's forecast for a job that waits for another to finish", async () => {
+    const gang = readFileSync(join(repo, "examples/jobs/gang.yaml"), "utf8");
+    const submit = async (yaml: string): Promise<string> => {
+      const res = await fetch(`${server.url}/api/v1/jobs`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/yaml" },
+        body: yaml,
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    // the blocker holds research's whole quota (16 nominal + 16 borrowed) for two minutes
+    const blocker = await submit(
+      gang
+        .replace("name: gang-demo", "name: blocker")
+        .replace("replicas: 2", "replicas: 4")
+        .replace("sleep 2", "sleep 120")
+        .replace("maxRuntimeS: 600", "maxRuntimeS: 600\nruntimeEstimateS: 120"),
+    );
+    const waiting = await submit(
+      gang.replace("name: gang-demo", "name: waits").replace("maxRuntimeS: 600", "maxRuntimeS: 600\nruntimeEstimateS: 30"),
+    );
+    await page.goto(`${server.url}/jobs/${waiting}`);
+    await page.locator("#job-state", { hasText: "pending" }).waitFor();
+    // the twin forecasts off the request path every few seconds; the page refreshes every 2 s
+    const forecast = page.locator("#forecast");
+    await forecast.waitFor({ timeout: 30_000 });
+    expect(await forecast.textContent()).toMatch(/80 % band/);
+    await page.screenshot({ path: join(SHOTS, "aidc-console-forecast.png"), fullPage: true });
+    for (const id of [waiting, blocker])
+      await fetch(`${server.url}/api/v1/jobs/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+  });
+
   it.skipIf(!existsSync(IMDB))("predicts with a served model and highlights its explanation", async () => {
     await page.getByRole("link", { name: "Models" }).click();
     await page.locator("#predict-text").fill("A wonderful, moving film. Brilliant acting, I loved it!");

@@ -13,6 +13,7 @@ import { registerSim } from "./commands/sim.js";
 import { registerSimPack } from "./commands/sim-pack.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerWorkloads } from "./commands/workloads.js";
+import { registerWhatIf } from "./commands/whatif.js";
 import { paint, printJson, processIo, type Io } from "./output.js";
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerAlerts(program, io, setExit);
   registerAgent(program, io);
   registerRecommend(program, io);
+  registerWhatIf(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

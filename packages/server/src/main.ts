@@ -26,6 +26,7 @@ import { LocalExecutor, type LocalJobsOptions } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
+import { twinFor } from "./twin/live.js";
 import type { JobRecord } from "./store/jobs.js";
 import { registerModel, workloadCommand } from "./workloads/run.js";
 import { SqliteStore } from "./store/sqlite.js";
@@ -260,6 +261,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return r.found ? r.item.id : name;
       },
       log: app.log,
+      afterPass: () => twinFor(ctx).poke(),
     });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

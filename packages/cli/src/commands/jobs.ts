@@ -17,6 +17,22 @@ interface JobView {
   spec: { retries?: number };
 }
 
+/** The digital twin's forecast of a job (explain, submit --test-only). */
+interface Forecast {
+  startMs: number;
+  endMs?: number;
+  bandStartMs: [number, number];
+  after?: string;
+  basis: string;
+  message: string;
+}
+
+function startAndEnd(f: Forecast): string {
+  const at = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  const band = `80 % band ${at(f.bandStartMs[0])} – ${at(f.bandStartMs[1])}`;
+  return `start ${at(f.startMs)} (${band})${f.endMs !== undefined ? `, end ${at(f.endMs)}` : ""}`;
+}
+
 function age(ms: number): string {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
@@ -43,25 +59,38 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
     .argument("<file>")
     .option("--wait", "wait until the job ends; exit 1 if it did not succeed")
     .option("--idempotency-key <key>", "make retries of this submission safe")
+    .option("--test-only", "do not submit: print when the job would start if submitted now (like sbatch --test-only)")
     .option("--json", "print the job as one JSON document")
-    .action(async (file: string, opts: ConnectionFlags & { wait?: boolean; json?: boolean; idempotencyKey?: string }) => {
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (e) {
-        throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
-      }
-      const res = await request(connection(opts), "POST", "/api/v1/jobs", {
-        raw: text,
-        type: "application/yaml",
-        ...(opts.idempotencyKey ? { headers: { "idempotency-key": opts.idempotencyKey } } : {}),
-      });
-      let job = (await res.json()) as JobView;
-      if (opts.wait) job = await waitDone(opts, job.id);
-      if (opts.json) printJson(io, job);
-      else io.out(`${job.id}\t${job.state}${job.exitCode !== undefined ? `\texit ${job.exitCode}` : ""}\n`);
-      if (opts.wait && job.state !== "succeeded") setExit(1);
-    });
+    .action(
+      async (file: string, opts: ConnectionFlags & { wait?: boolean; json?: boolean; idempotencyKey?: string; testOnly?: boolean }) => {
+        let text: string;
+        try {
+          text = readFileSync(file, "utf8");
+        } catch (e) {
+          throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
+        }
+        if (opts.testOnly) {
+          const res = await request(connection(opts), "POST", "/api/v1/jobs/forecast", { raw: text, type: "application/yaml" });
+          const r = (await res.json()) as { forecast?: Forecast; reason: string; message: string };
+          if (opts.json) return printJson(io, r);
+          const when = r.forecast ? `${r.forecast.message}; ${startAndEnd(r.forecast)}` : "no forecast start within the horizon";
+          io.out(
+            `would wait: ${paint(io, "yellow", r.reason)}: ${r.message}\n${when}\nbasis: ${r.forecast?.basis ?? "-"} (nothing was submitted)\n`,
+          );
+          return;
+        }
+        const res = await request(connection(opts), "POST", "/api/v1/jobs", {
+          raw: text,
+          type: "application/yaml",
+          ...(opts.idempotencyKey ? { headers: { "idempotency-key": opts.idempotencyKey } } : {}),
+        });
+        let job = (await res.json()) as JobView;
+        if (opts.wait) job = await waitDone(opts, job.id);
+        if (opts.json) printJson(io, job);
+        else io.out(`${job.id}\t${job.state}${job.exitCode !== undefined ? `\texit ${job.exitCode}` : ""}\n`);
+        if (opts.wait && job.state !== "succeeded") setExit(1);
+      },
+    );
 
   withConnection(program.command("jobs"))
     .description("list jobs (users see their own), oldest first; every page of the server's answer unless --limit")
@@ -130,7 +159,7 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
     .argument("<id>")
     .option("--json", "print one JSON document")
     .action(async (id: string, opts: ConnectionFlags & { json?: boolean }) => {
-      const why = await requestJson<{ state: string; reason: string; message: string; estimatedStartMs?: number }>(
+      const why = await requestJson<{ state: string; reason: string; message: string; estimatedStartMs?: number; forecast?: Forecast }>(
         connection(opts),
         "GET",
         `/api/v1/jobs/${encodeURIComponent(id)}/explain`,
@@ -138,8 +167,10 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
       if (opts.json) return printJson(io, why);
       // a job that is not waiting: the server's sentence says what it does or how it ended ("finished: succeeded at …")
       if (why.state !== "pending") return io.out(`${why.message}\n`);
-      const eta = why.estimatedStartMs ? `; estimated start ${new Date(why.estimatedStartMs).toISOString()}` : "";
-      io.out(`${why.state}: ${paint(io, "yellow", why.reason)}: ${why.message}${eta}\n`);
+      io.out(`${why.state}: ${paint(io, "yellow", why.reason)}: ${why.message}\n`);
+      if (why.forecast) io.out(`forecast: ${why.forecast.message}; ${startAndEnd(why.forecast)}\nbasis: ${why.forecast.basis}\n`);
+      else if (why.estimatedStartMs) io.out(`estimated start ${new Date(why.estimatedStartMs).toISOString()}\n`);
+      else io.out("no forecast yet (the twin forecasts every few seconds)\n");
     });
 
   withConnection(program.command("cancel"))

@@ -133,6 +133,11 @@ export class LiveTwin {
     return { input, view };
   }
 
+  /** After a scheduling pass: forecast soon if the cadence allows (errors are the next refresh's to report). */
+  poke(): void {
+    void this.refresh().catch(() => undefined);
+  }
+
   /** Forecast the live state again when it changed (or the last forecast is old); one at a time. */
   refresh(force = false): Promise<void> {
     this.refreshing ??= this.recompute(force).finally(() => (this.refreshing = undefined));
@@ -141,7 +146,7 @@ export class LiveTwin {
 
   private async recompute(force: boolean): Promise<void> {
     const age = this.ctx.now() - (this.cache?.computedAtMs ?? 0);
-    if (!force && age < this.cadenceMs) return; // at most one forecast per cadence; the timer comes back
+    if (!force && age < this.cadenceMs * 0.8) return; // at most one forecast per cadence; the timer comes back
     const forked = this.fork();
     if (forked === undefined) return;
     const { input, view } = forked;

@@ -40,8 +40,9 @@ const ROWS: readonly { key: keyof WhatIfSummary; label: string; kind: "count" | 
   { key: "p90DelayS", label: "p90 wait", kind: "delay", better: "lower" },
   { key: "maxDelayS", label: "Longest wait", kind: "delay", better: "lower" },
   { key: "neverStart", label: "Never start (within the horizon)", kind: "count", better: "lower" },
-  { key: "utilizationNext1h", label: "GPU utilization, next hour", kind: "ratio", better: "higher" },
-  { key: "utilizationNext6h", label: "GPU utilization, next 6 hours", kind: "ratio", better: "higher" },
+  // neither better nor worse: added nodes lower it while the same work finishes sooner
+  { key: "utilizationNext1h", label: "GPU utilization, next hour", kind: "ratio", better: "none" },
+  { key: "utilizationNext6h", label: "GPU utilization, next 6 hours", kind: "ratio", better: "none" },
 ];
 
 function show(kind: "count" | "delay" | "ratio", v: number): string {
@@ -81,12 +82,13 @@ export function summaryTable(a: WhatIfAnswer): HTMLElement {
 }
 
 function jobRows(list: readonly WhatIfJob[], nowMs: number): Child[][] {
-  const wait = (t: number | undefined): string => (t === undefined ? "never" : fmtDuration(Math.max(0, (t - nowMs) / 1000)));
+  const wait = (t: number | undefined): string =>
+    t === undefined ? "never" : t - nowMs < 1000 ? "now" : `in ${fmtDuration((t - nowMs) / 1000)}`;
   return list.map((j) => [
     link(`/jobs/${encodeURIComponent(j.id)}`, j.name ?? j.id),
     j.queue,
-    `in ${wait(j.beforeStartMs)}`,
-    `in ${wait(j.afterStartMs)}`,
+    wait(j.beforeStartMs),
+    wait(j.afterStartMs),
     j.deltaS === undefined ? "—" : `${j.deltaS < 0 ? "−" : "+"}${fmtDuration(Math.abs(j.deltaS))}`,
   ]);
 }
@@ -102,13 +104,14 @@ export function movers(a: WhatIfAnswer, nowMs: number): HTMLElement {
   );
 }
 
-/** Forecast starts as a cumulative count over time, before and after. */
-function startsSeries(jobs: readonly WhatIfJob[], pick: (j: WhatIfJob) => number | undefined): [number, number][] {
+/** Forecast starts as a cumulative count over time from now (0 jobs), before and after. */
+function startsSeries(jobs: readonly WhatIfJob[], pick: (j: WhatIfJob) => number | undefined, nowMs: number): [number, number][] {
   const times = jobs
     .map(pick)
     .filter((t): t is number => t !== undefined)
+    .map((t) => Math.max(t, nowMs))
     .sort((x, y) => x - y);
-  return times.map((t, i) => [t, i + 1]);
+  return [[nowMs, 0], ...times.map((t, i): [number, number] => [t, i + 1])];
 }
 
 export const DELAY_BUCKETS: readonly { label: string; maxS: number }[] = [
@@ -156,8 +159,8 @@ export function charts(a: WhatIfAnswer, nowMs: number): HTMLElement {
       xAxis: timeAxis,
       yAxis: { type: "value", name: "jobs started", minInterval: 1, ...axisStyle() },
       series: [
-        { name: "Before", type: "line", step: "end", showSymbol: false, data: startsSeries(a.jobs, before) },
-        { name: "After", type: "line", step: "end", showSymbol: false, data: startsSeries(a.jobs, after) },
+        { name: "Before", type: "line", step: "end", showSymbol: false, data: startsSeries(a.jobs, before, nowMs) },
+        { name: "After", type: "line", step: "end", showSymbol: false, data: startsSeries(a.jobs, after, nowMs) },
       ],
     });
     chart(delayEl, {

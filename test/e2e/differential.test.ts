@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import { assert, describe, expect, it } from "vitest";
+import { defaultCatalog } from "@aidc/core";
+import { loadClusterFile } from "../../packages/server/src/main.js";
+import { differential } from "./differential/harness.js";
+import { generateJobs } from "./differential/jobs.js";
+
+/**
+ * The proof of "one scheduling path" (issue #15): the same job list runs through the simulator and
+ * through the server's real path (REST submissions, SQLite store, SchedulingLoop, SimExecutor) in
+ * virtual time, and every job must get the same starts (time and node/GPU placement), preemptions
+ * and ends. A failure prints the first divergent decision.
+ *
+ * Jobs: 300, seeded; gangs (2–4 replicas, some with a CPU-only launcher), three queues with quotas
+ * (research and production share the cohort `main`), priorities, GPU types by catalog id and alias
+ * (H100 partition; L40S and A100 in the serve partition), node selectors, CPU-only and CPU-bound jobs.
+ * Every job's runtimeEstimateS is its true duration: the simulator's estimate is the trace's true
+ * duration and its remainingS the true remaining time, so SJF, SRTF and backfill see the same numbers.
+ */
+
+const here = new URL(".", import.meta.url).pathname;
+const catalog = defaultCatalog();
+const { model } = loadClusterFile(join(here, "differential/cluster.yaml"), catalog);
+const jobs = generateJobs({ count: 300, seed: 15, meanGapS: 90, minDurationS: 60, maxDurationS: 7200 });
+
+const POLICIES = ["fifo", "greedy", "sjf", "backfill-easy", "backfill-conservative", "topology", "priority", "drf", "srtf", "las"];
+
+/**
+ * Known divergences in files this test does not own (see the issue note); they run with
+ * AIDC_TWIN_ALL=1. Each reason names the cause.
+ */
+const KNOWN: Record<string, string> = {
+  srtf:
+    "a preempted job's remainingS/attainedGpuS in the live loop count from its last run start, also while pending " +
+    "(server/src/loop/cluster-state.ts schedJob), not its remaining work at preemption plus the checkpoint penalty",
+  las: "same cause as srtf: attainedGpuS of a preempted, pending job grows with wall time in the live loop",
+  "backfill-conservative":
+    "decide() is not idempotent: backfill timelines are per node set (decide.ts scopeOf), so a job placed in a pass is " +
+    "missing from overlapping scopes' timelines; a second pass at the same time (the server's pass for a never-fitting " +
+    "arrival, which the simulator refuses without a pass) starts more jobs",
+};
+const all = process.env["AIDC_TWIN_ALL"] === "1";
+
+describe("differential: the server in virtual time and the simulator schedule 300 jobs identically", () => {
+  it("the job list exercises gangs, quotas, priorities, GPU types, selectors and CPU-only jobs", () => {
+    expect(jobs.filter((j) => j.tasks.some((t) => t.replicas > 1)).length).toBeGreaterThan(20);
+    expect(new Set(jobs.map((j) => j.queue))).toEqual(new Set(["research", "production", "inference"]));
+    expect(new Set(jobs.map((j) => j.gpuType)).size).toBeGreaterThanOrEqual(5);
+    expect(jobs.filter((j) => j.nodeSelector).length).toBeGreaterThan(5);
+    expect(jobs.filter((j) => j.tasks.every((t) => t.gpus === 0)).length).toBeGreaterThan(3);
+    expect(new Set(jobs.map((j) => j.submitS)).size).toBe(jobs.length);
+  });
+
+  for (const policy of POLICIES) {
+    const known = KNOWN[policy];
+    (known && !all ? it.skip : it)(known ? `${policy} (known divergence: ${known})` : policy, async () => {
+      const d = await differential(model, catalog, policy, jobs);
+      if (d.divergence) assert.fail(d.divergence);
+      const starts = d.simulator.decisions.filter((x) => x.kind === "start").length;
+      expect(starts).toBeGreaterThanOrEqual(jobs.length - d.simulator.never.length);
+      if (policy === "priority" || policy === "drf" || policy === "srtf" || policy === "las")
+        expect(d.simulator.decisions.some((x) => x.kind === "preempt")).toBe(true);
+    });
+  }
+});

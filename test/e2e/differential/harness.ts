@@ -1,0 +1,34 @@
+import type { Catalog, ClusterModel } from "@aidc/core";
+import { queueQuotas, resolvePolicy, type ResolvedProfile } from "@aidc/scheduler";
+import { firstDivergence } from "./compare.js";
+import type { TwinJob } from "./jobs.js";
+import { runServer } from "./live-side.js";
+import { runSimulator, type SideRun } from "./sim-side.js";
+
+/** Virtual time starts here on both sides (seconds since the epoch; the server's clock reads milliseconds). */
+export const ORIGIN_S = 1_767_225_600;
+
+/** A policy as `aidc serve --policy` resolves it: the cluster file's queue quotas and cohorts feed its quota plugin. */
+export function profileFor(policy: string, model: ClusterModel): ResolvedProfile {
+  const r = resolvePolicy(policy, { quotas: queueQuotas(model) });
+  if (!r.ok) throw new Error(`policy ${policy}: ${r.issues.map((i) => i.message).join("; ")}`);
+  return r.value;
+}
+
+export interface Differential {
+  readonly server: SideRun;
+  readonly simulator: SideRun;
+  /** The first divergent decision, or undefined when both sides agree on every job. */
+  readonly divergence: string | undefined;
+}
+
+/**
+ * Run the same jobs through the simulator and through the server's real path in virtual time,
+ * and compare every job's starts (time and placement), preemptions and ends. Each side resolves
+ * its own profile, as a server and a `sim run` would.
+ */
+export async function differential(model: ClusterModel, catalog: Catalog, policy: string, jobs: readonly TwinJob[]): Promise<Differential> {
+  const simulator = runSimulator(model, catalog, profileFor(policy, model), jobs, ORIGIN_S);
+  const server = await runServer(model, catalog, profileFor(policy, model), jobs, ORIGIN_S, simulator.passesS);
+  return { server, simulator, divergence: firstDivergence(policy, server, simulator, jobs, ORIGIN_S) };
+}

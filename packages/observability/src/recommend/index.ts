@@ -6,3 +6,4 @@ export * from "./gpu-type.js";
 export * from "./storage.js";
 export * from "./policy.js";
 export * from "./recommend.js";
+export * from "./forecast.js";

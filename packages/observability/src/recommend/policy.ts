@@ -57,6 +57,7 @@ export function policyRule(
         basis: `replay of ${base.jobs} finished jobs with their measured runtimes under ${input.current} vs ${best.policy}`,
       },
       action: { description: `Restart the server with --policy ${best.policy}`, command: `aidc serve --policy ${best.policy} …` },
+      change: { policy: best.policy },
     },
   ];
 }

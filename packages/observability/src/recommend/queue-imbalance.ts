@@ -1,4 +1,11 @@
-import { jobGpus, round, type JobView, type Recommendation } from "./types.js";
+import { jobGpus, round, type JobView, type ProposedChange, type Recommendation } from "./types.js";
+
+/** The reclaim advice as a profile: a quota-enforcing policy that takes borrowed GPUs back. */
+export const RECLAIM_PROFILE = `apiVersion: aidc/v1
+kind: SchedulerProfile
+metadata: { name: drf-reclaim }
+spec: { policy: drf, preemption: { mode: reclaim } }
+`;
 
 export interface QueueView {
   readonly name: string;
@@ -87,8 +94,9 @@ export function queueImbalanceRule(
       },
       action: {
         description: `Run a quota-enforcing policy (drf) so ${hog.q.name} cannot hold ${starved.q.name}'s share, and mark ${hog.q.name}'s jobs preemptible so the share is reclaimed when needed`,
-        command: "aidc serve --policy drf …",
+        command: "aidc serve --profile drf-reclaim.yaml …",
       },
+      change: { profile: RECLAIM_PROFILE },
     });
   }
   const waitingAtQuota = usage.filter((u) => u.pending > 0 && u.used + u.smallestPending > u.q.quotaGpus);
@@ -96,8 +104,8 @@ export function queueImbalanceRule(
     const needy = waitingAtQuota.filter((w) => w !== idle && shareNodes(w.q, idle.q)).sort((a, b) => b.pending - a.pending)[0];
     if (needy === undefined) continue;
     const lend = Math.min(idle.q.quotaGpus - idle.used, needy.pending);
-    const action = lendAction(idle, needy);
-    if (action === undefined) continue;
+    const advice = lendAdvice(idle, needy, lend);
+    if (advice === undefined) continue;
     out.push({
       id: `queue-imbalance/lend/${idle.q.name}`,
       kind: "queue-imbalance",
@@ -110,23 +118,44 @@ export function queueImbalanceRule(
         ...(idle.q.cohort !== undefined && idle.q.cohort === needy.q.cohort ? { cohort: idle.q.cohort } : {}),
       },
       expectedGain: { value: round(lend), unit: "gpus", basis: `unused quota of ${idle.q.name} that ${needy.q.name} could borrow` },
-      action: { description: action },
+      action: { description: advice.description },
+      change: advice.change,
     });
   }
   return out;
 }
 
+const quotaOf = (q: QueueView & { quotaGpus: number }, o: { cohort?: string; borrowingLimitGpus?: number | undefined } = {}) => {
+  const cohort = o.cohort ?? q.cohort;
+  const limit = o.borrowingLimitGpus ?? q.borrowingLimitGpus;
+  return {
+    queue: q.name,
+    nominalGpus: q.quotaGpus,
+    ...(cohort !== undefined ? { cohort } : {}),
+    ...(limit !== undefined ? { borrowingLimitGpus: limit } : {}),
+  };
+};
+
 /**
  * What lets `needy` use `idle`'s unused quota. Queues of one cohort may borrow already: only a borrowing
  * limit the waiting jobs run into is worth raising; otherwise the wait has another cause (undefined: no advice).
  */
-function lendAction(idle: Usage, needy: Usage): string | undefined {
+function lendAdvice(idle: Usage, needy: Usage, lend: number): { description: string; change: ProposedChange } | undefined {
   const { q } = needy;
   if (idle.q.cohort === undefined || idle.q.cohort !== q.cohort) {
-    return `Put ${idle.q.name} and ${q.name} in one cohort and give ${q.name} a borrowingLimit (cluster file queues[].cohort / borrowingLimit.gpus), or move quota from ${idle.q.name} to ${q.name}`;
+    const cohort = q.cohort ?? idle.q.cohort ?? `${q.name}-${idle.q.name}`;
+    // a queue without a borrowing limit may borrow all the cohort's unused quota already
+    const limit = q.borrowingLimitGpus === undefined ? undefined : Math.max(q.borrowingLimitGpus, Math.ceil(lend));
+    return {
+      description: `Put ${idle.q.name} and ${q.name} in one cohort and give ${q.name} a borrowingLimit (cluster file queues[].cohort / borrowingLimit.gpus), or move quota from ${idle.q.name} to ${q.name}`,
+      change: { quotas: [quotaOf(idle.q, { cohort }), quotaOf(q, { cohort, borrowingLimitGpus: limit })] },
+    };
   }
   const cap = q.borrowingLimitGpus;
   if (cap === undefined || needy.used + needy.smallestPending <= q.quotaGpus + cap) return undefined;
   const need = Math.ceil(needy.used + needy.smallestPending - q.quotaGpus);
-  return `${idle.q.name} and ${q.name} already share cohort ${q.cohort}, but ${q.name} may borrow only ${cap} GPU(s): raise its borrowingLimit.gpus to at least ${need} (cluster file queues[].borrowingLimit), or move quota from ${idle.q.name} to ${q.name}`;
+  return {
+    description: `${idle.q.name} and ${q.name} already share cohort ${q.cohort}, but ${q.name} may borrow only ${cap} GPU(s): raise its borrowingLimit.gpus to at least ${need} (cluster file queues[].borrowingLimit), or move quota from ${idle.q.name} to ${q.name}`,
+    change: { quotas: [quotaOf(q, { borrowingLimitGpus: need })] },
+  };
 }

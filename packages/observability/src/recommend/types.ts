@@ -23,6 +23,41 @@ export interface RecommendationAction {
   readonly api?: string;
 }
 
+/**
+ * A change to the cluster or its scheduling that a recommendation proposes, in the terms of
+ * POST /api/v1/whatif, so the server can forecast it on the live queue before showing it.
+ */
+export interface ProposedChange {
+  readonly policy?: string;
+  /** A SchedulerProfile (YAML text). */
+  readonly profile?: string;
+  readonly quotas?: readonly {
+    readonly queue: string;
+    readonly nominalGpus: number;
+    readonly cohort?: string;
+    readonly borrowingLimitGpus?: number;
+  }[];
+  readonly addNodes?: readonly {
+    readonly system?: string;
+    readonly accelerator?: string;
+    readonly count: number;
+    readonly rack?: string;
+  }[];
+}
+
+/** What the what-if forecast says a proposed change does to the jobs pending now. */
+export interface ForecastGain {
+  readonly pending: number;
+  readonly meanDelayBeforeS: number;
+  readonly meanDelayAfterS: number;
+  readonly neverStartBefore: number;
+  readonly neverStartAfter: number;
+  /** Mean wait saved per pending job (seconds; negative: they wait longer). */
+  readonly gainS: number;
+  readonly gainPct: number;
+  readonly basis: string;
+}
+
 export interface Recommendation {
   /** Stable for the same finding (kind + subject), so a client can track or dismiss it. */
   readonly id: string;
@@ -33,6 +68,10 @@ export interface Recommendation {
   readonly evidence: Readonly<Record<string, unknown>> & { readonly source: string };
   readonly expectedGain: ExpectedGain;
   readonly action: RecommendationAction;
+  /** The change the action makes, when it is one the what-if can forecast. */
+  readonly change?: ProposedChange;
+  /** The what-if forecast of `change` on the live queue (set by the server before the recommendation is shown). */
+  readonly forecast?: ForecastGain;
 }
 
 /** A job as the rules see it (running, admitted or pending). Whole GPUs per replica; fractional shares count as 0. */

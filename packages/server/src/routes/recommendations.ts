@@ -3,6 +3,9 @@ import { z } from "zod";
 import { InvalidInputError, type ClusterModel, type JobSpec, type Placement } from "@aidc/core";
 import {
   recommend,
+  withForecasts,
+  type ForecastSummary,
+  type Recommendation,
   type ArtifactView,
   type FilesystemView,
   type JobUtilization,
@@ -20,6 +23,8 @@ import { runScenario, scenarioSetup } from "@aidc/simulator";
 import { principalOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
+import { planOf } from "../twin/changes.js";
+import { twinFor } from "../twin/live.js";
 import { historyTrace } from "./simulations.js";
 
 /** Policies the replay compares with the current one. */
@@ -30,6 +35,8 @@ const MAX_REPLAY_JOBS = 2000;
 const REPLAY_TTL_MS = 600_000;
 const MAX_PLANNED_JOBS = 20;
 const UTILIZATION_WINDOW_S = 3600;
+/** Proposed changes forecast per request (one what-if each, on the twin's worker, one at a time). */
+const MAX_FORECAST_CHANGES = 8;
 
 function jobView(j: JobRecord, canonical: (gpuType: string) => string): JobView {
   const byNode = new Map<string, number>();
@@ -242,6 +249,37 @@ export function recommendationSnapshot(ctx: ServerContext, o: { wholeCatalog?: b
   };
 }
 
+/**
+ * Forecast each recommendation's proposed change on the live queue with the twin's what-if; a change that
+ * gains nothing is dropped, the others carry their forecast (withForecasts). When the twin cannot forecast
+ * yet (no scheduling pass), the recommendations are shown as they are.
+ */
+export async function forecastRecommendations(
+  ctx: ServerContext,
+  recs: readonly Recommendation[],
+  user: string,
+): Promise<Recommendation[]> {
+  const proposing = recs.filter((r) => r.change !== undefined).slice(0, MAX_FORECAST_CHANGES);
+  if (proposing.length === 0 || ctx.twinView === undefined) return [...recs];
+  const twin = twinFor(ctx);
+  const forecasts = new Map<string, { before: ForecastSummary; after: ForecastSummary }>();
+  // the loop's last pass, not the twin's cached fork: the rules just read the store, the forecast must see the same queue
+  const input = twin.input();
+  if (input === undefined) return [...recs];
+  for (const r of proposing) {
+    const { plan } = planOf(r.change ?? {}, { input, catalog: ctx.catalog, predictor: twin.predictor, visibleJob: () => false, user });
+    // a change the what-if refuses (e.g. a queue the cluster file lost) is not forecast; the rule's evidence stands
+    if (plan === undefined) continue;
+    try {
+      const w = await twin.whatIf(input, plan);
+      forecasts.set(r.id, { before: w.before, after: w.after });
+    } catch {
+      // the twin is busy with other forecasts: leave this one unverified
+    }
+  }
+  return withForecasts(recs, forecasts);
+}
+
 export function recommendationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -257,7 +295,7 @@ export function recommendationRoutes(ctx: ServerContext): FastifyPluginAsyncZod 
         },
       },
       async (req) => {
-        principalOf(req, ctx.tokens);
+        const principal = principalOf(req, ctx.tokens);
         const policy = req.query.policy;
         if (policy !== undefined) {
           const r = resolvePolicy(policy, {}, undefined, "policy");
@@ -267,7 +305,8 @@ export function recommendationRoutes(ctx: ServerContext): FastifyPluginAsyncZod 
           wholeCatalog: req.query.catalog === "true",
           ...(policy !== undefined ? { policy } : {}),
         });
-        return { recommendations: recommend(snapshot), generatedAtMs: snapshot.nowMs };
+        const recommendations = await forecastRecommendations(ctx, recommend(snapshot), principal.user);
+        return { recommendations, generatedAtMs: snapshot.nowMs };
       },
     );
   };

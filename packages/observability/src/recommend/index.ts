@@ -7,3 +7,4 @@ export * from "./storage.js";
 export * from "./policy.js";
 export * from "./recommend.js";
 export * from "./forecast.js";
+export * from "./capacity.js";

@@ -1,3 +1,4 @@
+import { capacityRule, CAPACITY_DEFAULTS, type CapacityThresholds } from "./capacity.js";
 import { fragmentationRule, FRAGMENTATION_DEFAULTS, type FragmentationThresholds } from "./fragmentation.js";
 import { gpuTypeRule, GPU_TYPE_DEFAULTS, type GpuTypeThresholds, type PlacementCandidate } from "./gpu-type.js";
 import { idleGpuRule, IDLE_GPU_DEFAULTS, type IdleGpuThresholds, type JobUtilization } from "./idle-gpus.js";
@@ -38,6 +39,7 @@ export interface RecommendationThresholds {
   readonly gpuType: GpuTypeThresholds;
   readonly storage: StorageThresholds;
   readonly policy: PolicyThresholds;
+  readonly capacity: CapacityThresholds;
 }
 export const RECOMMENDATION_DEFAULTS: RecommendationThresholds = {
   idle: IDLE_GPU_DEFAULTS,
@@ -46,6 +48,7 @@ export const RECOMMENDATION_DEFAULTS: RecommendationThresholds = {
   gpuType: GPU_TYPE_DEFAULTS,
   storage: STORAGE_DEFAULTS,
   policy: POLICY_DEFAULTS,
+  capacity: CAPACITY_DEFAULTS,
 };
 
 /** Run every rule; most severe first, then by kind and id (deterministic). */
@@ -54,6 +57,7 @@ export function recommend(s: RecommendationSnapshot, t: RecommendationThresholds
     ...idleGpuRule(s.jobs, s.utilization, s.nowMs, t.idle),
     ...fragmentationRule(s.nodes, s.freeGpus, s.jobs, s.nowMs, t.fragmentation),
     ...queueImbalanceRule(s.queues, s.jobs, t.queues),
+    ...capacityRule(s.nodes, s.freeGpus, s.queues, s.jobs, s.nowMs, t.capacity),
     ...gpuTypeRule(s.placements, t.gpuType),
     ...storageRule(
       {

@@ -1,5 +1,13 @@
 /** What a recommendation is about. */
-export const RECOMMENDATION_KINDS = ["idle-gpus", "fragmentation", "queue-imbalance", "gpu-type", "storage", "scheduling-policy"] as const;
+export const RECOMMENDATION_KINDS = [
+  "idle-gpus",
+  "fragmentation",
+  "queue-imbalance",
+  "gpu-type",
+  "storage",
+  "scheduling-policy",
+  "capacity",
+] as const;
 export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
 
 export const RECOMMENDATION_SEVERITIES = ["info", "warning", "critical"] as const;
@@ -94,6 +102,10 @@ export interface NodeView {
   /** Catalog accelerator id. */
   readonly accelerator?: string;
   readonly cordoned?: boolean;
+  /** Catalog system id (e.g. dgx-h100), when the cluster file names one. */
+  readonly system?: string;
+  readonly rack?: string;
+  readonly partitions?: readonly string[];
 }
 
 /** Total whole GPUs a job asks for (gpuMilli shares as fractions). */

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { chromiumAvailable, launchChromium } from "./chromium.js";
 const repo = new URL("../../", import.meta.url).pathname;
 const haveChromium = chromiumAvailable("what-if page test");
 const SHOTS = process.env.AIDC_SCREENSHOTS ?? tmpdir();
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const job = (name: string, queue: string) => ({
   apiVersion: "aidc/v1",
@@ -101,7 +103,8 @@ describe.skipIf(!haveChromium)("what-if page in Chromium", () => {
     // the form fills its choices from the cluster
     await expect.poll(() => page.locator("#whatif-rack option").count()).toBeGreaterThan(3);
     await page.getByLabel("Nodes to add").fill("4");
-    await page.getByLabel("System").selectOption({ label: "dgx-h100" });
+    await page.getByLabel("Node kind").selectOption({ label: "dgx-h100" });
+    expect(await page.locator("#whatif-system option").allTextContents()).toEqual(["dgx-h100", "l40s-48gb × 8 GPUs"]);
     await page.getByLabel("Rack").selectOption("rack-b");
     await page.getByLabel("Queue", { exact: true }).selectOption("research");
     await page.getByLabel("Quota (GPUs)").fill("48");
@@ -118,5 +121,11 @@ describe.skipIf(!haveChromium)("what-if page in Chromium", () => {
     for (const id of ["#whatif-timeline", "#whatif-delays", "#whatif-util"]) await page.locator(`${id} svg`).waitFor();
     await page.screenshot({ path: join(SHOTS, "whatif.png"), fullPage: true });
     expect(problems).toEqual([]);
+    // the form, the table and the charts pass an accessibility scan (serious and critical findings)
+    await page.addScriptTag({ content: AXE });
+    const violations = (await page.evaluate(
+      `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))`,
+    )) as string[];
+    expect(violations).toEqual([]);
   });
 });

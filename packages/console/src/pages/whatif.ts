@@ -10,7 +10,7 @@ const POLICIES = ["fifo", "greedy", "sjf", "las", "priority", "drf", "backfill-e
 
 /** The body of POST /api/v1/whatif the form describes (only the changes the user made). */
 export interface WhatIfRequest {
-  addNodes?: { system: string; count: number; rack?: string }[];
+  addNodes?: { system?: string; accelerator?: string; gpus?: number; count: number; rack?: string }[];
   policy?: string;
   quotas?: { queue: string; nominalGpus: number; cohort?: string; borrowingLimitGpus?: number }[];
 }
@@ -45,7 +45,7 @@ export const whatifPage: Page = (el) => {
       { class: "filters" },
       h("legend", {}, "Add nodes"),
       ...field("whatif-count", "Nodes to add", count),
-      ...field("whatif-system", "System", system),
+      ...field("whatif-system", "Node kind", system),
       ...field("whatif-rack", "Rack", rack),
     ),
     h("fieldset", { class: "filters" }, h("legend", {}, "Scheduling policy"), ...field("whatif-policy", "Policy", policy)),
@@ -66,8 +66,14 @@ export const whatifPage: Page = (el) => {
     api<{ queues: QueueView[] }>("/api/v1/queues"),
   ])
     .then(([cluster, { nodes }, q]) => {
-      const systems = [...new Set(nodes.map((n) => n.system).filter((s): s is string => s !== undefined))];
-      mount(system, ...systems.map((s) => option(s)));
+      // the kinds of node the cluster has: a catalog system, or an accelerator with its GPUs per node
+      const kinds = new Map<string, string>();
+      for (const n of nodes) {
+        if (n.system !== undefined) kinds.set(`system:${n.system}`, n.system);
+        else if (n.accelerator !== undefined && n.gpus > 0)
+          kinds.set(`accelerator:${n.accelerator}:${n.gpus}`, `${n.accelerator} × ${n.gpus} GPUs`);
+      }
+      mount(system, ...[...kinds].map(([value, text]) => option(value, text)));
       mount(rack, option("", "(any rack)"), ...cluster.racks.map((r) => option(r.name)));
       queues = q.queues;
       mount(queue, option("", "(none)"), ...queues.map((x) => option(x.name, `${x.name} (quota ${x.quota?.gpus ?? "none"})`)));
@@ -82,8 +88,11 @@ export const whatifPage: Page = (el) => {
   const request = (): WhatIfRequest => {
     const body: WhatIfRequest = {};
     const n = Math.trunc(Number(count.value));
-    if (n > 0 && system.value !== "")
-      body.addNodes = [{ system: system.value, count: n, ...(rack.value !== "" ? { rack: rack.value } : {}) }];
+    const [kind, name, gpus] = system.value.split(":");
+    if (n > 0 && name !== undefined) {
+      const what = kind === "system" ? { system: name } : { accelerator: name, gpus: Number(gpus) };
+      body.addNodes = [{ ...what, count: n, ...(rack.value !== "" ? { rack: rack.value } : {}) }];
+    }
     if (policy.value !== "") body.policy = policy.value;
     const q = queues.find((x) => x.name === queue.value);
     if (q !== undefined && quota.value !== "") {

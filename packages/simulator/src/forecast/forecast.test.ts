@@ -142,4 +142,22 @@ describe("forecastTwin", () => {
     expect(forecastTwin(state, profile("fifo"), { samples: 2 }).jobs.get("p")?.startS).toBe(0);
     expect(JSON.stringify(state.pending)).toBe(before);
   });
+
+  it("batchS merges the passes of nearby events: starts move later by at most batchS", () => {
+    const run = Array.from({ length: 8 }, (_, i) => {
+      const r = running(one, `r${i}`, 0, 1, 0, exact(100 * (i + 1)));
+      return { ...r, assignments: [{ node: 0, gpus: [i], gpuMilli: 1000 }] };
+    });
+    const pending = Array.from({ length: 8 }, (_, i) => ({
+      job: makeJob(`p${i}`, i + 1)
+        .gpus(1)
+        .build(),
+      runtime: exact(10_000),
+    }));
+    const state: TwinState = { topology: one, nowS: 0, running: run, pending };
+    const starts = (batchS: number): (number | undefined)[] =>
+      [...forecastTwin(state, profile("fifo"), { samples: 0, batchS }).jobs.values()].map((j) => j.startS);
+    expect(starts(0)).toEqual([100, 200, 300, 400, 500, 600, 700, 800]);
+    expect(starts(300)).toEqual([400, 400, 400, 400, 800, 800, 800, 800]);
+  });
 });

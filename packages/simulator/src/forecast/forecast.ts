@@ -64,6 +64,7 @@ export function forecastTwin(state: TwinState, profile: ResolvedProfile, options
     targets = Uint8Array.from(state.pending, (p) => (want.has(p.job.id) ? 1 : 0));
   }
   const stepS = options.utilizationStepS ?? 600;
+  const batchS = options.batchS ?? (nP + state.running.length > 1000 ? 60 : 0);
   const usageUntilS = state.nowS + Math.min(horizonS, 86400);
   // every run gets its own seeded copy of the profile's randomness: same input + seed, same forecast
   const profileFor = (k: number): ResolvedProfile => ({
@@ -79,6 +80,7 @@ export function forecastTwin(state: TwinState, profile: ResolvedProfile, options
     runningS: p50Running,
     pendingS: p50Pending,
     endS,
+    batchS,
     ...(targets ? { targets } : {}),
     detail: true,
     usageUntilS,
@@ -91,7 +93,16 @@ export function forecastTwin(state: TwinState, profile: ResolvedProfile, options
     const draw = (p: RuntimePrediction): number => drawRuntime(p, Math.sqrt(rho) * common + Math.sqrt(1 - rho) * z());
     const runningS = Float64Array.from(state.running, (r) => draw(r.runtime));
     const pendingS = Float64Array.from(state.pending, (p) => draw(p.runtime));
-    const out = runFork({ state, profile: profileFor(s), runningS, pendingS, endS, ...(targets ? { targets } : {}), detail: false });
+    const out = runFork({
+      state,
+      profile: profileFor(s),
+      runningS,
+      pendingS,
+      endS,
+      batchS,
+      ...(targets ? { targets } : {}),
+      detail: false,
+    });
     starts.push(out.startS);
   }
 

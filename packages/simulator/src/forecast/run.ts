@@ -28,6 +28,8 @@ export interface RunInput {
   readonly targets?: Uint8Array;
   /** Record `after` and utilization (the p50 run). */
   readonly detail: boolean;
+  /** Events within this many seconds of the first share one scheduling pass (0: one pass per event time). */
+  readonly batchS?: number;
   /** With detail: keep running (for utilization) until this time even when every target has started. */
   readonly usageUntilS?: number;
 }
@@ -106,7 +108,7 @@ export function runFork(input: RunInput): RunOutput {
   const afterOf = (r: RunningJob, nowS: number): number => {
     if (!freedBy || !freedAt) return -1;
     const gpu = lastFreer(r, freedBy, freedAt);
-    if (gpu.at === nowS || endedAt !== nowS || endedNow.length === 0) return encode(gpu.k);
+    if (endedAt !== nowS || endedNow.length === 0 || endedNow.includes(gpu.k)) return encode(gpu.k);
     const k = endedNow.find((e) => (jobs[e] ?? twin.running[e]?.job)?.queue === r.queue) ?? endedNow[0] ?? -1;
     return encode(k);
   };
@@ -179,19 +181,23 @@ export function runFork(input: RunInput): RunOutput {
     if (waiting <= 0 && !(input.detail && now < (input.usageUntilS ?? -Infinity))) break;
     const top = heap.peek();
     if (!top || top.timeS > input.endS) break;
-    now = top.timeS;
+    // one pass after every event time; with batchS > 0, after the last event within batchS of the first
+    const until = top.timeS + (input.batchS ?? 0);
     dirty = false;
-    while (heap.size > 0 && (heap.peek()?.timeS ?? Infinity) === now) {
+    const ended: number[] = [];
+    while (heap.size > 0 && (heap.peek()?.timeS ?? Infinity) <= until) {
       const e = heap.pop() as SimEvent;
+      now = e.timeS;
       if (e.type === "complete") {
         if (e.token !== token[e.jobIndex]) continue;
-        const run = cs.stop(ids[e.jobIndex] ?? "");
-        release(run, now);
-        if (endedAt !== now) endedNow = [];
-        endedAt = now;
-        endedNow.push(e.jobIndex);
-        dirty = true;
-      } else dirty = true;
+        release(cs.stop(ids[e.jobIndex] ?? ""), now);
+        ended.push(e.jobIndex);
+      }
+      dirty = true;
+    }
+    if (ended.length > 0) {
+      endedNow = ended;
+      endedAt = now;
     }
   }
   return { startS, after, usage };

@@ -163,4 +163,31 @@ describe("one scenario: the CLI, REST simulations and the recommendations' repla
     expect(new Set(cliRuns.map((r) => r["avgQueueS"])).size).toBeGreaterThan(1);
     expect(cliRuns.every((r) => r["jobs"] === records.length)).toBe(true);
   });
+
+  it("gives identical metrics for a profile file, whose own quotas replace the cluster's", async () => {
+    const file = join(dir, "history.jsonl");
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ apiVersion: "aidc/v1", kind: "Trace", name: "history" }),
+        ...historyTrace(records).map((j) => JSON.stringify(j)),
+      ].join("\n") + "\n",
+    );
+    const cli = await run("sim", "run", "--trace", file, "--format", "aidc", "--cluster", demo, "--profile", profile, "--json");
+    expect(cli.err).toBe("");
+    const token = readFileSync(server.adminTokenFile, "utf8").trim();
+    const res = await fetch(`${server.url}/api/v1/simulations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ profile: readFileSync(profile, "utf8"), jobs: historyTrace(records) }),
+    });
+    expect(res.status).toBe(200);
+    const rest = (await res.json()) as { results: Record<string, unknown>[] };
+    const noWall = ({ wallS: _w, ...m }: Record<string, unknown>) => m;
+    expect(rest.results.map(noWall)).toEqual([noWall(JSON.parse(cli.out) as Record<string, unknown>)]);
+    // the profile's quotas (16 + 16 for research and production; inference has none there) give the entitlements
+    const byQueue = (JSON.parse(cli.out) as { byQueue: Record<string, { entitlement?: number }> }).byQueue;
+    expect(byQueue["research"]?.entitlement).toBe(0.5);
+    expect(byQueue["inference"]?.entitlement).toBeUndefined();
+  });
 });

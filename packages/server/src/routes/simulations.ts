@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { InvalidInputError } from "@aidc/core";
-import { runScenario, scenarioSetup, type TraceJob } from "@aidc/simulator";
+import { runScenario, scenarioSetup, type ScenarioProfile, type TraceJob } from "@aidc/simulator";
 import { principalOf } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
@@ -18,7 +18,13 @@ const TraceJobSchema = z.strictObject({
 });
 
 const Body = z.strictObject({
-  policies: z.array(z.string().min(1)).min(1).max(20).default(["backfill-easy"]),
+  policies: z
+    .array(z.string().min(1))
+    .min(1)
+    .max(20)
+    .optional()
+    .describe("built-in policies (default: backfill-easy, or none with a profile)"),
+  profile: z.string().min(1).max(65_536).optional().describe("a SchedulerProfile (YAML or JSON text), replayed before the policies"),
   jobs: z.array(TraceJobSchema).max(200_000).optional().describe("a trace to replay; the store's finished jobs when absent"),
   nodeScale: z.number().min(0.01).max(100).default(1),
   seed: z.number().int().min(0).default(1),
@@ -52,7 +58,7 @@ export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["simulate"],
-          summary: "What-if: replay a trace (default: this cluster's finished jobs) on this cluster under several policies",
+          summary: "Replay a trace (default: this cluster's finished jobs) on this cluster under a profile and/or several policies",
           body: Body,
           response: { 200: Result },
         },
@@ -68,17 +74,29 @@ export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         }
         // built once: every policy replays on the same nodes
         const setup = scenarioSetup({ model: ctx.cluster }, b.nodeScale);
-        const results = b.policies.map((name, i) => {
+        const schedulers: { scheduler: ScenarioProfile; path: string | undefined }[] = [
+          ...(b.profile !== undefined ? [{ scheduler: { profile: b.profile }, path: undefined }] : []),
+          ...(b.policies ?? (b.profile !== undefined ? [] : ["backfill-easy"])).map((policy, i) => ({
+            scheduler: { policy },
+            path: `policies[${i}]`,
+          })),
+        ];
+        const results = schedulers.map(({ scheduler, path }) => {
           const r = runScenario({
             cluster: { setup },
-            scheduler: { policy: name },
+            scheduler,
             trace,
             seed: b.seed,
-            issuePath: `policies[${i}]`,
+            ...(path !== undefined ? { issuePath: path } : {}),
             wallMs: () => performance.now(),
           });
-          if (!r.ok) throw new InvalidInputError(`Unknown policy "${name}"`, r.issues);
-          return { ...r.value.metrics, wallS: r.value.wallS };
+          if (r.ok) return { ...r.value.metrics, wallS: r.value.wallS };
+          if (scheduler.profile !== undefined)
+            throw new InvalidInputError(
+              "Invalid profile",
+              r.issues.map((i) => ({ ...i, path: `profile.${i.path}` })),
+            );
+          throw new InvalidInputError(`Unknown policy "${scheduler.policy}"`, r.issues);
         });
         return { cluster: ctx.cluster.name, jobs: trace.length, results };
       },

@@ -84,7 +84,8 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
   const backfill = profile.policy.backfill;
   const avail = new Map<ScopeKey, Availability>();
   const reserved = new Map<ScopeKey, number>();
-  const placedEnds = new Map<ScopeKey, { endS: number; gpus: number }[]>();
+  // jobs placed in this pass: every scope's timeline (existing or built later) sees their GPUs on its nodes
+  const placed: { endS: number; job: SchedJob; assignments: readonly Assignment[] }[] = [];
   let running: RunningJob[] | undefined;
   const evicted = new Set<string>();
   let evictedAt = 0;
@@ -96,8 +97,12 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
     const key = scopeOf(job);
     let av = avail.get(key);
     if (!av) {
+      // built from the scratch view, where this pass's placements already hold their GPUs: they come back at their end
       av = availabilityFor(job, snapshot, view.freeFor(job), now);
-      for (const e of placedEnds.get(key) ?? []) av.take(now, e.endS, -e.gpus);
+      for (const p of placed) {
+        const g = gpusInScope(key, p.job, p.assignments, snapshot);
+        if (g > 0) av.take(p.endS, Infinity, -g);
+      }
       avail.set(key, av);
     }
     return av;
@@ -168,9 +173,13 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
       view.take(job, a);
       placements.push({ jobId: job.id, assignments: a });
       if (backfill !== "none") {
-        const av = avail.get(scope);
-        if (av) av.take(now, now + est, demand);
-        else placedEnds.set(scope, [...(placedEnds.get(scope) ?? []), { endS: now + est, gpus: demand }]);
+        // the same end a running job's timeline entry gets (so a second pass at this time sees the same)
+        const endS = now + Math.max(0, job.remainingS);
+        placed.push({ endS, job, assignments: a });
+        for (const [key, av] of avail) {
+          const g = gpusInScope(key, job, a, snapshot);
+          if (g > 0) av.take(now, endS, g);
+        }
       }
       say(job, "SCHEDULED", now);
       continue;
@@ -184,6 +193,24 @@ export function decide(snapshot: ClusterSnapshot, pending: readonly SchedJob[], 
     say(job, reason, t);
   }
   return { placements, preemptions, reservations, explanations };
+}
+
+const SETS = new WeakMap<Int32Array, Set<number>>();
+
+/** Whole GPUs of a placement that lie in a backfill scope (a partition, all nodes, or a node set). */
+function gpusInScope(key: ScopeKey, job: SchedJob, a: readonly Assignment[], snapshot: ClusterSnapshot): number {
+  if (job.gpuMilli < WHOLE) return 0;
+  if (typeof key === "number") {
+    if (key < 0) return job.gpus;
+    let g = 0;
+    for (const x of a) if (snapshot.topology.nodePartition[x.node] === key) g += x.gpus.length;
+    return g;
+  }
+  let set = SETS.get(key);
+  if (!set) SETS.set(key, (set = new Set(key)));
+  let g = 0;
+  for (const x of a) if (set.has(x.node)) g += x.gpus.length;
+  return g;
 }
 
 function hopeless(failed: readonly SchedJob[], job: SchedJob): boolean {

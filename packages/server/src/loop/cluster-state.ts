@@ -13,6 +13,8 @@ export interface SchedJobOptions {
   readonly canonical?: (gpuType: string) => string;
   /** Predicted run time (seconds), e.g. from the runtime predictors; else the user's estimate, limit or 1 h. */
   readonly estimateS?: number;
+  /** A preempted job's work left (incl. the checkpoint penalty) and service received, as the simulator requeues it. */
+  readonly carried?: { readonly remainingS: number; readonly attainedGpuS: number };
 }
 
 /** A stored job as decide() sees it. Times are seconds since the epoch (the loop's clock). */
@@ -32,7 +34,9 @@ export function schedJob(job: JobRecord, cluster: SchedCluster, seq: number, now
     job.spec.nodeSelector,
   );
   const estimateS = o.estimateS ?? job.spec.runtimeEstimateS ?? job.spec.maxRuntimeS ?? 3600;
-  const elapsedS = job.startedAtMs !== undefined ? Math.max(0, nowS - job.startedAtMs / 1000) : 0;
+  // a pending job has run nothing since its last requeue: its work left is what it carried, else all of it
+  const pending = job.state === "pending";
+  const elapsedS = !pending && job.startedAtMs !== undefined ? Math.max(0, nowS - job.startedAtMs / 1000) : 0;
   return {
     id: job.id,
     ...shape,
@@ -41,8 +45,8 @@ export function schedJob(job: JobRecord, cluster: SchedCluster, seq: number, now
     priority: job.spec.priority,
     submitS: job.submittedAtMs / 1000,
     estimateS,
-    remainingS: Math.max(1, estimateS - elapsedS),
-    attainedGpuS: shape.gpus * elapsedS,
+    remainingS: pending && o.carried ? o.carried.remainingS : Math.max(1, estimateS - elapsedS),
+    attainedGpuS: pending && o.carried ? o.carried.attainedGpuS : shape.gpus * elapsedS,
     seq,
   };
 }

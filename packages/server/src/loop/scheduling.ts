@@ -1,6 +1,6 @@
 import { AidcError, type ClusterModel, type Executor, type Logger, type Placement } from "@aidc/core";
 import type { ClusterState, RunningJob, SchedCluster, Topology } from "@aidc/scheduler";
-import { applyDecisions, decide, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
+import { applyDecisions, decide, remainingAt, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
 import type { JobRecord, JobRepo } from "../store/jobs.js";
 import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-state.js";
 
@@ -57,6 +57,8 @@ export class SchedulingLoop {
   private cluster: SchedCluster;
   private view: TwinView | undefined;
   private readonly canonical = new Map<string, string>();
+  /** Preempted jobs' work left and service received, until they start again (in memory: a restart forgets it). */
+  private readonly carried = new Map<string, { remainingS: number; attainedGpuS: number }>();
   private readonly reasons = new Map<string, PendingReason>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -71,7 +73,9 @@ export class SchedulingLoop {
 
   private sched(job: JobRecord, seq: number, nowS: number): SchedJob {
     const estimateS = this.o.estimateS?.(job);
+    const carried = this.carried.get(job.id);
     return schedJob(job, this.cluster, seq, nowS, {
+      ...(carried !== undefined ? { carried } : {}),
       canonical: (name) => {
         let id = this.canonical.get(name);
         if (id === undefined) this.canonical.set(name, (id = this.o.canonicalGpuType?.(name) ?? name));
@@ -318,7 +322,7 @@ export class SchedulingLoop {
     this.applyCordons();
     const nowMs = this.o.now();
     const nowS = nowMs / 1000;
-    const all = jobs.list({ states: ["pending"], limit: 1_000_000 });
+    const all = jobs.list({ states: ["pending"], limit: 1_000_000, submissionOrder: true });
     const blocked = new Map<string, readonly string[]>();
     const ready = new Set(this.ready(all, blocked));
     const byId = new Map<string, { job: JobRecord; sched: SchedJob }>();
@@ -353,6 +357,11 @@ export class SchedulingLoop {
       },
     );
     for (const p of applied.preempted) {
+      const run = p.job;
+      this.carried.set(run.id, {
+        remainingS: Math.max(0, remainingAt(run, nowS)) + p.penaltyS,
+        attainedGpuS: run.attainedGpuS + (nowS - run.runStartS) * run.gpus,
+      });
       const victim = jobs.get(p.job.id);
       if (victim?.runId) await executor.cancel(victim.runId);
       const reason = decisions.preemptions.find((x) => x.jobId === p.job.id)?.reason ?? "preempted";
@@ -360,6 +369,7 @@ export class SchedulingLoop {
       if (victim) jobs.apply(victim.id, "requeue", this.o.now());
     }
     for (const run of applied.started) {
+      this.carried.delete(run.id);
       const entry = byId.get(run.id);
       if (entry === undefined) continue;
       const placement = toPlacement(entry.job, run.assignments, this.state);

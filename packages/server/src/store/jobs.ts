@@ -54,6 +54,11 @@ export interface JobFilter {
   readonly limit?: number;
   /** Only jobs after this one in listing order (submitted time, then id): the cursor of a page. */
   readonly after?: { readonly submittedAtMs: number; readonly id: string };
+  /**
+   * Order jobs submitted in the same millisecond by when they were stored (the scheduling loop: a queue's
+   * order is submission order, as in a trace replay), not by id. Not for paging (cursors use the id).
+   */
+  readonly submissionOrder?: boolean;
 }
 
 /** Caps checked in the submission's transaction, after an idempotent retry is recognised. */
@@ -247,7 +252,7 @@ export class JobRepo {
     }
     // listing is on the scheduling hot path (every pending job, every pass): read only the columns that say
     // whether a job changed, and build records only for jobs not seen in this version (specs are cached too)
-    const sql = `SELECT id, state, attempts, updated_at_ms FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, id LIMIT ?`;
+    const sql = `SELECT id, state, attempts, updated_at_ms FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, ${filter.submissionOrder ? "rowid" : "id"} LIMIT ?`;
     const keys = this.store.prepare(sql).all(...args, filter.limit ?? 1000) as Pick<
       JobRow,
       "id" | "state" | "attempts" | "updated_at_ms"

@@ -104,7 +104,7 @@ export function queueImbalanceRule(
     const needy = waitingAtQuota.filter((w) => w !== idle && shareNodes(w.q, idle.q)).sort((a, b) => b.pending - a.pending)[0];
     if (needy === undefined) continue;
     const lend = Math.min(idle.q.quotaGpus - idle.used, needy.pending);
-    const advice = lendAdvice(idle, needy, lend);
+    const advice = lendAdvice(idle, needy, lend, usage);
     if (advice === undefined) continue;
     out.push({
       id: `queue-imbalance/lend/${idle.q.name}`,
@@ -138,9 +138,15 @@ const quotaOf = (q: QueueView & { quotaGpus: number }, o: { cohort?: string; bor
 
 /**
  * What lets `needy` use `idle`'s unused quota. Queues of one cohort may borrow already: only a borrowing
- * limit the waiting jobs run into is worth raising; otherwise the wait has another cause (undefined: no advice).
+ * limit the waiting jobs run into, with unused quota left in the cohort, is worth raising; otherwise the
+ * wait has another cause (undefined: no advice).
  */
-function lendAdvice(idle: Usage, needy: Usage, lend: number): { description: string; change: ProposedChange } | undefined {
+function lendAdvice(
+  idle: Usage,
+  needy: Usage,
+  lend: number,
+  usage: readonly Usage[],
+): { description: string; change: ProposedChange } | undefined {
   const { q } = needy;
   if (idle.q.cohort === undefined || idle.q.cohort !== q.cohort) {
     const cohort = q.cohort ?? idle.q.cohort ?? `${q.name}-${idle.q.name}`;
@@ -153,6 +159,10 @@ function lendAdvice(idle: Usage, needy: Usage, lend: number): { description: str
   }
   const cap = q.borrowingLimitGpus;
   if (cap === undefined || needy.used + needy.smallestPending <= q.quotaGpus + cap) return undefined;
+  // a higher limit helps only while the cohort has unused quota left (the waiting queue may already borrow all of it)
+  const cohort = usage.filter((u) => u.q.cohort === q.cohort);
+  const unused = cohort.reduce((s, u) => s + u.q.quotaGpus - u.used, 0);
+  if (unused < needy.smallestPending) return undefined;
   const need = Math.ceil(needy.used + needy.smallestPending - q.quotaGpus);
   return {
     description: `${idle.q.name} and ${q.name} already share cohort ${q.cohort}, but ${q.name} may borrow only ${cap} GPU(s): raise its borrowingLimit.gpus to at least ${need} (cluster file queues[].borrowingLimit), or move quota from ${idle.q.name} to ${q.name}`,

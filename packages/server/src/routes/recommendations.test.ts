@@ -214,59 +214,6 @@ describe("GET /api/v1/recommendations", () => {
   });
 });
 
-// two teams with their own quotas and no cohort: a waits at its quota while b's quota lies idle
-describe("recommendations carry the what-if forecast of their change", () => {
-  const TEAMS = CLUSTER.replace(/queues:[\s\S]*$/, "queues:\n  - { name: a, quota: { gpus: 8 } }\n  - { name: b, quota: { gpus: 8 } }\n");
-  let teams: RunningServer;
-  const teamsDir = mkdtempSync(join(tmpdir(), "aidc-reco-teams-"));
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${teams.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${readFileSync(teams.adminTokenFile, "utf8").trim()}`, "content-type": "application/json" },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  };
-  beforeAll(async () => {
-    writeFileSync(join(teamsDir, "cluster.yaml"), TEAMS);
-    teams = await startServer({
-      host: "127.0.0.1",
-      port: 0,
-      dataDir: teamsDir,
-      clusterFile: join(teamsDir, "cluster.yaml"),
-      executor: "sim",
-      logLevel: "silent",
-      tickMs: 50,
-      metricsIntervalS: 3600,
-    });
-  });
-  afterAll(async () => {
-    await teams.close();
-    rmSync(teamsDir, { recursive: true, force: true });
-  });
-
-  it("recommends a cohort for an idle quota because the forecast shows the waiting job starting sooner", async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await call<{ id: string }>("POST", "/api/v1/jobs", jobSpec(`a${i}`, "a", 4, 1e6, false))).id);
-    await until("the twin to see the waiting job", async () =>
-      (await call<{ jobs: { id: string }[] }>("POST", "/api/v1/whatif", {})).jobs.some((j) => j.id === ids[2]) ? true : undefined,
-    );
-    const r = await call<{ recommendations: Reco[] }>("GET", "/api/v1/recommendations");
-    const lend = r.recommendations.find((x) => x.id === "queue-imbalance/lend/b");
-    expect(lend?.action.description).toContain("in one cohort");
-    expect(lend?.change).toEqual({
-      quotas: [
-        { queue: "b", nominalGpus: 8, cohort: "a-b" },
-        { queue: "a", nominalGpus: 8, cohort: "a-b" },
-      ],
-    });
-    // before: the third job waits for week-long jobs (beyond the forecast horizon); after: it borrows b's quota now
-    expect(lend?.forecast).toEqual(expect.objectContaining({ pending: 1, neverStartBefore: 1, neverStartAfter: 0 }));
-  });
-});
-
 describe("policy replay of the last week's finished jobs", () => {
   // one 8-GPU node; a 4-GPU job runs an hour, an 8-GPU job waits for it, and 20 one-GPU jobs of a minute arrive behind them
   const model = checkCluster(Cluster.parse(parse(CLUSTER.replace("count: 2", "count: 1"))), defaultCatalog()).model!;

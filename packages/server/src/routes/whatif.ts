@@ -84,6 +84,7 @@ const WhatIfAnswer = z.object({
   losers: z.array(JobDelta),
   utilization: z.object({ before: z.array(z.tuple([z.number(), z.number()])), after: z.array(z.tuple([z.number(), z.number()])) }),
   computedMs: z.number(),
+  stateAtMs: z.number().describe("when the scheduling loop saw the state the what-if forks"),
 });
 type JobDelta = z.infer<typeof JobDelta>;
 
@@ -165,6 +166,7 @@ export function whatIfRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           losers: rank(jobs, -1),
           utilization: { before: series(wire.utilization.before), after: series(wire.utilization.after) },
           computedMs: Math.round(performance.now() - t0),
+          stateAtMs: Math.round(input.state.nowS * 1000),
         };
       },
     );

@@ -3,10 +3,9 @@ import { resolvePolicy } from "@aidc/scheduler";
 import { queueQuotas, type JobForecast } from "@aidc/simulator";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
-import type { ForecastSettings } from "./compute.js";
 import { dependencyForecasts, type Timed } from "./deps.js";
 import { hypothetical } from "./hypothetical.js";
-import { LivePredictor } from "./predict.js";
+import { LivePredictor, gpusOf } from "./predict.js";
 import { describeProfile, type ProfileDesc } from "./profile.js";
 import { twinInput } from "./snapshot.js";
 import type { ForecastWire, Hypothetical, TwinInput, TwinView, WhatIfPlan, WhatIfWire } from "./types.js";
@@ -17,8 +16,10 @@ export interface LiveTwinOptions {
   readonly cadenceMs?: number;
   /** A forecast older than this is redone even when nothing changed (running jobs age; default 60000). */
   readonly maxAgeMs?: number;
-  /** Sampled runs for the start bands (default 16). */
+  /** Most sampled runs for the start bands (default 16; fewer when one run is slow, see `budgetMs`). */
   readonly samples?: number;
+  /** Wall time a live forecast should take at most: sampled runs are cut to fit (at least 3; default 20000). */
+  readonly budgetMs?: number;
 }
 
 interface Cached {
@@ -26,6 +27,8 @@ interface Cached {
   readonly forecast: ForecastWire;
   readonly signature: number;
   readonly byId: ReadonlyMap<string, JobForecast>;
+  /** What each queued job's run-time prediction rests on. */
+  readonly basis: ReadonlyMap<string, string>;
   /** Jobs waiting for dependencies: start after their dependencies' forecast end. */
   readonly deps: ReadonlyMap<string, Timed>;
   readonly computedAtMs: number;
@@ -47,13 +50,13 @@ function hash(h: number, s: string): number {
   return h >>> 0;
 }
 
-/** What changes a forecast: the jobs running and waiting, cordons, and how much history the predictors learned. */
-function signatureOf(input: TwinInput, learned: number): number {
-  let h = hash(2166136261, `${learned}|${input.profile.name}`);
-  for (const r of input.state.running) h = hash(h, r.job.id);
+/** What changes a forecast: the jobs running and queued (with their priority), cordons, the history the predictors learned. */
+function signatureOf(view: TwinView, learned: number): number {
+  let h = hash(2166136261, String(learned));
+  for (const r of view.running) h = hash(h, r.id);
   h = hash(h, "|");
-  for (const p of input.state.pending) h = hash(h, `${p.job.id}:${p.job.priority}`);
-  input.state.down?.forEach((d, i) => {
+  for (const p of view.pending) if (!view.blocked.has(p.id)) h = hash(h, `${p.id}:${p.priority}`);
+  view.down.forEach((d, i) => {
     if (d === 1) h = hash(h, `d${i}`);
   });
   return h;
@@ -75,14 +78,19 @@ function span(ms: number): string {
  */
 export class LiveTwin {
   readonly predictor: LivePredictor;
+  /** Background forecasts of the live state, and requests (test-only, what-if): one never waits for the other. */
   private readonly worker = new TwinWorker();
+  private readonly requests = new TwinWorker();
+  private samples: number;
+  private readonly maxSamples: number;
+  private readonly budgetMs: number;
+  private lastForecastMs = 0;
   private cache: Cached | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private seq = 0;
   private readonly cadenceMs: number;
   private readonly maxAgeMs: number;
-  readonly settings: ForecastSettings;
   private readonly profile: ProfileDesc;
 
   constructor(
@@ -92,7 +100,9 @@ export class LiveTwin {
     this.predictor = new LivePredictor(ctx.store, ctx.catalog, ctx.cluster);
     this.cadenceMs = o.cadenceMs ?? 5000;
     this.maxAgeMs = o.maxAgeMs ?? 60_000;
-    this.settings = { samples: o.samples ?? 16 };
+    this.maxSamples = o.samples ?? 16;
+    this.samples = this.maxSamples;
+    this.budgetMs = o.budgetMs ?? 20_000;
     let live = ctx.profile;
     if (live === undefined) {
       const r = resolvePolicy(ctx.policy ?? "backfill-easy", { quotas: queueQuotas(ctx.cluster) });
@@ -111,7 +121,7 @@ export class LiveTwin {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.worker.close();
+    await Promise.all([this.worker.close(), this.requests.close()]);
   }
 
   /** The live state now, as the twin's input (undefined before the loop's first pass). */
@@ -123,14 +133,17 @@ export class LiveTwin {
     const view = this.ctx.twinView?.();
     if (view === undefined) return undefined;
     this.predictor.learn((id) => this.ctx.jobs.get(id));
-    const input = twinInput(view, {
+    return { input: this.forkOf(view), view };
+  }
+
+  private forkOf(view: TwinView): TwinInput {
+    return twinInput(view, {
       predictor: this.predictor,
       catalog: this.ctx.catalog,
       model: this.ctx.cluster,
       profile: this.profile,
       get: (id) => this.ctx.jobs.get(id),
     });
-    return { input, view };
   }
 
   /** After a scheduling pass: forecast soon if the cadence allows (errors are the next refresh's to report). */
@@ -147,26 +160,29 @@ export class LiveTwin {
   private async recompute(force: boolean): Promise<void> {
     const age = this.ctx.now() - (this.cache?.computedAtMs ?? 0);
     if (!force && age < this.cadenceMs * 0.8) return; // at most one forecast per cadence; the timer comes back
-    const forked = this.fork();
-    if (forked === undefined) return;
-    const { input, view } = forked;
-    const signature = signatureOf(input, this.predictor.observed);
+    const view = this.ctx.twinView?.();
+    if (view === undefined) return;
+    this.predictor.learn((id) => this.ctx.jobs.get(id));
+    const signature = signatureOf(view, this.predictor.observed);
     if (!force && this.cache?.signature === signature && age < this.maxAgeMs) return;
+    const input = this.forkOf(view);
+    const t0 = performance.now();
+    const samples = this.samples;
     const forecast = await this.worker.run<ForecastWire>({
       kind: "forecast",
       state: input.state,
       profile: input.profile,
-      settings: this.settings,
+      settings: { samples },
     });
+    // a big cluster's run takes seconds: take as many sampled runs as fit the budget
+    this.lastForecastMs = performance.now() - t0;
+    const perRunMs = this.lastForecastMs / (samples + 1);
+    this.samples = Math.max(3, Math.min(this.maxSamples, Math.floor(this.budgetMs / Math.max(1, perRunMs)) - 1));
     const byId = new Map(forecast.jobs.map((j) => [j.jobId, j]));
     const active = [...view.records.values(), ...this.ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 })];
-    const deps = dependencyForecasts(input, byId, view.blocked, active, (r) =>
-      this.predictor.predict(
-        r,
-        r.spec.tasks.reduce((n, t) => n + t.replicas * t.resources.gpus, 0),
-      ),
-    );
-    this.cache = { input, forecast, signature, byId, deps, computedAtMs: this.ctx.now() };
+    const deps = dependencyForecasts(input, byId, view.blocked, active, (r) => this.predictor.predict(r, gpusOf(r.spec)));
+    const basis = new Map(input.state.pending.map((p) => [p.job.id, p.runtime.basis]));
+    this.cache = { input, forecast, signature, byId, basis, deps, computedAtMs: this.ctx.now() };
   }
 
   /** The cached forecast (undefined until the first one is done). */
@@ -182,14 +198,14 @@ export class LiveTwin {
     const dep = c.deps.get(id);
     if (dep !== undefined) return this.view(dep, c.computedAtMs, nowMs, canSee, "its dependency");
     const f = c.byId.get(id);
-    const p = c.input.state.pending.find((x) => x.job.id === id);
-    if (f?.startS === undefined || p === undefined) return undefined;
+    const basis = c.basis.get(id);
+    if (f?.startS === undefined || basis === undefined) return undefined;
     const timed: Timed = {
       startS: f.startS,
       ...(f.endS !== undefined ? { endS: f.endS } : {}),
       bandS: f.startBandS ?? [f.startS, f.startS],
       ...(f.after !== undefined ? { after: f.after } : {}),
-      basis: p.runtime.basis,
+      basis,
     };
     return this.view(timed, c.computedAtMs, nowMs, canSee, "job");
   }
@@ -224,13 +240,16 @@ export class LiveTwin {
   /** The live state now (the cached input when it is fresh). */
   private fresh(): TwinInput {
     const c = this.cache;
-    const input = c !== undefined && this.ctx.now() - c.computedAtMs < this.cadenceMs ? c.input : this.input();
+    // the cached fork while the loop sees the same jobs (running jobs' elapsed time moves on: at most maxAgeMs)
+    const view = this.ctx.twinView?.();
+    const same = c !== undefined && view !== undefined && c.signature === signatureOf(view, this.predictor.observed);
+    const input = same && this.ctx.now() - c.computedAtMs < this.maxAgeMs ? c.input : this.input();
     if (input === undefined) throw new AidcError("NOT_READY", "Cannot forecast yet: the scheduler has not made its first pass");
     return input;
   }
 
   private guard(): void {
-    if (this.worker.busy >= 4) throw new AidcError("RATE_LIMITED", "The twin is busy with other forecasts; retry in a few seconds");
+    if (this.requests.busy >= 4) throw new AidcError("RATE_LIMITED", "The twin is busy with other forecasts; retry in a few seconds");
   }
 
   /** When a job would start if submitted now (nothing is stored). */
@@ -248,11 +267,11 @@ export class LiveTwin {
       catalog: this.ctx.catalog,
       predictor: this.predictor,
     });
-    const r = await this.worker.run<{ forecast: ForecastWire; reason: string; message: string }>({
+    const r = await this.requests.run<{ forecast: ForecastWire; reason: string; message: string }>({
       kind: "probe",
       input,
       job,
-      settings: this.settings,
+      settings: { samples: this.samples },
     });
     const f = r.forecast.jobs.find((j) => j.jobId === job.pending.job.id);
     if (f?.startS === undefined) return { reason: r.reason, message: `${r.message}; does not start within the forecast horizon` };
@@ -275,7 +294,8 @@ export class LiveTwin {
     this.guard();
     const c = this.cache;
     const reuse = c !== undefined && c.input === input && plan.horizonS === undefined ? c.forecast : undefined;
-    return this.worker.run<WhatIfWire>({ kind: "whatif", input, plan, settings: this.settings, ...(reuse ? { before: reuse } : {}) });
+    // starts only (the p50 runs): no sampled runs
+    return this.requests.run<WhatIfWire>({ kind: "whatif", input, plan, settings: { samples: 0 }, ...(reuse ? { before: reuse } : {}) });
   }
 
   /** The state a what-if starts from. */

@@ -59,6 +59,8 @@ export class TwinWorker {
     const worker = this.start();
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
+        // the next task starts a new worker
+        if (this.worker === worker) this.worker = undefined;
         this.fail(`the forecast took longer than ${this.timeoutMs / 1000} s`);
         void worker.terminate();
       }, this.timeoutMs);
@@ -91,7 +93,7 @@ export class TwinWorker {
       this.fail(why);
     };
     worker.on("error", (err) => gone(`the forecast worker failed: ${err.message}`));
-    worker.on("exit", () => gone("the forecast worker stopped"));
+    worker.on("exit", (code) => gone(`the forecast worker stopped (exit code ${code})`));
     this.worker = worker;
     return worker;
   }

@@ -4,10 +4,12 @@ import { queueQuotas, type JobForecast } from "@aidc/simulator";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
 import { dependencyForecasts, type Timed } from "./deps.js";
+import { forecastView, type JobForecastView } from "./message.js";
 import { hypothetical } from "./hypothetical.js";
 import { LivePredictor, gpusOf } from "./predict.js";
 import { describeProfile, type ProfileDesc } from "./profile.js";
 import { twinInput } from "./snapshot.js";
+export type { JobForecastView } from "./message.js";
 import type { ForecastWire, Hypothetical, TwinInput, TwinView, WhatIfPlan, WhatIfWire } from "./types.js";
 import { TwinWorker } from "./worker.js";
 
@@ -34,17 +36,6 @@ interface Cached {
   readonly computedAtMs: number;
 }
 
-/** A forecast of one job with the sentence `aidc why` prints. */
-export interface JobForecastView {
-  readonly startMs: number;
-  readonly endMs?: number;
-  readonly bandStartMs: readonly [number, number];
-  readonly after?: string;
-  readonly basis: string;
-  readonly computedAtMs: number;
-  readonly message: string;
-}
-
 function hash(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
@@ -60,14 +51,6 @@ function signatureOf(view: TwinView, learned: number): number {
     if (d === 1) h = hash(h, `d${i}`);
   });
   return h;
-}
-
-function span(ms: number): string {
-  const s = Math.max(0, ms / 1000);
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
-  if (s < 48 * 3600) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86400).toFixed(1)} d`;
 }
 
 /**
@@ -217,24 +200,8 @@ export class LiveTwin {
     canSee: (job: JobRecord | undefined) => boolean,
     what: string,
   ): JobForecastView {
-    const startMs = Math.round(t.startS * 1000);
-    const band: [number, number] = [Math.round(t.bandS[0] * 1000), Math.round(t.bandS[1] * 1000)];
-    const shown = t.after !== undefined && canSee(this.ctx.jobs.get(t.after)) ? t.after : undefined;
-    const after =
-      t.after === undefined ? "" : shown !== undefined ? `, after ${what} ${shown} finishes` : ", after another user's job finishes";
-    const message =
-      startMs <= nowMs + 1000
-        ? `starts at the next scheduling pass${after}`
-        : `starts in ~${span(startMs - nowMs)} (80 % band ${span(band[0] - nowMs)}–${span(band[1] - nowMs)})${after}`;
-    return {
-      startMs,
-      ...(t.endS !== undefined ? { endMs: Math.round(t.endS * 1000) } : {}),
-      bandStartMs: band,
-      ...(shown !== undefined ? { after: shown } : {}),
-      basis: t.basis,
-      computedAtMs,
-      message,
-    };
+    const hidden = t.after !== undefined && !canSee(this.ctx.jobs.get(t.after));
+    return forecastView(t, { computedAtMs, nowMs, hidden, what });
   }
 
   /** The live state now (the cached input when it is fresh). */

@@ -96,8 +96,10 @@ export function runFork(input: RunInput): RunOutput {
     jobs[nR + i] = job;
     ids[nR + i] = job.id;
     indexOf.set(job.id, nR + i);
-    enqueue(job);
+    pending.push(job);
   });
+  // a stable sort gives the order enqueue() would build one job at a time
+  if (isStatic) pending.sort((a, b) => staticCompare(profile, a, b, cs));
   let waiting = 0;
   if (input.targets) for (let i = 0; i < nP; i++) waiting += input.targets[i] ?? 0;
   else waiting = nP;

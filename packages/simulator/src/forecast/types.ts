@@ -56,8 +56,11 @@ export interface ForecastOptions {
   /** Width of the utilization steps (seconds, default 600). */
   readonly utilizationStepS?: number;
   /**
-   * Share of the sampled run-time draw that all jobs of one sample have in common (0–1, default 0):
-   * a common factor models errors that hit many jobs at once and widens the start band.
+   * Share of the sampled run-time draw that all jobs of one sample have in common (0–1, default 0.5):
+   * a common factor models errors that hit many jobs at once (a queue running longer jobs than its
+   * history says) and widens the start band. Independent draws (0) average out over a long queue and
+   * gave bands covering only 25–30 % of real starts in bench/forecast-accuracy.mjs. Pass the bands
+   * through a StartBandCalibrator for calibrated coverage.
    */
   readonly correlation?: number;
   /**

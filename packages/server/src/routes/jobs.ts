@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
+  AidcError,
   checkJobLimits,
   checkJobOnCluster,
   DEFAULT_LIMITS,
@@ -155,6 +156,19 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         return twinFor(ctx).probe(spec, spec.user ?? p.user);
       },
     );
+
+    // GET and DELETE of /api/v1/jobs/:id would take "forecast" for a job id: say 405, as for any other path
+    for (const method of ["GET", "DELETE"] as const) {
+      app.route({
+        method,
+        url: "/api/v1/jobs/forecast",
+        schema: { hide: true },
+        handler: async (_req, reply) => {
+          void reply.header("allow", "POST");
+          throw new AidcError("METHOD_NOT_ALLOWED", `${method} is not allowed on /api/v1/jobs/forecast; use POST`);
+        },
+      });
+    }
 
     app.get(
       "/api/v1/jobs",

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ForecastGain, ProposedChange } from "@aidc/observability";
+import { RECLAIM_PROFILE, type ForecastGain, type ProposedChange } from "@aidc/observability";
 import { startServer, type RunningServer } from "../main.js";
 
 // Recommendations from a live server (sim executor) whose proposed changes go through the twin's what-if.
@@ -27,6 +27,12 @@ queues:
   - { name: a, quota: { gpus: 8 } }
   - { name: b, quota: { gpus: 8 } }
 `;
+
+// research may borrow prod's quota in cohort main
+const COHORT = TEAMS.replace(
+  /queues:[\s\S]*$/,
+  "queues:\n  - { name: research, quota: { gpus: 4 }, borrowingLimit: { gpus: 12 }, cohort: main }\n  - { name: prod, quota: { gpus: 8 }, cohort: main }\n",
+);
 
 /** A job the sim executor runs for `durationS`, which the twin's predictor takes from runtimeEstimateS. */
 const job = (name: string, queue: string, gpus: number, durationS: number) => ({
@@ -78,12 +84,26 @@ function liveServer(name: string, clusterText?: string) {
     for (const d of docs) ids.push((await call<{ id: string }>("POST", "/api/v1/jobs", d)).id);
     const last = ids[ids.length - 1];
     for (let i = 0; i < 200; i++) {
-      if ((await call<{ jobs: { id: string }[] }>("POST", "/api/v1/whatif", {})).jobs.some((j) => j.id === last)) return ids;
+      // before the loop's first pass the twin answers NOT_READY
+      const seen = await call<{ jobs: { id: string }[] }>("POST", "/api/v1/whatif", {}).then(
+        (w) => w.jobs.some((j) => j.id === last),
+        () => false,
+      );
+      if (seen) return ids;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`the twin never saw ${last}`);
   };
-  return { call, submit };
+  /** Submit a job and wait until it runs. */
+  const started = async (doc: unknown): Promise<void> => {
+    const { id } = await call<{ id: string }>("POST", "/api/v1/jobs", doc);
+    for (let i = 0; i < 200; i++) {
+      if ((await call<{ state: string }>("GET", `/api/v1/jobs/${id}`)).state === "running") return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${id} never started`);
+  };
+  return { call, submit, started };
 }
 
 describe("queue advice on the busy demo cluster", () => {
@@ -123,5 +143,19 @@ describe("recommendations carry the what-if forecast of their change", () => {
     });
     // before: the third job waits for week-long jobs (beyond the forecast horizon); after: it borrows b's quota now
     expect(lend?.forecast).toEqual(expect.objectContaining({ pending: 1, neverStartBefore: 1, neverStartAfter: 0 }));
+  });
+});
+
+describe("reclaim advice with its forecast", () => {
+  const cohort = liveServer("cohort", COHORT);
+
+  it("recommends reclaiming borrowed GPUs because the forecast shows prod's gang starting now instead of in a week", async () => {
+    // research borrows 8 of prod's GPUs with week-long jobs; then prod's 8-GPU gang finds only 4 free
+    for (let i = 0; i < 3; i++) await cohort.started(job(`r${i}`, "research", 4, 1e6));
+    await cohort.submit([job("gang", "prod", 8, 60)]);
+    const r = await cohort.call<{ recommendations: Reco[] }>("GET", "/api/v1/recommendations");
+    const reclaim = r.recommendations.find((x) => x.id === "queue-imbalance/reclaim/prod");
+    expect(reclaim?.change).toEqual({ profile: RECLAIM_PROFILE });
+    expect(reclaim?.forecast).toEqual(expect.objectContaining({ pending: 1, neverStartBefore: 1, neverStartAfter: 0 }));
   });
 });

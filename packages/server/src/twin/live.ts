@@ -3,6 +3,7 @@ import { resolvePolicy } from "@aidc/scheduler";
 import { queueQuotas, type JobForecast } from "@aidc/simulator";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
+import { LiveBands } from "./calibration.js";
 import { dependencyForecasts, type Timed } from "./deps.js";
 import { forecastView, type JobForecastView } from "./message.js";
 import { hypothetical } from "./hypothetical.js";
@@ -68,6 +69,7 @@ export class LiveTwin {
   private readonly maxSamples: number;
   private readonly budgetMs: number;
   private lastForecastMs = 0;
+  private readonly bands = new LiveBands();
   private cache: Cached | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -161,7 +163,7 @@ export class LiveTwin {
     this.lastForecastMs = performance.now() - t0;
     const perRunMs = this.lastForecastMs / (samples + 1);
     this.samples = Math.max(3, Math.min(this.maxSamples, Math.floor(this.budgetMs / Math.max(1, perRunMs)) - 1));
-    const byId = new Map(forecast.jobs.map((j) => [j.jobId, j]));
+    const byId = new Map(this.bands.update(view, forecast.jobs, input.state.nowS).map((j) => [j.jobId, j]));
     const active = [...view.records.values(), ...this.ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 })];
     const deps = dependencyForecasts(input, byId, view.blocked, active, (r) => this.predictor.predict(r, gpusOf(r.spec)));
     const basis = new Map(input.state.pending.map((p) => [p.job.id, p.runtime.basis]));

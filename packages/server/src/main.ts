@@ -11,7 +11,8 @@ import {
   type Cluster,
   type ClusterModel,
 } from "@aidc/core";
-import { parseProfile, queueQuotas, resolvePolicy, withQuotas, type ResolvedProfile } from "@aidc/scheduler";
+import { queueQuotas, type ResolvedProfile } from "@aidc/scheduler";
+import { scenarioProfile, type ScenarioProfile } from "@aidc/simulator";
 import { buildApp } from "./app.js";
 import { privateDataDir } from "./data-dir.js";
 import type { ServerContext } from "./context.js";
@@ -120,30 +121,18 @@ export function localCluster(): ClusterModel {
  * queue quotas and cohorts feed the quota plugin unless the profile states its own (as in `sim run`).
  */
 function loadProfile(options: ServeOptions, cluster: ClusterModel): { ok: true; value: ResolvedProfile } {
-  const quotas = queueQuotas(cluster);
+  let spec: ScenarioProfile = { policy: options.policy ?? "backfill-easy" };
   if (options.profileFile !== undefined) {
-    let text: string;
     try {
-      text = readFileSync(options.profileFile, "utf8");
+      spec = { profile: readFileSync(options.profileFile, "utf8") };
     } catch (cause) {
       throw new InvalidInputError(`Cannot read profile ${options.profileFile}`, [
         { code: "unreadable", path: "--profile", message: (cause as Error).message },
       ]);
     }
-    const r = parseProfile(text);
-    if (!r.ok)
-      throw new InvalidInputError(
-        `Invalid profile ${options.profileFile}`,
-        r.issues.map((i) => ({ ...i, path: `${options.profileFile}: ${i.path}` })),
-      );
-    return { ok: true, value: withQuotas(r.value, quotas) };
   }
-  const r = resolvePolicy(options.policy ?? "backfill-easy", { quotas });
-  if (!r.ok)
-    throw new InvalidInputError(
-      "Invalid --policy",
-      r.issues.map((i) => ({ ...i, path: "--policy" })),
-    );
+  const r = scenarioProfile(spec, queueQuotas(cluster), options.profileFile ?? "--policy");
+  if (!r.ok) throw new InvalidInputError(options.profileFile ? `Invalid profile ${options.profileFile}` : "Invalid --policy", r.issues);
   return r;
 }
 

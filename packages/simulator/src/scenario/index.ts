@@ -1,4 +1,4 @@
-export { scenarioProfile, withClusterQuotas, type ScenarioProfile } from "./profile.js";
+export { scenarioProfile, type ScenarioProfile } from "./profile.js";
 export {
   runScenario,
   scenarioEntitlements,

@@ -1,5 +1,5 @@
 import type { Checked, Issue } from "@aidc/core";
-import { parseProfile, resolvePolicy, type ProfileOverrides, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
+import { parseProfile, resolvePolicy, withQuotas, type ProfileOverrides, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
 
 /** How a scenario names its scheduler: a SchedulerProfile document, or a built-in policy with overrides. */
 export type ScenarioProfile =
@@ -19,26 +19,8 @@ export function scenarioProfile(spec: ScenarioProfile, clusterQuotas: readonly Q
   if (spec.profile !== undefined) {
     const r = parseProfile(spec.profile);
     if (!r.ok) return { ok: false, issues: prefixed(r.issues, base) };
-    return withClusterQuotas(r.value, clusterQuotas);
+    return { ok: true, value: withQuotas(r.value, clusterQuotas) };
   }
   const r = resolvePolicy(spec.policy, { ...spec.overrides, quotas: clusterQuotas }, undefined, base ?? "spec");
   return r.ok ? r : { ok: false, issues: r.issues };
-}
-
-/** A resolved profile without quotas of its own, resolved again with the cluster's (unchanged when it has some, or there are none). */
-export function withClusterQuotas(p: ResolvedProfile, clusterQuotas: readonly QueueQuota[]): Checked<ResolvedProfile> {
-  if (p.args.quotas.size > 0 || clusterQuotas.length === 0) return { ok: true, value: p };
-  const r = resolvePolicy(p.policy.name, {
-    placement: p.policy.placement,
-    queueSort: p.policy.queueSort,
-    strict: p.policy.strict,
-    backfill: p.policy.backfill,
-    preemption: p.policy.preemption,
-    minRunTimeS: p.args.minRunTimeS,
-    agingS: p.args.agingS,
-    lasThresholdsGpuS: p.args.lasThresholdsGpuS,
-    quotas: clusterQuotas,
-    ...(p.args.rng ? { rng: p.args.rng } : {}),
-  });
-  return r.ok ? { ok: true, value: { ...r.value, name: p.name } } : r;
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { DEFAULT_LIMITS, type Issue } from "@aidc/core";
 import { requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { UnprocessableError } from "../errors.js";
@@ -7,6 +8,7 @@ import { planOf } from "../twin/changes.js";
 import { twinFor } from "../twin/live.js";
 import type { WhatIfJobWire, WhatIfWire } from "../twin/types.js";
 import { withErrors } from "./jobs-schemas.js";
+import { OffThreadValidator } from "./yaml-off-thread.js";
 
 const WhatIfBody = z
   .object({
@@ -48,7 +50,7 @@ const WhatIfBody = z
       .array(z.object({ jobId: z.string().min(1).max(100), priority: z.number().int().min(-1000).max(1000) }).strict())
       .max(10_000)
       .optional(),
-    jobs: z.array(z.unknown()).max(1000).optional().describe("hypothetical jobs (Job documents, as objects or YAML text)"),
+    jobs: z.array(z.unknown()).max(100).optional().describe("hypothetical jobs (Job documents, as objects or YAML text)"),
     horizonS: z
       .number()
       .positive()
@@ -107,7 +109,26 @@ function rank(jobs: readonly JobDelta[], sign: 1 | -1): JobDelta[] {
 }
 
 export function whatIfRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
+  const maxBytes = (ctx.cluster.limits ?? DEFAULT_LIMITS).maxJobBytes;
   return async (app) => {
+    // hypothetical jobs written as YAML are parsed on a worker thread, like submissions
+    const yaml = new OffThreadValidator();
+    app.addHook("onClose", async () => {
+      await yaml.close();
+    });
+    const parsedJobs = async (docs: readonly unknown[]): Promise<unknown[]> => {
+      const issues: Issue[] = [];
+      const out = await Promise.all(
+        docs.map(async (doc, i) => {
+          if (typeof doc !== "string") return doc;
+          const r = await yaml.validate(doc, ctx.catalog, { maxBytes });
+          issues.push(...r.issues.map((x) => ({ ...x, path: `jobs[${i}].${x.path}` })));
+          return r.document?.value;
+        }),
+      );
+      if (issues.length > 0) throw new UnprocessableError("UNPROCESSABLE", `Invalid what-if: ${issues.length} problem(s)`, issues);
+      return out;
+    };
     app.post(
       "/api/v1/whatif",
       {
@@ -130,13 +151,17 @@ export function whatIfRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const records = new Map(ctx.jobs.list({ states: ["pending", "admitted", "running"], limit: 1_000_000 }).map((j) => [j.id, j]));
         const own = (id: string): boolean => p.role !== "user" || records.get(id)?.user === p.user;
         const live = new Set([...input.state.running.map((r) => r.job.id), ...input.state.pending.map((x) => x.job.id)]);
-        const { plan, issues } = planOf(req.body, {
-          input,
-          catalog: ctx.catalog,
-          predictor: twin.predictor,
-          visibleJob: (id) => live.has(id) && own(id),
-          user: p.user,
-        });
+        const docs = req.body.jobs === undefined ? undefined : await parsedJobs(req.body.jobs);
+        const { plan, issues } = planOf(
+          { ...req.body, ...(docs ? { jobs: docs } : {}) },
+          {
+            input,
+            catalog: ctx.catalog,
+            predictor: twin.predictor,
+            visibleJob: (id) => live.has(id) && own(id),
+            user: p.user,
+          },
+        );
         if (plan === undefined) throw new UnprocessableError("UNPROCESSABLE", `Invalid what-if: ${issues.length} problem(s)`, issues);
         const wire: WhatIfWire = await twin.whatIf(input, plan);
         const hypo = new Map(plan.jobs.map((h) => [h.pending.job.id, h.name]));

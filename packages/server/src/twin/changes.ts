@@ -147,8 +147,9 @@ export function planOf(body: WhatIfBody, c: PlanContext): { plan?: WhatIfPlan; i
   const model = c.input.model;
   const taken = new Set(model.nodes.map((n) => n.name));
   const addNodes = (body.addNodes ?? []).flatMap((e, i) => newNodes(e, i, model, c.catalog, taken, issues));
+  const existing = new Set(model.nodes.map((n) => n.name));
   (body.removeNodes ?? []).forEach((n, i) => {
-    if (!model.nodes.some((m) => m.name === n)) issues.push(issue("unknown_reference", `removeNodes[${i}]`, `unknown node "${n}"`));
+    if (!existing.has(n)) issues.push(issue("unknown_reference", `removeNodes[${i}]`, `unknown node "${n}"`));
   });
   const queues = model.queues.map((q) => q.name);
   const liveQuotas = c.input.profile.overrides.quotas ?? [];

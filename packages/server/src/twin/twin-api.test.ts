@@ -115,6 +115,19 @@ describe("POST /api/v1/jobs/forecast", () => {
 });
 
 describe("POST /api/v1/whatif", () => {
+  it("forecasts a hypothetical job written as YAML", async () => {
+    const text =
+      "apiVersion: aidc/v1\nkind: Job\nname: big\nqueue: production\ntasks: [{ replicas: 2, resources: { gpus: 8 } }]\nrun: { command: 'true' }\n";
+    const r = await call("POST", "/api/v1/whatif", "alice", { jobs: [text] });
+    expect(r.status).toBe(200);
+    const big = (r.body["jobs"] as { id: string; name?: string; beforeStartMs?: number; afterStartMs?: number }[]).find(
+      (j) => j.id === "whatif-1",
+    );
+    expect(big).toMatchObject({ name: "big" });
+    expect(big?.beforeStartMs).toBeUndefined();
+    expect(big?.afterStartMs).toBeGreaterThan(Date.now());
+  });
+
   it("shows that 4 more DGX H100 in rack-b start the GPU-bound jobs earlier", async () => {
     const r = await call("POST", "/api/v1/whatif", "admin", { addNodes: [{ system: "DGX H100", count: 4, rack: "rack-b" }] });
     expect(r.status).toBe(200);
@@ -144,5 +157,10 @@ describe("POST /api/v1/whatif", () => {
     expect(r.body["error"].issues.map((i: { path: string }) => i.path)).toEqual(["addNodes[0].system", "quotas[0].queue"]);
     expect((await call("POST", "/api/v1/whatif", "admin", { addNodes: [{ count: 0 }] })).status).toBe(400);
     expect((await call("POST", "/api/v1/whatif", "vic", {})).status).toBe(403);
+    const yaml = await call("POST", "/api/v1/whatif", "admin", {
+      jobs: ["apiVersion: aidc/v1\nkind: Job\nname: y\ntasks: [{ resources: { gpus: -1 } }]\n"],
+    });
+    expect(yaml.status).toBe(422);
+    expect(yaml.body["error"].issues[0].path).toMatch(/^jobs\[0\]\.tasks\[0\]\.resources\.gpus/);
   });
 });

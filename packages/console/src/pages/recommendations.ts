@@ -10,6 +10,14 @@ interface Recommendation {
   evidence: Record<string, unknown> & { source: string };
   expectedGain: { value: number; unit: string; basis: string };
   action: { description: string; command?: string; api?: string };
+  /** The what-if forecast of the proposed change on the live queue. */
+  forecast?: { pending: number; meanDelayBeforeS: number; meanDelayAfterS: number; neverStartBefore: number; neverStartAfter: number };
+}
+
+function forecastText(f: NonNullable<Recommendation["forecast"]>): string {
+  const t = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`);
+  const never = f.neverStartBefore !== f.neverStartAfter ? `; jobs that never start ${f.neverStartBefore} → ${f.neverStartAfter}` : "";
+  return `mean wait of the ${f.pending} pending jobs ${t(f.meanDelayBeforeS)} → ${t(f.meanDelayAfterS)}${never}`;
 }
 
 /** Severity -> an existing badge style (red, amber, grey). */
@@ -45,6 +53,7 @@ function item(r: Recommendation): HTMLElement {
       h("span", {}, badge(r.severity, SEVERITY_STYLE[r.severity]), " ", badge(r.kind, "kind")),
     ),
     h("p", {}, h("strong", {}, "Expected gain: "), gain(r.expectedGain), h("span", { class: "muted" }, ` — ${r.expectedGain.basis}`)),
+    r.forecast !== undefined ? h("p", { class: "forecast" }, h("strong", {}, "What-if forecast: "), forecastText(r.forecast)) : null,
     h("p", {}, h("strong", {}, "Action: "), r.action.description),
     r.action.command !== undefined ? h("pre", { class: "code" }, `$ ${r.action.command}`) : null,
     r.action.api !== undefined ? h("pre", { class: "code" }, r.action.api) : null,

@@ -59,7 +59,7 @@ export function forecastTwin(state: TwinState, profile: ResolvedProfile, options
   const horizonS = options.horizonS ?? DEFAULT_HORIZON_S;
   const endS = state.nowS + horizonS;
   const seed = options.seed ?? 1;
-  const samples = Math.max(0, Math.floor(options.samples ?? 16));
+  const samples = Math.max(0, Math.floor(options.samples ?? (state.pending.length + state.running.length > 2000 ? 8 : 16)));
   const rho = Math.min(1, Math.max(0, options.correlation ?? 0.5));
   const nP = state.pending.length;
   let targets: Uint8Array | undefined;

@@ -77,7 +77,7 @@ export function runFork(input: RunInput): RunOutput {
     heap.push({ timeS: now0 + remaining, priority: PRIO.complete, type: "complete", jobIndex: i, token: 0 });
   });
   const isStatic = profile.queueSort.static && profile.policy.preemption !== "admission";
-  let pending: SchedJob[] = [];
+  const pending: SchedJob[] = [];
   // the pending version of each job (running ones only once preempted)
   const jobs: SchedJob[] = new Array<SchedJob>(nR + nP);
   const enqueue = (job: SchedJob): void => {
@@ -165,7 +165,7 @@ export function runFork(input: RunInput): RunOutput {
         const applied = applyDecisions(cs, d, (id) => byId.get(id), now, firstStart);
         for (const p of applied.preempted) requeue(p.job, now, p.penaltyS);
         if (applied.started.length > 0) {
-          pending = pending.filter((j) => !byId.has(j.id));
+          removePlaced(pending, byId);
           for (const r of applied.started) {
             const k = indexOf.get(r.id) ?? -1;
             if (k >= nR && Number.isNaN(startS[k - nR] ?? 0)) {
@@ -218,4 +218,11 @@ function lastFreer(run: RunningJob, freedBy: Int32Array, freedAt: Float64Array):
       }
     }
   return { k: best, at: bestAt };
+}
+
+/** Remove the placed jobs from the queue in place: scan only until all are found (FIFO: near the front). */
+function removePlaced(pending: SchedJob[], placed: ReadonlyMap<string, SchedJob>): void {
+  const at: number[] = [];
+  for (let i = 0; i < pending.length && at.length < placed.size; i++) if (placed.has((pending[i] as SchedJob).id)) at.push(i);
+  for (let k = at.length - 1; k >= 0; k--) pending.splice(at[k] ?? 0, 1);
 }

@@ -48,7 +48,7 @@ export interface ForecastResult {
 export interface ForecastOptions {
   /** Seconds after nowS the forecast looks ahead (default 7 days). */
   readonly horizonS?: number;
-  /** Sampled runs for the band (default 16; 0 = no band). */
+  /** Sampled runs for the band (default 16, 8 for forks of more than 2,000 jobs; 0 = no band). */
   readonly samples?: number;
   readonly seed?: number;
   /** Stop once these pending jobs have started (default: all pending jobs). */

@@ -74,9 +74,8 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
           const r = (await res.json()) as { forecast?: Forecast; reason: string; message: string };
           if (opts.json) return printJson(io, r);
           const when = r.forecast ? `${r.forecast.message}; ${startAndEnd(r.forecast)}` : "no forecast start within the horizon";
-          io.out(
-            `would wait: ${paint(io, "yellow", r.reason)}: ${r.message}\n${when}\nbasis: ${r.forecast?.basis ?? "-"} (nothing was submitted)\n`,
-          );
+          const why = r.reason === "SCHEDULED" ? "would start at once" : `would wait: ${paint(io, "yellow", r.reason)}: ${r.message}`;
+          io.out(`${why}\n${when}\nbasis: ${r.forecast?.basis ?? "-"} (nothing was submitted)\n`);
           return;
         }
         const res = await request(connection(opts), "POST", "/api/v1/jobs", {

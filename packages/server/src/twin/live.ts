@@ -133,7 +133,8 @@ export class LiveTwin {
 
   /** After a scheduling pass: forecast soon if the cadence allows (errors are the next refresh's to report). */
   poke(): void {
-    void this.refresh().catch(() => undefined);
+    // not inside the pass that called: the fork is built on a later turn of the event loop
+    setImmediate(() => void this.refresh().catch(() => undefined)).unref();
   }
 
   /** Forecast the live state again when it changed (or the last forecast is old); one at a time. */

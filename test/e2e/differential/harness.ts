@@ -25,10 +25,18 @@ export interface Differential {
 /**
  * Run the same jobs through the simulator and through the server's real path in virtual time,
  * and compare every job's starts (time and placement), preemptions and ends. Each side resolves
- * its own profile, as a server and a `sim run` would.
+ * its own profile, as a server and a `sim run` would. `serverEveryS` adds the server's periodic passes
+ * (it passes every second by default): the simulator passes only on events, so this checks that a pass
+ * without an event changes nothing.
  */
-export async function differential(model: ClusterModel, catalog: Catalog, policy: string, jobs: readonly TwinJob[]): Promise<Differential> {
+export async function differential(
+  model: ClusterModel,
+  catalog: Catalog,
+  policy: string,
+  jobs: readonly TwinJob[],
+  options: { readonly serverEveryS?: number } = {},
+): Promise<Differential> {
   const simulator = runSimulator(model, catalog, profileFor(policy, model), jobs, ORIGIN_S);
-  const server = await runServer(model, catalog, profileFor(policy, model), jobs, ORIGIN_S, simulator.passesS);
+  const server = await runServer(model, catalog, profileFor(policy, model), jobs, ORIGIN_S, simulator.passesS, options.serverEveryS);
   return { server, simulator, divergence: firstDivergence(policy, server, simulator, jobs, ORIGIN_S) };
 }

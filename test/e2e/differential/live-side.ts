@@ -39,7 +39,7 @@ function whereOf(job: JobRecord): string {
  * (jobs are submitted with POST /api/v1/jobs through app.inject at their arrival time), SchedulingLoop
  * and SimExecutor, all reading one virtual clock. A pass (`tick()`) runs at every arrival, at every
  * end of a run (the executor's endsAtMs) and at every time the simulator ran a pass (`passesS`: its
- * revisits). Decisions are read from the store after every pass.
+ * revisits), and with `everyS` also periodically, as the real server does. Decisions are read from the store after every pass.
  */
 export async function runServer(
   model: ClusterModel,
@@ -48,6 +48,8 @@ export async function runServer(
   jobs: readonly TwinJob[],
   originS: number,
   passesS: readonly number[],
+  /** Also run a pass every this many seconds, as `aidc serve` does (its tick); undefined: only at the times above. */
+  everyS?: number,
 ): Promise<SideRun> {
   const dir = mkdtempSync(join(tmpdir(), "aidc-twin-"));
   let nowMs = originS * 1000;
@@ -106,7 +108,10 @@ export async function runServer(
         const at = active && s.runId !== undefined ? executor.endsAtMs(s.runId) : undefined;
         if (at !== undefined && at / 1000 > nowS) end = Math.min(end, at / 1000);
       }
-      const t = Math.min(arrival, revisits[r] ?? Infinity, end);
+      // the periodic pass while jobs run or are to come (jobs that never fit would keep it going forever)
+      const busy = next < arrivals.length || [...seen.values()].some((x) => x.state === "running" || x.state === "admitted");
+      const tick = everyS !== undefined && busy ? originS + (Math.floor((nowS - originS) / everyS) + 1) * everyS : Infinity;
+      const t = Math.min(arrival, revisits[r] ?? Infinity, end, tick);
       if (!Number.isFinite(t)) break;
       nowMs = t * 1000;
       while (next < arrivals.length && originS + (arrivals[next]?.submitS ?? 0) === t) {

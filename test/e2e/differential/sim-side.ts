@@ -1,5 +1,13 @@
 import type { Catalog, ClusterModel } from "@aidc/core";
-import { jobShape, topologyFromModel, type Assignment, type ResolvedProfile, type RunningJob, type Topology } from "@aidc/scheduler";
+import {
+  decide,
+  jobShape,
+  topologyFromModel,
+  type Assignment,
+  type ResolvedProfile,
+  type RunningJob,
+  type Topology,
+} from "@aidc/scheduler";
 import { simulate, type TraceJob } from "@aidc/simulator";
 import type { TwinJob } from "./jobs.js";
 
@@ -19,6 +27,12 @@ export interface SideRun {
   readonly never: readonly string[];
   /** Times of the scheduling passes (absolute seconds). */
   readonly passesS: readonly number[];
+  /**
+   * Simulator only: the first pass after which a second pass at the same instant (same state, same
+   * time) would still place or preempt, e.g. "+4090 s: place job-0045". The server passes on every
+   * submission and every second, the simulator only on events, so such a pass makes them diverge.
+   */
+  readonly notFixpoint?: string;
 }
 
 /** "node[0-3]"-style placement text from node names and node-local GPU indices. */
@@ -93,6 +107,7 @@ export function runSimulator(
   const passesS: number[] = [];
   const endLagS = profile.policy.endLagS ?? 0;
   let prev = new Map<string, RunningJob>();
+  let notFixpoint: string | undefined;
   const ended = (run: RunningJob): void => {
     decisions.push({ tS: run.runStartS + run.remainingS + endLagS, kind: "end", job: run.id });
   };
@@ -100,6 +115,13 @@ export function runSimulator(
     seed: 1,
     afterPass: (state, pending, nowS) => {
       passesS.push(nowS);
+      if (notFixpoint === undefined) {
+        const again = decide(state, pending, profile, { nowS, explain: false });
+        if (again.placements.length + again.preemptions.length > 0)
+          notFixpoint =
+            `+${nowS - originS} s: a second pass would place [${again.placements.map((x) => x.jobId).join(", ")}]` +
+            ` and preempt [${again.preemptions.map((x) => x.jobId).join(", ")}]`;
+      }
       const waiting = new Set(pending.map((j) => j.id));
       for (const [id, run] of prev) {
         if (state.running.get(id) === run) continue;
@@ -114,5 +136,5 @@ export function runSimulator(
   });
   // runs still going after the last pass end when their work is done
   for (const run of prev.values()) ended(run);
-  return { decisions, never: [...result.unschedulable], passesS };
+  return { decisions, never: [...result.unschedulable], passesS, ...(notFixpoint !== undefined ? { notFixpoint } : {}) };
 }

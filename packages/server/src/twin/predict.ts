@@ -1,5 +1,5 @@
 import type { Catalog, ClusterModel, JobSpec, Placement, PredictedJob, RuntimePrediction, RuntimePredictor } from "@aidc/core";
-import { PlannerEstimator } from "@aidc/planner";
+import { ESTIMATE_LABELS, PlannerEstimator } from "@aidc/planner";
 import { defaultPredictor } from "@aidc/simulator";
 import type { JobRecord } from "../store/jobs.js";
 import type { SqliteStore } from "../store/sqlite.js";
@@ -90,7 +90,9 @@ export class LivePredictor {
   /** The planner's run time for built-in workloads and jobs naming a model (cached per job). */
   private plannerS(job: JobRecord, gpus: number, gpuType?: string): number | undefined {
     if (this.plannerCache.has(job.id)) return this.plannerCache.get(job.id);
-    const value = this.plannerEstimate(job.spec, gpus, gpuType ?? this.typeOf(job));
+    // the planner answers only for built-in workloads and jobs that name a model: skip the others cheaply
+    const named = "workload" in job.spec.run || job.spec.labels[ESTIMATE_LABELS.model] !== undefined;
+    const value = named ? this.plannerEstimate(job.spec, gpus, gpuType ?? this.typeOf(job)) : undefined;
     if (this.plannerCache.size > 100_000) this.plannerCache.clear();
     this.plannerCache.set(job.id, value);
     return value;

@@ -211,3 +211,21 @@ describe("utilization summary", () => {
     expect(meanUtilization(series, 0, 1800)).toBeCloseTo(0.5);
   });
 });
+
+describe("live runtime predictors", () => {
+  it("ask the planner for built-in workloads and fall back to the user's estimate", () => {
+    const rec = (id: string, run: unknown, extra: Record<string, unknown> = {}): JobRecord =>
+      ({
+        id,
+        name: id,
+        user: "alice",
+        queue: "research",
+        spec: { tasks: [{ replicas: 1, resources: { gpus: 1, cpus: 1, memoryGiB: 1 } }], labels: {}, run, ...extra },
+      }) as unknown as JobRecord;
+    const workload = predictor.predict(rec("w", { workload: "sentiment-train", args: {} }), 1);
+    expect(workload.basis).toBe("planner estimate");
+    expect(workload.p10S).toBeLessThanOrEqual(workload.p50S);
+    const command = predictor.predict(rec("c", { command: "true" }, { runtimeEstimateS: 600 }), 1);
+    expect(command).toMatchObject({ p50S: 600, basis: "user's estimate" });
+  });
+});

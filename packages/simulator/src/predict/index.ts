@@ -1,6 +1,7 @@
 export { SampleWindow, bandOf, defaultBand, lindy, quantileFrom, FLOOR_S, MIN_SAMPLES, type Band } from "./band.js";
 export {
   userBoundPredictor,
+  userEstimatePredictor,
   plannerPredictor,
   historyPredictor,
   queueDistributionPredictor,

@@ -98,3 +98,16 @@ describe("runtime predictors", () => {
     expect(defaultPredictor().predict(job({ plannerS: 60 }))?.basis).toBe("planner estimate");
   });
 });
+
+describe("the user's estimate in the default chain", () => {
+  it("comes before the time limit, and its band learns from actual / estimate", () => {
+    const p = defaultPredictor();
+    const job = { queue: "q", gpus: 8, maxRuntimeS: 3600, runtimeEstimateS: 600 };
+    expect(p.predict(job)).toMatchObject({ p50S: 600, basis: "user's estimate" });
+    // users who estimate twice their real run time: the p50 moves to half the estimate
+    for (let i = 0; i < 50; i++) p.observe?.({ ...job, user: `u${i}`, name: `n${i}` }, 300);
+    const after = p.predict({ ...job, user: "new", name: "new" });
+    expect(after?.basis).toBe("user's estimate");
+    expect(after?.p50S).toBeCloseTo(300, 0);
+  });
+});

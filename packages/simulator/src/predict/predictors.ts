@@ -48,6 +48,22 @@ export function userBoundPredictor(o: PredictorOptions = {}): RuntimePredictor {
   };
 }
 
+/** The user's own run-time estimate (runtimeEstimateS), calibrated by actual / estimate: better than the limit when given. */
+export function userEstimatePredictor(o: PredictorOptions = {}): RuntimePredictor {
+  const cal = new Calibrated([0.5, 1, 1.5], o.window ?? 2000);
+  return {
+    name: "userEstimate",
+    predict(job) {
+      const e = job.runtimeEstimateS;
+      if (e === undefined || !(e > 0)) return undefined;
+      return withBasis(cal.band(e, job.elapsedS), "user's estimate");
+    },
+    observe(job, runtimeS) {
+      cal.learn(job.runtimeEstimateS, runtimeS);
+    },
+  };
+}
+
 /** The planner's estimate (built-in workloads, jobs naming a model/scenario), calibrated by actual / estimate. */
 export function plannerPredictor(o: PredictorOptions = {}): RuntimePredictor {
   const cal = new Calibrated([0.5, 1, 2], o.window ?? 2000);
@@ -144,7 +160,10 @@ export function chainPredictor(predictors: readonly RuntimePredictor[], name = p
   };
 }
 
-/** The default chain: planner, history, the user's limit (calibrated), then the queue's distribution. */
+/** The default chain: planner, history, the user's estimate, the user's limit (each calibrated), then the queue's distribution. */
 export function defaultPredictor(o: PredictorOptions = {}): RuntimePredictor {
-  return chainPredictor([plannerPredictor(o), historyPredictor(o), userBoundPredictor(o), queueDistributionPredictor(o)], "default");
+  return chainPredictor(
+    [plannerPredictor(o), historyPredictor(o), userEstimatePredictor(o), userBoundPredictor(o), queueDistributionPredictor(o)],
+    "default",
+  );
 }

@@ -4,7 +4,7 @@ import { defaultCatalog } from "@aidc/core";
 import { loadClusterFile } from "../../packages/server/src/main.js";
 import { differential, ORIGIN_S, profileFor } from "./differential/harness.js";
 import { generateJobs } from "./differential/jobs.js";
-import { runSimulator } from "./differential/sim-side.js";
+import { fitting, runSimulator } from "./differential/sim-side.js";
 
 /**
  * The proof of "one scheduling path" (issue #15): the same job list runs through the simulator and
@@ -42,18 +42,16 @@ const POLICIES = [
  * Known divergences in files this test does not own (see the issue note); they run with
  * AIDC_TWIN_ALL=1. Each reason names the cause.
  */
+const NEVER_FITS =
+  "a job that can never fit (job-0028: 3×2 A100 GPUs, the A100 nodes have 4) is accepted by POST /api/v1/jobs and stays " +
+  "pending; the simulator drops it at arrival (simulate.ts neverFits), but admission preemption (scheduler admission.ts, " +
+  "capacity = the partition's GPU count) admits it on the server and evicts running jobs for it";
 const KNOWN: Record<string, string> = {
-  srtf:
-    "a preempted job's remainingS/attainedGpuS in the live loop count from its last run start, also while pending " +
-    "(server/src/loop/cluster-state.ts schedJob), not its remaining work at preemption plus the checkpoint penalty",
+  srtf: NEVER_FITS,
+  las: NEVER_FITS,
   "srtf-preemptive":
-    "as srtf, and its endLagS (a job holds its GPUs 1 s past its work, to reproduce the Helios simulator's tick) exists " +
-    "only in the simulator (simulate.ts endLag); the server frees the GPUs when the run ends",
-  las: "same cause as srtf: attainedGpuS of a preempted, pending job grows with wall time in the live loop",
-  "backfill-conservative":
-    "decide() is not idempotent: backfill timelines are per node set (decide.ts scopeOf), so a job placed in a pass is " +
-    "missing from overlapping scopes' timelines; a second pass at the same time (the server's pass for a never-fitting " +
-    "arrival, which the simulator refuses without a pass) starts more jobs",
+    "its endLagS (a job holds its GPUs 1 s past its work, to reproduce the Helios simulator's tick) exists only in the " +
+    "simulator (simulate.ts endLag); the server frees the GPUs when the run ends",
 };
 const all = process.env["AIDC_TWIN_ALL"] === "1";
 
@@ -80,11 +78,24 @@ describe("differential: the server in virtual time and the simulator schedule 30
   }
 });
 
+describe("differential: admission preemption (srtf, las) on the jobs that can fit", () => {
+  const fit = fitting(model, catalog, jobs);
+  it("the job list without its never-fitting jobs", () => {
+    expect(fit.length).toBeGreaterThan(jobs.length - 10);
+    expect(fit.length).toBeLessThan(jobs.length);
+  });
+  for (const policy of ["srtf", "las"]) {
+    it(policy, async () => {
+      const d = await differential(model, catalog, policy, fit);
+      if (d.divergence) assert.fail(d.divergence);
+      expect(d.simulator.decisions.filter((x) => x.kind === "preempt").length).toBeGreaterThan(10);
+    });
+  }
+});
+
 describe("differential: jobs submitted in the same millisecond", () => {
-  const reason =
-    "the store lists pending jobs by (submitted_at_ms, random id) and the loop's seq is that list's index " +
-    "(server/src/store/jobs.ts list, loop/scheduling.ts schedule), so same-time jobs are ordered at random; the simulator keeps trace order";
-  (all ? it : it.skip)(`start in submission order on both sides (known divergence: ${reason})`, async () => {
+  // the loop lists pending jobs in storage order (store/jobs.ts submissionOrder), like a trace; random ids ordered them before
+  it("start in submission order on both sides", async () => {
     const same = Array.from({ length: 12 }, (_, i) => ({
       name: `same-${String(i).padStart(2, "0")}`,
       user: "alice",
@@ -108,18 +119,17 @@ describe("differential: jobs submitted in the same millisecond", () => {
  */
 const NOT_FIXPOINT: Record<string, string> = {
   "backfill-easy":
-    "backfill timelines are per scope (decide.ts scopeOf: a job's node set, else its partition) and a job placed or " +
-    "reserved in a pass is taken only from its own scope's timeline (decide.ts placedEnds/avail, reserve()), so a job " +
-    "with a GPU type or selector sees the partition's placements of this pass as GPUs never freed",
-  "backfill-conservative": "as backfill-easy",
+    "+8174 s: a second pass places job-0083; reservations are still kept per scope (decide.ts reserve(): `reserved` and " +
+    "the timeline of the job's own node set or partition only), so a pass's outcome depends on what the previous one placed",
+  "backfill-conservative": "as backfill-easy (+4090 s: a second pass places job-0045)",
   priority:
     "a pass evicts more than the preemptor needs and does not re-place its victims: at +4013 s job-0014 is preempted and " +
     "a second pass restarts it on GPUs left free (decide.ts preempt loop, victims.ts collect counts GPUs, not placement)",
   drf:
     "shares and victims are judged on the state before the pass: after a pass's own placements a second pass at the same " +
     "instant reclaims a borrower's job (+7079 s: job-0018 evicted for job-0061 and job-0067)",
-  srtf: "admission preemption: a second pass admits and evicts again (admission.ts)",
-  "srtf-preemptive": "as srtf",
+  srtf: "admission preemption: a second pass admits and evicts again (+8733 s; admission.ts)",
+  "srtf-preemptive": "as srtf (+8626 s)",
 };
 
 describe("differential: a scheduling pass is a fixpoint (the server's extra passes change nothing)", () => {

@@ -2,10 +2,13 @@ import type { Catalog, ClusterModel } from "@aidc/core";
 import {
   decide,
   jobShape,
+  neverFits,
   topologyFromModel,
   type Assignment,
+  type JobShape,
   type ResolvedProfile,
   type RunningJob,
+  type SchedCluster,
   type Topology,
 } from "@aidc/scheduler";
 import { simulate, type TraceJob } from "@aidc/simulator";
@@ -54,6 +57,33 @@ function whereOf(assignments: readonly Assignment[], t: Topology): string {
   return placementText(byNode);
 }
 
+/** What a job asks of the nodes, by the server's own function (jobShape), with its queue's partition. */
+function shapeOf(j: TwinJob, cluster: SchedCluster, canonical: (name: string) => string): JobShape {
+  return jobShape(
+    j.tasks.map((task) => ({
+      replicas: task.replicas,
+      gpus: task.gpus,
+      cpus: task.cpus,
+      memoryGiB: task.memoryGiB,
+      ...(j.gpuType !== undefined && task.gpus > 0 ? { gpuType: canonical(j.gpuType) } : {}),
+    })),
+    cluster.topology,
+    cluster.partitionOfQueue(j.queue),
+    j.nodeSelector,
+  );
+}
+
+/** The jobs that could ever run on the cluster (the scheduler's neverFits finds nothing). */
+export function fitting(model: ClusterModel, catalog: Catalog, jobs: readonly TwinJob[]): TwinJob[] {
+  const cluster = topologyFromModel(model);
+  const canonical = canonicalGpuType(catalog);
+  return jobs.filter((j) => {
+    const shape = shapeOf(j, cluster, canonical);
+    const job = { id: j.name, ...shape, queue: j.queue, partition: cluster.partitionOfQueue(j.queue), priority: 0 };
+    return neverFits({ ...job, submitS: 0, estimateS: 1, remainingS: 1, attainedGpuS: 0, seq: 0 }, cluster.topology) === undefined;
+  });
+}
+
 /** A gpuType as the server resolves it: the catalog id of the name or alias (main.ts does the same). */
 export function canonicalGpuType(catalog: Catalog): (name: string) => string {
   return (name) => {
@@ -78,19 +108,7 @@ export function runSimulator(
   const t = cluster.topology;
   const canonical = canonicalGpuType(catalog);
   const trace: TraceJob[] = jobs.map((j) => {
-    const partition = cluster.partitionOfQueue(j.queue);
-    const shape = jobShape(
-      j.tasks.map((task) => ({
-        replicas: task.replicas,
-        gpus: task.gpus,
-        cpus: task.cpus,
-        memoryGiB: task.memoryGiB,
-        ...(j.gpuType !== undefined && task.gpus > 0 ? { gpuType: canonical(j.gpuType) } : {}),
-      })),
-      t,
-      partition,
-      j.nodeSelector,
-    );
+    const shape = shapeOf(j, cluster, canonical);
     return {
       id: j.name,
       submitS: originS + j.submitS,

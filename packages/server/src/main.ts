@@ -28,6 +28,7 @@ import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
 import { twinFor } from "./twin/live.js";
+import { gpusOf } from "./twin/predict.js";
 import type { JobRecord } from "./store/jobs.js";
 import { registerModel, workloadCommand } from "./workloads/run.js";
 import { SqliteStore } from "./store/sqlite.js";
@@ -251,6 +252,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       },
       log: app.log,
       afterPass: () => twinFor(ctx).poke(),
+      // SJF, SRTF and backfill order by the same predicted run time the forecasts use
+      estimateS: (job) => twinFor(ctx).predictor.predict(job, gpusOf(job.spec)).p50S,
     });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

@@ -35,13 +35,23 @@ export class Availability {
     return i + 1;
   }
 
-  /** Minimum free GPUs over [start, end). */
+  /** Minimum free GPUs over [start, end): a binary search to the step holding `start`, then a walk to `end`. */
   minFree(start: number, end: number): number {
+    const n = this.times.length;
+    // the last step that begins at or before start (steps before it end at or before start)
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.times[mid] ?? 0) <= start) lo = mid;
+      else hi = mid - 1;
+    }
     let m = Infinity;
-    for (let i = 0; i < this.times.length; i++) {
+    for (let i = lo; i < n; i++) {
       const t0 = this.times[i] ?? 0;
+      if (t0 >= end) break;
       const t1 = this.times[i + 1] ?? Infinity;
-      if (t1 <= start || t0 >= end) continue;
+      if (t1 <= start) continue;
       m = Math.min(m, this.free[i] ?? 0);
     }
     return m;

@@ -57,7 +57,9 @@ function pendingJob(id: string, queue: string, seq: number): SchedJob {
  * four 8-GPU production jobs wait for GPUs (not for quota).
  */
 function busy(): TwinInput {
-  const profile = describeProfile(resolvePolicy("backfill-easy", { quotas: queueQuotas(model) }).value as never);
+  const resolved = resolvePolicy("backfill-easy", { quotas: queueQuotas(model) });
+  if (!resolved.ok) throw new Error("backfill-easy does not resolve");
+  const profile = describeProfile(resolved.value);
   return {
     state: {
       topology,

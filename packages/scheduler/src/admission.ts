@@ -1,4 +1,5 @@
 import { Scratch } from "./scratch.js";
+import { neverFits } from "./eligible.js";
 import { placeJob } from "./plugins/filter/fit.js";
 import { checkpointPenaltyS, remainingAt } from "./plugins/types.js";
 import type { ResolvedProfile } from "./profile.js";
@@ -35,6 +36,12 @@ export function decideAdmission(
   if (pending.length === 0) return { placements, preemptions, reservations: [], explanations };
   const byScope = new Map<number, SchedJob[]>();
   for (const j of pending) {
+    // a job that can never fit is never admitted (it would evict running jobs for nothing)
+    const never = neverFits(j, snapshot.topology);
+    if (never !== undefined) {
+      if (explain) explanations.push({ jobId: j.id, reason: "NEVER_FITS", message: never });
+      continue;
+    }
     const l = byScope.get(j.partition);
     if (l) l.push(j);
     else byScope.set(j.partition, [j]);

@@ -183,7 +183,8 @@ export function withQuotas(profile: ResolvedProfile, quotas: readonly QueueQuota
     : { ...profile, args };
 }
 
-function overridesOf(p: ResolvedProfile): ProfileOverrides {
+/** Everything a resolved profile sets beyond its built-in policy, to resolve it again (with other quotas, on another thread). */
+export function overridesOf(p: ResolvedProfile): ProfileOverrides {
   return {
     placement: p.policy.placement,
     queueSort: p.policy.queueSort,

@@ -1,4 +1,4 @@
-import { resolvePolicy, type ProfileOverrides, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
+import { overridesOf, resolvePolicy, type ProfileOverrides, type QueueQuota, type ResolvedProfile } from "@aidc/scheduler";
 import { AidcError } from "@aidc/core";
 
 /**
@@ -16,17 +16,7 @@ export function describeProfile(p: ResolvedProfile): ProfileDesc {
   return {
     name: p.name,
     policy: p.policy.name,
-    overrides: {
-      placement: p.policy.placement,
-      queueSort: p.policy.queueSort,
-      strict: p.policy.strict,
-      backfill: p.policy.backfill,
-      preemption: p.policy.preemption,
-      minRunTimeS: p.args.minRunTimeS,
-      agingS: p.args.agingS,
-      lasThresholdsGpuS: [...p.args.lasThresholdsGpuS],
-      quotas: [...p.args.quotas.values()],
-    },
+    overrides: { ...overridesOf(p), lasThresholdsGpuS: [...p.args.lasThresholdsGpuS], quotas: [...p.args.quotas.values()] },
   };
 }
 

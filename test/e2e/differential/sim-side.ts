@@ -2,7 +2,6 @@ import type { Catalog, ClusterModel } from "@aidc/core";
 import {
   decide,
   jobShape,
-  neverFits,
   topologyFromModel,
   type Assignment,
   type JobShape,
@@ -71,17 +70,6 @@ function shapeOf(j: TwinJob, cluster: SchedCluster, canonical: (name: string) =>
     cluster.partitionOfQueue(j.queue),
     j.nodeSelector,
   );
-}
-
-/** The jobs that could ever run on the cluster (the scheduler's neverFits finds nothing). */
-export function fitting(model: ClusterModel, catalog: Catalog, jobs: readonly TwinJob[]): TwinJob[] {
-  const cluster = topologyFromModel(model);
-  const canonical = canonicalGpuType(catalog);
-  return jobs.filter((j) => {
-    const shape = shapeOf(j, cluster, canonical);
-    const job = { id: j.name, ...shape, queue: j.queue, partition: cluster.partitionOfQueue(j.queue), priority: 0 };
-    return neverFits({ ...job, submitS: 0, estimateS: 1, remainingS: 1, attainedGpuS: 0, seq: 0 }, cluster.topology) === undefined;
-  });
 }
 
 /** A gpuType as the server resolves it: the catalog id of the name or alias (main.ts does the same). */

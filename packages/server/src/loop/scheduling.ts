@@ -229,15 +229,16 @@ export class SchedulingLoop {
       if (job.state === "admitted") jobs.apply(job.id, "start", now);
       const event = run.state === "succeeded" ? "succeed" : run.state === "cancelled" ? "cancel" : "fail";
       jobs.apply(job.id, event, now, details);
+      // a retry is decided with the failure, before any await: no reader sees a retried job as finally failed
+      if (event === "fail" && job.attempts < job.spec.retries)
+        jobs.apply(job.id, "retry", this.o.now(), { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
+      if (this.state.running.has(job.id)) this.state.stop(job.id);
       if (event === "succeed" && this.o.onSucceeded) {
         await this.o
           .onSucceeded(job, run.runId)
           .catch((err: unknown) => this.o.log.error({ err, job: job.id }, "after-success step failed"));
       }
       await this.release(run.runId);
-      if (this.state.running.has(job.id)) this.state.stop(job.id);
-      if (event === "fail" && job.attempts < job.spec.retries)
-        jobs.apply(job.id, "retry", this.o.now(), { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
       this.o.log.info({ job: job.id, state: run.state, exitCode: run.exitCode }, "job finished");
     }
   }

@@ -6,7 +6,7 @@ export * from "./from-model.js";
 export * from "./state.js";
 export { Scratch } from "./scratch.js";
 export { decide, demandOf, capacityOf, type DecideOptions } from "./decide.js";
-export { sortPending, staticCompare } from "./sort.js";
+export { insertSorted, sortPending, staticCompare } from "./sort.js";
 export { Availability } from "./backfill.js";
 export * from "./plugins/types.js";
 export { consolidatePlace } from "./plugins/place/consolidate.js";

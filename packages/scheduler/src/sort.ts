@@ -24,3 +24,18 @@ export function sortPending<T extends SchedJob>(
   });
   return idx.map((i) => pending[i] as T);
 }
+
+/**
+ * Insert a job into a queue kept in `staticCompare` order (after its equals, so arrival order holds);
+ * what a replay does per arrival or requeue instead of sorting the whole queue every pass.
+ */
+export function insertSorted(queue: SchedJob[], job: SchedJob, profile: ResolvedProfile, snapshot: ClusterSnapshot): void {
+  let lo = 0;
+  let hi = queue.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (staticCompare(profile, queue[mid] as SchedJob, job, snapshot) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  queue.splice(lo, 0, job);
+}

@@ -4,7 +4,7 @@ import {
   applyDecisions,
   decide,
   neverFits,
-  staticCompare,
+  insertSorted,
   remainingAt,
   type ClusterSnapshot,
   type ResolvedProfile,
@@ -114,17 +114,7 @@ export function simulate(
   let tickAt = -Infinity;
   const endLag = profile.policy.endLagS ?? 0;
 
-  const enqueue = (job: SchedJob): void => {
-    if (!isStatic) return void pending.push(job);
-    let lo = 0;
-    let hi = pending.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (staticCompare(profile, pending[mid] as SchedJob, job, state) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    pending.splice(lo, 0, job);
-  };
+  const enqueue = (job: SchedJob): void => (isStatic ? insertSorted(pending, job, profile, state) : void pending.push(job));
   const requeue = (run: RunningJob, nowS: number, penaltyS: number): void => {
     const i = indexOf.get(run.id) ?? -1;
     token[i] = (token[i] ?? 0) + 1;

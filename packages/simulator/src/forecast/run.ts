@@ -3,6 +3,7 @@ import {
   applyDecisions,
   decide,
   remainingAt,
+  insertSorted,
   staticCompare,
   type ResolvedProfile,
   type RunningJob,
@@ -80,17 +81,7 @@ export function runFork(input: RunInput): RunOutput {
   const pending: SchedJob[] = [];
   // the pending version of each job (running ones only once preempted)
   const jobs: SchedJob[] = new Array<SchedJob>(nR + nP);
-  const enqueue = (job: SchedJob): void => {
-    if (!isStatic) return void pending.push(job);
-    let lo = 0;
-    let hi = pending.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (staticCompare(profile, pending[mid] as SchedJob, job, cs) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    pending.splice(lo, 0, job);
-  };
+  const enqueue = (job: SchedJob): void => (isStatic ? insertSorted(pending, job, profile, cs) : void pending.push(job));
   twin.pending.forEach((p, i) => {
     const job: SchedJob = { ...p.job, remainingS: Math.max(0, pendingS[i] ?? 0) };
     jobs[nR + i] = job;

@@ -55,6 +55,16 @@ const ACTIVE = ["admitted", "running"] as const;
 export class SchedulingLoop {
   private state: ClusterState;
   private cluster: SchedCluster;
+  /** What the last pass saw; twinView() turns it into a TwinView only when asked (off the pass's path). */
+  private last:
+    | {
+        readonly nowS: number;
+        readonly down: Uint8Array;
+        readonly running: readonly RunningJob[];
+        readonly byId: ReadonlyMap<string, { readonly job: JobRecord; readonly sched: SchedJob }>;
+        readonly blocked: ReadonlyMap<string, readonly string[]>;
+      }
+    | undefined;
   private view: TwinView | undefined;
   private readonly canonical = new Map<string, string>();
   /** Preempted jobs' work left and service received, until they start again (in memory: a restart forgets it). */
@@ -87,6 +97,20 @@ export class SchedulingLoop {
 
   /** The live state as the last pass saw it (undefined before the first pass). */
   twinView(): TwinView | undefined {
+    const last = this.last;
+    if (this.view === undefined && last !== undefined) {
+      const entries = [...last.byId.values()];
+      this.view = {
+        nowS: last.nowS,
+        topology: this.state.topology,
+        down: last.down,
+        running: last.running,
+        pending: entries.map((x) => x.sched),
+        blocked: last.blocked,
+        records: new Map(entries.map((x) => [x.job.id, x.job])),
+        cluster: this.cluster,
+      };
+    }
     return this.view;
   }
 
@@ -328,16 +352,9 @@ export class SchedulingLoop {
     const ready = new Set(this.ready(all, blocked));
     const byId = new Map<string, { job: JobRecord; sched: SchedJob }>();
     all.forEach((job, i) => byId.set(job.id, { job, sched: this.sched(job, i, nowS) }));
-    this.view = {
-      nowS,
-      topology: this.state.topology,
-      down: Uint8Array.from(this.state.down),
-      running: [...this.state.running.values()],
-      pending: [...byId.values()].map((x) => x.sched),
-      blocked,
-      records: new Map(all.map((j) => [j.id, j])),
-      cluster: this.cluster,
-    };
+    // the running set and cordons change after this pass: copy them now; the rest is built on demand
+    this.last = { nowS, down: Uint8Array.from(this.state.down), running: [...this.state.running.values()], byId, blocked };
+    this.view = undefined;
     if (ready.size === 0) return this.o.afterPass?.();
     const decisions = decide(
       this.state,

@@ -47,9 +47,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** Run the CLI; returns the exit code. The one place where errors become output and exit codes. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], baseIo: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
   const json = argv.includes("--json");
+  const io: Io = json ? { ...baseIo, json: true } : baseIo;
   const program = buildProgram(io, (c) => (code = Math.max(code, c)));
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -5,12 +5,17 @@ export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly tty: boolean;
+  /** stderr is a terminal (progress bars are drawn only then). */
+  readonly errTty?: boolean;
+  /** The command prints --json: no progress, no decoration on stderr. */
+  readonly json?: boolean;
 }
 
 export const processIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   tty: process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined,
+  errTty: process.stderr.isTTY === true,
 };
 
 export function printJson(io: Io, value: unknown): void {

@@ -12,6 +12,7 @@ export * from "./schemas/job.js";
 export { issuesFromZod } from "./schemas/zod-issues.js";
 export * from "./jobs/lifecycle.js";
 export * from "./jobs/check.js";
+export * from "./jobs/fit.js";
 export * from "./jobs/limits.js";
 export * from "./cluster/expand.js";
 export * from "./catalog/catalog.js";

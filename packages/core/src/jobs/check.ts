@@ -2,6 +2,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { Issue } from "../errors.js";
 import type { JobSpec } from "../schemas/job.js";
 import type { ClusterModel } from "../cluster/expand.js";
+import { checkJobFits } from "./fit.js";
 
 /** References in a job that the schema cannot check: accelerator types must exist in the catalog. */
 export function checkJob(job: JobSpec, catalog: Catalog): Issue[] {
@@ -18,7 +19,7 @@ export function checkJob(job: JobSpec, catalog: Catalog): Issue[] {
       });
     }
   });
-  return issues;
+  return issues.length > 0 ? issues : checkJobFits(job, cluster, catalog);
 }
 
 /** GPU demand of one replica of a task in thousandths of a GPU. */
@@ -28,8 +29,9 @@ export function gpuMilliOf(resources: JobSpec["tasks"][number]["resources"]): nu
 
 /**
  * What a job asks that this cluster cannot give, whatever its load: an accelerator type none of its
- * nodes has (the answer names the types it has), or a GPU type its queue's partition lacks.
- * `gpuType` may be an alias; it is resolved through the catalog.
+ * nodes has (the answer names the types it has), a GPU type its queue's partition lacks, or a shape
+ * no node set of its scope can ever hold (checkJobFits). `gpuType` may be an alias; it is resolved
+ * through the catalog.
  */
 export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: Catalog): Issue[] {
   const issues: Issue[] = [];
@@ -62,5 +64,5 @@ export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: 
         message: `"${named}" (${id}) is not in partition ${partition} of queue ${job.queue}; it has ${inPartition.join(", ") || "no GPUs"}`,
       });
   });
-  return issues;
+  return issues.length > 0 ? issues : checkJobFits(job, cluster, catalog);
 }

@@ -19,7 +19,7 @@ export function checkJob(job: JobSpec, catalog: Catalog): Issue[] {
       });
     }
   });
-  return issues.length > 0 ? issues : checkJobFits(job, cluster, catalog);
+  return issues;
 }
 
 /** GPU demand of one replica of a task in thousandths of a GPU. */

@@ -17,7 +17,7 @@ function filesUnder(dir: string): string[] {
 
 describe("bin/aidc (a real process)", () => {
   it("accepts every file in examples/", () => {
-    const files = filesUnder(join(repo, "examples"));
+    const files = filesUnder(join(repo, "examples")).filter((f) => !f.includes("/examples/data/")); // data fixtures, not documents
     expect(files.length).toBeGreaterThanOrEqual(4);
     const r = spawnSync(aidc, ["validate", "--json", ...files], { encoding: "utf8" });
     const doc = JSON.parse(r.stdout) as { files: { file: string; ok: boolean; issues: unknown[] }[] };

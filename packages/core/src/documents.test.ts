@@ -67,7 +67,7 @@ describe("documents", () => {
     expect(issues[0]?.message).toMatch(/unique/i);
   });
 
-  it("names each field that is wrong: types, unknown fields, negative counts, unknown accelerator", () => {
+  it("names each field that is wrong in one pass: types, unknown fields, negative counts and the unknown accelerator", () => {
     const text = [
       "apiVersion: aidc/v1",
       "kind: Job",
@@ -80,12 +80,15 @@ describe("documents", () => {
     ].join("\n");
     const issues = issuesOf(text);
     const byPath = Object.fromEntries(issues.map((i) => [i.path, i]));
-    expect(Object.keys(byPath).sort()).toEqual(["priority", "tasks[0].replicas", "tasks[0].resources.colour"].sort());
+    expect(Object.keys(byPath).sort()).toEqual(
+      ["priority", "tasks[0].replicas", "tasks[0].resources.colour", "tasks[0].resources.gpuType"].sort(),
+    );
+    expect(byPath["tasks[0].resources.gpuType"]?.message).toMatch(/^unknown accelerator "h900"/);
     expect(byPath["priority"]?.message).toBe('expected number, got the text "high"');
     expect(byPath["priority"]?.line).toBe(4);
     expect(byPath["tasks[0].replicas"]?.message).toBe("must be greater than 0, got number -2");
     expect(byPath["tasks[0].resources.colour"]?.message).toBe("unknown field");
-    // references are checked once the shape is right
+    // and alone once the shape is right
     const refs = issuesOf(
       text.replace("priority: high", "priority: 1").replace("replicas: -2", "replicas: 2").replace(", colour: blue", ""),
     );
@@ -129,5 +132,22 @@ describe("documents", () => {
     const jobSchema = jsonSchemaFor("Job") as { properties: Record<string, unknown>; required: string[] };
     expect(jobSchema.required).toEqual(expect.arrayContaining(["apiVersion", "kind", "name", "tasks", "run"]));
     expect(jobSchema.properties).toHaveProperty("maxRuntimeS");
+  });
+  it("answers a Kubernetes manifest with one issue saying what an aidc document is", () => {
+    const k8s = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "pi" }, spec: { template: {} } };
+    const r = validateData(k8s, catalog);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]?.code).toBe("foreign_document");
+    expect(r.issues[0]?.message).toMatch(/^this looks like a Kubernetes manifest \(apiVersion batch\/v1, kind Job/);
+  });
+
+  it("checks a cluster's catalog references even when its schema fails", () => {
+    const bad = {
+      ...cluster,
+      racks: [{ name: "r1", nodes: [{ name: "n", count: 0, accelerator: "a900", gpus: 8, cpus: 64, memoryGiB: 512 }] }],
+    };
+    const paths = validateData(bad, catalog).issues.map((i) => i.path);
+    expect(paths).toContain("racks[0].nodes[0].accelerator");
+    expect(paths).toContain("racks[0].nodes[0].count");
   });
 });

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { CATALOG_KINDS, parseCatalogItem, type Catalog, type CatalogItem } from "./catalog/catalog.js";
 import { issue, type Issue } from "./errors.js";
 import { checkCluster } from "./cluster/expand.js";
+import { foreignDocument, mergeIssues, rawReferenceIssues } from "./document-hints.js";
 import { checkJob } from "./jobs/check.js";
 import { API_VERSION } from "./schemas/common.js";
 import { Cluster } from "./schemas/cluster.js";
@@ -128,27 +129,40 @@ export function validateData(data: unknown, catalog: Catalog, limits: Partial<Pa
 
 function checkData(data: object, catalog: Catalog): DocumentResult {
   const head = data as { apiVersion?: unknown; kind?: unknown };
+  const foreign = foreignDocument(data as Record<string, unknown>);
+  if (foreign !== undefined) return { issues: [foreign] };
   const issues: Issue[] = [];
   if (head.apiVersion !== API_VERSION) {
     issues.push(
-      issue("invalid_value", "apiVersion", head.apiVersion === undefined ? `is required (use ${API_VERSION})` : `must be ${API_VERSION}`),
+      issue(
+        "invalid_value",
+        "apiVersion",
+        head.apiVersion === undefined
+          ? `is required (use ${API_VERSION})`
+          : `must be ${API_VERSION}, got ${JSON.stringify(head.apiVersion)}`,
+      ),
     );
   }
   if (typeof head.kind !== "string" || !DOCUMENT_KINDS.includes(head.kind)) {
-    issues.push(issue("invalid_kind", "kind", `must be one of ${DOCUMENT_KINDS.join(", ")}`));
+    const got = typeof head.kind === "string" ? `, got "${head.kind}"` : head.kind === undefined ? " (kind is missing)" : "";
+    issues.push(issue("invalid_kind", "kind", `must be one of ${DOCUMENT_KINDS.join(", ")}${got}`));
     return { issues };
   }
+  // the schema's complaints, then the catalog references it could not reach (one run reports both)
+  const schemaIssues = (zodIssues: Issue[]): Issue[] =>
+    mergeIssues(mergeIssues(issues, zodIssues), rawReferenceIssues(head.kind as string, data as Record<string, unknown>, catalog));
   if (head.kind === "Cluster" || head.kind === "Job") {
     const schema = USER_KINDS[head.kind] as z.ZodType;
     const r = schema.safeParse(data);
-    if (!r.success) return { issues: [...issues, ...issuesFromZod(r.error, data)] };
+    if (!r.success) return { issues: schemaIssues(issuesFromZod(r.error, data)) };
     const refs = head.kind === "Cluster" ? checkCluster(r.data as Cluster, catalog).issues : checkJob(r.data as JobSpec, catalog);
     issues.push(...refs);
     return issues.length > 0 ? { issues } : { document: { kind: head.kind, value: r.data } as ParsedDocument, issues };
   }
   const r = parseCatalogItem(data);
+  if (r.item === undefined) return { issues: schemaIssues(r.issues) };
   issues.push(...r.issues);
-  if (r.item?.kind === "System") {
+  if (r.item.kind === "System") {
     const sys = r.item;
     const refs = [
       catalog.checkRef(sys.accelerator, "Accelerator", ["accelerator"]),
@@ -156,5 +170,5 @@ function checkData(data: object, catalog: Catalog): DocumentResult {
     ];
     for (const ref of refs) if (ref !== undefined) issues.push(ref);
   }
-  return issues.length > 0 || r.item === undefined ? { issues } : { document: { kind: r.item.kind, value: r.item }, issues };
+  return issues.length > 0 ? { issues } : { document: { kind: r.item.kind, value: r.item }, issues };
 }

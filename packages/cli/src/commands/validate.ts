@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { formatIssue, type Issue } from "@aidc/core";
 import { validateAny } from "../documents.js";
@@ -13,36 +14,66 @@ interface FileResult {
   readonly issues: readonly Issue[];
 }
 
+const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
+
+function unreadable(file: string, e: unknown): FileResult {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (e as Error).message;
+  return { file, ok: false, issues: [{ code: "unreadable", path: "(file)", message: why }] };
+}
+
 export function validateFile(file: string): FileResult {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    return {
-      file,
-      ok: false,
-      issues: [
-        {
-          code: "unreadable",
-          path: "(file)",
-          message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message,
-        },
-      ],
-    };
+    return unreadable(file, e);
   }
   return { file, ...validateAny(text) };
+}
+
+/** The YAML/JSON files under `dir` (recursively, sorted; hidden folders and node_modules skipped). */
+export function documentFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith(".") && entry.name !== "node_modules") out.push(...documentFiles(path));
+    } else if (DOCUMENT_FILE.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+/** Validate a file, or every YAML/JSON file of a directory (saying what it expected when there is none). */
+export function validatePath(path: string): FileResult[] {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    return [unreadable(path, e)];
+  }
+  if (!isDir) return [validateFile(path)];
+  let files: string[];
+  try {
+    files = documentFiles(path);
+  } catch (e) {
+    return [unreadable(path, e)];
+  }
+  if (files.length > 0) return files.map(validateFile);
+  const message = "is a directory with no .yaml, .yml or .json file; validate expects aidc files (YAML or JSON) or folders of them";
+  return [{ file: path, ok: false, issues: [{ code: "no_documents", path: "(directory)", message }] }];
 }
 
 export function registerValidate(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("validate")
     .description(
-      "check aidc files of any kind (Cluster, Job, scenarios, profiles, alert rules, catalog items; YAML or JSON): every problem with its path; exit 2 if any",
+      "check aidc files of any kind (Cluster, Job, scenarios, profiles, alert rules, catalog items; YAML or JSON) or folders of them: every problem with its path; exit 2 if any",
     )
-    .argument("<files...>")
+    .argument("<paths...>", "files, or directories (every .yaml/.yml/.json file in them)")
     .option("--json", 'print {"files":[{"file","ok","kind","issues":[{"code","path","message","line"}]}]}')
-    .action((files: string[], opts: { json?: boolean }) => {
-      const results = files.map(validateFile);
+    .action((paths: string[], opts: { json?: boolean }) => {
+      const results = paths.flatMap(validatePath);
       if (opts.json) printJson(io, { files: results });
       else {
         for (const r of results) {
@@ -52,6 +83,8 @@ export function registerValidate(program: Command, io: Io, setExit: (code: numbe
             );
           else for (const i of r.issues) io.err(`${r.file}: ${paint(io, "red", formatIssue(i))}\n`);
         }
+        const bad = results.filter((r) => !r.ok).length;
+        if (results.length > 1) io.err(`${results.length} file(s), ${bad} with problems\n`);
       }
       if (results.some((r) => !r.ok)) setExit(2);
     });

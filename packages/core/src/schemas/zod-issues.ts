@@ -51,10 +51,17 @@ export function issuesFromZod(error: z.ZodError, input: unknown, prefix: readonl
       continue;
     }
     if (zi.code === "invalid_union" && zi.errors.length > 0) {
+      // the branches' issues are relative to the union's own place in the input
+      const here = valueAt(input, zi.path);
+      const at = [...prefix, ...zi.path];
+      if (here === undefined) {
+        out.push(issue("invalid_type", at, "is required"));
+        continue;
+      }
       // Report the branch that got furthest (fewest issues) instead of "invalid input".
       const best = [...zi.errors].sort((a, b) => a.length - b.length)[0] ?? [];
       const nested = { issues: best } as unknown as z.ZodError;
-      out.push(...issuesFromZod(nested, input, prefix));
+      out.push(...issuesFromZod(nested, here, at));
       continue;
     }
     const path = [...prefix, ...zi.path];

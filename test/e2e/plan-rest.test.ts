@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startServer, type RunningServer } from "@aidc/server";
+import { fixture } from "../support/data.js";
 
 const repo = new URL("../../", import.meta.url).pathname;
 let server: RunningServer;
@@ -61,7 +62,7 @@ describe("/api/v1/plans", () => {
     expect(error.issues.map((i) => i.path).sort()).toEqual(["colour", "seqLen"]);
   });
   it("checks validation entries", async () => {
-    const doc = parse(readFileSync(join(repo, "../shared/data/planner-validation.yaml"), "utf8")) as { entries: unknown[] };
+    const doc = parse(readFileSync(fixture("planner-validation.yaml"), "utf8")) as { entries: unknown[] };
     const r = await post("/api/v1/plans/check", { entries: doc.entries.slice(0, 5) });
     expect(r.status).toBe(200);
     expect((r.body["entries"] as unknown[]).length).toBe(5);

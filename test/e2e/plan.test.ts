@@ -3,14 +3,22 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { describeWithShared, fixture, sharedPath } from "../support/data.js";
 
 const repo = new URL("../../", import.meta.url).pathname;
 const aidc = join(repo, "bin/aidc");
 const scenarios = join(repo, "examples/scenarios");
-const validation = join(repo, "../shared/data/planner-validation.yaml");
+const validation = fixture("planner-validation.yaml");
+const AZURE_CODE = "azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv.gz";
 
 function run(...args: string[]) {
   return spawnSync(aidc, args, { encoding: "utf8" });
+}
+
+function requestMix(trace: string): { inputTokens: number; requestsPerS: number } {
+  const r = run("plan", "infer", join(scenarios, "llama3-70b-chat-serving.yaml"), "--trace", trace, "--json");
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { requestMix: { inputTokens: number; requestsPerS: number } }).requestMix;
 }
 
 describe("aidc plan (a real process)", () => {
@@ -46,11 +54,8 @@ describe("aidc plan (a real process)", () => {
     expect(dc.stdout).toMatch(/## Network/);
   });
 
-  it("reads a real request mix from the Azure LLM trace", () => {
-    const trace = join(repo, "../shared/data/traces/azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv.gz");
-    const r = run("plan", "infer", join(scenarios, "llama3-70b-chat-serving.yaml"), "--trace", trace, "--json");
-    expect(r.status).toBe(0);
-    const mix = (JSON.parse(r.stdout) as { requestMix: { inputTokens: number; requestsPerS: number } }).requestMix;
+  it("reads a real request mix from the Azure LLM trace (the committed 3,000-request slice)", () => {
+    const mix = requestMix(fixture(AZURE_CODE));
     expect(mix.inputTokens).toBeGreaterThan(1000);
     expect(mix.requestsPerS).toBeGreaterThan(1);
   });
@@ -75,5 +80,13 @@ describe("aidc plan (a real process)", () => {
     const doc = JSON.parse(r.stdout) as { entries: unknown[]; summary: { byKind: Record<string, unknown>; coverage: number } };
     expect(doc.entries.length).toBeGreaterThan(100);
     expect(doc.summary.coverage).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describeWithShared(`traces/${AZURE_CODE}`, "aidc plan infer on the full Azure LLM code trace", () => {
+  it("reads the request mix of all 8,819 requests", () => {
+    const mix = requestMix(sharedPath(`traces/${AZURE_CODE}`));
+    expect(mix.inputTokens).toBeGreaterThan(1000);
+    expect(mix.requestsPerS).toBeGreaterThan(1);
   });
 });

@@ -1,27 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it, expect } from "vitest";
 import { parse } from "yaml";
+import { fixture } from "../../../../test/support/data.js";
 import type { Accelerator } from "../schemas/accelerator.js";
 import { buildCatalog } from "./catalog.js";
 import { CATALOG_FILES } from "./data.generated.js";
 import { defaultCatalog } from "./default.js";
 
-/** The repo root: the nearest ancestor of this file whose package.json declares workspaces. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("repo root (package.json with workspaces) not found above the test file");
-    dir = up;
-  }
-}
-
-/** The shared validation set lives next to the repo: <root>/../shared/data/planner-validation.yaml. */
-const VALIDATION_SET = join(repoRoot(), "..", "shared", "data", "planner-validation.yaml");
+/** The planner validation set, committed whole under examples/data. */
+const VALIDATION_SET = fixture("planner-validation.yaml");
 
 interface ValidationEntry {
   id: string;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, it, expect } from "vitest";
 import { parse } from "yaml";
+import { fixture } from "../../../../test/support/data.js";
 import type { ModelArch } from "../schemas/model.js";
 import { buildCatalog, type CatalogKind } from "./catalog.js";
 import { CATALOG_FILES } from "./data.generated.js";
@@ -9,8 +9,8 @@ import { CATALOG_FILES } from "./data.generated.js";
 /** The catalog sections this suite covers (accelerators have their own suite). */
 const SECTIONS = ["systems", "switches", "nics", "models"] as const;
 
-/** <repo root>/../shared/data/planner-validation.yaml; this file is <repo root>/packages/core/src/catalog/. */
-const VALIDATION_SET = fileURLToPath(new URL("../../../../../shared/data/planner-validation.yaml", import.meta.url));
+/** The planner validation set, committed whole under examples/data. */
+const VALIDATION_SET = fixture("planner-validation.yaml");
 
 interface ValidationEntry {
   id: string;

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { defaultCatalog } from "@aidc/core";
+import { fixture } from "../../../../test/support/data.js";
 import { checkValidation, type CheckReport } from "./check.js";
 import type { ValidationEntry } from "./entry.js";
 
-// <repo root>/../shared/data/planner-validation.yaml
-const file = fileURLToPath(new URL("../../../../../shared/data/planner-validation.yaml", import.meta.url));
+// the planner validation set, committed whole under examples/data
+const file = fixture("planner-validation.yaml");
 const entries = (parse(readFileSync(file, "utf8")) as { entries: ValidationEntry[] }).entries;
 const catalog = defaultCatalog();
 const report: CheckReport = checkValidation(entries, catalog);

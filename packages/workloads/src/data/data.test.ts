@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "@aidc/core";
+import { describeWithShared, fixture, sharedPath } from "../../../../test/support/data.js";
 import { readLabeled } from "./jsonl.js";
 import { padSequences } from "./sequences.js";
 import { permutation, validationSplit } from "./split.js";
 import { INDEX_FROM, KerasTokenizer, OOV, START, kerasWords } from "./tokenizer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aidc-data-"));
-const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
 
 describe("JSONL reader", () => {
   it("reads plain and gzip'd files alike (detected by content) and hashes the file bytes", async () => {
@@ -40,9 +40,23 @@ describe("JSONL reader", () => {
   });
 
   it("streams the first rows of the IMDB train file", async () => {
-    const d = await readLabeled(join(IMDB, "train.jsonl.gz"), { limit: 50 });
+    const d = await readLabeled(fixture("imdb/train.jsonl.gz"), { limit: 50 });
     expect(d.texts).toHaveLength(50);
     expect(new Set(d.labels)).toEqual(new Set([0, 1]));
+  });
+
+  it("reads the whole committed IMDB slice: 2,000 rows, 1,019 positive", async () => {
+    const d = await readLabeled(fixture("imdb/train.jsonl.gz"));
+    expect(d.texts).toHaveLength(2000);
+    expect(d.labels.reduce((s, l) => s + l, 0)).toBe(1019);
+  });
+});
+
+describeWithShared("imdb/train.jsonl.gz", "JSONL reader on the full IMDB train file", () => {
+  it("reads all 25,000 rows, half of them positive", async () => {
+    const d = await readLabeled(sharedPath("imdb/train.jsonl.gz"));
+    expect(d.texts).toHaveLength(25_000);
+    expect(d.labels.reduce((s, l) => s + l, 0)).toBe(12_500);
   });
 });
 

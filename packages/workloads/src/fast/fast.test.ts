@@ -5,16 +5,24 @@ import { binaryMetrics } from "../eval/metrics.js";
 import { FastModel } from "./model.js";
 import { NgramHasher, fastTokens } from "./ngrams.js";
 import { FAST_DEFAULTS, trainFast } from "./train.js";
+import { describeWithShared, fixture, sharedPath } from "../../../../test/support/data.js";
 
-const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
 const hyper = { ...FAST_DEFAULTS, bits: 20 };
-let train: LabeledData;
-let test: LabeledData;
 
-beforeAll(async () => {
-  train = await readLabeled(join(IMDB, "train.jsonl.gz"), { limit: 5000 });
-  test = await readLabeled(join(IMDB, "test.jsonl.gz"), { limit: 2000 });
-});
+/** Trains on `train`, scores `test`: held-out accuracy and AUC well above chance, short texts balanced. */
+function expectLearns(train: LabeledData, test: LabeledData): void {
+  const epochs: number[] = [];
+  const model = new FastModel(trainFast(train.texts, train.labels, hyper, (r) => epochs.push(r.loss)));
+  expect(epochs).toHaveLength(hyper.epochs);
+  const m = binaryMetrics(test.labels, model.predictSync(test.texts));
+  expect(m.accuracy).toBeGreaterThan(0.82);
+  expect(m.auc).toBeGreaterThan(0.9);
+  // short texts stay balanced: the first 12 words of each held-out review
+  const short = model.predictSync(test.texts.map((t) => t.split(/\s+/).slice(0, 12).join(" ")));
+  const positiveRate = short.reduce((s, p) => s + (p >= 0.5 ? 1 : 0), 0) / short.length;
+  expect(positiveRate).toBeGreaterThan(0.35);
+  expect(positiveRate).toBeLessThan(0.65);
+}
 
 describe("hashed n-gram features", () => {
   it("tokenizes words and !/? and yields sorted, unique bucket ids within range", () => {
@@ -29,19 +37,17 @@ describe("hashed n-gram features", () => {
   });
 });
 
-describe("fast preset", () => {
-  it("learns IMDB sentiment from 5,000 reviews (held-out accuracy and AUC well above chance)", () => {
-    const epochs: number[] = [];
-    const model = new FastModel(trainFast(train.texts, train.labels, hyper, (r) => epochs.push(r.loss)));
-    expect(epochs).toHaveLength(hyper.epochs);
-    const m = binaryMetrics(test.labels, model.predictSync(test.texts));
-    expect(m.accuracy).toBeGreaterThan(0.82);
-    expect(m.auc).toBeGreaterThan(0.9);
-    // short texts stay balanced: the first 12 words of each held-out review
-    const short = model.predictSync(test.texts.map((t) => t.split(/\s+/).slice(0, 12).join(" ")));
-    const positiveRate = short.reduce((s, p) => s + (p >= 0.5 ? 1 : 0), 0) / short.length;
-    expect(positiveRate).toBeGreaterThan(0.35);
-    expect(positiveRate).toBeLessThan(0.65);
+describe("fast preset on the committed IMDB slice (2,000 train / 1,000 test reviews)", () => {
+  let train: LabeledData;
+  let test: LabeledData;
+  beforeAll(async () => {
+    train = await readLabeled(fixture("imdb/train.jsonl.gz"));
+    test = await readLabeled(fixture("imdb/test.jsonl.gz"));
+  });
+
+  it("learns IMDB sentiment from 2,000 reviews (held-out accuracy and AUC well above chance)", () => {
+    expect(train.texts).toHaveLength(2000);
+    expectLearns(train, test);
   });
 
   it("is deterministic for a seed and sensitive to it", () => {
@@ -58,5 +64,13 @@ describe("fast preset", () => {
     const back = FastModel.decode(model.params.hashing, model.encodeWeights());
     expect(Array.from(back.predictSync(test.texts.slice(0, 50)))).toEqual(Array.from(model.predictSync(test.texts.slice(0, 50))));
     expect(back.params.bias).toBe(model.params.bias);
+  });
+});
+
+describeWithShared("imdb", "fast preset on the full IMDB files", () => {
+  it("learns IMDB sentiment from 5,000 reviews, scored on 2,000 held-out ones", async () => {
+    const train = await readLabeled(join(sharedPath("imdb"), "train.jsonl.gz"), { limit: 5000 });
+    const test = await readLabeled(join(sharedPath("imdb"), "test.jsonl.gz"), { limit: 2000 });
+    expectLearns(train, test);
   });
 });

@@ -6,8 +6,10 @@ import { readLabeled } from "../data/jsonl.js";
 import { MANIFEST_FILE } from "./manifest.js";
 import { loadModelPackage, ModelPackageError } from "./package.js";
 import { trainSentiment } from "../sentiment.js";
+import { fixture } from "../../../../test/support/data.js";
 
-const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
+// the committed IMDB slice (2,000 train / 1,000 test rows); these tests use at most its first 1,000 rows
+const IMDB = fixture("imdb");
 const dir = mkdtempSync(join(tmpdir(), "aidc-pkg-"));
 
 describe("model package", () => {

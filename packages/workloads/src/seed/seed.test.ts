@@ -10,8 +10,8 @@ import { saveSeedPackage } from "../pkg/package.js";
 import { SeedModel } from "./model.js";
 import { SEED_DEFAULTS, type SeedHyper } from "./network.js";
 import { trainSeed } from "./train.js";
+import { fixture } from "../../../../test/support/data.js";
 
-const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "aidc-seed-"));
 // the seed architecture (Embedding → LSTM(64, dropout 0.2) → Dense(1)) on a small subset, short sequences, fewer words
 const hyper: SeedHyper = { ...SEED_DEFAULTS, numWords: 1500, maxlen: 24, batchSize: 32, epochs: 5, learningRate: 0.01 };
@@ -20,7 +20,7 @@ let tokenizer: KerasTokenizer;
 let x: Int32Array;
 
 beforeAll(async () => {
-  data = await readLabeled(join(IMDB, "train.jsonl.gz"), { limit: 160 });
+  data = await readLabeled(fixture("imdb/train.jsonl.gz"), { limit: 160 });
   tokenizer = KerasTokenizer.fit(data.texts, hyper.numWords);
   x = padSequences(
     data.texts.map((t) => tokenizer.textToSequence(t)),

@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../run-cli.testing.js";
+import { fixture } from "../../../../test/support/data.js";
 
-const IMDB = new URL("../../../../../shared/data/imdb/", import.meta.url).pathname;
+// the committed IMDB slice (2,000 train / 1,000 test rows); the tests use its first 1,500 and 300 rows
+const IMDB = fixture("imdb");
 const dir = mkdtempSync(join(tmpdir(), "aidc-wl-"));
 
 const run = (...argv: string[]) => runCli(argv);

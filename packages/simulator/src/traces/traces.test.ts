@@ -1,15 +1,14 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { describeWithShared, fixture, sharedPath } from "../../../../test/support/data.js";
 import { readAidcTrace, writeAidcTrace } from "./aidc.js";
 import { splitCsvLine } from "./csv.js";
 import { openbPodToJob, readOpenbNodes, readOpenbPods } from "./openb.js";
 import { parseAzureTime, readAzureLlm, readPollux, readTiresias } from "./small-traces.js";
 
-const TRACES = fileURLToPath(new URL("../../../../../shared/data/traces/", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../../../../examples/traces/small.aidc.jsonl", import.meta.url));
-const haveData = existsSync(`${TRACES}alibaba-gpu-2023/csv/openb_node_list_gpu_node.csv`);
 const text = (p: string): string => (p.endsWith(".gz") ? gunzipSync(readFileSync(p)).toString("utf8") : readFileSync(p, "utf8"));
 const head = (p: string, n: number): string[] => text(p).split("\n").slice(0, n);
 
@@ -21,13 +20,13 @@ describe("CSV splitting", () => {
   });
 });
 
-describe.skipIf(!haveData)("readers on real excerpts", () => {
+describe("readers on real excerpts (examples/data)", () => {
   it("openb: the GPU node list and a pod list", () => {
-    const nodes = readOpenbNodes(text(`${TRACES}alibaba-gpu-2023/csv/openb_node_list_gpu_node.csv`).split("\n"));
+    const nodes = readOpenbNodes(text(fixture("openb/openb_node_list_gpu_node.csv")).split("\n"));
     expect(nodes.issues).toEqual([]);
     expect(nodes.records.every((n) => n.gpus > 0 && n.model !== "")).toBe(true);
     expect(nodes.records.reduce((s, n) => s + n.gpus, 0)).toBe(6212);
-    const pods = readOpenbPods(head(`${TRACES}alibaba-gpu-2023/csv/openb_pod_list_gpuspec33.csv.gz`, 400));
+    const pods = readOpenbPods(head(fixture("openb/openb_pod_list_gpuspec33.csv.gz"), 400));
     expect(pods.issues).toEqual([]);
     expect(pods.records).toHaveLength(399);
     for (const p of pods.records) {
@@ -38,25 +37,54 @@ describe.skipIf(!haveData)("readers on real excerpts", () => {
     const job = openbPodToJob(pods.records[1] as (typeof pods.records)[number]);
     expect(job.durationS).toBeGreaterThanOrEqual(0);
     // the multigpu files carry only the first five columns
-    const mg = readOpenbPods(head(`${TRACES}alibaba-gpu-2023/csv/openb_pod_list_multigpu40.csv.gz`, 50));
+    const mg = readOpenbPods(head(fixture("openb/openb_pod_list_multigpu40.csv.gz"), 50));
     expect(mg.issues).toEqual([]);
     expect(mg.records[0]?.creationS).toBeUndefined();
   });
 
-  it("Pollux/Sia, Tiresias and Azure LLM", () => {
-    const pollux = readPollux(head(`${TRACES}pollux-sia-workloads/sia/philly/workload-1.csv`, 30), { durationS: (_a, g) => 100 * g });
-    expect(pollux.issues).toEqual([]);
-    expect(pollux.records[0]).toMatchObject({ id: "cifar10-0", submitS: 107, gpus: 6, durationS: 600, model: "cifar10" });
-    const tiresias = readTiresias(text(`${TRACES}tiresias-sample/60_job.csv`).split("\n"));
+  it("Tiresias and Azure LLM", () => {
+    const tiresias = readTiresias(text(fixture("tiresias/60_job.csv")).split("\n"));
     expect(tiresias.issues).toEqual([]);
     expect(tiresias.records).toHaveLength(60);
     expect(tiresias.records[1]).toMatchObject({ gpus: 8, submitS: 30, durationS: 147, model: "vgg11" });
-    const azure = readAzureLlm(head(`${TRACES}azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv.gz`, 200));
+    const azure = readAzureLlm(head(fixture("azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv.gz"), 200));
     expect(azure.issues).toEqual([]);
     expect(azure.records[0]?.arrivalS).toBe(0);
     expect(azure.records[1]?.arrivalS).toBeCloseTo(0.052, 6);
     for (let i = 1; i < azure.records.length; i++)
       expect(azure.records[i]?.arrivalS).toBeGreaterThanOrEqual(azure.records[i - 1]?.arrivalS ?? 0);
+  });
+
+  it("Pollux/Sia workload rows (the format of sia/philly/workload-1.csv, first rows inline)", () => {
+    const pollux = readPollux(
+      ["name,time,application,num_replicas,batch_size", "cifar10-0,107,cifar10,6,2048", "deepspeech2-1,110,deepspeech2,6,320"],
+      { durationS: (_a, g) => 100 * g },
+    );
+    expect(pollux.issues).toEqual([]);
+    expect(pollux.records[0]).toMatchObject({ id: "cifar10-0", submitS: 107, gpus: 6, durationS: 600, model: "cifar10" });
+    expect(pollux.records[1]).toMatchObject({ submitS: 110, model: "deepspeech2" });
+  });
+});
+
+describeWithShared("traces", "readers on the full traces", () => {
+  const full = (rel: string): string => `${sharedPath("traces")}/${rel}`;
+
+  it("openb: every pod list of the full set reads without issues", () => {
+    const csv = full("alibaba-gpu-2023/csv");
+    for (const f of readdirSync(csv).filter((n) => n.startsWith("openb_pod_list_"))) {
+      const pods = readOpenbPods(text(`${csv}/${f}`).split("\n"));
+      expect(pods.issues, f).toEqual([]);
+      expect(pods.records.length, f).toBeGreaterThan(7000);
+    }
+  });
+
+  it("Pollux/Sia and the whole Azure LLM trace", () => {
+    const pollux = readPollux(head(full("pollux-sia-workloads/sia/philly/workload-1.csv"), 30), { durationS: (_a, g) => 100 * g });
+    expect(pollux.issues).toEqual([]);
+    expect(pollux.records[0]).toMatchObject({ id: "cifar10-0", submitS: 107, gpus: 6, durationS: 600, model: "cifar10" });
+    const azure = readAzureLlm(text(full("azure-llm-inference-2023/AzureLLMInferenceTrace_code.csv.gz")).split("\n"));
+    expect(azure.issues).toEqual([]);
+    expect(azure.records).toHaveLength(8819);
   });
 });
 

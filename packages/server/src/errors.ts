@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AidcError, InvalidInputError, type Issue } from "@aidc/core";
+import { AidcError, httpStatusOf, InvalidInputError, type Issue } from "@aidc/core";
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -15,28 +15,9 @@ export class UnprocessableError extends AidcError {
   }
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  INVALID_INPUT: 400,
-  NOT_FOUND: 404,
-  CATALOG_NOT_FOUND: 404,
-  ILLEGAL_TRANSITION: 409,
-  IDEMPOTENCY_CONFLICT: 409,
-  CONFLICT: 409,
-  METHOD_NOT_ALLOWED: 405,
-  RATE_LIMITED: 429,
-  TOO_MANY_PENDING_JOBS: 429,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  OFFSET_MISMATCH: 409,
-  QUOTA_EXCEEDED: 413,
-  TOO_LARGE: 413,
-  INTEGRITY_ERROR: 422,
-  INVALID_DOCUMENT: 422,
-  INVALID_SCENARIO: 422,
-  UNPROCESSABLE: 422,
-};
+const FRAMEWORK_CODES: Readonly<Record<number, string>> = { 413: "TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 404: "NOT_FOUND" };
 
-/** The one place where errors become HTTP answers. */
+/** The one place where errors become HTTP answers; statuses come from core's ERROR_CATALOG. */
 export function handleError(this: unknown, err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof InvalidInputError) {
     const where = (err as { validationContext?: string }).validationContext;
@@ -48,7 +29,7 @@ export function handleError(this: unknown, err: FastifyError | Error, req: Fasti
     return;
   }
   if (err instanceof AidcError) {
-    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const status = httpStatusOf(err.code);
     if (status >= 500) req.log.error({ err }, err.message);
     const issues = (err as { issues?: readonly Issue[] }).issues;
     // the message is the error's own (server paths in it are hidden by the app's onSend hook)
@@ -57,8 +38,10 @@ export function handleError(this: unknown, err: FastifyError | Error, req: Fasti
   }
   const fe = err as FastifyError;
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
-    // Fastify's own client errors: bad JSON, wrong content type, body too large.
-    void reply.status(fe.statusCode).send({ error: { code: fe.code ?? "BAD_REQUEST", message: fe.message } } satisfies ErrorBody);
+    // Fastify's own client errors (bad JSON, wrong content type, body too large) under the catalog's codes
+    const code = FRAMEWORK_CODES[fe.statusCode] ?? (/JSON/.test(fe.code ?? "") ? "INVALID_JSON" : "BAD_REQUEST");
+    const message = fe.statusCode === 415 ? `${fe.message}; send JSON (application/json) or YAML (application/yaml)` : fe.message;
+    void reply.status(fe.statusCode).send({ error: { code, message } } satisfies ErrorBody);
     return;
   }
   req.log.error({ err }, "unhandled error");

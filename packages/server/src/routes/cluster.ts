@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { NotFoundError, validateData } from "@aidc/core";
 import { principalOf, requireRole } from "../auth.js";
+import { acceptYaml } from "./yaml-body.js";
 import type { ServerContext } from "../context.js";
 import { UnprocessableError } from "../errors.js";
 import { visibleEvents } from "./event-visibility.js";
@@ -20,6 +21,7 @@ const NodeResult = z.object({ node: z.string(), cordoned: z.boolean() });
 
 export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
+    acceptYaml(app, ctx.cluster.limits);
     app.get(
       "/api/v1/cluster",
       {

@@ -11,6 +11,7 @@ import {
   TrainingScenario,
   type ValidationEntry,
 } from "@aidc/planner";
+import { acceptYaml } from "./yaml-body.js";
 import type { ServerContext } from "../context.js";
 import { UnprocessableError } from "../errors.js";
 
@@ -72,6 +73,7 @@ function unplannable(issues: readonly Issue[]): UnprocessableError {
  */
 export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
+    acceptYaml(app, ctx.cluster.limits);
     app.post(
       "/api/v1/plans/train",
       {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { InvalidInputError } from "@aidc/core";
 import { runScenario, scenarioSetup, type ScenarioProfile, type TraceJob } from "@aidc/simulator";
 import { principalOf } from "../auth.js";
+import { acceptYaml } from "./yaml-body.js";
 import type { ServerContext } from "../context.js";
 import type { JobRecord } from "../store/jobs.js";
 
@@ -53,6 +54,7 @@ export function historyTrace(jobs: readonly JobRecord[]): TraceJob[] {
 
 export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
+    acceptYaml(app, ctx.cluster.limits);
     app.post(
       "/api/v1/simulations",
       {

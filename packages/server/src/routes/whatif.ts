@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DEFAULT_LIMITS, type Issue } from "@aidc/core";
 import { requireRole } from "../auth.js";
+import { acceptYaml } from "./yaml-body.js";
 import type { ServerContext } from "../context.js";
 import { UnprocessableError } from "../errors.js";
 import { planOf } from "../twin/changes.js";
@@ -111,6 +112,7 @@ function rank(jobs: readonly JobDelta[], sign: 1 | -1): JobDelta[] {
 export function whatIfRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   const maxBytes = (ctx.cluster.limits ?? DEFAULT_LIMITS).maxJobBytes;
   return async (app) => {
+    acceptYaml(app, ctx.cluster.limits);
     // hypothetical jobs written as YAML are parsed on a worker thread, like submissions
     const yaml = new OffThreadValidator();
     app.addHook("onClose", async () => {

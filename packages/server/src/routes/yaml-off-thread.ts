@@ -1,7 +1,22 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { issue, validateData, validateDocument, type Catalog, type DocumentResult, type ParseLimits } from "@aidc/core";
+import {
+  issue,
+  parseText,
+  validateData,
+  validateDocument,
+  type Catalog,
+  type DocumentResult,
+  type Issue,
+  type ParseLimits,
+} from "@aidc/core";
+
+/** Plain data parsed from a YAML/JSON body, or the issues that stopped it. */
+export interface ParsedBody {
+  readonly data?: unknown;
+  readonly issues: readonly Issue[];
+}
 
 /** Below this many characters a document is parsed on the event loop (a few milliseconds). */
 export const INLINE_CHARS = 16 * 1024;
@@ -13,8 +28,13 @@ const WORKER = `
 const { parentPort } = require("node:worker_threads");
 import(${JSON.stringify(CORE)}).then((core) => {
   const catalog = core.defaultCatalog();
-  parentPort.on("message", ({ id, text, limits }) => {
+  parentPort.on("message", ({ id, text, limits, parseOnly }) => {
     try {
+      if (parseOnly) {
+        const p = core.parseText(text, limits);
+        parentPort.postMessage({ id, data: p.data, issues: p.issues });
+        return;
+      }
       const r = core.validateDocument(text, catalog, limits);
       parentPort.postMessage({ id, document: r.document, issues: r.issues });
     } catch (err) {
@@ -27,6 +47,7 @@ import(${JSON.stringify(CORE)}).then((core) => {
 interface Reply {
   readonly id: number;
   readonly document?: DocumentResult["document"];
+  readonly data?: unknown;
   readonly issues?: DocumentResult["issues"];
   readonly error?: string;
 }
@@ -39,24 +60,37 @@ interface Reply {
 export class OffThreadValidator {
   private worker: Worker | undefined;
   private seq = 0;
-  private readonly waiting = new Map<number, { resolve: (r: DocumentResult) => void; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<number, { resolve: (r: DocumentResult & ParsedBody) => void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly timeoutMs = 10_000) {}
 
   async validate(text: string, catalog: Catalog, limits: Partial<ParseLimits>): Promise<DocumentResult> {
     if (text.length <= INLINE_CHARS) return validateDocument(text, catalog, limits);
+    const r = (await this.post(text, limits, false)) as DocumentResult;
+    // the worker checked against the default catalog: check the parsed data against this one
+    return r.document === undefined ? r : validateData(r.document.value, catalog, limits);
+  }
+
+  /** Parse YAML/JSON text into plain data (any document, not only aidc kinds), within `limits`. */
+  async parse(text: string, limits: Partial<ParseLimits>): Promise<ParsedBody> {
+    if (text.length <= INLINE_CHARS) {
+      const p = parseText(text, limits);
+      return p.issues.length > 0 ? { issues: p.issues } : { data: p.data, issues: [] };
+    }
+    return this.post(text, limits, true);
+  }
+
+  private async post(text: string, limits: Partial<ParseLimits>, parseOnly: boolean): Promise<DocumentResult & ParsedBody> {
     const id = ++this.seq;
     const worker = this.start();
-    const r = await new Promise<DocumentResult>((resolve) => {
+    return new Promise<DocumentResult & ParsedBody>((resolve) => {
       const timer = setTimeout(() => {
         this.fail(`parsing took longer than ${this.timeoutMs / 1000} s`);
         void worker.terminate();
       }, this.timeoutMs);
       this.waiting.set(id, { resolve, timer });
-      worker.postMessage({ id, text, limits });
+      worker.postMessage({ id, text, limits, parseOnly });
     });
-    // the worker checked against the default catalog: check the parsed data against this one
-    return r.document === undefined ? r : validateData(r.document.value, catalog, limits);
   }
 
   close(): Promise<number> | undefined {
@@ -76,7 +110,13 @@ export class OffThreadValidator {
       this.waiting.delete(m.id);
       clearTimeout(w.timer);
       w.resolve(
-        m.error !== undefined ? { issues: [issue("syntax", "(document)", `invalid YAML/JSON: ${m.error}`)] } : (m as DocumentResult),
+        m.error !== undefined
+          ? { issues: [issue("syntax", "(document)", `invalid YAML/JSON: ${m.error}`)] }
+          : {
+              issues: m.issues ?? [],
+              ...(m.document !== undefined ? { document: m.document } : {}),
+              ...("data" in m ? { data: m.data } : {}),
+            },
       );
     });
     const gone = (why: string): void => {

@@ -1,0 +1,53 @@
+/**
+ * The one error catalog: every stable error code aidc answers with, its HTTP status and what it
+ * means (the message of an answer when the error carries none). The API's error handler and the
+ * CLI's exit codes both read it; a code missing here is a bug (HTTP 500, exit 1).
+ */
+export interface ErrorKind {
+  /** HTTP status of an API answer with this code. */
+  readonly status: number;
+  /** What the code means, in one sentence (a fallback message; OpenAPI descriptions). */
+  readonly meaning: string;
+}
+
+export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
+  // the request itself is wrong: exit 2 in the CLI
+  INVALID_INPUT: { status: 400, meaning: "The input is invalid; issues names every problem with its path" },
+  INVALID_JSON: { status: 400, meaning: "The body is not valid JSON" },
+  BAD_REQUEST: { status: 400, meaning: "The request is malformed (body, URL or parameters)" },
+  INVALID_DOCUMENT: { status: 422, meaning: "The document is well formed but not a valid aidc document; issues lists every problem" },
+  INVALID_SCENARIO: { status: 422, meaning: "The scenario is valid but cannot be planned (unknown model, does not fit)" },
+  UNPROCESSABLE: { status: 422, meaning: "The input is valid but cannot be acted on here; issues says why" },
+  INTEGRITY_ERROR: { status: 422, meaning: "The uploaded content does not match its digest" },
+  UNAUTHORIZED: { status: 401, meaning: "Missing, unknown or revoked bearer token" },
+  FORBIDDEN: { status: 403, meaning: "The token's role or project does not allow this" },
+  NOT_FOUND: { status: 404, meaning: "No such object" },
+  CATALOG_NOT_FOUND: { status: 404, meaning: "No such catalog item" },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: "The route does not take this method; Allow lists those it takes" },
+  CONFLICT: { status: 409, meaning: "The object already exists or changed meanwhile" },
+  ILLEGAL_TRANSITION: { status: 409, meaning: "The object's state does not allow this (e.g. cancelling a finished job)" },
+  IDEMPOTENCY_CONFLICT: { status: 409, meaning: "The Idempotency-Key was used before with another body" },
+  OFFSET_MISMATCH: { status: 409, meaning: "The upload offset is not where the server is" },
+  QUOTA_EXCEEDED: { status: 413, meaning: "The project's artifact quota would be exceeded" },
+  TOO_LARGE: { status: 413, meaning: "The body is larger than the server accepts" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: "The body is neither JSON nor YAML" },
+  RATE_LIMITED: { status: 429, meaning: "Too many requests; retry after the Retry-After header's seconds" },
+  TOO_MANY_PENDING_JOBS: { status: 429, meaning: "The user or queue has its maximum of pending jobs" },
+  // the server could not do it: exit 1 in the CLI
+  INTERNAL: { status: 500, meaning: "A bug; the server log has the details" },
+  TWIN_UNAVAILABLE: { status: 503, meaning: "The forecast engine is busy or restarting; retry shortly" },
+  NOT_READY: { status: 503, meaning: "The server is not ready yet" },
+  MODEL_NOT_READY: { status: 503, meaning: "The model's package cannot be loaded" },
+  EXECUTOR_UNAVAILABLE: { status: 503, meaning: "The executor (e.g. Slurm) cannot be reached" },
+};
+
+/** The HTTP status of an error code (500 for a code the catalog does not know). */
+export function httpStatusOf(code: string): number {
+  return ERROR_CATALOG[code]?.status ?? 500;
+}
+
+/** The CLI exit code of an error code: 2 when the input was wrong (a 4xx answer), 1 otherwise. */
+export function exitCodeOf(code: string): number {
+  const status = httpStatusOf(code);
+  return status >= 400 && status < 500 && code !== "UNAUTHORIZED" && code !== "FORBIDDEN" && code !== "RATE_LIMITED" ? 2 : 1;
+}

@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AidcError, InvalidInputError, type Issue } from "@aidc/core";
+import { AidcError, InvalidInputError, type Issue } from "@aidc/core/errors";
+import { activeContext } from "./contexts.js";
 
-/** Where the server is and who we are: --url/--token, else AIDC_URL/AIDC_TOKEN, else the local defaults. */
+/** Where the server is, who we are and which CA to trust. */
 export interface Connection {
   readonly url: string;
   readonly token?: string;
+  /** PEM text of the CA certificate(s) to check the server's TLS certificate against. */
+  readonly ca?: string;
+  /** The context this came from, if any (for messages). */
+  readonly context?: string;
 }
 
 export interface ConnectionFlags {
@@ -13,13 +18,25 @@ export interface ConnectionFlags {
   readonly token?: string;
 }
 
-export function connection(flags: ConnectionFlags = {}): Connection {
-  const url = (flags.url ?? process.env["AIDC_URL"] ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
-  let token = flags.token ?? process.env["AIDC_TOKEN"];
-  // `npm start` keeps its store in ./.aidc: its admin token makes the first steps work without setup
-  const local = join(process.env["AIDC_DATA_DIR"] ?? ".aidc", "admin-token");
-  if (token === undefined && existsSync(local)) token = readFileSync(local, "utf8").trim();
-  return { url, ...(token ? { token } : {}) };
+export const DEFAULT_URL = "http://127.0.0.1:8080";
+
+/**
+ * flag > environment (AIDC_URL, AIDC_TOKEN, AIDC_CA) > current context (aidc config use-context) > defaults.
+ * Without a context, `npm start`'s admin token in ./.aidc makes the first steps work without setup.
+ */
+export function connection(flags: ConnectionFlags = {}, env: NodeJS.ProcessEnv = process.env): Connection {
+  const ctx = activeContext(env);
+  const set = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
+  const url = (set(flags.url) ?? set(env["AIDC_URL"]) ?? ctx?.server ?? DEFAULT_URL).replace(/\/+$/, "");
+  let token = set(flags.token) ?? set(env["AIDC_TOKEN"]);
+  if (token === undefined && ctx?.tokenFile !== undefined) token = readFileSync(ctx.tokenFile, "utf8").trim();
+  if (token === undefined && ctx === undefined) {
+    const local = join(env["AIDC_DATA_DIR"] ?? ".aidc", "admin-token");
+    if (existsSync(local)) token = readFileSync(local, "utf8").trim();
+  }
+  const caFile = set(env["AIDC_CA"]) ?? ctx?.ca;
+  const ca = caFile !== undefined ? readFileSync(caFile, "utf8") : undefined;
+  return { url, ...(token ? { token } : {}), ...(ca !== undefined ? { ca } : {}), ...(ctx ? { context: ctx.name } : {}) };
 }
 
 interface ErrorBody {
@@ -54,11 +71,13 @@ export async function request(
   }
   let res: Response;
   try {
-    res = await fetch(`${conn.url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    res = await send(`${conn.url}${path}`, method, headers, payload, conn.ca);
   } catch (cause) {
+    const why = reason(cause);
+    const where = conn.context !== undefined ? ` (context ${conn.context})` : "";
     throw new AidcError(
       "UNREACHABLE",
-      `Cannot reach the aidc server at ${conn.url} (${(cause as Error).message}); is it running? (npm start, or set AIDC_URL)`,
+      `Cannot reach the aidc server at ${conn.url}${where} (${why}); is it running? (npm start, or set AIDC_URL)`,
       { cause },
     );
   }
@@ -82,4 +101,50 @@ export async function request(
 export async function requestJson<T>(conn: Connection, method: string, path: string, json?: unknown): Promise<T> {
   const res = await request(conn, method, path, json === undefined ? undefined : { json });
   return (await res.json()) as T;
+}
+
+/** The useful part of a connection failure (the socket error is the cause). */
+function reason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === "ECONNREFUSED") return "connection refused";
+  if (cause?.code === "ENOTFOUND") return "unknown host";
+  if (cause?.message) return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * One HTTP(S) exchange with node:http(s), answered as a web Response so callers can use json()/text()/body.
+ * Not fetch(): its HTTP parser is WebAssembly compiled on the first connection (~150 ms of CPU per CLI call),
+ * and it cannot take a CA.
+ */
+async function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  payload: string | Buffer | undefined,
+  ca: string | undefined,
+): Promise<Response> {
+  const target = new URL(url);
+  if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`unsupported protocol ${target.protocol}`);
+  const [http, { Readable }] = await Promise.all([
+    target.protocol === "https:" ? import("node:https") : import("node:http"),
+    import("node:stream"),
+  ]);
+  const sized = payload !== undefined ? { "content-length": String(Buffer.byteLength(payload)) } : {};
+  return new Promise<Response>((resolve, reject) => {
+    const req = http.request(target, { method, headers: { ...headers, ...sized }, ...(ca !== undefined ? { ca } : {}) }, (res) => {
+      const h = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (Array.isArray(v)) for (const x of v) h.append(k, x);
+        else if (v !== undefined) h.set(k, v);
+      }
+      const status = res.statusCode ?? 502;
+      const empty = status === 204 || status === 304 || method === "HEAD";
+      if (empty) res.resume();
+      const body = empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      resolve(new Response(body, { status, statusText: res.statusMessage ?? "", headers: h }));
+    });
+    req.on("error", (e) => reject(new Error(e.message, { cause: e })));
+    req.end(payload);
+  });
 }

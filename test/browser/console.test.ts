@@ -1,14 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { RunningServer } from "@aidc/server";
-import { chromiumAvailable, openConsole, startEccAgent, type ConsoleSession } from "./chromium.js";
+import { CHROMIUM, chromiumAvailable, openConsole, startEccAgent, type ConsoleSession } from "./chromium.js";
 import { trainSentiment } from "@aidc/workloads";
+import { describeUnless, fixture } from "../support/data.js";
 
 const repo = new URL("../../", import.meta.url).pathname;
-const IMDB = join(repo, "../shared/data/imdb/train.jsonl.gz");
+// the committed IMDB slice (2,000 reviews) trains the model of the try-it box
+const IMDB = fixture("imdb/train.jsonl.gz");
 const ALERTS = `apiVersion: aidc/v1
 kind: AlertRules
 name: console-test
@@ -26,7 +28,7 @@ groups:
 const SHOTS = process.env.AIDC_SCREENSHOTS ?? tmpdir();
 const haveChromium = chromiumAvailable("browser tests");
 
-describe.skipIf(!haveChromium)("web console in Chromium", () => {
+describeUnless(!haveChromium, `${CHROMIUM} is not installed (apt-get install chromium)`, "web console in Chromium", () => {
   let server: RunningServer;
   let page: Page;
   let token: string;
@@ -39,14 +41,13 @@ describe.skipIf(!haveChromium)("web console in Chromium", () => {
       alerts: ALERTS,
       // a small sentiment model for the try-it box (a second or two on 2000 reviews)
       prepare: async (dataDir) => {
-        if (existsSync(IMDB))
-          await trainSentiment({
-            preset: "fast",
-            dataPath: IMDB,
-            outDir: join(dataDir, "models", "imdb"),
-            limit: 2000,
-            hyper: { bits: 18, epochs: 2 },
-          });
+        await trainSentiment({
+          preset: "fast",
+          dataPath: IMDB,
+          outDir: join(dataDir, "models", "imdb"),
+          limit: 2000,
+          hyper: { bits: 18, epochs: 2 },
+        });
       },
     });
     ({ server, token, page } = session);
@@ -170,7 +171,7 @@ describe.skipIf(!haveChromium)("web console in Chromium", () => {
       await fetch(`${server.url}/api/v1/jobs/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
   });
 
-  it.skipIf(!existsSync(IMDB))("predicts with a served model and highlights its explanation", async () => {
+  it("predicts with a served model and highlights its explanation", async () => {
     await page.getByRole("link", { name: "Models" }).click();
     await page.locator("#predict-text").fill("A wonderful, moving film. Brilliant acting, I loved it!");
     await page.getByRole("button", { name: "Predict and explain" }).click();

@@ -10,7 +10,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "aidc-jobs-"));
 let server: RunningServer;
 const tokens: Record<string, string> = {};
 
-// jobs stay pending (one GPU on a cluster without GPUs), so the API is tested alone
+// jobs stay pending (a dependency nobody submits), so the API is tested alone
 const job = pendingJob;
 
 async function call(method: string, path: string, who: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
@@ -77,14 +77,15 @@ describe("jobs API", () => {
   });
 
   it("accepts YAML and reports YAML problems with paths and lines", async () => {
-    const yaml = "apiVersion: aidc/v1\nkind: Job\nname: y1\ntasks: [{ resources: { gpus: 1 } }]\nrun: { command: [echo, hi] }\n";
+    const yaml =
+      "apiVersion: aidc/v1\nkind: Job\nname: y1\ntasks: [{ resources: { gpus: 0 } }]\nrun: { command: [echo, hi] }\ndependsOn: [never-submitted]\n";
     const ok = await call("POST", "/api/v1/jobs", "alice", yaml, { "content-type": "application/yaml" });
     expect(ok.status).toBe(201);
     const bad = await call(
       "POST",
       "/api/v1/jobs",
       "alice",
-      yaml.replace("tasks: [{ resources: { gpus: 1 } }]", "tasks:\n  - replicas: 0"),
+      yaml.replace("tasks: [{ resources: { gpus: 0 } }]", "tasks:\n  - replicas: 0"),
       {
         "content-type": "application/yaml",
       },
@@ -124,6 +125,21 @@ describe("jobs API", () => {
     expect((await call("POST", "/api/v1/jobs", "alice", "{nope")).status).toBe(400);
     const wrongKind = await call("POST", "/api/v1/jobs", "alice", { ...job("k"), kind: "Cluster" });
     expect(wrongKind.status).toBe(400);
+  });
+
+  it("refuses at submission a job no node of the cluster can ever hold (422 and why, like Slurm), and stores nothing", async () => {
+    const before = ((await call("GET", "/api/v1/jobs", "admin")).body["jobs"] as unknown[]).length;
+    // this machine's cluster has no GPUs; before, such a job was queued and waited forever
+    const never = await call("POST", "/api/v1/jobs", "alice", job("never", { tasks: [{ resources: { gpus: 16 } }], dependsOn: [] }));
+    expect(never.status).toBe(422);
+    expect(never.body.error?.message).toContain('Job "never" cannot run on this cluster');
+    expect(never.body.error?.issues?.[0]).toMatchObject({ code: "never_fits", path: "tasks[0].resources" });
+    expect(JSON.stringify(never.body.error?.issues)).toContain("requested node configuration is not available");
+    const huge = await call("POST", "/api/v1/jobs", "alice", job("huge", { tasks: [{ resources: { cpus: 1_000_000 } }] }));
+    expect(huge.status).toBe(422);
+    const probe = await call("POST", "/api/v1/jobs/forecast", "alice", job("probe", { tasks: [{ resources: { gpus: 16 } }] }));
+    expect(probe.status).toBe(422);
+    expect(((await call("GET", "/api/v1/jobs", "admin")).body["jobs"] as unknown[]).length).toBe(before);
   });
 
   it("keeps every accepted job across a restart", async () => {

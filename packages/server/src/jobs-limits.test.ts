@@ -7,7 +7,7 @@ import { loadClusterFile, startServer, type RunningServer } from "./main.js";
 import { TokenRepo } from "./store/tokens.js";
 import { pendingJob } from "./jobs.testing.js";
 
-// A cluster with small limits (and a queue with its own), no GPUs: jobs asking for one stay pending.
+// A cluster with small limits (and a queue with its own); jobs wait for a dependency nobody submits (jobs.testing.ts).
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-limits-"));
 const clusterFile = join(dataDir, "cluster.yaml");
 writeFileSync(
@@ -15,7 +15,7 @@ writeFileSync(
   `apiVersion: aidc/v1
 kind: Cluster
 name: small
-racks: [{ name: r, nodes: [{ name: n, cpus: 4, memoryGiB: 8 }] }]
+racks: [{ name: r, nodes: [{ name: n, cpus: 64, memoryGiB: 64 }] }]
 queues:
   - { name: default }
   - { name: tiny, limits: { maxPendingJobsPerUser: 2, maxReplicasPerTask: 2 } }

@@ -116,7 +116,7 @@ describe("the job routes in /openapi.json", () => {
 describe("POST /api/v1/jobs with a large YAML body", () => {
   it("is parsed off the event loop and queued", async () => {
     const labels = Array.from({ length: 4000 }, (_, i) => `  label-${i}: value-${i}`).join("\n");
-    const yaml = `apiVersion: aidc/v1\nkind: Job\nname: large\ntasks: [{ resources: { gpus: 1 } }]\nrun: { command: "true" }\nlabels:\n${labels}\n`;
+    const yaml = `apiVersion: aidc/v1\nkind: Job\nname: large\ntasks: [{ resources: { gpus: 0 } }]\ndependsOn: [never-submitted]\nrun: { command: "true" }\nlabels:\n${labels}\n`;
     expect(yaml.length).toBeGreaterThan(64 * 1024);
     const res = await fetch(`${server.url}/api/v1/jobs`, {
       method: "POST",
@@ -131,7 +131,7 @@ describe("POST /api/v1/jobs with a large YAML body", () => {
 
 describe("GET /api/v1/jobs/{id}/explain", () => {
   it("says when a finished job finished, not 'the job is succeeded'", async () => {
-    const { id } = await submit("quick", { tasks: [{}], runtimeEstimateS: 1 });
+    const { id } = await submit("quick", { tasks: [{}], dependsOn: [], runtimeEstimateS: 1 });
     let why: { state: string; reason: string; message: string } | undefined;
     for (let i = 0; i < 100; i++) {
       why = (await get<{ state: string; reason: string; message: string }>(`/api/v1/jobs/${id}/explain`)).body;

@@ -101,14 +101,17 @@ describe("live placement on a heterogeneous cluster (demo: DGX H100 in train, L4
     expect(r.body.error.issues?.[0]?.message).toMatch(/partition serve/);
   });
 
-  it("a replica that no node can hold never starts, and says why", async () => {
-    const big = (await api<JobView>("POST", "/api/v1/jobs", job("cpu-huge", "research", { cpus: 100_000, memoryGiB: 99_999 }))).body;
-    const w = await why(big.id);
-    expect(w.reason).toBe("NEVER_FITS");
-    expect(w.message).toMatch(/CPUs/);
-    const gang = (await api<JobView>("POST", "/api/v1/jobs", job("one-replica-16", "research", { gpus: 16 }))).body;
-    expect((await why(gang.id)).reason).toBe("NEVER_FITS");
-    expect((await api<JobView>("GET", `/api/v1/jobs/${big.id}`)).body.state).toBe("pending");
+  it("a replica that no node can hold is refused at submission with 422 and why (like Slurm), not queued forever", async () => {
+    const big = await api<ErrorBody>("POST", "/api/v1/jobs", job("cpu-huge", "research", { cpus: 100_000, memoryGiB: 99_999 }));
+    expect(big.status).toBe(422);
+    expect(big.body.error.issues?.[0]?.message).toMatch(/100000 CPUs.*the largest nodes of partition train have 8 GPUs, 112 CPUs/);
+    const gang = await api<ErrorBody>("POST", "/api/v1/jobs", job("one-replica-16", "research", { gpus: 16 }));
+    expect(gang.status).toBe(422);
+    expect(gang.body.error.issues?.[0]).toMatchObject({ path: "tasks[0].resources", message: expect.stringMatching(/16 GPUs/) });
+    expect(gang.body.error.issues?.[0]?.message).toMatch(/requested node configuration is not available/);
+    const jobs = (await api<{ jobs: { name: string }[] }>("GET", "/api/v1/jobs")).body.jobs.map((j) => j.name);
+    expect(jobs).not.toContain("cpu-huge");
+    expect(jobs).not.toContain("one-replica-16");
   });
 
   it("CPU-only jobs use CPU and memory capacity: two 60-CPU replicas never share one 112-CPU DGX", async () => {
@@ -138,10 +141,12 @@ describe("live placement on a heterogeneous cluster (demo: DGX H100 in train, L4
   });
 
   it("a node selector keeps a job on the nodes carrying its labels", async () => {
-    const none = (
-      await api<JobView>("POST", "/api/v1/jobs", { ...job("sel-none", "research", { cpus: 1 }), nodeSelector: { role: "serve" } })
-    ).body;
-    expect(await why(none.id)).toMatchObject({ reason: "NEVER_FITS", message: expect.stringMatching(/node selector/) });
+    const none = await api<ErrorBody>("POST", "/api/v1/jobs", {
+      ...job("sel-none", "research", { cpus: 1 }),
+      nodeSelector: { role: "serve" },
+    });
+    expect(none.status).toBe(422);
+    expect(none.body.error.issues?.[0]).toMatchObject({ path: "nodeSelector", message: expect.stringMatching(/labelled role=serve/) });
     const sel = (await api<JobView>("POST", "/api/v1/jobs", { ...job("sel", "research", { cpus: 1 }), nodeSelector: { role: "train" } }))
       .body;
     const ran = await settled(sel.id);

@@ -73,7 +73,9 @@ describe("checkJobFits: jobs no node set of their scope can ever hold are refuse
   });
 
   it("refuses a node selector or GPU type no node of the partition has", () => {
-    expect(fits(job({ nodeSelector: { zone: "b" } }))).toEqual([expect.stringContaining("nodeSelector: no node of partition train labelled zone=b")]);
+    expect(fits(job({ nodeSelector: { zone: "b" } }))).toEqual([
+      expect.stringContaining("nodeSelector: no node of partition train labelled zone=b"),
+    ]);
     expect(fits(job({ nodeSelector: { zone: "a" } }))).toEqual([]);
   });
 

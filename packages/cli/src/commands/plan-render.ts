@@ -1,18 +1,18 @@
 import type { DatacenterPlan, InferencePlan, TrainingPlan } from "@aidc/planner";
 import { printTable, type Io } from "../output.js";
 import { datacenterTables } from "../report/datacenter-tables.js";
+import { bytes, duration, label, money, percent, si, siUnit } from "../report/format.js";
 
-const f = (x: number, d = 1): string => (Math.abs(x) >= 1e6 ? x.toExponential(3) : x.toFixed(d));
-const gb = (b: number): string => (b / 1e9).toFixed(1);
+const gb = (gigabytes: number): string => bytes(gigabytes * 1e9);
 
 export function renderTraining(io: Io, p: TrainingPlan): void {
   io.out(`${p.scenario}: ${p.model} on ${p.gpus} x ${p.accelerator}\n`);
   if (p.simple) {
     const s = p.simple;
     io.out(
-      `forward ${f(s.forwardFlopsPerSample / 1e6)} MFLOP/sample, training ${f(s.trainFlopsPerSample / 1e6)} MFLOP/sample, ~${f(s.samplesPerS, 0)} samples/s at batch ${s.batch}, ${f(s.memoryGB, 3)} GB of weights+optimizer\n`,
+      `forward ${siUnit(s.forwardFlopsPerSample, "FLOP")}/sample, training ${siUnit(s.trainFlopsPerSample, "FLOP")}/sample, ~${si(s.samplesPerS, "samples/s")} at batch ${s.batch}, ${gb(s.memoryGB)} of weights+optimizer\n`,
     );
-    if (s.trainingS !== undefined) io.out(`training time: ${f(s.trainingS / 60)} minutes\n`);
+    if (s.trainingS !== undefined) io.out(`training time: ${duration(s.trainingS)}\n`);
     return;
   }
   const e = p.estimate;
@@ -22,28 +22,29 @@ export function renderTraining(io: Io, p: TrainingPlan): void {
     `parallelism: tp ${par.tp} x pp ${par.pp} x dp ${par.dp} x cp ${par.cp}${par.ep > 1 ? ` x ep ${par.ep}` : ""}, vp ${par.vp}, micro-batch ${par.microBatch}, global batch ${par.globalBatch}, recompute ${par.recompute}, SP ${par.sequenceParallel}, ZeRO ${par.zeroStage}\n`,
   );
   io.out(
-    `step ${f(e.stepTimeS, 3)} s, ${f(e.tokensPerS, 0)} tokens/s (${f(e.tokensPerSPerGpu, 0)}/GPU), model ${f(e.modelTflopsPerGpu)} TFLOP/s/GPU, MFU ${f(100 * e.mfu)}%, HFU ${f(100 * e.hfu)}%\n`,
+    `step ${duration(e.stepTimeS)}, ${si(e.tokensPerS, "tokens/s")} (${si(e.tokensPerSPerGpu)}/GPU), model ${siUnit(e.modelTflopsPerGpu * 1e12, "FLOP/s")} per GPU, MFU ${percent(e.mfu)}, HFU ${percent(e.hfu)}\n`,
   );
   printTable(
     io,
-    ["step part", "seconds", "share %"],
-    Object.entries(e.breakdown).map(([k, v]) => [k, Number(v.toPrecision(4)), Number(((100 * v) / e.stepTimeS).toFixed(1))]),
+    ["step part", "time", "share"],
+    Object.entries(e.breakdown).map(([k, v]) => [label(k), duration(v), percent(v / e.stepTimeS)]),
   );
   const m = e.memory;
+  const b = (x: number): string => bytes(x);
   io.out(
-    `memory per GPU: weights ${gb(m.weightsBytes)} + grads ${gb(m.gradsBytes)} + optimizer ${gb(m.optimizerBytes)} + activations ${gb(m.activationsBytes)} + buffers ${gb(m.buffersBytes)} = ${gb(m.totalBytes)} of ${gb(e.memoryCapacityBytes)} GB (${e.fits ? "fits" : "does NOT fit"})\n`,
+    `memory per GPU: weights ${b(m.weightsBytes)} + grads ${b(m.gradsBytes)} + optimizer ${b(m.optimizerBytes)} + activations ${b(m.activationsBytes)} + buffers ${b(m.buffersBytes)} = ${b(m.totalBytes)} of ${b(e.memoryCapacityBytes)} (${e.fits ? "fits" : "does NOT fit"})\n`,
   );
   if (p.totals) {
     const t = p.totals;
     io.out(
-      `${f(t.tokens / 1e9, 0)}B tokens: ${f(t.wallClockDays)} days, ${f(t.gpuHours, 0)} GPU-hours, ${f(t.energyMWh)} MWh, ${f(t.co2eTonnes)} t CO2e, $${f(t.costUsd, 0)}\n`,
+      `${si(t.tokens, "tokens")}: ${duration(t.wallClockDays * 86400)}, ${si(t.gpuHours, "GPU-hours")}, ${siUnit(t.energyMWh * 1e6, "Wh")}, ${siUnit(t.co2eTonnes, "t")} CO2e, ${money(t.costUsd)}\n`,
     );
   }
   if (p.search) {
     io.out(`search: ${p.search.evaluated} configurations, ${p.search.feasible} fit, ${p.search.prunedMemory} pruned (memory)\n`);
     printTable(
       io,
-      ["rank", "tp", "pp", "dp", "cp", "vp", "mb", "recompute", "SP", "ZeRO", "step s", "MFU %", "mem GB", "why"],
+      ["rank", "tp", "pp", "dp", "cp", "vp", "mb", "recompute", "SP", "ZeRO", "step", "MFU", "memory", "why"],
       p.search.top.map((r) => [
         r.rank,
         r.parallel.tp,
@@ -55,9 +56,9 @@ export function renderTraining(io: Io, p: TrainingPlan): void {
         r.parallel.recompute,
         String(r.parallel.sequenceParallel),
         r.parallel.zeroStage,
-        Number(r.estimate.stepTimeS.toPrecision(4)),
-        Number((100 * r.estimate.mfu).toFixed(1)),
-        Number(gb(r.estimate.memory.totalBytes)),
+        duration(r.estimate.stepTimeS),
+        percent(r.estimate.mfu),
+        b(r.estimate.memory.totalBytes),
         r.reasons.slice(1).join("; "),
       ]),
     );
@@ -72,16 +73,16 @@ export function renderInference(io: Io, p: InferencePlan): void {
   io.out(`${p.scenario}: ${p.model} on ${p.accelerator}\n`);
   printTable(
     io,
-    ["tp", "batch", "max batch", "TTFT ms", "ITL ms", "tok/s", "tok/s/GPU", "req/s/replica", "replicas", "GPUs"],
+    ["tp", "batch", "max batch", "TTFT", "ITL", "tokens/s", "tokens/s/GPU", "req/s/replica", "replicas", "GPUs"],
     p.options.map((o) => [
       o.tp,
       o.estimate.batch,
       o.estimate.maxBatch,
-      Number((1000 * o.estimate.ttftS).toFixed(1)),
-      Number((1000 * o.estimate.interTokenLatencyS).toFixed(2)),
-      Math.round(o.estimate.outputTokensPerS),
-      Math.round(o.estimate.outputTokensPerSPerGpu),
-      Number(o.requestsPerSPerReplica.toFixed(2)),
+      duration(o.estimate.ttftS),
+      duration(o.estimate.interTokenLatencyS),
+      si(o.estimate.outputTokensPerS),
+      si(o.estimate.outputTokensPerSPerGpu),
+      si(o.requestsPerSPerReplica),
       o.replicas,
       o.gpus,
     ]),

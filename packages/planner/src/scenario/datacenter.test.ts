@@ -80,4 +80,12 @@ describe("data-center sizing invariants", () => {
     expect(p.network.endpoints).toBe(4096);
     expect(p.network.bisectionTbps).toBeCloseTo((4096 * 400) / 2 / 1000, 6);
   });
+  it("prices the storage servers it sizes, not only the media (99 TB on 3 servers is not $8,254)", () => {
+    const p = planDatacenter(scenario("dgx-h100", [3072, 512], 42, "quantum-2-qm9700", 1, 120), catalog).plan!;
+    const d = p.assumptions;
+    const media = p.storage.hotTB * d.usdPerTBHot + p.storage.warmTB * d.usdPerTBWarm + p.storage.coldTB * d.usdPerTBCold;
+    expect(p.storage.servers).toBeGreaterThan(1);
+    expect(p.capex.storageUsd).toBeCloseTo(media + p.storage.servers * d.usdPerStorageServer, 6);
+    expect(p.capex.storageUsd / p.storage.servers).toBeGreaterThan(50_000);
+  });
 });

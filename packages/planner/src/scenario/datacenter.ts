@@ -9,6 +9,12 @@ export const DATACENTER_DEFAULTS = {
   usdPerSwitch: 30_000,
   usdPerNic: 1_500,
   usdPerOptic: 800,
+  /**
+   * one file-system server of the hot tier without its drives: 2 CPUs, 2 x 400 Gb/s NICs, 2U chassis
+   * and the parallel file system's licence (the drives are the per-TB prices below)
+   */
+  usdPerStorageServer: 80_000,
+  /** media per usable TB: NVMe flash (hot), disk (warm), object/tape archive (cold) */
   usdPerTBHot: 150,
   usdPerTBWarm: 40,
   usdPerTBCold: 10,
@@ -214,7 +220,8 @@ export function planDatacenter(s: DatacenterScenario, catalog: Catalog): { plan?
 
   const systemsUsd = s.finance.systemUsd !== undefined ? nodes * s.finance.systemUsd : nodes * gpn * D.usdPerAcceleratorInSystem;
   const networkUsd = switches * D.usdPerSwitch + network.nics * D.usdPerNic + network.optics * D.usdPerOptic;
-  const storageUsd = hotTB * D.usdPerTBHot + warmTB * D.usdPerTBWarm + coldTB * D.usdPerTBCold;
+  // the servers that give the capacity and the checkpoint bandwidth, and the media in them
+  const storageUsd = storageServers * D.usdPerStorageServer + hotTB * D.usdPerTBHot + warmTB * D.usdPerTBWarm + coldTB * D.usdPerTBCold;
   const facilityUsd = itKw * D.usdPerKwFacility;
   const hardware = systemsUsd + networkUsd + storageUsd;
   const maintenanceUsd = hardware * D.maintenanceShare;

@@ -1,8 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { defaultCatalog } from "@aidc/core";
+import { AIDC_VERSION, defaultCatalog } from "@aidc/core";
+import { COMMANDS, registerAll } from "./commands/index.js";
+import { cliVersion } from "./main.js";
 import { runCli } from "./run-cli.testing.js";
 
 const run = (...argv: string[]) => runCli(argv);
@@ -26,6 +30,61 @@ describe("aidc CLI", () => {
   it("exits 2 on an unknown command or option", async () => {
     expect((await run("frobnicate")).code).toBe(2);
     expect((await run("catalog", "accelerators", "--bogus")).code).toBe(2);
+    const near = await run("catalgo");
+    expect(near.code).toBe(2);
+    expect(near.err).toMatch(/unknown command 'catalgo'[\s\S]*catalog/);
+  });
+
+  it("prints commander's errors as one JSON document with --json", async () => {
+    const r = await run("catalog", "accelerators", "--bogus", "--json");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("");
+    expect(JSON.parse(r.out)).toMatchObject({ error: { code: "INVALID_ARGUMENTS", message: expect.stringContaining("--bogus") } });
+  });
+
+  it("reports its package version, which is core's", async () => {
+    expect(cliVersion()).toBe(AIDC_VERSION);
+    expect((await run("-V")).out).toBe(`${AIDC_VERSION}\n`);
+  });
+
+  it("lists every command of every module in the top-level help, and the table names no command that does not exist", async () => {
+    const all = new Command("aidc");
+    await registerAll(all, { out: () => undefined, err: () => undefined, tty: false }, () => undefined);
+    const registered = all.commands.map((c) => c.name()).sort();
+    expect(COMMANDS.map((c) => c.name).sort()).toEqual(registered);
+    const help = (await run("--help")).out.replace(/\s+/g, " ");
+    for (const c of COMMANDS) {
+      expect(c.description).not.toBe("");
+      expect(help).toContain(` ${c.name} ${c.description}`);
+    }
+    // `aidc help <command>` loads that command's module and prints its own help
+    const sim = await run("help", "sim");
+    expect(sim.code).toBe(0);
+    expect(sim.out).toMatch(/Usage: aidc sim[\s\S]*pack/);
+  });
+
+  it("maps unreadable files (ENOENT, EISDIR) to exit 2 with 'cannot read <path>'", async () => {
+    const home = mkdtempSync(join(tmpdir(), "aidc-cfg-"));
+    const before = process.env["XDG_CONFIG_HOME"];
+    process.env["XDG_CONFIG_HOME"] = home;
+    try {
+      const missing = join(home, "no-token");
+      expect((await run("config", "set-context", "a", "--server", "http://127.0.0.1:1", "--token-file", missing)).code).toBe(0);
+      const r = await run("--context", "a", "jobs");
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`error: cannot read ${missing}: no such file or directory\n`);
+      const dir = join(home, "token-dir");
+      mkdirSync(dir);
+      await run("config", "set-context", "a", "--token-file", dir);
+      const j = await run("jobs", "--json");
+      expect(j.code).toBe(2);
+      expect(JSON.parse(j.out)).toMatchObject({
+        error: { code: "UNREADABLE", message: `cannot read ${dir}: is a directory`, issues: [{ code: "EISDIR", path: dir }] },
+      });
+    } finally {
+      if (before === undefined) delete process.env["XDG_CONFIG_HOME"];
+      else process.env["XDG_CONFIG_HOME"] = before;
+    }
   });
 
   it("lists accelerators as exactly one JSON document with the modelled fields", async () => {
@@ -101,5 +160,44 @@ describe("aidc CLI", () => {
     const r = await run("serve", "--port", "0", "--data-dir", join(dir, "data"), "--cluster", broken);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/racks\[0\]\.nodes\[0\]\.system.*unknown system "dgx-h900"/);
+  });
+});
+
+// what a real process loads: --version and --help must not import a command module, commander or core's index
+describe("aidc startup (built CLI)", () => {
+  const repo = new URL("../../../", import.meta.url).pathname;
+  const bin = join(repo, "packages/cli/dist/bin.js");
+  // a module hook that prints every file the process resolves
+  writeFileSync(
+    join(dir, "hooks.mjs"),
+    'export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith("file:")) process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n',
+  );
+  const hooks = join(dir, "register.mjs");
+  writeFileSync(hooks, 'import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n');
+  const loaded = (...argv: string[]): string[] => {
+    const r = spawnSync(process.execPath, ["--import", hooks, bin, ...argv], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    return r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("LOADED "))
+      .map((l) => l.slice("LOADED file://".length).replace(repo, ""));
+  };
+
+  it("--version and --help load no command module, no commander and not @aidc/core's index", () => {
+    for (const argv of [["--version"], ["--help"]]) {
+      const files = loaded(...argv);
+      expect(files).toContain("packages/cli/dist/main.js");
+      expect(files.filter((f) => /cli\/dist\/commands\/(?!index\.js)/.test(f))).toEqual([]);
+      expect(files.filter((f) => /node_modules\/(commander|zod|yaml)\//.test(f))).toEqual([]);
+      expect(files).not.toContain("packages/core/dist/index.js");
+    }
+  });
+
+  it("a command loads only its own module", () => {
+    const files = loaded("catalog", "nics");
+    expect(files.filter((f) => f.includes("cli/dist/commands/"))).toEqual([
+      "packages/cli/dist/commands/index.js",
+      "packages/cli/dist/commands/catalog.js",
+    ]);
   });
 });

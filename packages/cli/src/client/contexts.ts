@@ -100,7 +100,8 @@ export function activeContext(env: NodeJS.ProcessEnv = process.env, path: string
   const ctx = config.contexts.find((c) => c.name === name);
   if (ctx === undefined) {
     const known = config.contexts.map((c) => c.name).join(", ") || "none";
-    bad(path, [{ code: "unknown_context", path: "context", message: `no context "${name}" in ${path} (known: ${known})` }]);
+    const message = `no context "${name}" in ${path} (known: ${known})`;
+    throw new InvalidInputError(message, [{ code: "unknown_context", path: "context", message }]);
   }
   return ctx;
 }

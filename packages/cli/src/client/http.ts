@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AidcError, InvalidInputError, type Issue } from "@aidc/core/errors";
+import { readText } from "../read.js";
 import { activeContext } from "./contexts.js";
 
 /** Where the server is, who we are and which CA to trust. */
@@ -29,13 +30,13 @@ export function connection(flags: ConnectionFlags = {}, env: NodeJS.ProcessEnv =
   const set = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
   const url = (set(flags.url) ?? set(env["AIDC_URL"]) ?? ctx?.server ?? DEFAULT_URL).replace(/\/+$/, "");
   let token = set(flags.token) ?? set(env["AIDC_TOKEN"]);
-  if (token === undefined && ctx?.tokenFile !== undefined) token = readFileSync(ctx.tokenFile, "utf8").trim();
+  if (token === undefined && ctx?.tokenFile !== undefined) token = readText(ctx.tokenFile).trim();
   if (token === undefined && ctx === undefined) {
     const local = join(env["AIDC_DATA_DIR"] ?? ".aidc", "admin-token");
     if (existsSync(local)) token = readFileSync(local, "utf8").trim();
   }
   const caFile = set(env["AIDC_CA"]) ?? ctx?.ca;
-  const ca = caFile !== undefined ? readFileSync(caFile, "utf8") : undefined;
+  const ca = caFile !== undefined ? readText(caFile) : undefined;
   return { url, ...(token ? { token } : {}), ...(ca !== undefined ? { ca } : {}), ...(ctx ? { context: ctx.name } : {}) };
 }
 

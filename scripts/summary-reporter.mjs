@@ -1,22 +1,69 @@
 // Vitest reporter that ends the run with the line CI reads: "N passed, N failed, N skipped".
 // Files that fail to load count as failed, so a broken suite can never look green.
+// Before that line it lists every skipped test with its reason, taken from (first match wins):
+//   - the note of `ctx.skip(note)`,
+//   - `meta.skipReason` (test/support/data.ts sets it on describeWithShared / describeUnless suites),
+//   - a "(skipped: …)", "(skipped when …)" or "(known …: …)" part of the test's or a parent suite's name,
+//   - "todo" for it.todo;
+// otherwise "(no reason given)".
+// With AIDC_TEST_SUMMARY_JSON=<file> it also writes {"passed","failed","skipped","skips":[{"name","reason"}]} there.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative } from "node:path";
+
+const NO_REASON = "(no reason given)";
+const NAME_REASON = /\(((?:skipped|known)\b[^()]*(?:\([^()]*\)[^()]*)*)\)/i;
+
+/** The reason a skipped test case was skipped, or NO_REASON. */
+export function skipReason(test) {
+  const note = test.result().note;
+  if (note) return note;
+  const meta = test.meta();
+  if (typeof meta.skipReason === "string" && meta.skipReason !== "") return meta.skipReason;
+  for (let node = test; node && node.type !== "module"; node = node.parent) {
+    const m = NAME_REASON.exec(node.name);
+    if (m) return m[1].replace(/^skipped:?\s*/i, "");
+  }
+  if (test.options.mode === "todo") return "todo";
+  return NO_REASON;
+}
+
 export default class SummaryReporter {
+  onInit(vitest) {
+    this.root = vitest?.config?.root ?? process.cwd();
+  }
+
   onTestRunEnd(testModules, unhandledErrors) {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const skips = [];
     for (const mod of testModules) {
       let tests = 0;
+      const file = relative(this.root ?? process.cwd(), mod.moduleId);
       for (const test of mod.children.allTests()) {
         tests++;
         const state = test.result().state;
         if (state === "passed") passed++;
         else if (state === "failed") failed++;
-        else skipped++;
+        else {
+          skipped++;
+          skips.push({ name: `${file} > ${test.fullName}`, reason: skipReason(test) });
+        }
       }
       if (tests === 0 && mod.state() === "failed") failed++;
     }
     failed += unhandledErrors.length;
-    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const out = [];
+    if (skips.length > 0) {
+      out.push("", `Skipped tests (${skips.length}):`);
+      for (const s of skips) out.push(`  ${s.name}: ${s.reason}`);
+    }
+    out.push("", `${passed} passed, ${failed} failed, ${skipped} skipped`);
+    process.stdout.write(out.join("\n") + "\n");
+    const json = process.env.AIDC_TEST_SUMMARY_JSON;
+    if (json) {
+      mkdirSync(dirname(json), { recursive: true });
+      writeFileSync(json, JSON.stringify({ passed, failed, skipped, skips }) + "\n");
+    }
   }
 }

@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "./data.js";
+
+interface Summary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  skips: { name: string; reason: string }[];
+}
+
+/** Runs test/support/probe/skips.probe.ts in a child vitest with only the summary reporter. */
+function runProbe(requireShared: boolean): { stdout: string; status: number | null; summary: Summary } {
+  const json = join(mkdtempSync(join(tmpdir(), "aidc-summary-")), "summary.json");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST") && k !== "NODE_ENV"));
+  const r = spawnSync(join(repoRoot, "node_modules/.bin/vitest"), ["run", "--config", "test/support/probe/vitest.config.mjs"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...env, AIDC_TEST_SUMMARY_JSON: json, AIDC_REQUIRE_SHARED: requireShared ? "1" : "0", AIDC_SHARED_DATA: "" },
+  });
+  return { stdout: r.stdout, status: r.status, summary: JSON.parse(readFileSync(json, "utf8")) as Summary };
+}
+
+const probe = "test/support/probe/skips.probe.ts";
+
+describe("scripts/summary-reporter.mjs", () => {
+  it("lists every skipped test with its reason, ends with the counts line and writes the same as JSON", () => {
+    const r = runProbe(false);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe("1 passed, 0 failed, 6 skipped");
+    expect(r.summary).toEqual({
+      passed: 1,
+      failed: 0,
+      skipped: 6,
+      skips: [
+        { name: `${probe} > probe > skips with a note`, reason: "the note" },
+        { name: `${probe} > probe > skips without a reason`, reason: "(no reason given)" },
+        { name: `${probe} > probe > skips with a reason in its name (skipped: no widget here)`, reason: "no widget here" },
+        { name: `${probe} > probe > is still to do`, reason: "todo" },
+        { name: `${probe} > probe on shared data > reads the data`, reason: "needs ../shared/data/no-such-dataset/file.csv" },
+        { name: `${probe} > probe needing a tool > uses the tool`, reason: "the tool is not installed" },
+      ],
+    });
+    for (const s of r.summary.skips) expect(lines).toContain(`  ${s.name}: ${s.reason}`);
+  });
+
+  it("with AIDC_REQUIRE_SHARED=1 missing ../shared data is a failure, not a skip", () => {
+    const r = runProbe(true);
+    expect(r.status).not.toBe(0);
+    expect(r.summary).toMatchObject({ passed: 1, failed: 1, skipped: 5 });
+    expect(r.summary.skips.map((s) => s.reason)).not.toContain("needs ../shared/data/no-such-dataset/file.csv");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("1 passed, 1 failed, 5 skipped");
+  });
+});

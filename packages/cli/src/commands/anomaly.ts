@@ -13,6 +13,7 @@ import {
   runDetector,
   type EvalResult,
 } from "@aidc/observability";
+import { resolveDataArg } from "../data/cache.js";
 import { printJson, printTable, type Io } from "../output.js";
 
 interface EvalOptions {
@@ -39,14 +40,15 @@ function runEval(io: Io, opts: EvalOptions): void {
       issue("invalid_value", "--detector", `unknown detector "${opts.detector}"; use one of ${DETECTOR_NAMES.join(", ")}`),
     ]);
   }
-  const { series, issues } = loadNabFolder(opts.data);
-  if (issues.length > 0) throw new InvalidInputError(`cannot read ${opts.data}`, issues);
+  const folder = resolveDataArg(opts.data, "--data").path;
+  const { series, issues } = loadNabFolder(folder);
+  if (issues.length > 0) throw new InvalidInputError(`cannot read ${folder}`, issues);
   const frozen = opts.tune ? undefined : FROZEN_THRESHOLDS[opts.detector];
   const result = evaluate(series, DETECTORS[opts.detector], frozen);
   const how =
     result.thresholdMode === "tuned"
       ? "one threshold per profile tuned over this whole folder (NAB's optimisation; never per file)"
-      : "frozen thresholds (tuned once on the shared NAB subset; labels here are only used for scoring)";
+      : "frozen thresholds (tuned once on the 30-series NAB subset of `aidc data fetch nab`; labels here are only used for scoring)";
   if (opts.json) {
     printJson(io, toJson(result));
     io.err(`detector ${opts.detector}; ${how}: ${JSON.stringify(result.thresholds)}\n`);
@@ -84,9 +86,10 @@ function runDetect(io: Io, opts: DetectOptions): void {
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
     throw new InvalidInputError("bad threshold", [issue("invalid_value", "--threshold", "must be a number between 0 and 1")]);
   }
+  const file = resolveDataArg(opts.file, "--file").path;
   let text: string;
   try {
-    text = readFileSync(opts.file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (e) {
     throw new InvalidInputError(`cannot read ${opts.file}`, [issue("unreadable", opts.file, (e as Error).message)]);
   }
@@ -115,7 +118,7 @@ export function registerAnomaly(program: Command, io: Io): void {
   anomaly
     .command("eval")
     .description("score a detector on a labeled NAB-style folder (<category>/<file>.csv + combined_windows.json)")
-    .requiredOption("--data <folder>", "folder laid out like NAB's data (e.g. ../shared/data/nab)")
+    .requiredOption("--data <folder|dataset>", "folder laid out like NAB's data, or nab (aidc data fetch nab)")
     .option("--detector <name>", `one of ${DETECTOR_NAMES.join(", ")}`, DEFAULT_DETECTOR)
     .option("--tune", "tune one threshold per profile over this folder (as NAB does) instead of the frozen ones")
     .option("--json", 'print {"files":[{"file","nabStandard","precision","recall","f1"}],"overall":{...}}')
@@ -123,7 +126,7 @@ export function registerAnomaly(program: Command, io: Io): void {
   anomaly
     .command("detect")
     .description("run a detector over one timestamp,value CSV (one point at a time) and list its alarms")
-    .requiredOption("--file <csv>", "a CSV with a timestamp,value header")
+    .requiredOption("--file <csv|dataset/file>", "a CSV with a timestamp,value header (or e.g. nab/realKnownCause/nyc_taxi)")
     .option("--detector <name>", `one of ${DETECTOR_NAMES.join(", ")}`, DEFAULT_DETECTOR)
     .option("--threshold <score>", "alarm at or above this score (default: the detector's frozen NAB standard threshold)")
     .option("--json", 'print {"file","detector","threshold","rows","alarms":[{"row","timestamp","value","score"}]}')

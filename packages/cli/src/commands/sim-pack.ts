@@ -5,8 +5,11 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { InvalidInputError, issue, type Issue } from "@aidc/core";
 import { PLACEMENT_NAMES, isPlacementName } from "@aidc/scheduler";
-import { readOpenbNodes, readOpenbPods, runPack } from "@aidc/simulator";
+import { readOpenbNodes, readOpenbPods, runPackSeed, summarizePack } from "@aidc/simulator";
+import { resolveDataArg } from "../data/cache.js";
+import { findDataset } from "../data/registry.js";
 import { printJson, printTable, type Io } from "../output.js";
+import { startProgress } from "../progress.js";
 
 interface PackCliOpts {
   pods: string;
@@ -42,6 +45,12 @@ function located(file: string, issues: readonly Issue[]): Issue[] {
   }));
 }
 
+/** A file or a dataset name: `--pods openb` is its default pod list, `--nodes openb` its GPU-node list (what FGD uses). */
+function inputPath(arg: string, option: "--pods" | "--nodes"): string {
+  const nodes = option === "--nodes" && !arg.includes("/") && findDataset(arg)?.name === "openb";
+  return resolveDataArg(nodes ? "openb/openb_node_list_gpu_node.csv" : arg, option).path;
+}
+
 /** Parse and check every option; all problems at once (exit 2). */
 function parseOptions(opts: PackCliOpts): { inflate: number; seeds: number[]; coverage: number } {
   const issues: Issue[] = [];
@@ -73,8 +82,11 @@ export function registerSimPack(program: Command, io: Io): void {
       "FGD packing experiment: pods re-sampled to --inflate x cluster GPUs, shuffled per seed, placed one by one (no departures); " +
         "GPU allocation and fragmentation vs arrived GPU request",
     )
-    .requiredOption("--pods <file>", "openb pod list CSV (.csv or .csv.gz)")
-    .requiredOption("--nodes <file>", "openb node list CSV (the FGD experiments use openb_node_list_gpu_node.csv)")
+    .requiredOption(
+      "--pods <file|dataset>",
+      "openb pod list CSV (.csv or .csv.gz), or openb[/<pod list>] once fetched (aidc data fetch openb)",
+    )
+    .requiredOption("--nodes <file|dataset>", "openb node list CSV (the FGD experiments use openb_node_list_gpu_node.csv; openb names it)")
     .option("--policy <name>", `placement: ${PLACEMENT_NAMES.join(", ")}`, "fgd")
     .option("--inflate <x>", "total GPU request as a multiple of cluster GPUs", "1.3")
     .option("--seeds <list>", "comma-separated seeds (results are means over them)", "42,43,44")
@@ -82,16 +94,25 @@ export function registerSimPack(program: Command, io: Io): void {
     .option("--json", 'print {"policy","seeds","allocPct":{"10":…,"130":…},"fragPct":{…},"unallocatedGpusAt130",…,"wallS"}')
     .action((opts: PackCliOpts) => {
       const { inflate, seeds, coverage } = parseOptions(opts);
-      const nodeRead = readOpenbNodes(readLines(opts.nodes, "--nodes"), { file: opts.nodes });
-      const podRead = readOpenbPods(readLines(opts.pods, "--pods"), { file: opts.pods });
-      const issues = [...located(opts.nodes, nodeRead.issues), ...located(opts.pods, podRead.issues)];
+      const nodesFile = inputPath(opts.nodes, "--nodes");
+      const podsFile = inputPath(opts.pods, "--pods");
+      const nodeRead = readOpenbNodes(readLines(nodesFile, "--nodes"), { file: nodesFile });
+      const podRead = readOpenbPods(readLines(podsFile, "--pods"), { file: podsFile });
+      const issues = [...located(nodesFile, nodeRead.issues), ...located(podsFile, podRead.issues)];
       const gpuNodes = nodeRead.records.filter((n) => n.gpus > 0);
       if (issues.length === 0 && gpuNodes.length === 0) issues.push(issue("no_gpu_nodes", "--nodes", "the node list has no GPU node"));
       if (issues.length === 0 && podRead.records.length === 0) issues.push(issue("no_pods", "--pods", "the pod list is empty"));
       if (issues.length > 0) throw new InvalidInputError("malformed trace", issues);
       const t0 = performance.now();
       const policy = opts.policy as (typeof PLACEMENT_NAMES)[number];
-      const summary = runPack(gpuNodes, podRead.records, { policy, inflate, seeds, coveragePct: coverage });
+      const progress = startProgress({ ...io, json: opts.json === true }, `pack ${policy} (seeds)`, seeds.length);
+      const results = seeds.map((seed) => {
+        const r = runPackSeed(gpuNodes, podRead.records, policy, inflate, seed, coverage);
+        progress.tick();
+        return r;
+      });
+      progress.done();
+      const summary = summarizePack({ policy, inflate, seeds, coveragePct: coverage }, gpuNodes, results);
       const wallS = Math.round((performance.now() - t0) / 10) / 100;
       if (opts.json) {
         printJson(io, { ...summary, wallS });

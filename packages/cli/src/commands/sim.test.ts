@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { JobSpec, defaultCatalog } from "@aidc/core";
 import { historyTrace, loadClusterFile, policyReplays, startServer, type RunningServer } from "@aidc/server";
 import { runCli } from "../run-cli.testing.js";
@@ -63,6 +64,50 @@ describe("aidc sim", () => {
     expect((await run("sim", "run", "--trace", trace, "--cluster", "philly", "--policy", "nope")).code).toBe(2);
     expect((await run("sim", "run", "--trace", trace, "--cluster", "mars")).code).toBe(2);
     expect((await run("sim", "run", "--trace", trace, "--cluster", "philly", "--format", "slurm")).err).toContain("unknown format");
+  });
+});
+
+describe("aidc sim: the rough edges of issue 12", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("run --json without --trace and --cluster prints one JSON error naming both (exit 2)", async () => {
+    const r = await run("sim", "run", "--json");
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.out) as { error: { code: string; issues: { path: string }[] } };
+    expect(doc.error.code).toBe("INVALID_INPUT");
+    expect(doc.error.issues.map((i) => i.path)).toEqual(["--trace", "--cluster"]);
+  });
+
+  it("a profile whose queues match none of the trace's warns on stderr and in the JSON", async () => {
+    const text = await run("sim", "run", "--trace", trace, "--cluster", "philly", "--profile", profile);
+    expect(text.code).toBe(0);
+    expect(text.err).toMatch(
+      /^warning: the quotas in force \(profile .*team-fair-share\.yaml\) name queue\(s\) research, production, but no job of the trace is in any of them \(trace queues: a, b\)/m,
+    );
+    const json = JSON.parse((await run("sim", "run", "--trace", trace, "--cluster", "philly", "--profile", profile, "--json")).out) as {
+      warnings: string[];
+    };
+    expect(json.warnings).toHaveLength(1);
+    const quiet = JSON.parse((await run("sim", "run", "--trace", trace, "--cluster", "philly", "--json")).out) as { warnings: string[] };
+    expect(quiet.warnings).toEqual([]);
+  });
+
+  it("--trace philly reads the cached dataset, or says which aidc data fetch to run (exit 2)", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "aidc-sim-cache-"));
+    vi.stubEnv("XDG_CACHE_HOME", cache);
+    const missing = await run("sim", "run", "--trace", "philly", "--cluster", "philly");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("philly: dataset philly is not downloaded yet; run: aidc data fetch philly");
+    // a cache holding every file of the dataset (the mini trace standing in for the job table)
+    const dir = join(cache, "aidc", "data", "philly");
+    mkdirSync(dir, { recursive: true });
+    for (const f of ["cluster_machine_list.csv", "revised_machine_list.csv", "helios_philly_vc_nodes.csv", "philly_node_sequence.csv.gz"])
+      writeFileSync(join(dir, f), "");
+    writeFileSync(join(dir, "philly_jobs.csv.gz"), gzipSync(readFileSync(trace)));
+    const r = await run("sim", "run", "--trace", "philly", "--cluster", "philly", "--json");
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { jobs: number }).jobs).toBe(4);
+    rmSync(cache, { recursive: true, force: true });
   });
 });
 
@@ -183,7 +228,7 @@ describe("one scenario: the CLI, REST simulations and the recommendations' repla
     });
     expect(res.status).toBe(200);
     const rest = (await res.json()) as { results: Record<string, unknown>[] };
-    const noWall = ({ wallS: _w, ...m }: Record<string, unknown>) => m;
+    const noWall = ({ wallS: _w, warnings: _warnings, ...m }: Record<string, unknown>) => m;
     expect(rest.results.map(noWall)).toEqual([noWall(JSON.parse(cli.out) as Record<string, unknown>)]);
     // the profile's quotas (16 + 16 for research and production; inference has none there) give the entitlements
     const byQueue = (JSON.parse(cli.out) as { byQueue: Record<string, { entitlement?: number }> }).byQueue;

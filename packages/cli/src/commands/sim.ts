@@ -1,159 +1,65 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
-import { InvalidInputError, checkCluster, defaultCatalog, issue, validateDocument, type Issue } from "@aidc/core";
+import { InvalidInputError, issue, type Issue } from "@aidc/core";
 import { POLICIES, defaultRegistry } from "@aidc/scheduler";
-import {
-  JOB_TRACE_FORMATS,
-  humanSummary,
-  isPreset,
-  jobsCsv,
-  linesOf,
-  readJobTrace,
-  queuesCsv,
-  readPhilly,
-  runScenario,
-  scenarioSetup,
-  seriesCsv,
-  type ScenarioProfile,
-  type ScenarioSetup,
-  type JobTraceFormat,
-  type SeriesPoint,
-  type SimMetrics,
-  type TraceJob,
-} from "@aidc/simulator";
-import { printJson, printTable, type Io } from "../output.js";
+import { humanSummary, jobsCsv, queuesCsv, runScenario, seriesCsv, type SeriesPoint, type SimMetrics } from "@aidc/simulator";
+import { resolveDataArg } from "../data/cache.js";
+import { paint, printJson, printTable, type Io } from "../output.js";
+import { startProgress } from "../progress.js";
 import { simCompareReport, writeChartPngs } from "../report/index.js";
+import {
+  PROGRESS_MIN_JOBS,
+  SIM_FORMATS,
+  loadCluster,
+  loadTrace,
+  numberOpt,
+  queueWarnings,
+  required,
+  schedulerOf,
+  traceFormatOf,
+  type SimOpts,
+} from "./sim-input.js";
 
-export const SIM_FORMATS = ["philly", "openb", "pollux", "tiresias", "aidc"] as const;
-/** Output formats `--format` also accepts (then the trace format comes from --trace-format, default philly). */
-export const REPORT_FORMATS = ["text", "html"] as const;
-
-interface SimOpts {
-  trace: string;
-  format: string;
-  traceFormat?: string;
-  pngDir?: string;
-  cluster: string;
-  policy?: string;
-  policies?: string;
-  profile?: string;
-  seed: string;
-  json?: boolean;
-  out?: string;
-  nodeScale: string;
-}
-
-function bad(path: string, message: string, code = "bad_option"): never {
-  throw new InvalidInputError(message, [issue(code, path, message)]);
-}
-
-function readText(file: string, what: string): string {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return bad(what, `cannot read ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, "unreadable");
-  }
-  return (file.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8");
-}
-
-function loadCluster(spec: string, nodeScale: number): ScenarioSetup {
-  if (isPreset(spec)) return scenarioSetup({ preset: spec }, nodeScale);
-  const r = validateDocument(readText(spec, "--cluster"), defaultCatalog());
-  if (!r.document)
-    throw new InvalidInputError(
-      `invalid cluster file ${spec}`,
-      r.issues.map((i) => ({ ...i, path: `${spec}: ${i.path}` })),
-    );
-  if (r.document.kind !== "Cluster")
-    return bad("--cluster", `${spec} is a ${r.document.kind}, not a Cluster (or use a preset: philly, helios-philly)`);
-  const m = checkCluster(r.document.value, defaultCatalog());
-  if (!m.model) throw new InvalidInputError(`invalid cluster file ${spec}`, m.issues);
-  return scenarioSetup({ model: m.model }, nodeScale);
-}
-
-function loadTrace(file: string, format: string, setup: ScenarioSetup): TraceJob[] {
-  const text = readText(file, "--trace");
-  if (format === "philly") {
-    const r = readPhilly(text, setup.traceFilter ?? {});
-    if (!r.ok)
-      throw new InvalidInputError(
-        `malformed trace ${file}`,
-        r.issues.map((i) => ({ ...i, path: `${file}: ${i.path}` })),
-      );
-    return r.value.jobs;
-  }
-  if (!(JOB_TRACE_FORMATS as readonly string[]).includes(format)) {
-    return bad(
-      "--format",
-      `format "${format}" is not supported yet by sim run (supported: philly, ${JOB_TRACE_FORMATS.join(", ")})`,
-      "unsupported_format",
-    );
-  }
-  const r = readJobTrace(format as JobTraceFormat, linesOf(text));
-  if (r.issues.length > 0)
-    throw new InvalidInputError(
-      `malformed trace ${file}`,
-      r.issues.map((i) => ({ ...i, path: `${file}: ${i.path}` })),
-    );
-  const jobs = r.records.filter((j) => j.gpus > 0);
-  if (jobs.length > 0 && jobs.every((j) => !(j.durationS > 0))) {
-    return bad("--trace", `${file}: the ${format} trace has no job run times, so it cannot be replayed`, "no_durations");
-  }
-  return jobs;
-}
-
-/** The scheduler of a run: the profile file's text (overrides --policy) or a policy name. */
-function schedulerOf(opts: SimOpts, policy: string | undefined): ScenarioProfile {
-  return opts.profile !== undefined ? { profile: readText(opts.profile, "--profile") } : { policy: policy ?? "fifo" };
-}
-
-function numberOpt(text: string, name: string, min: number): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v < min) return bad(name, `${name} must be a number ≥ ${min}, got "${text}"`);
-  return v;
-}
+export { REPORT_FORMATS, SIM_FORMATS } from "./sim-input.js";
 
 interface RunOutput {
   readonly metrics: SimMetrics;
+  /** Said on stderr, and in --json as `warnings`. */
+  readonly warnings: readonly string[];
   readonly wallS: number;
   readonly series: readonly SeriesPoint[];
   readonly files: Record<string, string>;
-}
-
-function traceFormatOf(opts: SimOpts): string {
-  const known = (list: readonly string[], v: string | undefined): boolean => v !== undefined && list.includes(v);
-  if (opts.traceFormat !== undefined && !known(SIM_FORMATS, opts.traceFormat))
-    bad("--trace-format", `unknown trace format "${opts.traceFormat}" (known: ${SIM_FORMATS.join(", ")})`);
-  if (!known(SIM_FORMATS, opts.format) && !known(REPORT_FORMATS, opts.format))
-    bad(
-      "--format",
-      `unknown format "${opts.format}" (trace formats: ${SIM_FORMATS.join(", ")}; report formats: ${REPORT_FORMATS.join(", ")})`,
-    );
-  return opts.traceFormat ?? (known(SIM_FORMATS, opts.format) ? opts.format : "philly");
 }
 
 /** The HTML report (with --format html) and the PNG charts (with --png-dir); true when the page was printed. */
 function report(io: Io, opts: SimOpts, runs: readonly RunOutput[]): boolean {
   const html = opts.format === "html";
   if (!html && opts.pngDir === undefined) return false;
-  const r = simCompareReport({ trace: opts.trace, cluster: opts.cluster, runs });
+  const r = simCompareReport({ trace: opts.trace ?? "", cluster: opts.cluster ?? "", runs });
   if (opts.pngDir !== undefined) writeChartPngs(opts.pngDir, r.charts);
   if (html && !opts.json) io.out(r.html);
   return html && !opts.json;
 }
 
-function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
+function runOne(io: Io, opts: SimOpts, policy: string | undefined): RunOutput {
+  const { trace, cluster } = required(opts);
   const seed = Math.trunc(numberOpt(opts.seed, "--seed", 0));
   const nodeScale = numberOpt(opts.nodeScale, "--node-scale", 0.01);
-  const format = traceFormatOf(opts);
-  const setup = loadCluster(opts.cluster, nodeScale);
+  const traceFile = resolveDataArg(trace, "--trace");
+  const format = traceFormatOf(opts, traceFile.ref?.use?.traceFormat);
+  const setup = loadCluster(cluster, nodeScale);
   const scheduler = schedulerOf(opts, policy);
-  const jobs = loadTrace(opts.trace, format, setup);
+  const jobs = loadTrace(traceFile.path, format, setup);
+  const lastSubmitS = jobs.reduce((m, j) => Math.max(m, j.submitS), 0);
+  const firstSubmitS = jobs.reduce((m, j) => Math.min(m, j.submitS), lastSubmitS);
+  const progress =
+    jobs.length >= PROGRESS_MIN_JOBS
+      ? startProgress(io, `replay ${opts.profile ?? policy ?? "fifo"} (virtual days)`, (lastSubmitS - firstSubmitS) / 86400, {
+          format: (d) => d.toFixed(1),
+        })
+      : undefined;
   const r = runScenario({
     cluster: { setup },
     scheduler,
@@ -161,7 +67,9 @@ function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
     seed,
     ...(opts.profile !== undefined ? { issuePath: opts.profile } : {}),
     wallMs: () => performance.now(),
+    ...(progress !== undefined ? { sim: { observe: (_state, nowS) => progress.set((nowS - firstSubmitS) / 86400) } } : {}),
   });
+  progress?.done();
   if (!r.ok) {
     if (opts.profile !== undefined) throw new InvalidInputError(`invalid profile ${opts.profile}`, r.issues);
     throw new InvalidInputError(
@@ -173,9 +81,14 @@ function runOne(opts: SimOpts, policy: string | undefined): RunOutput {
   return {
     metrics,
     wallS,
+    warnings: queueWarnings(r.value.profile, jobs, opts.profile),
     series: result.series,
     files: { "jobs.csv": jobsCsv(result.outcomes), "series.csv": seriesCsv(result.series), "queues.csv": queuesCsv(metrics) },
   };
+}
+
+function warn(io: Io, warnings: readonly string[]): void {
+  for (const w of warnings) io.err(`${paint(io, "yellow", "warning")}: ${w}\n`);
 }
 
 function headline(m: SimMetrics, wallS: number): Record<string, unknown> {
@@ -205,15 +118,14 @@ function writeOut(dir: string, r: RunOutput): void {
 
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption("--trace <file>", "trace file (.gz is gunzipped)")
+    .option("--trace <file|dataset>", "trace file (.gz is gunzipped) or a dataset name: philly, openb, tiresias, … (aidc data list)")
     .option(
       "--format <name>",
-      `trace format (${SIM_FORMATS.join("|")}) or report format (text|html: one standalone page with charts)`,
-      "philly",
+      `trace format (${SIM_FORMATS.join("|")}; default: the dataset's, else philly) or report format (text|html: one standalone page with charts)`,
     )
     .option("--trace-format <name>", "trace format, when --format names the report format")
     .option("--png-dir <dir>", "write each chart of the report as <dir>/<chart>.png")
-    .requiredOption("--cluster <file|preset>", "cluster file, or a preset: philly, helios-philly")
+    .option("--cluster <file|preset>", "cluster file, or a preset: philly, helios-philly (required)")
     .option("--profile <file>", "SchedulerProfile YAML (overrides --policy)")
     .option("--seed <n>", "seed for randomized plugins and failures", "1")
     .option("--node-scale <f>", "multiply every partition's node count (rounded up)", "1")
@@ -229,11 +141,12 @@ export function registerSim(program: Command, io: Io): void {
     .option("--policy <name>", "policy name (see: aidc sim policies)", "fifo")
     .option("--out <dir>", "write metrics.json, jobs.csv, series.csv, queues.csv, summary.txt")
     .action((opts: SimOpts) => {
-      const r = runOne(opts, opts.policy);
+      const r = runOne({ ...io, json: opts.json === true }, opts, opts.policy);
       if (opts.out !== undefined) writeOut(opts.out, r);
       if (report(io, opts, [r])) return;
-      if (opts.json) printJson(io, headline(r.metrics, r.wallS));
+      if (opts.json) printJson(io, { ...headline(r.metrics, r.wallS), warnings: r.warnings });
       else {
+        warn(io, r.warnings);
         io.out(`${humanSummary(r.metrics)}\nwall ${r.wallS.toFixed(2)} s\n`);
         printTable(
           io,
@@ -267,10 +180,12 @@ export function registerSim(program: Command, io: Io): void {
           "bad --policies",
           unknown.length ? unknown : [issue("bad_option", "--policies", "needs at least one policy")],
         );
-      const runs = names.map((n) => runOne({ ...opts, profile: undefined } as SimOpts, n));
+      const runs = names.map((n) => runOne({ ...io, json: opts.json === true }, { ...opts, profile: undefined } as SimOpts, n));
+      const warnings = [...new Set(runs.flatMap((r) => r.warnings))];
       if (report(io, opts, runs)) return;
-      if (opts.json) printJson(io, { runs: runs.map((r) => headline(r.metrics, r.wallS)) });
+      if (opts.json) printJson(io, { runs: runs.map((r) => headline(r.metrics, r.wallS)), warnings });
       else {
+        warn(io, warnings);
         printTable(
           io,
           [

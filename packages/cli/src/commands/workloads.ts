@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { InvalidInputError, type Issue } from "@aidc/core";
 import {
+  ModelPackageError,
   PRESETS,
   binaryMetrics,
   explainLime,
@@ -12,7 +13,9 @@ import {
   trainSentiment,
   type Preset,
 } from "@aidc/workloads";
+import { resolveDataArg } from "../data/cache.js";
 import { paint, printJson, printTable, type Io } from "../output.js";
+import { startProgress, type Progress } from "../progress.js";
 
 function bad(path: string, message: string): InvalidInputError {
   return new InvalidInputError(`Invalid ${path}`, [{ code: "invalid_value", path, message }]);
@@ -41,6 +44,20 @@ function positiveInt(path: string, v: string | undefined): number | undefined {
 
 const fmt = (x: number): string => x.toFixed(4);
 
+/** A labeled-data argument: a JSONL(.gz) file, or a dataset name (`imdb` = its train split, `imdb/test`). */
+const dataPath = (arg: string, option: string): string => resolveDataArg(arg, option).path;
+
+/** A model package the user named; one that is missing or not a package is bad input (exit 2), not a crash. */
+async function loadModel(dir: string): ReturnType<typeof loadModelPackage> {
+  try {
+    return await loadModelPackage(dir);
+  } catch (e) {
+    if (e instanceof ModelPackageError)
+      throw new InvalidInputError(e.message, [{ code: "invalid_model", path: "--model", message: e.message }]);
+    throw e;
+  }
+}
+
 interface TrainOpts {
   preset: string;
   data: string;
@@ -58,10 +75,10 @@ export function registerWorkloads(program: Command, io: Io): void {
     .command("train")
     .description("train a built-in workload and write its model package")
     .argument("<workload>", 'the workload to train (today: "sentiment")')
-    .requiredOption("--data <file>", "labeled JSONL(.gz) with text and label (0|1) fields")
+    .requiredOption("--data <file|dataset>", "labeled JSONL(.gz) with text and label (0|1) fields, or imdb (aidc data fetch imdb)")
     .requiredOption("--out <dir>", "model package directory to write")
     .option("--preset <preset>", `${PRESETS.join("|")}`, "fast")
-    .option("--eval-data <file>", "also evaluate on this labeled file and store the metrics in the package")
+    .option("--eval-data <file|dataset>", "also evaluate on this labeled file (or e.g. imdb/test) and store the metrics in the package")
     .option("--limit <rows>", "use only the first rows of --data")
     .option("--hyper <key=value...>", "override hyper-parameters (e.g. epochs=3)", [])
     .option("--checkpoint-dir <dir>", "seed preset: checkpoint after every epoch here")
@@ -71,32 +88,41 @@ export function registerWorkloads(program: Command, io: Io): void {
       if (workload !== "sentiment") throw bad("workload", `unknown workload "${workload}"; available: sentiment`);
       if (!PRESETS.includes(o.preset as Preset)) throw bad("--preset", `must be one of ${PRESETS.join(", ")}, got "${o.preset}"`);
       const limit = positiveInt("--limit", o.limit);
-      const progress = (line: string, done: boolean): void => {
-        if (io.tty) io.err(`\r\x1b[2K${line}${done ? "\n" : ""}`);
-        else if (done) io.err(`${line}\n`);
+      const data = dataPath(o.data, "--data");
+      const evalData = o.evalData === undefined ? undefined : dataPath(o.evalData, "--eval-data");
+      const pio: Io = { ...io, json: o.json === true };
+      // one bar per seed epoch (stderr on a terminal only), then the epoch's line
+      let bar: Progress | undefined;
+      let barEpoch = 0;
+      const line = (text: string): void => {
+        bar?.done();
+        bar = undefined;
+        io.err(`${text}\n`);
       };
       const r = await trainSentiment({
         preset: o.preset as Preset,
-        dataPath: o.data,
+        dataPath: data,
         outDir: o.out,
         hyper: parseHyper(o.hyper),
         resume: o.resume ?? false,
-        ...(o.evalData === undefined ? {} : { evalPath: o.evalData }),
+        ...(evalData === undefined ? {} : { evalPath: evalData }),
         ...(limit === undefined ? {} : { limit }),
         ...(o.checkpointDir === undefined ? {} : { checkpointDir: o.checkpointDir }),
-        onFastEpoch: (e) => progress(`epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)}`, true),
+        onFastEpoch: (e) => line(`epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)}`),
         onSeedBatch: (p) => {
-          const width = 30;
-          const filled = Math.round((p.batch / p.batches) * width);
-          const bar = `[${"=".repeat(filled)}${" ".repeat(width - filled)}]`;
-          progress(`epoch ${p.epoch} ${bar} ${p.batch}/${p.batches} loss ${fmt(p.loss)} accuracy ${fmt(p.accuracy)}`, false);
+          if (bar === undefined || barEpoch !== p.epoch) {
+            bar?.done();
+            bar = startProgress(pio, `epoch ${p.epoch} (batches)`, p.batches);
+            barEpoch = p.epoch;
+          }
+          bar.set(p.batch);
         },
         onSeedEpoch: (e) =>
-          progress(
+          line(
             `epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)} val_loss ${fmt(e.valLoss)} val_accuracy ${fmt(e.valAccuracy)} (${e.durationS.toFixed(1)} s)`,
-            true,
           ),
       });
+      bar?.done();
       r.model.dispose();
       if (o.json) printJson(io, { out: o.out, finished: r.finished, manifest: r.manifest });
       else {
@@ -114,11 +140,11 @@ export function registerWorkloads(program: Command, io: Io): void {
     .command("eval")
     .description("evaluate a model package on a labeled JSONL(.gz) file")
     .requiredOption("--model <dir>", "model package directory")
-    .requiredOption("--data <file>", "labeled JSONL(.gz) with text and label fields")
+    .requiredOption("--data <file|dataset>", "labeled JSONL(.gz) with text and label fields, or a dataset (e.g. imdb/test)")
     .option("--json", 'print {"n","accuracy","precision","recall","f1","auc","confusion"}')
     .action(async (o: { model: string; data: string; json?: boolean }) => {
-      const { model } = await loadModelPackage(o.model);
-      const data = await readLabeled(o.data);
+      const data = await readLabeled(dataPath(o.data, "--data"));
+      const { model } = await loadModel(o.model);
       const m = binaryMetrics(data.labels, await model.predict(data.texts));
       model.dispose();
       if (o.json) printJson(io, m);
@@ -138,7 +164,7 @@ export function registerWorkloads(program: Command, io: Io): void {
     .action(async (texts: string[], o: { model: string; file?: string; json?: boolean }) => {
       const all = [...texts, ...(o.file === undefined ? [] : (await readLabeled(o.file, { unlabeled: true })).texts)];
       if (all.length === 0) throw bad("texts", "give at least one text or --file");
-      const { model } = await loadModelPackage(o.model);
+      const { model } = await loadModel(o.model);
       const scores = await model.predict(all);
       model.dispose();
       const predictions = all.map((text, i) => ({ text, label: labelOf(scores[i] ?? 0), score: scores[i] ?? 0 }));
@@ -164,7 +190,7 @@ export function registerWorkloads(program: Command, io: Io): void {
       if (o.method !== "occlusion" && o.method !== "lime") throw bad("--method", `must be occlusion or lime, got "${o.method}"`);
       const top = positiveInt("--top", o.top) ?? 10;
       const samples = positiveInt("--samples", o.samples) ?? 500;
-      const { model } = await loadModelPackage(o.model);
+      const { model } = await loadModel(o.model);
       const e = o.method === "lime" ? await explainLime(model, text, { samples }) : await explainOcclusion(model, text);
       model.dispose();
       if (o.json) printJson(io, e);

@@ -40,17 +40,60 @@ export function readScenario(
   return { ...(r.scenario ? { scenario: r.scenario } : {}), issues: withLines(r.issues), withLines };
 }
 
-/** Rows of an Azure LLM inference trace (TIMESTAMP,ContextTokens,GeneratedTokens; .csv or .csv.gz). */
-export function readAzureTrace(file: string): { inputTokens: number; outputTokens: number; arrivalS: number }[] {
+export interface TraceRequest {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly arrivalS: number;
+}
+
+const AZURE_HEADER = "TIMESTAMP,ContextTokens,GeneratedTokens";
+
+/**
+ * Rows of an Azure LLM inference trace (TIMESTAMP,ContextTokens,GeneratedTokens; .csv or .csv.gz).
+ * A file of another kind (a README, another trace) is refused with issues naming the line, never
+ * read as garbage requests; a missing file throws (the CLI answers "cannot read", exit 2).
+ */
+export function readAzureTrace(file: string): { rows: TraceRequest[]; issues: Issue[] } {
   const raw = readFileSync(file);
-  const text = (file.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
-  const rows: { inputTokens: number; outputTokens: number; arrivalS: number }[] = [];
-  for (const line of text.split("\n").slice(1)) {
-    const [ts, ctx, gen] = line.split(",");
-    if (ts === undefined || ctx === undefined || gen === undefined) continue;
-    const t = Date.parse(ts.trim().replace(" ", "T") + "Z");
-    if (!Number.isFinite(t)) continue;
-    rows.push({ inputTokens: Number(ctx), outputTokens: Number(gen), arrivalS: t / 1000 });
+  let text: string;
+  try {
+    text = (file.endsWith(".gz") || (raw[0] === 0x1f && raw[1] === 0x8b) ? gunzipSync(raw) : raw).toString("utf8");
+  } catch (e) {
+    return {
+      rows: [],
+      issues: [{ code: "unreadable_trace", path: "(file)", message: `not a readable gzip file: ${(e as Error).message}` }],
+    };
   }
-  return rows;
+  const lines = text.split(/\r?\n/);
+  const header = (lines[0] ?? "").trim().replace(/^\uFEFF/, "");
+  if (header.toLowerCase() !== AZURE_HEADER.toLowerCase()) {
+    const got = header.length > 60 ? `${header.slice(0, 60)}…` : header;
+    return {
+      rows: [],
+      issues: [
+        {
+          code: "not_a_trace",
+          path: "(file)",
+          line: 1,
+          message: `is not an Azure LLM inference trace: expected the header ${AZURE_HEADER}, got ${JSON.stringify(got)}`,
+        },
+      ],
+    };
+  }
+  const rows: TraceRequest[] = [];
+  const issues: Issue[] = [];
+  lines.slice(1).forEach((line, i) => {
+    if (line.trim() === "" || issues.length >= 5) return;
+    const [ts, ctx, gen] = line.split(",");
+    const t = Date.parse(`${(ts ?? "").trim().replace(" ", "T")}Z`);
+    const input = Number(ctx);
+    const output = Number(gen);
+    if (!Number.isFinite(t) || !Number.isInteger(input) || !Number.isInteger(output) || input < 0 || output < 0) {
+      const message = `is not "<timestamp>,<context tokens>,<generated tokens>": ${JSON.stringify(line.slice(0, 80))}`;
+      issues.push({ code: "bad_row", path: "(file)", line: i + 2, message });
+      return;
+    }
+    rows.push({ inputTokens: input, outputTokens: output, arrivalS: t / 1000 });
+  });
+  return { rows, issues };
 }

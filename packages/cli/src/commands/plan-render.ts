@@ -1,6 +1,6 @@
 import type { DatacenterPlan, InferencePlan, TrainingPlan } from "@aidc/planner";
 import { printTable, type Io } from "../output.js";
-import { datacenterTables } from "../report/datacenter-tables.js";
+import { datacenterTables, type PlanTable } from "../report/datacenter-tables.js";
 import { bytes, duration, label, money, percent, si, siUnit } from "../report/format.js";
 
 const gb = (gigabytes: number): string => bytes(gigabytes * 1e9);
@@ -90,18 +90,52 @@ export function renderInference(io: Io, p: InferencePlan): void {
   if (p.best) io.out(`best: tp ${p.best.tp}${p.best.gpus !== undefined ? `, ${p.best.replicas} replicas = ${p.best.gpus} GPUs` : ""}\n`);
 }
 
+/**
+ * A text bar for each value, scaled to the values' range (the smallest gets one mark, the largest
+ * `width`): sites whose TCO differ by a few percent must not all show a full bar.
+ */
+export function rangeBars(values: readonly number[], width = 20): string[] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return values.map((v) => "#".repeat(hi > lo ? 1 + Math.round(((width - 1) * (v - lo)) / (hi - lo)) : width));
+}
+
+/** The plan's tables with the sites' TCO bars added to the sites table. */
+function withBars(p: DatacenterPlan, quote: (bar: string) => string): PlanTable[] {
+  const bars = rangeBars(p.sites.map((s) => s.tcoUsd));
+  return datacenterTables(p).map((t) =>
+    t.title?.startsWith("Sites") === true
+      ? { ...t, header: [...t.header, "TCO (range)"], rows: t.rows.map((r, i) => [...r, quote(bars[i] ?? "")]) }
+      : t,
+  );
+}
+
 export function datacenterMarkdown(p: DatacenterPlan): string {
   const rows = (h: readonly string[], rs: readonly (readonly (string | number)[])[]): string =>
     [`| ${h.join(" | ")} |`, `| ${h.map(() => "---").join(" | ")} |`, ...rs.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-  const bar = (x: number, max: number): string => "#".repeat(Math.max(1, Math.round((20 * x) / max)));
-  const maxTco = Math.max(...p.sites.map((s) => s.tcoUsd));
   const parts = [`# Data center plan: ${p.scenario}`, ""];
-  for (const t of datacenterTables(p)) {
-    // the sites table gets a text bar of its TCO
-    const sites = t.title?.startsWith("Sites") === true;
-    const body = sites ? t.rows.map((r, i) => [...r, `\`${bar(p.sites[i]?.tcoUsd ?? 0, maxTco)}\``]) : t.rows;
+  for (const t of withBars(p, (b) => `\`${b}\``)) {
     if (t.title !== undefined) parts.push(`## ${t.title}`);
-    parts.push(rows(sites ? [...t.header, ""] : t.header, body), "");
+    parts.push(rows(t.header, t.rows), "");
+  }
+  return parts.join("\n");
+}
+
+/** `plan datacenter --format text`: the same tables as plain aligned text (no markdown syntax). */
+export function datacenterText(p: DatacenterPlan): string {
+  const parts = [`Data center plan: ${p.scenario}`, ""];
+  for (const t of withBars(p, (b) => b)) {
+    if (t.title !== undefined) parts.push(t.title);
+    const cells = [t.header, ...t.rows].map((r) => r.map(String));
+    const widths = t.header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+    for (const r of cells)
+      parts.push(
+        r
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      );
+    parts.push("");
   }
   return parts.join("\n");
 }

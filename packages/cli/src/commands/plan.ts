@@ -3,13 +3,14 @@ import { defaultCatalog, formatIssue, type Issue } from "@aidc/core";
 import { checkValidation, planDatacenter, planInference, planTraining, requestMix, type ValidationEntry } from "@aidc/planner";
 import { paint, printJson, printTable, type Io } from "../output.js";
 import { readAzureTrace, readDocument, readScenario } from "./plan-io.js";
-import { datacenterMarkdown, renderInference, renderTraining } from "./plan-render.js";
+import { datacenterMarkdown, datacenterText, renderInference, renderTraining } from "./plan-render.js";
 import { datacenterReport, writeChartPngs } from "../report/index.js";
 
 type SetExit = (code: number) => void;
 
 function reportIssues(io: Io, file: string, issues: readonly Issue[], json: boolean | undefined, setExit: SetExit): void {
-  if (json) printJson(io, { ok: false, file, issues });
+  // the CLI's one JSON error shape (as main.ts prints for every other error)
+  if (json) printJson(io, { error: { code: "INVALID_INPUT", message: `${file}: ${issues.length} problem(s)`, file, issues } });
   else for (const i of issues) io.err(`${file}: ${paint(io, "red", formatIssue(i))}\n`);
   setExit(2);
 }
@@ -43,7 +44,9 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
       if (r.scenario?.kind !== "InferenceScenario") return reportIssues(io, file, r.issues, opts.json, setExit);
       let mix;
       if (opts.trace !== undefined) {
-        mix = requestMix(readAzureTrace(opts.trace));
+        const trace = readAzureTrace(opts.trace);
+        if (trace.issues.length > 0) return reportIssues(io, opts.trace, trace.issues, opts.json, setExit);
+        mix = requestMix(trace.rows);
         if (!mix)
           return reportIssues(
             io,
@@ -89,7 +92,8 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
       if (report && opts.pngDir !== undefined) writeChartPngs(opts.pngDir, report.charts);
       if (opts.json) printJson(io, out.plan);
       else if (report && opts.format === "html") io.out(report.html);
-      else io.out(`${datacenterMarkdown(out.plan)}\n`);
+      else if (opts.format === "markdown") io.out(`${datacenterMarkdown(out.plan)}\n`);
+      else io.out(`${datacenterText(out.plan)}\n`);
     });
 
   plan

@@ -97,12 +97,15 @@ export function breakdownOption(
   name: string,
   entries: readonly (readonly [string, number])[],
   format: (v: number) => string,
+  options: { readonly scaleToRange?: boolean } = {},
 ): Record<string, unknown> {
   const sorted = entries.filter(([, v]) => v > 0).sort((a, b) => a[1] - b[1]);
+  // a comparison of close values (sites' TCO) starts its axis near the smallest, or every bar looks full
+  const scale = options.scaleToRange === true ? { scale: true } : {};
   return {
     legend: { show: false, data: [name] },
     grid: { left: 170, right: 72, top: 8, bottom: 24 },
-    xAxis: { type: "value", ...axisStyle(), axisLabel: { ...(axisStyle()["axisLabel"] as object), formatter: format } },
+    xAxis: { type: "value", ...scale, ...axisStyle(), axisLabel: { ...(axisStyle()["axisLabel"] as object), formatter: format } },
     yAxis: { type: "category", data: sorted.map(([k]) => k), ...axisStyle() },
     series: [
       {

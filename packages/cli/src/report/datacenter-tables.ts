@@ -1,4 +1,5 @@
 import type { DatacenterPlan } from "@aidc/planner";
+import { bytes, count, duration, money, siUnit } from "./format.js";
 
 export interface PlanTable {
   /** Section heading; undefined for the summary table at the top. */
@@ -7,7 +8,8 @@ export interface PlanTable {
   readonly rows: readonly (readonly (string | number)[])[];
 }
 
-const usd = (x: number): string => `$${(x / 1e6).toFixed(2)}M`;
+const kw = (x: number): string => siUnit(x * 1000, "W");
+const tb = (x: number): string => bytes(x * 1e12);
 
 /** The tables of a data center plan, shared by the markdown (text) and the HTML report. */
 export function datacenterTables(p: DatacenterPlan): PlanTable[] {
@@ -18,34 +20,34 @@ export function datacenterTables(p: DatacenterPlan): PlanTable[] {
       header: ["item", "value"],
       rows: [
         ["system", `${p.system} (${p.gpusPerNode} x ${p.accelerator})`],
-        ["GPUs (requested / installed)", `${p.gpusRequested} / ${p.gpus}`],
-        ["nodes", p.nodes],
+        ["GPUs (requested / installed)", `${count(p.gpusRequested)} / ${count(p.gpus)}`],
+        ["nodes", count(p.nodes)],
         [
           "racks",
-          `${p.racks} (${p.nodesPerRack} nodes, ${p.rackPowerKw.toFixed(1)} of ${p.rackPowerBudgetKw} kW, ${p.rackUnitsUsed} U each)`,
+          `${count(p.racks)} (${p.nodesPerRack} nodes, ${p.rackPowerKw.toFixed(1)} of ${p.rackPowerBudgetKw} kW, ${p.rackUnitsUsed} U each)`,
         ],
         ["cooling", p.cooling],
         [
           "IT power",
-          `${p.power.itKw.toFixed(0)} kW (compute ${p.power.computeKw.toFixed(0)}, network ${p.power.networkKw.toFixed(0)}, storage ${p.power.storageKw.toFixed(0)})`,
+          `${kw(p.power.itKw)} (compute ${kw(p.power.computeKw)}, network ${kw(p.power.networkKw)}, storage ${kw(p.power.storageKw)})`,
         ],
       ],
     },
     {
       title: "Network",
-      header: ["topology", "tiers", "endpoints", "leaf", "spine", "core", "NICs", "cables", "optics", "bisection Tb/s", "oversubscription"],
+      header: ["topology", "tiers", "endpoints", "leaf", "spine", "core", "NICs", "cables", "optics", "bisection", "oversubscription"],
       rows: [
         [
           n.topology,
           n.tiers,
-          n.endpoints,
-          n.leafSwitches,
-          n.spineSwitches,
-          n.coreSwitches,
-          n.nics,
-          n.cables,
-          n.optics,
-          n.bisectionTbps.toFixed(1),
+          count(n.endpoints),
+          count(n.leafSwitches),
+          count(n.spineSwitches),
+          count(n.coreSwitches),
+          count(n.nics),
+          count(n.cables),
+          count(n.optics),
+          siUnit(n.bisectionTbps * 1e12, "b/s"),
           `${n.oversubscription}:1`,
         ],
       ],
@@ -53,24 +55,24 @@ export function datacenterTables(p: DatacenterPlan): PlanTable[] {
     {
       title: "Storage",
       header: [
-        "capacity TB",
-        "hot TB",
-        "warm TB",
-        "cold TB",
-        "largest checkpoint TB",
-        "write GB/s (needed / provisioned)",
-        "checkpoint write s (target)",
+        "capacity",
+        "hot",
+        "warm",
+        "cold",
+        "largest checkpoint",
+        "write bandwidth (needed / provisioned)",
+        "checkpoint write (target)",
         "servers",
       ],
       rows: [
         [
-          s.capacityTB.toFixed(1),
-          s.hotTB.toFixed(1),
-          s.warmTB.toFixed(1),
-          s.coldTB.toFixed(1),
-          s.largestCheckpointTB.toFixed(2),
-          `${s.requiredWriteGBps.toFixed(1)} / ${s.provisionedWriteGBps}`,
-          `${s.checkpointWriteS.toFixed(0)} (${s.checkpointWriteTargetS})`,
+          tb(s.capacityTB),
+          tb(s.hotTB),
+          tb(s.warmTB),
+          tb(s.coldTB),
+          tb(s.largestCheckpointTB),
+          `${siUnit(s.requiredWriteGBps * 1e9, "B/s")} / ${siUnit(s.provisionedWriteGBps * 1e9, "B/s")}`,
+          `${duration(s.checkpointWriteS)} (${duration(s.checkpointWriteTargetS)})`,
           s.servers,
         ],
       ],
@@ -80,28 +82,28 @@ export function datacenterTables(p: DatacenterPlan): PlanTable[] {
       header: ["systems", "network", "storage", "facility", "capex", "maintenance/yr"],
       rows: [
         [
-          usd(p.capex.systemsUsd),
-          usd(p.capex.networkUsd),
-          usd(p.capex.storageUsd),
-          usd(p.capex.facilityUsd),
-          usd(p.capex.totalUsd),
-          usd(p.opexPerYear.maintenanceUsd),
+          money(p.capex.systemsUsd),
+          money(p.capex.networkUsd),
+          money(p.capex.storageUsd),
+          money(p.capex.facilityUsd),
+          money(p.capex.totalUsd),
+          money(p.opexPerYear.maintenanceUsd),
         ],
       ],
     },
     {
       title: `Sites (${p.years}-year TCO, best first)`,
-      header: ["site", "PUE", "facility kW", "MWh/yr", "energy/yr", "t CO2e/yr", "latency ms", "tier", "TCO"],
+      header: ["site", "PUE", "facility power", "energy/yr", "energy cost/yr", "CO2e/yr", "latency", "tier", "TCO"],
       rows: p.sites.map((x) => [
         x.site,
         x.pue,
-        x.facilityKw.toFixed(0),
-        x.energyMWhPerYear.toFixed(0),
-        usd(x.energyUsdPerYear),
-        x.co2eTonnesPerYear.toFixed(0),
-        x.latencyMsToUsers,
+        kw(x.facilityKw),
+        siUnit(x.energyMWhPerYear * 1e6, "Wh"),
+        money(x.energyUsdPerYear),
+        siUnit(x.co2eTonnesPerYear, "t"),
+        duration(x.latencyMsToUsers / 1000),
         x.tier,
-        usd(x.tcoUsd),
+        money(x.tcoUsd),
       ]),
     },
   ];

@@ -81,7 +81,7 @@ describe("HTML reports with server-side ECharts", () => {
     for (const label of ["Systems", "Facility", "Compute", "quebec", "texas"]) expect(r.out).toContain(`>${label}<`);
     // the content of the text plan is kept: every section and the site table
     for (const h of ["Network", "Storage", "Cost", "Sites (", "Summary"]) expect(r.out).toContain(`<h2>${h}`);
-    const md = (await run("plan", "datacenter", scenario)).out;
+    const md = (await run("plan", "datacenter", scenario, "--format", "markdown")).out;
     const sites = [...md.matchAll(/^\| (\w+) \| [\d.]+ \|/gm)].map((m) => m[1]);
     expect(sites.length).toBeGreaterThanOrEqual(3);
     for (const site of sites) expect(r.out).toContain(`<td>${site}</td>`);

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@aidc/server";
+import { main } from "../main.js";
+import type { Io } from "../output.js";
 import { runCli } from "../run-cli.testing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aidc-cli-artifacts-"));
@@ -46,5 +48,38 @@ describe("aidc artifacts delete, projects, models", () => {
     const r = await as("alice", "models", "promote", "m", "alice/ds:1");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/not a model package/);
+  });
+});
+
+describe("aidc artifacts push/pull progress", () => {
+  /** Run with stderr as a terminal: progress is drawn there, stdout stays clean. */
+  async function onTerminal(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const io: Io = { out: (t) => (out += t), err: (t) => (err += t), tty: false, errTty: true };
+    const code = await main([...argv, "--url", server.url, "--token", tokens["alice"] ?? ""], io);
+    return { code, out, err };
+  }
+
+  it("draws a byte progress bar on a terminal for uploads and downloads, and none with --json", async () => {
+    const file = join(dir, "big.bin");
+    const data = Buffer.alloc(9_000_000, 7); // two upload chunks
+    writeFileSync(file, data);
+    const push = await onTerminal("artifacts", "push", file, "alice/big");
+    expect(push.code).toBe(0);
+    expect(push.out).toMatch(/^alice\/big:1\t[0-9a-f]{64}\n$/);
+    expect(push.err).toContain("push alice/big [");
+    expect(push.err).toMatch(/100% 9 MB\/9 MB.*\n$/);
+
+    const back = join(dir, "big.out");
+    const pull = await onTerminal("artifacts", "pull", "alice/big", "--out", back);
+    expect(pull.code).toBe(0);
+    expect(pull.err).toMatch(/pull alice\/big \[#+\] 100% 9 MB\/9 MB/);
+    expect(readFileSync(back).equals(data)).toBe(true);
+
+    const quiet = await onTerminal("artifacts", "push", file, "alice/big", "--json");
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).toBe("");
+    expect(JSON.parse(quiet.out)).toMatchObject({ version: 2 });
   });
 });

@@ -7,6 +7,8 @@ import type { Command } from "commander";
 import { InvalidInputError } from "@aidc/core";
 import { connection, request, requestJson, type Connection, type ConnectionFlags } from "../client/http.js";
 import { printJson, printTable, type Io } from "../output.js";
+import { startProgress, type Progress } from "../progress.js";
+import { bytes } from "../report/format.js";
 import { registerModels, registerProjects } from "./models.js";
 
 interface ArtifactView {
@@ -23,7 +25,7 @@ interface ArtifactView {
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
 /** Upload a file in chunks; a failed chunk is retried from the offset the server reports. */
-async function upload(conn: Connection, file: string): Promise<{ id: string; sha256: string }> {
+async function upload(conn: Connection, file: string, progress: Progress): Promise<{ id: string; sha256: string }> {
   const { id } = await requestJson<{ id: string }>(conn, "POST", "/api/v1/uploads");
   const hash = createHash("sha256");
   let offset = 0;
@@ -45,7 +47,9 @@ async function upload(conn: Connection, file: string): Promise<{ id: string; sha
       }
     }
     offset += buf.length;
+    progress.set(offset);
   }
+  progress.done();
   return { id, sha256: hash.digest("hex") };
 }
 
@@ -86,14 +90,15 @@ export function registerArtifacts(program: Command, io: Io): void {
     .option("--parent <ids...>", "artifact ids this one was made from (lineage)")
     .option("--json", "print one JSON document")
     .action(async (file: string, ref: string, opts: ConnectionFlags & { kind: string; parent?: string[]; json?: boolean }) => {
+      let size: number;
       try {
-        statSync(file);
+        size = statSync(file).size;
       } catch (e) {
         throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
       }
       const { project, name } = parseRef(ref);
       const c = connection(opts);
-      const up = await upload(c, file);
+      const up = await upload(c, file, startProgress(io, `push ${ref}`, size, { format: bytes }));
       const a = await requestJson<ArtifactView>(c, "POST", "/api/v1/artifacts", {
         project,
         name,
@@ -130,7 +135,21 @@ export function registerArtifacts(program: Command, io: Io): void {
       const { project, name, version } = parseRef(ref);
       const res = await request(connection(opts), "GET", `/api/v1/artifacts/${project}/${name}/${version}/content`);
       if (!res.body) return;
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(opts.out));
+      const length = Number(res.headers.get("content-length") ?? Number.NaN);
+      const progress = startProgress(io, `pull ${ref}`, Number.isFinite(length) ? length : undefined, { format: bytes });
+      let received = 0;
+      await pipeline(
+        Readable.fromWeb(res.body as WebReadableStream),
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            received += chunk.length;
+            progress.set(received);
+            yield chunk;
+          }
+        },
+        createWriteStream(opts.out),
+      );
+      progress.done();
       io.err(`wrote ${opts.out} (sha256 ${res.headers.get("x-aidc-sha256") ?? "?"})\n`);
     });
 

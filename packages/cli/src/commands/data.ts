@@ -22,7 +22,7 @@ function lookup(name: string, registry: readonly Dataset[]): Dataset {
   const d = findDataset(name, registry);
   if (d === undefined)
     throw new InvalidInputError(`unknown dataset ${name}`, [
-      issue("unknown_dataset", "name", `unknown dataset "${name}" (known: ${registry.map((x) => x.name).join(", ")})`),
+      issue("unknown_dataset", "dataset", `unknown dataset "${name}" (known: ${registry.map((x) => x.name).join(", ")})`),
     ]);
   return d;
 }
@@ -117,7 +117,7 @@ export function registerDataWith(program: Command, io: Io, options: DataCommandO
         throw new InvalidInputError(`dataset ${d.name} not cached`, [
           issue(
             "dataset_not_cached",
-            "name",
+            "dataset",
             `${d.name} is ${s.present === 0 ? "not downloaded yet" : `incomplete (${s.present} of ${s.files} files)`} (${dir}); ` +
               `run: aidc data fetch ${d.name}${d.canonicalNote !== undefined ? " --from <dir|url>" : ""}`,
           ),

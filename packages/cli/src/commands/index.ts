@@ -73,6 +73,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "explain", description: "which words drove a prediction (occlusion or a LIME-style local surrogate)", load: workloads },
   { name: "sim", description: "replay cluster traces under scheduling policies (virtual time)", load: sim },
   {
+    name: "data",
+    description: "public datasets and traces: list, download into the cache, locate",
+    load: async () => (await import("./data.js")).registerData,
+  },
+  {
     name: "anomaly",
     description: "streaming anomaly detection on metric series",
     load: async () => (await import("./anomaly.js")).registerAnomaly,

@@ -64,6 +64,8 @@ describe("differential: the server in virtual time and the simulator schedule 30
     (known && !all ? it.skip : it)(known ? `${policy} (known divergence: ${known})` : policy, async () => {
       const d = await differential(model, catalog, policy, jobs);
       if (d.divergence) assert.fail(d.divergence);
+      // job-0028 (3 × 2 A100 on two 2-GPU A100 nodes) can never fit: the server refuses it at submission
+      expect(d.refused).toContain("job-0028");
       const starts = d.simulator.decisions.filter((x) => x.kind === "start").length;
       expect(starts).toBeGreaterThanOrEqual(jobs.length - d.simulator.never.length);
       if (policy === "priority" || policy === "drf" || policy === "srtf" || policy === "las")

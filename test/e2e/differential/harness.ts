@@ -1,7 +1,7 @@
-import type { Catalog, ClusterModel } from "@aidc/core";
+import { checkJobOnCluster, JobSpec, type Catalog, type ClusterModel } from "@aidc/core";
 import { queueQuotas, resolvePolicy, type ResolvedProfile } from "@aidc/scheduler";
 import { firstDivergence } from "./compare.js";
-import type { TwinJob } from "./jobs.js";
+import { jobDocument, type TwinJob } from "./jobs.js";
 import { runServer } from "./live-side.js";
 import { runSimulator, type SideRun } from "./sim-side.js";
 
@@ -18,6 +18,8 @@ export function profileFor(policy: string, model: ClusterModel): ResolvedProfile
 export interface Differential {
   readonly server: SideRun;
   readonly simulator: SideRun;
+  /** Jobs the server refuses at submission because they can never fit (both sides count them as never started). */
+  readonly refused: readonly string[];
   /** The first divergent decision, or undefined when both sides agree on every job. */
   readonly divergence: string | undefined;
 }
@@ -36,7 +38,12 @@ export async function differential(
   jobs: readonly TwinJob[],
   options: { readonly serverEveryS?: number } = {},
 ): Promise<Differential> {
-  const simulator = runSimulator(model, catalog, profileFor(policy, model), jobs, ORIGIN_S);
-  const server = await runServer(model, catalog, profileFor(policy, model), jobs, ORIGIN_S, simulator.passesS, options.serverEveryS);
-  return { server, simulator, divergence: firstDivergence(policy, server, simulator, jobs, ORIGIN_S) };
+  // a job no node set can ever hold is refused at submission (422, like Slurm): neither side queues it
+  const refused = jobs.filter((j) => checkJobOnCluster(JobSpec.parse(jobDocument(j)), model, catalog).length > 0).map((j) => j.name);
+  const accepted = jobs.filter((j) => !refused.includes(j.name));
+  const sim = runSimulator(model, catalog, profileFor(policy, model), accepted, ORIGIN_S);
+  const live = await runServer(model, catalog, profileFor(policy, model), accepted, ORIGIN_S, sim.passesS, options.serverEveryS);
+  const server = { ...live, never: [...refused, ...live.never] };
+  const simulator = { ...sim, never: [...refused, ...sim.never] };
+  return { server, simulator, refused, divergence: firstDivergence(policy, server, simulator, accepted, ORIGIN_S) };
 }

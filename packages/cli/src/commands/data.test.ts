@@ -70,7 +70,7 @@ describe("aidc data list|fetch|path", () => {
     await expect(run(["data", "path", "toy"])).rejects.toMatchObject({ issues: [{ message: /run: aidc data fetch toy/ }] });
 
     const fetched = await run(["data", "fetch", "toy-2026", "--from", mirror]);
-    expect(fetched.out).toMatch(/ok toy: 2 file\(s\) fetched \(7 B\), 0 already cached, all sha256 verified/);
+    expect(fetched.out).toMatch(/ok toy: 2 file\(s\) fetched and sha256-verified \(7 B\), 0 already cached/);
     expect(fetched.err).toBe(""); // no progress bar when stderr is not a terminal
     expect((await run(["data", "path", "toy"])).out).toBe(`${join(cache, "aidc", "data", "toy")}\n`);
     expect((await run(["data", "list"])).out).toMatch(/^toy\t7 B\t2\tyes\tnone\ttwo small files$/m);

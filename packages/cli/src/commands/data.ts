@@ -98,8 +98,8 @@ export function registerDataWith(program: Command, io: Io, options: DataCommandO
       const fetched = files.filter((f) => f.status === "fetched");
       const received = fetched.reduce((s, f) => s + f.received, 0);
       io.out(
-        `${paint(io, "green", "ok")} ${d.name}: ${fetched.length} file(s) fetched (${byteSize(received)}), ` +
-          `${files.length - fetched.length} already cached, all sha256 verified → ${dir}\n`,
+        `${paint(io, "green", "ok")} ${d.name}: ${fetched.length} file(s) fetched and sha256-verified (${byteSize(received)}), ` +
+          `${files.length - fetched.length} already cached → ${dir}\n`,
       );
     });
 

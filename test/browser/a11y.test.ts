@@ -59,7 +59,8 @@ async function scan(page: Page): Promise<string[]> {
     );
 }
 
-describe.skipIf(!haveChromium)("accessibility of every console page (axe-core in Chromium)", () => {
+const noChromium = { skip: !haveChromium, meta: { skipReason: "chromium is not installed (apt-get install chromium)" } };
+describe("accessibility of every console page (axe-core in Chromium)", noChromium, () => {
   let server: RunningServer;
   let page: Page;
   let token: string;

@@ -19,7 +19,8 @@ groups:
 `;
 const haveChromium = chromiumAvailable("alerts page test");
 
-describe.skipIf(!haveChromium)("alerts page in Chromium", () => {
+const noChromium = { skip: !haveChromium, meta: { skipReason: "chromium is not installed (apt-get install chromium)" } };
+describe("alerts page in Chromium", noChromium, () => {
   let server: RunningServer;
   let page: Page;
   let token: string;

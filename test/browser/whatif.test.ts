@@ -24,7 +24,8 @@ const job = (name: string, queue: string) => ({
   run: { command: "true" },
 });
 
-describe.skipIf(!haveChromium)("what-if page in Chromium", () => {
+const noChromium = { skip: !haveChromium, meta: { skipReason: "chromium is not installed (apt-get install chromium)" } };
+describe("what-if page in Chromium", noChromium, () => {
   let server: RunningServer;
   let token: string;
   let context: BrowserContext;

@@ -1,13 +1,11 @@
-// NAB evaluation of every detector on ../shared/data/nab: scores with thresholds tuned over the corpus
+// NAB evaluation of every detector on the full NAB subset (../shared/data/nab or `aidc data fetch nab`): scores with thresholds tuned over the corpus
 // (NAB's procedure) and with the frozen thresholds shipped in the package, plus throughput.
 // Run after `npx tsc -b`: node bench/anomaly-eval.mjs [--detector name]  → one JSON document.
-import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { benchData } from "./data.mjs";
 import { performance } from "node:perf_hooks";
 import * as o from "../packages/observability/dist/index.js";
 
-const repo = fileURLToPath(new URL("..", import.meta.url));
-const data = join(repo, "..", "shared", "data", "nab");
+const data = benchData("nab", { name: "nab" });
 const only = process.argv.includes("--detector") ? [process.argv[process.argv.indexOf("--detector") + 1]] : o.DETECTOR_NAMES;
 const { series, issues } = o.loadNabFolder(data);
 if (issues.length > 0) throw new Error(JSON.stringify(issues));

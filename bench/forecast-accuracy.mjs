@@ -8,9 +8,8 @@
 // Usage: node bench/forecast-accuracy.mjs [--policy fifo] [--node-scale 0.35] [--sample 2000] [--samples 16]
 //        [--correlation 0.5[,0.5]] [--seed 1] [--skip-speed | --speed-only] [--details file.jsonl]          (run `npx tsc -b` first; prints one JSON document)
 import { readFileSync, writeFileSync } from "node:fs";
+import { benchData } from "./data.mjs";
 import { gunzipSync } from "node:zlib";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import { buildTopology, resolvePolicy, remainingAt } from "../packages/scheduler/dist/index.js";
@@ -26,7 +25,6 @@ import {
   StartBandCalibrator,
 } from "../packages/simulator/dist/index.js";
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -50,7 +48,9 @@ if (process.argv.includes("--speed-only")) {
 // the speed part runs first, on a fresh heap (after the replays' garbage it measured 2–3× slower)
 const speed = process.argv.includes("--skip-speed") ? undefined : speedRun();
 const t0 = performance.now();
-const text = gunzipSync(readFileSync(join(root, "..", "shared", "data", "traces", "philly", "philly_jobs.csv.gz"))).toString("utf8");
+const text = gunzipSync(
+  readFileSync(benchData("traces/philly/philly_jobs.csv.gz", { name: "philly", path: "philly_jobs.csv.gz" })),
+).toString("utf8");
 const setup = clusterPreset("helios-philly", nodeScale);
 const read = readPhilly(text, setup.traceFilter);
 if (!read.ok) throw new Error(JSON.stringify(read.issues));

@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { defaultCatalog } from "../packages/core/dist/index.js";
 import { checkValidation, DEFAULT_ASSUMPTIONS } from "../packages/planner/dist/index.js";
 
-const file = fileURLToPath(new URL("../../shared/data/planner-validation.yaml", import.meta.url));
+const file = fileURLToPath(new URL("../examples/data/planner-validation.yaml", import.meta.url));
 const mode = process.argv[2] ?? "training";
 const SETS = {
   training: {

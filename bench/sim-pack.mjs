@@ -3,14 +3,13 @@
 // Usage: node bench/sim-pack.mjs [--policies a,b] [--workloads default,cpu050] [--seeds 42,43,44]
 // Prints one JSON document: per (workload, policy) our allocPct@100/130 and fragPct@100 vs the peer's, and timings.
 import { readFileSync, readdirSync } from "node:fs";
+import { benchData } from "./data.mjs";
 import { gunzipSync } from "node:zlib";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readOpenbNodes, readOpenbPods, runPackSeed, summarizePack } from "../packages/simulator/dist/index.js";
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const data = join(root, "..", "shared", "data", "traces", "alibaba-gpu-2023");
+const data = benchData("traces/alibaba-gpu-2023"); // csv/ and the peer results
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
   const i = args.indexOf(`--${name}`);

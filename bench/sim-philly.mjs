@@ -3,16 +3,15 @@
 // simulator run on the same table (../shared/data/traces/philly/peer-results/helios-sim-on-philly_jobs.csv).
 // Usage: node bench/sim-philly.mjs [--policies a,b] [--node-scale F]   (run `npx tsc -b` first)
 import { readFileSync } from "node:fs";
+import { benchData } from "./data.mjs";
 import { gunzipSync } from "node:zlib";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import { resolvePolicy } from "../packages/scheduler/dist/index.js";
 import { clusterPreset, computeMetrics, readPhilly, simulate } from "../packages/simulator/dist/index.js";
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const dataDir = join(root, "..", "shared", "data", "traces", "philly");
+const dataDir = benchData("traces/philly"); // the job table and the Helios peer results
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : dflt;

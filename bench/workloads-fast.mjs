@@ -2,6 +2,7 @@
 // (wall and CPU of this process, one thread), prediction throughput, short-text balance, and a naive-Bayes baseline
 // trained in the same run. Run after `npx tsc -b`: node bench/workloads-fast.mjs [--out <dir>]
 import { performance } from "node:perf_hooks";
+import { benchData } from "./data.mjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import {
   trainFast,
 } from "../packages/workloads/dist/index.js";
 
-const IMDB = new URL("../../shared/data/imdb/", import.meta.url).pathname;
+const IMDB = benchData("imdb", { name: "imdb" });
 const outArg = process.argv.indexOf("--out");
 const out = outArg > 0 ? process.argv[outArg + 1] : join(mkdtempSync(join(tmpdir(), "aidc-bench-")), "fast");
 

@@ -3,11 +3,12 @@
 // 20,000-row training part of a full epoch. Run after `npx tsc -b`:
 //   node bench/workloads-seed.mjs [--batches 4] [--maxlen 500] [--stock]   (--stock: tfjs' own wasm kernels, the baseline)
 import { performance } from "node:perf_hooks";
+import { benchData } from "./data.mjs";
 import { join } from "node:path";
 import { KerasTokenizer, padSequences, readLabeled } from "../packages/workloads/dist/index.js";
 import { SEED_DEFAULTS, buildSeedNetwork, predictPadded, tf, useWasm } from "../packages/workloads/dist/seed/index.js";
 
-const IMDB = new URL("../../shared/data/imdb/", import.meta.url).pathname;
+const IMDB = benchData("imdb", { name: "imdb" });
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;

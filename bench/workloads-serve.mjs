@@ -3,13 +3,14 @@
 // unless --model <package dir> is given. Bounded: --clients concurrent clients × --requests requests each.
 //   node bench/workloads-serve.mjs [--model <dir>] [--clients 32] [--requests 150] [--instances 1]
 import { performance } from "node:perf_hooks";
+import { benchData } from "./data.mjs";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLabeled, trainSentiment } from "../packages/workloads/dist/index.js";
 import { startServer } from "../packages/server/dist/index.js";
 
-const IMDB = new URL("../../shared/data/imdb/", import.meta.url).pathname;
+const IMDB = benchData("imdb", { name: "imdb" });
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;

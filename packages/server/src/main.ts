@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { LoggerOptions } from "pino";
 import {
   checkCluster,
   defaultCatalog,
@@ -26,6 +27,8 @@ import { JobRepo } from "./store/jobs.js";
 import { LocalExecutor, type LocalJobsOptions } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
+import { slurmPreflight, type SlurmPreflightOptions } from "./executors/slurm-preflight.js";
+import { humanLogStream } from "./log-format.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
 import { twinFor } from "./twin/live.js";
 import { gpusOf } from "./twin/predict.js";
@@ -68,6 +71,10 @@ export interface ServeOptions {
   readonly rateLimitPerS?: number;
   /** Seconds an untouched upload stays resumable before the janitor removes it; default 86400. */
   readonly uploadMaxAgeS?: number;
+  /** "json" (default): pino's JSON lines on stdout; "human": `level: message` lines on stderr (aidc serve at a terminal). */
+  readonly logFormat?: "json" | "human";
+  /** How the slurm executor's start-up check runs (timeout, partition, the commands' environment). */
+  readonly slurm?: SlurmPreflightOptions;
 }
 
 export interface RunningServer {
@@ -76,6 +83,8 @@ export interface RunningServer {
   readonly store: SqliteStore;
   /** Where the first start wrote the admin token (mode 600). */
   readonly adminTokenFile: string;
+  /** The executor jobs run on, and its version when it has one (the Slurm version). */
+  readonly executor: { readonly name: string; readonly version?: string };
   close(): Promise<void>;
 }
 
@@ -147,6 +156,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const cluster = loaded?.model ?? localCluster();
   const profile = loadProfile(options, cluster);
   const alertRules = loadAlertRules(options.alertsFile);
+  // Slurm must answer before anything is opened: a server that cannot run a job refuses to start
+  const slurm = options.executor === "slurm" ? await slurmPreflight(options.slurm) : undefined;
   privateDataDir(options.dataDir);
   const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
   let shuttingDown = false;
@@ -160,7 +171,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const runsDir = join(resolve(options.dataDir), "runs");
   const executor =
     options.executor === "slurm"
-      ? new SlurmExecutor({ runsDir, ...(options.local?.jobsDir ? { jobsDir: options.local.jobsDir } : {}) })
+      ? new SlurmExecutor({
+          runsDir,
+          ...(options.local?.jobsDir ? { jobsDir: options.local.jobsDir } : {}),
+          ...(options.slurm?.partition !== undefined ? { partition: options.slurm.partition } : {}),
+        })
       : options.executor === "sim"
         ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
         : new LocalExecutor({ ...options.local, runsDir, workloadCommand: (job) => workloadCommand(job) });
@@ -218,7 +233,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   try {
     app = await buildApp(ctx, {
-      logger: { level: options.logLevel ?? "info" },
+      logger:
+        options.logFormat === "human"
+          ? ({ level: options.logLevel ?? "info", stream: humanLogStream((line) => process.stderr.write(line)) } as LoggerOptions)
+          : { level: options.logLevel ?? "info" },
       publicMetrics: options.publicMetrics === true,
       ...(options.rateLimitPerS !== undefined ? { rateLimitPerS: options.rateLimitPerS } : {}),
       internalPaths: [resolve(options.dataDir), ...(options.clusterFile !== undefined ? [resolve(options.clusterFile)] : [])],
@@ -269,6 +287,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     host: options.host,
     port: options.port,
     executor: executor.name,
+    ...(slurm ? { slurmVersion: slurm.version } : {}),
     ...(isolation ? { isolation: isolation.level } : {}),
   });
   loop.start(options.tickMs ?? 1000);
@@ -289,6 +308,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     app,
     store,
     adminTokenFile,
+    executor: { name: executor.name, ...(slurm ? { version: slurm.version } : {}) },
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { InvalidInputError } from "@aidc/core";
+import { AidcError, InvalidInputError } from "@aidc/core";
 import { EXECUTORS, startServer } from "@aidc/server";
 import type { Io } from "../output.js";
 
@@ -39,6 +39,8 @@ export function registerServe(program: Command, io: Io): void {
     .option("--data-dir <dir>", "where the store and artifacts live", ".aidc")
     .option("--cluster <file>", "cluster file to run (see examples/clusters/)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", "info")
+    .option("--log-format <format>", "human (level: message lines on stderr) | json (pino JSON lines on stdout)", "human")
+    .option("--slurm-partition <name>", "the Slurm partition jobs go to, for --executor slurm (checked at start)")
     .option("--executor <name>", "where jobs run: local | slurm | sim (virtual time)", "local")
     .option("--sim-speedup <n>", "virtual seconds per real second for --executor sim", "1")
     .option("--policy <name>", "scheduling policy (aidc sim policies)", "backfill-easy")
@@ -63,6 +65,8 @@ export function registerServe(program: Command, io: Io): void {
         dataDir: string;
         cluster?: string;
         logLevel: string;
+        logFormat: string;
+        slurmPartition?: string;
         executor: string;
         policy: string;
         profile?: string;
@@ -90,7 +94,14 @@ export function registerServe(program: Command, io: Io): void {
             { code: "invalid_value", path: "--log-level", message: `must be one of ${levels.join(", ")}` },
           ]);
         }
+        if (opts.logFormat !== "human" && opts.logFormat !== "json") {
+          throw new InvalidInputError("Invalid --log-format", [
+            { code: "invalid_value", path: "--log-format", message: `must be human or json, got "${opts.logFormat}"` },
+          ]);
+        }
         const server = await startServer({
+          logFormat: opts.logFormat,
+          ...(opts.slurmPartition !== undefined ? { slurm: { partition: opts.slurmPartition } } : {}),
           host: opts.host,
           port: port(opts.port),
           dataDir: opts.dataDir,
@@ -111,8 +122,14 @@ export function registerServe(program: Command, io: Io): void {
             launcher: { batch: Math.ceil(positiveNumber(opts.startBatch, "--start-batch")) },
           },
           ...(opts.publicMetrics === true ? { publicMetrics: true } : {}),
+        }).catch((err: unknown) => {
+          // the executor cannot work here (no Slurm, controller down): bad setup, said with its reason, exit 2
+          if (err instanceof AidcError && err.code === "EXECUTOR_UNAVAILABLE")
+            throw new InvalidInputError(err.message, [{ code: "executor_unavailable", path: "--executor", message: err.message }]);
+          throw err;
         });
-        io.err(`aidc is listening on ${server.url} (store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
+        const runsOn = `executor ${server.executor.name}${server.executor.version !== undefined ? ` ${server.executor.version}` : ""}`;
+        io.err(`aidc is listening on ${server.url} (${runsOn}; store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
         // the token itself only reaches a person at a terminal, never a log file or a pipe
         const interactive = io.tty && process.stderr.isTTY === true;
         const token = interactive && existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;

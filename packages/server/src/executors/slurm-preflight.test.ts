@@ -1,0 +1,97 @@
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { AidcError } from "@aidc/core";
+import { startServer } from "../main.js";
+import { humanLine } from "../log-format.js";
+import { slurmPreflight } from "./slurm-preflight.js";
+
+/** A folder of stand-ins for Slurm's client commands (shell scripts), to put alone on PATH. */
+function fakeSlurm(scripts: Record<string, string>): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), "aidc-fake-slurm-"));
+  for (const [name, body] of Object.entries(scripts)) {
+    const file = join(dir, name);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+  }
+  return { PATH: dir };
+}
+
+const version = 'echo "slurm 23.11.4"';
+const clients = { sbatch: version, squeue: version, sacct: version, scancel: version };
+const up = { ...clients, scontrol: 'echo "Slurmctld(primary) at ctl is UP"' };
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AidcError);
+  expect((err as AidcError).code).toBe("EXECUTOR_UNAVAILABLE");
+  return (err as AidcError).message;
+}
+
+describe("slurm preflight", () => {
+  it("reads the version when the commands are there and the controller answers", async () => {
+    const info = await slurmPreflight({ env: fakeSlurm(up) });
+    expect(info).toEqual({ version: "23.11.4", controller: "Slurmctld(primary) at ctl is UP" });
+  });
+
+  it("says which command is missing", async () => {
+    expect(await refusal(slurmPreflight({ env: fakeSlurm({}) }))).toMatch(/sbatch is not on PATH/);
+    const { scancel: _gone, ...noScancel } = up;
+    expect(await refusal(slurmPreflight({ env: fakeSlurm(noScancel) }))).toMatch(/scancel is not on PATH/);
+  });
+
+  it("says the controller is down, or does not answer in time", async () => {
+    const down = { ...clients, scontrol: 'echo "Slurmctld(primary) at ctl is DOWN"; exit 1' };
+    expect(await refusal(slurmPreflight({ env: fakeSlurm(down) }))).toMatch(
+      /slurmctld is not reachable: Slurmctld\(primary\) at ctl is DOWN/,
+    );
+    const hangs = { ...clients, scontrol: "exec /bin/sleep 5" };
+    expect(await refusal(slurmPreflight({ env: fakeSlurm(hangs), timeoutS: 0.3 }))).toMatch(/scontrol ping did not answer within 0.3 s/);
+    // without scontrol, squeue is asked
+    const squeueFails = {
+      ...clients,
+      squeue:
+        'case "$1" in --version) echo "slurm 23.11.4";; *) echo "slurm_load_jobs error: Unable to contact slurm controller" >&2; exit 1;; esac',
+    };
+    expect(await refusal(slurmPreflight({ env: fakeSlurm(squeueFails) }))).toMatch(/Unable to contact slurm controller/);
+  });
+
+  it("checks the partition exists", async () => {
+    const sinfo = 'if [ "$3" = "gpu" ]; then echo gpu; fi';
+    expect((await slurmPreflight({ env: fakeSlurm({ ...up, sinfo }), partition: "gpu" })).version).toBe("23.11.4");
+    expect(await refusal(slurmPreflight({ env: fakeSlurm({ ...up, sinfo }), partition: "nope" }))).toMatch(
+      /partition "nope" does not exist/,
+    );
+  });
+});
+
+describe("aidc serve --executor slurm", () => {
+  it("refuses to start without Slurm, before creating anything, and reports the version when it starts", async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "aidc-slurm-serve-")), "data");
+    const options = { host: "127.0.0.1", port: 0, dataDir, executor: "slurm" as const, logLevel: "silent" as const, metricsIntervalS: 0 };
+    expect(await refusal(startServer({ ...options, slurm: { env: fakeSlurm({}) } }))).toMatch(/sbatch is not on PATH/);
+    expect(existsSync(dataDir)).toBe(false);
+    const server = await startServer({
+      ...options,
+      slurm: { env: fakeSlurm(up) },
+      local: { jobsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-jobs-")) },
+    });
+    try {
+      expect(server.executor).toEqual({ name: "slurm", version: "23.11.4" });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("human log lines", () => {
+  it("turns pino's JSON into level: message, and drops the listening line the CLI prints itself", () => {
+    expect(humanLine('{"level":40,"time":1,"msg":"job isolation is \\"none\\""}')).toBe('warn: job isolation is "none"');
+    expect(humanLine('{"level":50,"msg":"request failed","err":{"message":"boom"}}')).toBe("error: request failed: boom");
+    expect(humanLine('{"level":30,"msg":"Server listening at http://127.0.0.1:8080"}')).toBeUndefined();
+  });
+});

@@ -36,10 +36,10 @@ function reviews(n: number, offset: number): Buffer {
 }
 
 describe("train/eval/predict with dataset names", () => {
-  it("--data imdb that is not cached exits 2 and says to fetch it from a mirror", async () => {
+  it("--data imdb that is not cached exits 2 and says which fetch to run", async () => {
     const r = await runCli(["train", "sentiment", "--data", "imdb", "--out", join(cache, "m")]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("imdb: dataset imdb is not downloaded yet; run: aidc data fetch imdb --from <dir|url>");
+    expect(r.err).toContain("imdb: dataset imdb is not downloaded yet; run: aidc data fetch imdb\n");
   });
 
   it("trains on imdb (its train split) and evaluates on imdb/test once cached", async () => {

@@ -10,8 +10,11 @@ export interface DataFile {
   readonly contentSha256?: string;
   /** The canonical source (pinned to a commit where the source is a repository); absent when there is none per file. */
   readonly url?: string;
-  /** How the canonical file becomes the stored one beyond gzip: "nab-labels" keeps only this dataset's series. */
-  readonly transform?: "nab-labels";
+  /**
+   * How the canonical file becomes the stored one beyond gzip: "nab-labels" keeps only this dataset's series;
+   * "aclimdb" builds the split's JSON Lines from the IMDB archive (checked against `contentSha256`).
+   */
+  readonly transform?: "nab-labels" | "aclimdb";
 }
 
 /** What a dataset name stands for where a command expects a file (e.g. `--trace philly`, `--data imdb`). */
@@ -53,7 +56,7 @@ export function fileTable(text: string): DataFile[] {
       sha256,
       ...(content !== "-" ? { contentSha256: content } : {}),
       ...(url !== "-" ? { url } : {}),
-      ...(transform === "nab-labels" ? { transform } : {}),
+      ...(transform === "nab-labels" || transform === "aclimdb" ? { transform } : {}),
     });
   }
   return files;

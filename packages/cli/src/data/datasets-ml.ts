@@ -13,14 +13,12 @@ export const ML_DATASETS: readonly Dataset[] = [
     description:
       "50,000 labeled movie reviews (25k train / 25k test, half positive), as gzip'd JSON Lines {id, rating, label, text}; the sentiment workload's data",
     source:
-      "Maas et al., ACL 2011, https://ai.stanford.edu/~amaas/data/sentiment/ (aclImdb_v1.tar.gz); files packed by the aidc maintainers from the aclImdb_v1 tree (train/test pos/neg, unchanged text, rows ordered by sha256 of id)",
+      "Maas et al., ACL 2011, https://ai.stanford.edu/~amaas/data/sentiment/ (aclImdb_v1.tar.gz); aidc builds the JSON Lines from the archive (train/test pos/neg, text unchanged, rows ordered by the sha256 of id) and checks them against the maintainers' files",
     license: "none stated by the dataset; its README asks to cite Maas et al. 2011",
-    canonicalNote:
-      "the canonical source is one 84 MB tar archive of text files, not these JSON Lines files; fetch them from a mirror with --from <dir|url>",
     main: { path: "train.jsonl.gz" },
     files: fileTable(`
-train.jsonl.gz 13585765 585d5ff551030b030292303b7e2b32cbdf1b6ea6efc7388c40611a27597befb9 ee6956f1eb330cf26b1d8966db021e50dbacbb16dfe2f7bf9ae34c5eae38e327 -
-test.jsonl.gz 13269957 240e660ab7b9d7bc29c6e3476099eb52041a8f93f94d59fb784fb2edcd25f660 b3da93b76348ad93acc93fa4931f9aff65b3575a62f680d24d86106dac838fd6 -
+train.jsonl.gz 13585765 585d5ff551030b030292303b7e2b32cbdf1b6ea6efc7388c40611a27597befb9 ee6956f1eb330cf26b1d8966db021e50dbacbb16dfe2f7bf9ae34c5eae38e327 https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz aclimdb
+test.jsonl.gz 13269957 240e660ab7b9d7bc29c6e3476099eb52041a8f93f94d59fb784fb2edcd25f660 b3da93b76348ad93acc93fa4931f9aff65b3575a62f680d24d86106dac838fd6 https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz aclimdb
 `),
   },
   {

@@ -164,6 +164,81 @@ describe("fetchDataset from canonical sources", () => {
   });
 });
 
+/** A ustar archive of `files` (what aclImdb_v1.tar.gz is), gzip'd. */
+function tarGz(files: Record<string, string>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.from(content);
+    const h = Buffer.alloc(512);
+    h.write(name, 0);
+    h.write("0000644\0", 100);
+    h.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124);
+    h.write("00000000000\0", 136);
+    h.write("        ", 148);
+    h.write("0", 156);
+    h.write("ustar\0" + "00", 257);
+    const sum = h.reduce((a, b) => a + b, 0);
+    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]));
+}
+
+describe("fetchDataset building IMDB from its canonical archive", () => {
+  it("reads the archive once, writes each split as JSON Lines ordered by sha256(id), and checks the content hash", async () => {
+    const reviews: Record<string, string> = {
+      "aclImdb/README": "the dataset's own README",
+      "aclImdb/train/pos/1_9.txt": "Great film.<br /><br />Truly — é",
+      "aclImdb/train/neg/2_1.txt": 'Awful, "really" awful',
+      "aclImdb/train/unsup/3_0.txt": "not labeled: left out",
+      "aclImdb/test/pos/4_8.txt": "Lovely",
+      "aclImdb/test/neg/5_2.txt": "Dull",
+    };
+    const expected = (split: string): string =>
+      Object.entries(reviews)
+        .map(([name, text]) => /^aclImdb\/(train|test)\/(pos|neg)\/(\d+)_(\d+)\.txt$/.exec(name) ?? [name, "", "", "", "", text])
+        .filter((m) => m[1] === split)
+        .map((m) => {
+          const id = `${m[1]}/${m[2]}/${m[3]}_${m[4]}`;
+          return {
+            key: sha(id),
+            line: JSON.stringify({ id, rating: Number(m[4]), label: m[2] === "pos" ? 1 : 0, text: reviews[m[0] ?? ""] }),
+          };
+        })
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .map((r) => `${r.line}\n`)
+        .join("");
+    routes.set("/stanford/aclImdb_v1.tar.gz", tarGz(reviews));
+    const split = (path: string): DataFile => {
+      const text = expected(path.startsWith("test") ? "test" : "train");
+      return {
+        path,
+        bytes: 1,
+        sha256: sha(gzipSync(text)),
+        contentSha256: sha(text),
+        url: `${base}/stanford/aclImdb_v1.tar.gz`,
+        transform: "aclimdb",
+      };
+    };
+    const r = await fetchDataset(dataset([split("train.jsonl.gz"), split("test.jsonl.gz")]), { root });
+    expect(r.map((f) => f.status)).toEqual(["fetched", "fetched"]);
+    expect(requests).toEqual(["GET /stanford/aclImdb_v1.tar.gz"]);
+    expect(gunzipSync(readFileSync(stored("train.jsonl.gz"))).toString()).toBe(expected("train"));
+    expect(
+      gunzipSync(readFileSync(stored("test.jsonl.gz")))
+        .toString()
+        .split("\n"),
+    ).toHaveLength(3);
+    expect(leftovers()).toEqual([]);
+
+    routes.set("/stanford/aclImdb_v1.tar.gz", tarGz({ ...reviews, "aclImdb/test/neg/6_3.txt": "an extra review" }));
+    await expect(fetchDataset(dataset([split("test.jsonl.gz")]), { root, force: true })).rejects.toMatchObject({
+      code: "CHECKSUM_MISMATCH",
+    });
+    expect(leftovers()).toEqual([]);
+  });
+});
+
 describe("fetchDataset from a mirror (--from)", () => {
   it("reads <mirror>/<name>/<file> over http and from a folder; a gzip made by another fetch passes on its content", async () => {
     routes.set("/m/toy/cat/a.csv", Buffer.from(csv));

@@ -12,12 +12,13 @@ import {
   writeFileSync,
   type Dirent,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip, createGzip } from "node:zlib";
 import { AidcError, InvalidInputError, issue } from "@aidc/core";
+import { aclImdbJsonl } from "./aclimdb.js";
 import type { DataFile, Dataset } from "./registry.js";
 
 export interface FetchOptions {
@@ -43,7 +44,7 @@ export interface FetchedFile {
 }
 
 /** How the received bytes become the stored file. */
-type Mode = "stored" | "gzip" | "nab-labels";
+type Mode = "stored" | "gzip" | "nab-labels" | "aclimdb";
 
 interface Source {
   readonly location: string;
@@ -181,6 +182,17 @@ async function settle(d: Dataset, f: DataFile, src: Source, partial: string, has
     renameSync(packed, target);
     return;
   }
+  if (src.mode === "aclimdb") {
+    // one archive holds both splits: it stays until the dataset is done (fetchFiles removes it)
+    const text = await aclImdbJsonl(partial, f.path.startsWith("test") ? "test" : "train");
+    const got = createHash("sha256").update(text).digest("hex");
+    if (got !== f.contentSha256) fail(got, f.contentSha256 ?? "(none)");
+    const packed = `${partial}.${f.path}`;
+    await pipeline(Readable.from([Buffer.from(text)]), createGzip({ level: 9 }), createWriteStream(packed));
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(packed, target);
+    return;
+  }
   const text = nabLabels(d, readFileSync(partial, "utf8"));
   const got = createHash("sha256").update(text).digest("hex");
   if (got !== f.sha256) fail(got, f.sha256);
@@ -222,6 +234,8 @@ function pruneEmpty(dir: string): boolean {
 
 async function fetchFiles(d: Dataset, o: FetchOptions): Promise<FetchedFile[]> {
   const done: FetchedFile[] = [];
+  /** Archives several files are built from, received once per run: location → partial file and hash. */
+  const shared = new Map<string, { partial: string; hash: string }>();
   for (const f of d.files) {
     const target = join(o.root, d.name, f.path);
     if (existsSync(target) && o.force !== true) {
@@ -230,11 +244,16 @@ async function fetchFiles(d: Dataset, o: FetchOptions): Promise<FetchedFile[]> {
       continue;
     }
     const src = sourceOf(d, f, o.from);
-    const partial = join(o.root, ".partial", d.name, `${f.path}${src.mode === "stored" ? "" : ".src"}`);
-    if (o.force === true) rmSync(partial, { force: true });
-    const r = await receive(src, partial, o.onBytes ?? (() => undefined));
+    const archive = src.mode === "aclimdb";
+    const partial = join(o.root, ".partial", d.name, archive ? basename(src.location) : `${f.path}${src.mode === "stored" ? "" : ".src"}`);
+    const known = shared.get(src.location);
+    if (o.force === true && known === undefined) rmSync(partial, { force: true });
+    const r =
+      known !== undefined ? { hash: known.hash, received: 0, resumed: false } : await receive(src, partial, o.onBytes ?? (() => undefined));
+    if (archive) shared.set(src.location, { partial, hash: r.hash });
     await settle(d, f, src, partial, r.hash, target);
     done.push({ path: f.path, status: "fetched", source: src.location, received: r.received, resumed: r.resumed });
   }
+  for (const { partial } of shared.values()) rmSync(partial, { force: true });
   return done;
 }

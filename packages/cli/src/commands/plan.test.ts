@@ -89,3 +89,24 @@ describe("aidc plan infer --trace", () => {
     expect(r.out).toMatch(/^trace: [\d.]+ req\/s/m);
   });
 });
+
+describe("aidc plan check", () => {
+  const file = join(repo, "examples/data/planner-validation.yaml");
+
+  it("shows progress on a terminal, errors as percentages and kinds as words", async () => {
+    const { main } = await import("../main.js");
+    let out = "";
+    let err = "";
+    const io = { out: (t: string) => (out += t), err: (t: string) => (err += t), tty: false, errTty: true };
+    expect(await main(["plan", "check", file], io)).toBe(0);
+    expect(err).toMatch(/plan check \[#+\] 100% /);
+    expect(out).toMatch(/^training throughput\t\d+\t\d+\t[\d.]+ %\t[\d.]+ %$/m);
+    expect(out).toMatch(/^coverage: [\d.]+ % of numeric measured keys$/m);
+    // --json: no progress
+    err = "";
+    out = "";
+    expect(await main(["plan", "check", file, "--json"], io)).toBe(0);
+    expect(err).toBe("");
+    expect((JSON.parse(out) as { summary: { coverage: number } }).summary.coverage).toBeLessThanOrEqual(1);
+  });
+});

@@ -5,6 +5,8 @@ import { paint, printJson, printTable, type Io } from "../output.js";
 import { readAzureTrace, readDocument, readScenario } from "./plan-io.js";
 import { datacenterMarkdown, datacenterText, renderInference, renderTraining } from "./plan-render.js";
 import { datacenterReport, writeChartPngs } from "../report/index.js";
+import { label, percent } from "../report/format.js";
+import { startProgress } from "../progress.js";
 
 type SetExit = (code: number) => void;
 
@@ -109,19 +111,22 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
           doc.issues.length > 0 ? doc.issues : [{ code: "invalid_value", path: "entries", message: "expected a list of entries" }];
         return reportIssues(io, file, issues, opts.json, setExit);
       }
-      const report = checkValidation(entries as ValidationEntry[], defaultCatalog());
+      const progress = startProgress(opts.json ? { ...io, json: true } : io, "plan check", entries.length);
+      const report = checkValidation(entries as ValidationEntry[], defaultCatalog(), (done) => progress.set(done));
+      progress.done();
       if (opts.json) return printJson(io, report);
+      const pctOrDash = (x: number | null | undefined): string => (x === null || x === undefined ? "—" : percent(x / 100));
       printTable(
         io,
-        ["kind", "n", "predicted", "median |err| %", "mean |err| %"],
+        ["kind", "keys", "predicted", "median |error|", "mean |error|"],
         Object.entries(report.summary.byKind).map(([k, v]) => [
-          k,
+          label(k.replace(/_/g, " ")),
           v.n,
           v.predicted,
-          v.medianAbsErrorPct ?? undefined,
-          v.meanAbsErrorPct ?? undefined,
+          pctOrDash(v.medianAbsErrorPct),
+          pctOrDash(v.meanAbsErrorPct),
         ]),
       );
-      io.out(`coverage: ${(100 * report.summary.coverage).toFixed(1)}% of numeric measured keys\n`);
+      io.out(`coverage: ${percent(report.summary.coverage)} of numeric measured keys\n`);
     });
 }

@@ -87,7 +87,12 @@ function median(xs: number[]): number | null {
 }
 
 /** Predict every measured key of every entry; measured values are read only to report the error. */
-export function checkValidation(entries: readonly ValidationEntry[], catalog: Catalog): CheckReport {
+export function checkValidation(
+  entries: readonly ValidationEntry[],
+  catalog: Catalog,
+  /** Called after each entry with the number done (progress of a long check). */
+  onEntry?: (done: number) => void,
+): CheckReport {
   const checked: CheckedEntry[] = [];
   const acc = new Map<string, { n: number; predicted: number; errors: number[] }>();
   let n = 0;
@@ -125,6 +130,7 @@ export function checkValidation(entries: readonly ValidationEntry[], catalog: Ca
       predictedCount += keys.filter((k) => predicted[k.key] !== null).length;
     }
     checked.push({ id: e.id, kind: e.kind, predicted, measured: e.measured ?? {}, errorPct });
+    onEntry?.(checked.length);
   }
   const byKind: Record<string, KindSummary> = {};
   for (const [kind, v] of acc) {

@@ -42,16 +42,28 @@ describe("aidc client commands", () => {
     expect(JSON.parse(r.out)).toMatchObject({ state: "failed", exitCode: 3 });
   });
 
-  it("why and cancel a job that cannot start yet", async () => {
+  it("a job that can never fit is refused at submission (exit 2 and why, like Slurm)", async () => {
     const file = join(dir, "too-big.yaml");
     writeFileSync(
       file,
       "apiVersion: aidc/v1\nkind: Job\nname: big\nqueue: production\ntasks: [{ replicas: 5, resources: { gpus: 8 } }]\nrun: { command: 'true' }\n",
     );
+    const r = await run("submit", file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("requested node configuration is not available");
+    expect(JSON.parse((await run("jobs", "--json")).out)).not.toContainEqual(expect.objectContaining({ name: "big" }));
+  });
+
+  it("why and cancel a job that cannot start yet", async () => {
+    const file = join(dir, "waits.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: aidc/v1\nkind: Job\nname: waits\ndependsOn: [never-submitted]\ntasks: [{ resources: { gpus: 0 } }]\nrun: { command: 'true' }\n",
+    );
     const id = (await run("submit", file)).out.split("\t")[0] ?? "";
     await new Promise((r) => setTimeout(r, 300));
     const why = JSON.parse((await run("why", id, "--json")).out) as { reason: string };
-    expect(why.reason).toBe("NEVER_FITS");
+    expect(why.reason).toBe("DEPENDENCY");
     expect((await run("cancel", id)).out).toContain("cancelled");
   });
 

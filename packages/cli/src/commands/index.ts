@@ -15,6 +15,7 @@ export interface CommandEntry {
 // The loaders: one per module. A module listed here is imported only when one of its commands runs,
 // so `aidc --version`/`--help` load none of them and `aidc jobs` loads only the jobs module.
 const jobs = async (): Promise<Register> => (await import("./jobs.js")).registerJobs;
+const nodes = async (): Promise<Register> => (await import("./nodes.js")).registerNodes;
 const artifacts = async (): Promise<Register> => (await import("./artifacts.js")).registerArtifacts;
 const workloads = async (): Promise<Register> => (await import("./workloads.js")).registerWorkloads;
 const sim = async (): Promise<Register> => {
@@ -56,7 +57,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "why", description: "why a job is pending, and when it may start", load: jobs },
   { name: "cancel", description: "cancel a job (kills its processes)", load: jobs },
   { name: "logs", description: "print what a job wrote; -f follows until it ends", load: jobs },
-  { name: "nodes", description: "nodes of the running cluster with their free GPUs", load: jobs },
+  { name: "nodes", description: "nodes of the running cluster: state (up, cordoned, draining, drained) and why, free GPUs", load: nodes },
+  { name: "cordon", description: "stop placing new jobs on a node (its running jobs stay); operator role", load: nodes },
+  { name: "uncordon", description: "put a cordoned or drained node back into scheduling; operator role", load: nodes },
+  { name: "drain", description: "cordon a node and requeue its running jobs to run elsewhere; operator role", load: nodes },
   { name: "queues", description: "queues with quotas and use", load: jobs },
   { name: "token", description: "bearer tokens: create one (admin only)", load: jobs },
   { name: "artifacts", description: "datasets, checkpoints and models in the server's artifact store", load: artifacts },

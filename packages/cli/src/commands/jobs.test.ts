@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ beforeAll(async () => {
     port: 0,
     dataDir: join(dir, "data"),
     executor: "sim",
+    simSpeedup: 1000,
     logLevel: "silent",
     metricsIntervalS: 0,
   });
@@ -61,5 +62,48 @@ describe("aidc jobs", () => {
     const r = await runCli(["why", "j-00000", ...conn]);
     expect(r.code).toBe(0);
     expect(r.out).toBe("finished: cancelled at 1970-01-01T00:00:01.000Z\n");
+  });
+});
+
+describe("aidc jobs --sort, job and why on a job that ran", () => {
+  const submit = async (name: string, extra = ""): Promise<string> => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      `apiVersion: aidc/v1\nkind: Job\nname: ${name}\ntasks: [{ resources: { gpus: 0 } }]\nrun: { command: "true" }\n${extra}`,
+    );
+    const r = await runCli(["submit", file, "--json", ...conn]);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.out) as { id: string }).id;
+  };
+
+  it("--sort name --desc --limit 2 sorts every page first; a bad key exits 2", async () => {
+    await submit("zz-last", "dependsOn: [never-submitted]\n");
+    await submit("aa-first", "dependsOn: [never-submitted]\n");
+    const r = await runCli(["jobs", "--json", "--sort", "name", "--desc", "--limit", "2", ...conn]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { name: string }[]).map((j) => j.name)).toEqual(["zz-last", "j"]);
+    const asc = await runCli(["jobs", "--json", "--sort", "name", "--limit", "1", ...conn]);
+    expect((JSON.parse(asc.out) as { name: string }[])[0]?.name).toBe("aa-first");
+    const bySubmitted = await runCli(["jobs", "--json", "--sort", "submitted", "--desc", "--limit", "1", ...conn]);
+    expect((JSON.parse(bySubmitted.out) as { name: string }[])[0]?.name).toBe("aa-first");
+    const bad = await runCli(["jobs", "--sort", "size", ...conn]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--sort");
+  });
+
+  it("job counts a job that ran once as 1 attempt; why says it finished and how long it ran", async () => {
+    const id = await submit("quick", 'labels: { "aidc.dev/sim-duration-s": "180" }\n');
+    let state = "";
+    for (let i = 0; i < 200 && state !== "succeeded"; i++) {
+      state = (JSON.parse((await runCli(["job", id, "--json", ...conn])).out) as { state: string }).state;
+      if (state !== "succeeded") await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state).toBe("succeeded");
+    const shown = await runCli(["job", id, ...conn]);
+    expect(shown.out).toMatch(/^attempts\t1$/m);
+    const why = await runCli(["why", id, ...conn]);
+    // the sim executor runs 180 s of work in 0.18 s of the server's real clock
+    expect(why.out).toMatch(/^finished: succeeded at \S+Z, ran \d+ s with exit code 0\n$/);
   });
 });

@@ -12,6 +12,10 @@ interface JobView {
   state: JobState;
   attempts: number;
   submittedAtMs: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+  /** Times the job started (GET of one job; attempts counts only retries and requeues). */
+  runs?: number;
   exitCode?: number;
   message?: string;
   spec: { retries?: number };
@@ -36,6 +40,42 @@ function startAndEnd(f: Forecast): string {
 function age(ms: number): string {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+const SORT_KEYS = ["submitted", "started", "name", "state"] as const;
+type SortKey = (typeof SORT_KEYS)[number];
+
+type ListFlags = ConnectionFlags & {
+  state?: string;
+  queue?: string;
+  user?: string;
+  limit?: string;
+  sort?: string;
+  desc?: boolean;
+  json?: boolean;
+};
+
+function sortKey(value: string | undefined): SortKey {
+  if (value === undefined) return "submitted";
+  if ((SORT_KEYS as readonly string[]).includes(value)) return value as SortKey;
+  throw new InvalidInputError("Invalid --sort", [
+    { code: "invalid_value", path: "--sort", message: `must be one of ${SORT_KEYS.join(", ")}, got ${value}` },
+  ]);
+}
+
+/** Stable sort by a key (jobs that never started sort after those that did); ties keep submission order. */
+export function sortJobs(jobs: readonly JobView[], key: SortKey, desc: boolean): JobView[] {
+  const value = (j: JobView): string | number =>
+    key === "submitted" ? j.submittedAtMs : key === "started" ? (j.startedAtMs ?? Infinity) : key === "name" ? j.name : j.state;
+  const sign = desc ? -1 : 1;
+  return [...jobs].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    if (x === y) return 0;
+    return (x < y ? -1 : 1) * sign;
+  });
 }
 
 function withConnection(cmd: Command): Command {
@@ -96,9 +136,12 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
     .option("--state <states>", "comma-separated states, e.g. pending,running")
     .option("--queue <queue>")
     .option("--user <user>")
-    .option("--limit <n>", "at most this many jobs")
+    .option("--limit <n>", "at most this many jobs (after sorting)")
+    .option("--sort <key>", `order by ${SORT_KEYS.join(" | ")} (default submitted)`)
+    .option("--desc", "largest (newest, last in the alphabet) first")
     .option("--json", "print one JSON document")
-    .action(async (opts: ConnectionFlags & { state?: string; queue?: string; user?: string; limit?: string; json?: boolean }) => {
+    .action(async (opts: ListFlags) => {
+      const sort = sortKey(opts.sort);
       const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
       if (!Number.isInteger(limit) && limit !== Infinity) {
         throw new InvalidInputError("Invalid --limit", [
@@ -112,16 +155,20 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
       if (opts.queue) q.set("queue", opts.queue);
       if (opts.user) q.set("user", opts.user);
       const conn = connection(opts);
-      const jobs: JobView[] = [];
+      let jobs: JobView[] = [];
+      // the server lists in submission order: another order (or newest first) needs every page before --limit applies
+      const fetchAll = sort !== "submitted" || opts.desc === true;
+      const want = fetchAll ? Infinity : limit;
       // follow the server's cursor page by page (at most 1,000 jobs a page)
-      for (let after: string | undefined; jobs.length < limit;) {
-        q.set("limit", String(Math.min(1000, limit - jobs.length)));
+      for (let after: string | undefined; jobs.length < want;) {
+        q.set("limit", String(Math.min(1000, want - jobs.length)));
         if (after !== undefined) q.set("after", after);
         const page = await requestJson<{ jobs: JobView[]; nextCursor?: string }>(conn, "GET", `/api/v1/jobs?${q.toString()}`);
         jobs.push(...page.jobs);
         if (page.nextCursor === undefined) break;
         after = page.nextCursor;
       }
+      if (fetchAll) jobs = sortJobs(jobs, sort, opts.desc === true).slice(0, limit);
       if (opts.json) return printJson(io, jobs);
       printTable(
         io,
@@ -146,7 +193,11 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
           ["user", job.user],
           ["queue", job.queue],
           ["state", job.state],
-          ["attempts", job.attempts],
+          // runs: how many times it started (a job that ran once shows 1); older servers: retries + 1 once started
+          ["attempts", job.runs ?? job.attempts + (job.startedAtMs !== undefined ? 1 : 0)],
+          ["submitted", iso(job.submittedAtMs)],
+          ["started", iso(job.startedAtMs)],
+          ["finished", iso(job.finishedAtMs)],
           ["exit code", job.exitCode],
           ["message", job.message],
         ],
@@ -193,21 +244,6 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
       for await (const chunk of res.body) io.out(decoder.decode(chunk as Uint8Array, { stream: true }));
     });
 
-  withConnection(program.command("nodes"))
-    .description("nodes of the running cluster with their free GPUs")
-    .option("--json", "print one JSON document")
-    .action(async (opts: ConnectionFlags & { json?: boolean }) => {
-      const { nodes } = await requestJson<{
-        nodes: { name: string; rack: string; accelerator?: string; gpus: number; freeGpus: number; cpus: number; memoryGiB: number }[];
-      }>(connection(opts), "GET", "/api/v1/nodes");
-      if (opts.json) return printJson(io, nodes);
-      printTable(
-        io,
-        ["NODE", "RACK", "ACCELERATOR", "GPUS", "FREE", "CPUS", "MEM GiB"],
-        nodes.map((n) => [n.name, n.rack, n.accelerator, n.gpus, n.freeGpus, n.cpus, n.memoryGiB]),
-      );
-    });
-
   withConnection(program.command("queues"))
     .description("queues with quotas and use")
     .option("--json", "print one JSON document")
@@ -223,7 +259,16 @@ export function registerJobs(program: Command, io: Io, setExit: (code: number) =
       );
     });
 
-  withConnection(program.command("token").command("create"))
+  const token = program
+    .command("token")
+    .description("bearer tokens: create one (admin only)")
+    .addHelpText(
+      "after",
+      "\nA token is printed once and stored only as a hash. Roles: viewer (read), user (submit, upload, predict),\n" +
+        "operator (nodes, alerts), admin (tokens). Example:\n  aidc token create --user alice --role user > alice.token\n" +
+        "  aidc config set-context lab --server http://host:8080 --token-file alice.token\n",
+    );
+  withConnection(token.command("create"))
     .description("create a bearer token (admin only); printed once")
     .requiredOption("--user <user>")
     .requiredOption("--role <role>", "viewer | user | operator | admin")

@@ -19,6 +19,23 @@ const StoredEvent = z.object({
 });
 const NodeResult = z.object({ node: z.string(), cordoned: z.boolean() });
 
+/** A node's state for people: in scheduling, cordoned, or drained (draining while jobs still run on it). */
+export const NODE_STATES = ["up", "cordoned", "draining", "drained"] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+/** A drain's cordon reason starts with this marker (the store keeps one reason per node). */
+const DRAIN = "[drain] ";
+
+function reasonOf(cordon: string): string {
+  return cordon.startsWith(DRAIN) ? cordon.slice(DRAIN.length) : cordon;
+}
+
+export function nodeState(cordon: string | undefined, runningJobs: number): { state: NodeState; reason?: string } {
+  if (cordon === undefined) return { state: "up" };
+  const drained = cordon.startsWith(DRAIN);
+  return { state: drained ? (runningJobs > 0 ? "draining" : "drained") : "cordoned", reason: reasonOf(cordon) };
+}
+
 export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
     acceptYaml(app, ctx.cluster.limits);
@@ -39,10 +56,20 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["cluster"],
-          summary: "Nodes with their free GPUs as the scheduler assumes them",
+          summary: "Nodes with their free GPUs as the scheduler assumes them, their state (up, cordoned, draining, drained) and why",
           response: {
             200: z.object({
-              nodes: z.array(z.looseObject({ name: z.string(), gpus: z.number(), freeGpus: z.number(), cordoned: z.string().optional() })),
+              nodes: z.array(
+                z.looseObject({
+                  name: z.string(),
+                  gpus: z.number(),
+                  freeGpus: z.number(),
+                  state: z.enum(NODE_STATES),
+                  reason: z.string().optional().describe("why the node is out of scheduling (who took it out)"),
+                  runningJobs: z.number().describe("jobs admitted or running on the node"),
+                  cordoned: z.string().optional().describe("the reason, when cordoned (kept for older clients)"),
+                }),
+              ),
             }),
           },
         },
@@ -50,12 +77,21 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       async () => {
         const free = ctx.freeGpus();
         const cordons = ctx.store.cordons();
+        const running = new Map<string, number>();
+        for (const j of ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 }))
+          for (const node of new Set((j.placement?.tasks ?? []).map((t) => t.node))) running.set(node, (running.get(node) ?? 0) + 1);
         return {
-          nodes: ctx.cluster.nodes.map((n) => ({
-            ...n,
-            freeGpus: free.get(n.name) ?? n.gpus,
-            ...(cordons.has(n.name) ? { cordoned: cordons.get(n.name) } : {}),
-          })),
+          nodes: ctx.cluster.nodes.map((n) => {
+            const cordon = cordons.get(n.name);
+            const jobs = running.get(n.name) ?? 0;
+            return {
+              ...n,
+              freeGpus: free.get(n.name) ?? n.gpus,
+              ...nodeState(cordon, jobs),
+              runningJobs: jobs,
+              ...(cordon !== undefined ? { cordoned: reasonOf(cordon) } : {}),
+            };
+          }),
         };
       },
     );
@@ -109,7 +145,7 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const p = requireRole(req, ctx.tokens, "operator");
-        ctx.store.setCordon(known(req.params.name), `${req.body.reason} (${p.user})`, ctx.now());
+        ctx.store.setCordon(known(req.params.name), `${DRAIN}${req.body.reason} (${p.user})`, ctx.now());
         return { node: req.params.name, cordoned: true, requeued: await ctx.drain(req.params.name) };
       },
     );

@@ -21,6 +21,7 @@ import { atLeast, type Principal } from "../store/tokens.js";
 import { decodeCursor, encodeCursor, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
 import { OffThreadValidator } from "./yaml-off-thread.js";
 import { twinFor } from "../twin/live.js";
+import { countsSentence, humanDuration, whyCounts } from "./jobs-why.js";
 
 const ForecastSchema = z.object({
   startMs: z.number().describe("p50 forecast start"),
@@ -58,7 +59,11 @@ function notPending(job: JobRecord): string {
   if (job.state === "admitted") return `admitted at ${at(job.updatedAtMs)}; its run is starting`;
   if (job.state === "running") return `running since ${at(job.startedAtMs)}`;
   const exit = job.exitCode !== undefined ? ` with exit code ${job.exitCode}` : "";
-  return `finished: ${job.state} at ${at(job.finishedAtMs)}${exit}${job.message ? ` (${job.message})` : ""}`;
+  const ran =
+    job.startedAtMs !== undefined && job.finishedAtMs !== undefined && job.finishedAtMs >= job.startedAtMs
+      ? `, ran ${humanDuration(job.finishedAtMs - job.startedAtMs)}`
+      : "";
+  return `finished: ${job.state} at ${at(job.finishedAtMs)}${ran}${exit}${job.message ? ` (${job.message})` : ""}`;
 }
 
 export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
@@ -223,15 +228,18 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["jobs"],
-          summary: "One job",
+          summary: "One job; runs counts its starts (attempts counts retries and requeues)",
           params: IdParams,
-          response: withErrors({ 200: JobView }, [404]),
+          response: withErrors({ 200: JobView.extend({ runs: z.number().describe("times the job started") }) }, [404]),
           security: [{ bearer: [] }],
         },
       },
       async (req) => {
         const p = principalOf(req, ctx.tokens);
-        return view(visible(ctx.jobs.get(req.params.id), p, req.params.id));
+        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
+        // how many times it started (attempts counts retries and requeues only)
+        const runs = ctx.store.events(1000, `job/${job.id}`).filter((e) => e.type === "job.running").length;
+        return { ...view(job), runs };
       },
     );
 
@@ -270,6 +278,17 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
                 reason: z.string(),
                 message: z.string(),
                 estimatedStartMs: z.number().optional(),
+                counts: z
+                  .object({
+                    needGpus: z.number(),
+                    needShape: z.string(),
+                    scope: z.string().describe("where the job may run: partition, GPU type, node labels"),
+                    freeGpus: z.number().describe("free GPUs there now (cordoned nodes excluded)"),
+                    scopeGpus: z.number(),
+                    queue: z.object({ name: z.string(), usedGpus: z.number(), quotaGpus: z.number() }).optional(),
+                  })
+                  .optional()
+                  .describe("pending jobs: what the job needs and what its partition and queue have"),
                 forecast: ForecastSchema.optional().describe("the digital twin's forecast (pending jobs, once the first forecast is done)"),
               }),
             },
@@ -282,13 +301,16 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const p = principalOf(req, ctx.tokens);
         const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
         if (job.state !== "pending") return { id: job.id, state: job.state, reason: job.state.toUpperCase(), message: notPending(job) };
-        const why = ctx.explain(job.id);
+        const why = ctx.explain(job.id) ?? { reason: "NOT_YET_CONSIDERED", message: "the scheduler has not looked at this job yet" };
         // the cached forecast of the live twin (computed off the request path)
         const forecast = twinFor(ctx).forecastOf(job.id, (other) => other !== undefined && (p.role !== "user" || other.user === p.user));
+        const counts = whyCounts(ctx, job);
         return {
           id: job.id,
           state: job.state,
-          ...(why ?? { reason: "NOT_YET_CONSIDERED", message: "the scheduler has not looked at this job yet" }),
+          ...why,
+          message: `${why.message}; ${countsSentence(counts)}`,
+          counts,
           ...(forecast ? { forecast } : {}),
         };
       },

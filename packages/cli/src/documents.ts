@@ -1,4 +1,4 @@
-import { DOCUMENT_KINDS, defaultCatalog, checkCluster, issue, parseText, validateDocument, withLines, type Issue } from "@aidc/core";
+import { DOCUMENT_KINDS, defaultCatalog, checkCluster, parseText, validateDocument, withLines, type Issue } from "@aidc/core";
 import { checkAlertRules } from "@aidc/observability";
 import { SCENARIO_SCHEMAS, parseScenario } from "@aidc/planner";
 import { parseProfile } from "@aidc/scheduler";
@@ -69,9 +69,9 @@ export function validateAny(text: string): ValidatedDocument {
   const catalog = defaultCatalog();
   const r = validateDocument(text, catalog);
   if (r.document === undefined) {
-    const issues = r.issues.map((i) =>
-      i.code === "invalid_kind" ? issue("invalid_kind", "kind", `must be one of ${ALL_KINDS.join(", ")}`) : i,
-    );
+    // the kinds of every package (core knows only its own), and what the file said
+    const got = typeof kind === "string" ? `, got "${kind}"` : kind === undefined ? " (kind is missing)" : "";
+    const issues = r.issues.map((i) => (i.code === "invalid_kind" ? { ...i, message: `must be one of ${ALL_KINDS.join(", ")}${got}` } : i));
     return { ok: false, issues };
   }
   const doc = r.document;

@@ -95,4 +95,15 @@ describe("aidc validate", () => {
     expect(r.err).toMatch(/file\(s\), 0 with problems/);
     expect(r.code).toBe(0);
   });
+  it("says which kinds it knows and what the file said, and what it expected of a file that is not YAML", async () => {
+    const dep = file("dep.yaml", "apiVersion: aidc/v1\nkind: Deployment\nname: x\n");
+    const r = await runCli(["validate", dep]);
+    expect(r.err).toMatch(/kind \(line 2\): must be one of Cluster, Job, .*TrainingScenario.*AlertRules, got "Deployment"/);
+    const readme = file("notes.md", "# Notes\n\n```sh\nbin/aidc plan\n```\n\nSome `code` and text: here\n");
+    const md = await runCli(["validate", readme]);
+    expect(md.code).toBe(2);
+    expect(md.err.trim()).toBe(
+      `${readme}: (file): is not a YAML or JSON document; validate expects aidc files (.yaml, .yml or .json with apiVersion: aidc/v1 and a kind)`,
+    );
+  });
 });

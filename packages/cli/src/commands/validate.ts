@@ -29,7 +29,14 @@ export function validateFile(file: string): FileResult {
   } catch (e) {
     return unreadable(file, e);
   }
-  return { file, ...validateAny(text) };
+  const r = validateAny(text);
+  // a file of another kind (README.md, a CSV): one line saying what validate expected, not the parser's complaints
+  if (!r.ok && !DOCUMENT_FILE.test(file) && r.issues.length > 0 && r.issues.every((i) => i.code === "syntax")) {
+    const message =
+      "is not a YAML or JSON document; validate expects aidc files (.yaml, .yml or .json with apiVersion: aidc/v1 and a kind)";
+    return { file, ok: false, issues: [{ code: "not_a_document", path: "(file)", message }] };
+  }
+  return { file, ...r };
 }
 
 /** The YAML/JSON files under `dir` (recursively, sorted; hidden folders and node_modules skipped). */

@@ -89,6 +89,16 @@ describe("YAML bodies and one error shape", () => {
   });
 });
 
+describe("trace errors are the caller's", () => {
+  it("a trace naming a job twice answers 422 in the one error shape, not 500", async () => {
+    const body =
+      "jobs:\n  - { id: a, submitS: 0, durationS: 60, gpus: 1, queue: default }\n  - { id: a, submitS: 1, durationS: 60, gpus: 1, queue: default }\n";
+    const r = await post("/api/v1/simulations", body, "application/yaml");
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ error: { code: "DUPLICATE_JOB" } });
+  });
+});
+
 describe("OpenAPI", () => {
   it("documents YAML beside JSON for the bodies that take a document", async () => {
     const doc = (await (await fetch(`${server.url}/openapi.json`, { headers: { authorization: `Bearer ${token}` } })).json()) as {

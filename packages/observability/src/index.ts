@@ -61,6 +61,7 @@ export {
 } from "./metrics/series-store.js";
 export { NodeAgent, defaultNodeName, type NodeAgentOptions, type AgentSample } from "./agent/agent.js";
 export { AGENT_METRICS, type AgentMetricName, type MetricInfo } from "./agent/catalog.js";
+export { sampleLines, parseSampleLines } from "./agent/sample-lines.js";
 export { parseNvidiaSmiCsv, queryNvidiaSmi, NVIDIA_SMI_ARGS, type GpuReading } from "./agent/gpu.js";
 export * from "./agent/procfs.js";
 export * from "./recommend/index.js";

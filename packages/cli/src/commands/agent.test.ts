@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,17 +10,44 @@ import { runCli } from "../run-cli.testing.js";
 const run = (...argv: string[]) => runCli(argv);
 
 describe("aidc agent", () => {
-  it("prints one JSON document per sample, with CPU utilisation from the first one shown", async () => {
+  it("--json prints one sample a line, the format alerts replay reads", async () => {
     const r = await run("agent", "--interval", "0.1", "--count", "2", "--node", "n7", "--json");
     expect(r.code).toBe(0);
     const lines = r.out.trim().split("\n");
-    expect(lines).toHaveLength(2);
-    for (const line of lines) {
-      const doc = JSON.parse(line) as { samples: { metric: string; labels: Record<string, string>; value: number }[]; errors: string[] };
-      const cpu = doc.samples.find((s) => s.metric === "aidc_node_cpu_utilization_ratio");
-      expect(cpu?.labels).toEqual({ node: "n7" });
-      expect(doc.samples.find((s) => s.metric === "aidc_node_memory_total_bytes")?.value).toBeGreaterThan(0);
-    }
+    const samples = lines.map((l) => JSON.parse(l) as { timeMs: number; metric: string; labels: Record<string, string>; value: number });
+    for (const s of samples) expect(Object.keys(s)).toEqual(["timeMs", "metric", "labels", "value"]);
+    const cpu = samples.filter((s) => s.metric === "aidc_node_cpu_utilization_ratio");
+    expect(cpu).toHaveLength(2); // one per round
+    expect(cpu[0]?.labels).toEqual({ node: "n7" });
+    expect(samples.find((s) => s.metric === "aidc_node_memory_total_bytes")?.value).toBeGreaterThan(0);
+    // what the agent wrote replays as it is
+    const dir = mkdtempSync(join(tmpdir(), "aidc-agent-cli-"));
+    const file = join(dir, "recorded.jsonl");
+    writeFileSync(file, r.out);
+    const rules = join(dir, "rules.yaml");
+    writeFileSync(
+      rules,
+      "apiVersion: aidc/v1\nkind: AlertRules\nname: r\ngroups:\n  - name: g\n    interval: 30s\n    rules:\n      - alert: HasMemory\n        metric: aidc_node_memory_total_bytes\n        threshold: { op: '>', value: 0 }\n        severity: info\n",
+    );
+    const replay = await run("alerts", "replay", rules, "--samples", file, "--json");
+    expect(replay.code).toBe(0);
+    expect((JSON.parse(replay.out) as { notifications: { kind: string; alert: string }[] }).notifications[0]).toMatchObject({
+      kind: "firing",
+      alert: "HasMemory",
+    });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("--push to a closed port says the server cannot be reached and why", async () => {
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((done) => probe.close(done));
+    const url = `http://127.0.0.1:${port}`;
+    const r = await run("agent", "--interval", "0.1", "--count", "1", "--push", url, "--token", "t");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(`cannot reach ${url}: connection refused`);
+    expect(r.err).not.toContain("fetch failed");
   });
 
   it("rejects a bad interval as bad input", async () => {

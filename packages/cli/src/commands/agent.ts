@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { AidcError, InvalidInputError } from "@aidc/core";
-import { NodeAgent, type AgentSample } from "@aidc/observability";
+import { NodeAgent, sampleLines, type AgentSample } from "@aidc/observability";
 import { printTable, type Io } from "../output.js";
 
 function positive(value: string, flag: string, integer: boolean): number {
@@ -14,7 +14,10 @@ function positive(value: string, flag: string, integer: boolean): number {
 
 function show(io: Io, s: AgentSample, json: boolean): void {
   if (json) {
-    io.out(`${JSON.stringify({ timeMs: s.timeMs, durationMs: Number(s.durationMs.toFixed(3)), errors: s.errors, samples: s.samples })}\n`);
+    // one sample a line: the format `aidc alerts replay --samples` reads
+    const lines = sampleLines(s);
+    if (lines.length > 0) io.out(`${lines.join("\n")}\n`);
+    for (const e of s.errors) io.err(`warning: ${e}\n`);
     return;
   }
   const rows = s.samples.map((x) => {
@@ -29,13 +32,38 @@ function show(io: Io, s: AgentSample, json: boolean): void {
   for (const e of s.errors) io.err(`warning: ${e}\n`);
 }
 
+/** Why a request never got an answer, in words ("connection refused"), from fetch's cause. */
+export function unreachable(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code ?? (e as { code?: string }).code;
+  const name = (e as { name?: string }).name;
+  if (name === "TimeoutError" || name === "AbortError") return "no answer within 10 s";
+  const words: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ECONNRESET: "connection reset",
+    ENOTFOUND: "host not found",
+    EAI_AGAIN: "host name lookup failed",
+    EHOSTUNREACH: "host unreachable",
+    ENETUNREACH: "network unreachable",
+    ETIMEDOUT: "connection timed out",
+    UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  };
+  return (code !== undefined ? words[code] : undefined) ?? cause?.message ?? (e as Error).message;
+}
+
 async function push(url: string, token: string | undefined, s: AgentSample): Promise<void> {
-  const res = await fetch(`${url.replace(/\/$/, "")}/api/v1/metrics/samples`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ samples: s.samples }),
-    signal: AbortSignal.timeout(10_000),
-  });
+  const target = `${url.replace(/\/$/, "")}/api/v1/metrics/samples`;
+  let res: Response;
+  try {
+    res = await fetch(target, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ samples: s.samples }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (e) {
+    throw new AidcError("UNREACHABLE", `cannot reach ${url}: ${unreachable(e)}`, { cause: e });
+  }
   if (!res.ok) throw new AidcError("PUSH_FAILED", `Cannot push samples to ${url}: HTTP ${res.status} ${await res.text()}`);
 }
 
@@ -51,7 +79,7 @@ export function registerAgent(program: Command, io: Io): void {
     .option("--runs-dir <dir>", "the local executor's runs directory (<data-dir>/runs) for per-job usage")
     .option("--push <url>", "POST samples to an aidc server (operator token) instead of printing them")
     .option("--token <token>", "bearer token for --push (default $AIDC_TOKEN)")
-    .option("--json", "one JSON document per sample, one per line")
+    .option("--json", 'one sample a line: {"timeMs","metric","labels","value"} (what alerts replay --samples reads)')
     .action(
       async (opts: {
         interval: string;

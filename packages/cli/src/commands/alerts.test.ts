@@ -66,4 +66,41 @@ describe("aidc alerts", () => {
     writeFileSync(samples, '{"timeMs":"soon"}\n');
     expect((await run("alerts", "replay", example, "--samples", samples)).code).toBe(2);
   });
+
+  it("replays examples/alerts/recorded.jsonl: every sample (also off the 30 s grid), times in ISO", async () => {
+    const recorded = fileURLToPath(new URL("../../../../examples/alerts/recorded.jsonl", import.meta.url));
+    const r = await run("alerts", "replay", example, "--samples", recorded);
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n").slice(0, 4)).toEqual([
+      "TIME\tNOTIFICATION\tALERT\tSEVERITY\tLABELS\tVALUE",
+      // 200 s after the first sample: off the gpu group's 30 s grid, evaluated all the same
+      "2026-01-01T00:03:20Z\tfiring\tGpuEccErrors\twarning\tnode=gpu-node-01,gpu=1\t2",
+      "2026-01-01T00:06:00Z\tfiring\tGpuTooHot\tcritical\tnode=gpu-node-01,gpu=0,team=infra\t90",
+      "2026-01-01T00:07:00Z\tresolved\tGpuTooHot\tcritical\tnode=gpu-node-01,gpu=0,team=infra\t88",
+    ]);
+    expect(r.out).not.toMatch(/\b1767\d{9}\b/); // no epoch milliseconds
+  });
+
+  it("also reads the older agent lines (one round a line with a samples array)", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aidc-alerts-")), "old.jsonl");
+    const round = (i: number, value: number) =>
+      JSON.stringify({
+        timeMs: i * 10_000,
+        durationMs: 3.2,
+        errors: [],
+        samples: [{ timeMs: i * 10_000, metric: "aidc_gpu_ecc_errors_total", labels: { node: "n1", gpu: "0" }, value }],
+      });
+    writeFileSync(file, [round(0, 0), round(1, 3)].join("\n"));
+    const r = await run("alerts", "replay", example, "--samples", file, "--json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { notifications: { timeMs: number; time: string; kind: string; alert: string }[] };
+    // 10 s: off the 30 s grid; the old evaluator skipped it and never fired
+    expect(doc.notifications).toEqual([
+      expect.objectContaining({ timeMs: 10_000, time: "1970-01-01T00:00:10Z", kind: "firing", alert: "GpuEccErrors" }),
+    ]);
+    writeFileSync(file, JSON.stringify({ timeMs: 0, samples: [{ metric: "m" }] }));
+    const bad = await run("alerts", "replay", example, "--samples", file);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("samples[0]");
+  });
 });

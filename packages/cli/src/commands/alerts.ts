@@ -4,6 +4,7 @@ import { InvalidInputError, formatIssue, issue, type Issue } from "@aidc/core";
 import {
   AlertEvaluator,
   parseAlertRules,
+  parseSampleLines,
   toPrometheusRulesYaml,
   type AlertRules,
   type Notification,
@@ -22,41 +23,25 @@ function readRules(file: string): { rules?: AlertRules; issues: Issue[] } {
   return parseAlertRules(text);
 }
 
-/** Samples as JSON lines: {"timeMs": 0, "metric": "m", "labels": {...}, "value": 1}; grouped by time. */
+/** Samples in the agent's format (one a line; old agent lines with a `samples` array too), grouped by time. */
 function readSamples(file: string): { byTime: Map<number, Sample[]>; issues: Issue[] } {
   const byTime = new Map<number, Sample[]>();
-  const issues: Issue[] = [];
   let text = "";
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     return { byTime, issues: [issue("unreadable", file, (e as Error).message)] };
   }
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let d: { timeMs?: unknown; metric?: unknown; labels?: unknown; value?: unknown };
-    try {
-      d = JSON.parse(line) as typeof d;
-    } catch {
-      issues.push({ ...issue("syntax", file, "not a JSON object"), line: i + 1 });
-      return;
-    }
-    const labelsOk =
-      d.labels === undefined ||
-      (typeof d.labels === "object" && d.labels !== null && Object.values(d.labels).every((v) => typeof v === "string"));
-    if (typeof d.timeMs !== "number" || typeof d.metric !== "string" || typeof d.value !== "number" || !labelsOk) {
-      issues.push({
-        ...issue("invalid_sample", file, 'expected {"timeMs": number, "metric": string, "labels"?: {string: string}, "value": number}'),
-        line: i + 1,
-      });
-      return;
-    }
-    const list = byTime.get(d.timeMs) ?? [];
-    list.push({ metric: d.metric, labels: (d.labels ?? {}) as Record<string, string>, value: d.value });
-    byTime.set(d.timeMs, list);
-  });
+  const { samples, issues } = parseSampleLines(text, file);
+  for (const s of samples) {
+    const list = byTime.get(s.timeMs) ?? [];
+    list.push({ metric: s.metric, labels: s.labels, value: s.value });
+    byTime.set(s.timeMs, list);
+  }
   return { byTime, issues };
 }
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
 
 function replay(io: Io, rulesFile: string, opts: { samples: string; json?: boolean }): void {
   const r = readRules(rulesFile);
@@ -67,11 +52,13 @@ function replay(io: Io, rulesFile: string, opts: { samples: string; json?: boole
     );
   const { byTime, issues } = readSamples(opts.samples);
   if (issues.length > 0) throw new InvalidInputError(`invalid samples in ${opts.samples}`, issues);
-  const ev = new AlertEvaluator(r.rules);
+  // every recorded sample is evaluated, also one off its group's interval grid
+  const ev = new AlertEvaluator(r.rules, { everyCall: true });
   const notes: Notification[] = [];
   for (const t of [...byTime.keys()].sort((a, b) => a - b)) notes.push(...ev.evaluate(t, byTime.get(t) ?? []).notifications);
   const rows = notes.map((n) => ({
     timeMs: n.atMs,
+    time: iso(n.atMs),
     kind: n.kind,
     alert: n.alert.alertname,
     severity: n.alert.severity,
@@ -84,9 +71,9 @@ function replay(io: Io, rulesFile: string, opts: { samples: string; json?: boole
   }
   printTable(
     io,
-    ["TIME MS", "NOTIFICATION", "ALERT", "SEVERITY", "LABELS", "VALUE"],
+    ["TIME", "NOTIFICATION", "ALERT", "SEVERITY", "LABELS", "VALUE"],
     rows.map((x) => [
-      x.timeMs,
+      x.time,
       x.kind,
       x.alert,
       x.severity,
@@ -124,8 +111,11 @@ export function registerAlerts(program: Command, io: Io, setExit: (code: number)
     .command("replay")
     .description("evaluate rules over recorded samples (JSON lines) and print the notifications they would send")
     .argument("<rules>")
-    .requiredOption("--samples <file>", 'JSON lines: {"timeMs","metric","labels","value"}; evaluated once per distinct timeMs, in order')
-    .option("--json", 'print {"notifications":[{"timeMs","kind","alert","severity","labels","value"}],"alerts":[...]}')
+    .requiredOption(
+      "--samples <file>",
+      'JSON lines as aidc agent --json writes them: {"timeMs","metric","labels","value"} (old agent lines with "samples" too); every distinct timeMs is evaluated, in order',
+    )
+    .option("--json", 'print {"notifications":[{"timeMs","time","kind","alert","severity","labels","value"}],"alerts":[...]}')
     .action((rules: string, opts: { samples: string; json?: boolean }) => replay(io, rules, opts));
   alerts
     .command("export")

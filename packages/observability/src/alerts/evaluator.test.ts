@@ -64,6 +64,16 @@ describe("AlertEvaluator", () => {
     expect(ev.evaluate(30 * S, []).alerts.length).toBe(0);
   });
 
+  it("with everyCall (replays) evaluates every call, also samples off the group's 30 s grid", () => {
+    const live = new AlertEvaluator(HOT);
+    const replay = new AlertEvaluator(HOT, { everyCall: true });
+    for (const ev of [live, replay]) ev.evaluate(0, [temp("n1", 70)]);
+    // a hot sample 10 s later: off the grid, so the live evaluator never looks at it
+    expect(live.evaluate(10 * S, [temp("n1", 95)]).alerts).toEqual([]);
+    expect(replay.evaluate(10 * S, [temp("n1", 95)]).alerts.map((a) => a.state)).toEqual(["pending"]);
+    expect(replay.evaluate(75 * S, [temp("n1", 95)]).notifications.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
   it("mutes notifications of silenced alerts and notifies once the silence ends", () => {
     const ev = new AlertEvaluator(
       rules("      - { alert: Hot, metric: aidc_gpu_temperature_celsius, threshold: { op: '>', value: 85 }, severity: warning }"),

@@ -43,6 +43,11 @@ export interface EvaluatorOptions {
   readonly repeatIntervalS?: number;
   /** How long a resolved alert stays listed. */
   readonly resolvedRetentionS?: number;
+  /**
+   * Evaluate every group at every call, whatever its interval (replays: each recorded sample counts,
+   * also one off the group's grid). Live evaluation keeps the interval (default false).
+   */
+  readonly everyCall?: boolean;
 }
 
 interface Compiled {
@@ -96,10 +101,12 @@ export class AlertEvaluator {
   private silenceList: Silence[] = [];
   private readonly repeatMs: number;
   private readonly retentionMs: number;
+  private readonly everyCall: boolean;
 
   constructor(rules: AlertRules, opts: EvaluatorOptions = {}) {
     this.repeatMs = (opts.repeatIntervalS ?? 4 * 3600) * 1000;
     this.retentionMs = (opts.resolvedRetentionS ?? 900) * 1000;
+    this.everyCall = opts.everyCall === true;
     this.compiled = rules.groups.flatMap((g) =>
       g.rules.map((rule) => {
         const parsed = parseExpr(rule.expr ?? rule.metric ?? "");
@@ -168,7 +175,7 @@ export class AlertEvaluator {
     const due = new Set<string>();
     for (const c of this.compiled) {
       const last = this.lastGroupEvalMs.get(c.group);
-      if (last === undefined || nowMs - last >= c.intervalMs || due.has(c.group)) due.add(c.group);
+      if (this.everyCall || last === undefined || nowMs - last >= c.intervalMs || due.has(c.group)) due.add(c.group);
     }
     for (const g of due) this.lastGroupEvalMs.set(g, nowMs);
     for (const c of this.compiled) {

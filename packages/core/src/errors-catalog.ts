@@ -21,8 +21,6 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   INTEGRITY_ERROR: { status: 422, meaning: "The uploaded content does not match its digest" },
   DUPLICATE_JOB: { status: 422, meaning: "The trace names the same job twice" },
   BAD_TRACE_JOB: { status: 422, meaning: "A job of the trace cannot be simulated (negative duration or GPUs)" },
-  BAD_PACKAGE: { status: 422, meaning: "The model archive is not a plain tar of files" },
-  MODEL_PACKAGE_INVALID: { status: 422, meaning: "The model package cannot be loaded" },
   UNAUTHORIZED: { status: 401, meaning: "Missing, unknown or revoked bearer token" },
   FORBIDDEN: { status: 403, meaning: "The token's role or project does not allow this" },
   NOT_FOUND: { status: 404, meaning: "No such object" },
@@ -42,6 +40,7 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   TWIN_UNAVAILABLE: { status: 503, meaning: "The forecast engine is busy or restarting; retry shortly" },
   NOT_READY: { status: 503, meaning: "The server is not ready yet" },
   MODEL_NOT_READY: { status: 503, meaning: "The model's package cannot be loaded" },
+  // MODEL_PACKAGE_INVALID, BAD_PACKAGE: a stored package that does not load is the server's failure (500)
   EXECUTOR_UNAVAILABLE: { status: 503, meaning: "The executor (e.g. Slurm) cannot be reached" },
 };
 

@@ -78,6 +78,25 @@ describe("aidc sim: the rough edges of issue 12", () => {
     expect(doc.error.issues.map((i) => i.path)).toEqual(["--trace", "--cluster"]);
   });
 
+  it("text tables show durations, percentages and counts for people; --json keeps raw numbers", async () => {
+    const c = await run("sim", "compare", "--trace", trace, "--cluster", "philly", "--policies", "fifo,sjf");
+    expect(c.code).toBe(0);
+    const [header, fifo] = c.out
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t"));
+    expect(header?.slice(0, 5)).toEqual(["policy", "jobs", "avg JCT", "p50 JCT", "p99 JCT"]);
+    expect(fifo?.slice(0, 3)).toEqual(["fifo", "4", "2 min 48 s"]);
+    expect(fifo?.[8]).toMatch(/^\d+\.\d %$/);
+    const r = await run("sim", "run", "--trace", trace, "--cluster", "philly");
+    expect(r.out).toMatch(/^queue\tjobs\tavg JCT\tp99 JCT\tavg queue\tp99 queue\tGPU share\tentitled\tpreemptions$/m);
+    expect(r.out).not.toMatch(/\d\.\d{3,}/);
+    const j = JSON.parse((await run("sim", "compare", "--trace", trace, "--cluster", "philly", "--policies", "fifo", "--json")).out) as {
+      runs: { avgJctS: number }[];
+    };
+    expect(j.runs[0]?.avgJctS).toBe(167.5);
+  });
+
   it("a profile whose queues match none of the trace's warns on stderr and in the JSON", async () => {
     const text = await run("sim", "run", "--trace", trace, "--cluster", "philly", "--profile", profile);
     expect(text.code).toBe(0);

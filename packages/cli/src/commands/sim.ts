@@ -8,6 +8,7 @@ import { humanSummary, jobsCsv, queuesCsv, runScenario, seriesCsv, type SeriesPo
 import { resolveDataArg } from "../data/cache.js";
 import { paint, printJson, printTable, type Io } from "../output.js";
 import { startProgress } from "../progress.js";
+import { count, duration, percent } from "../report/format.js";
 import { simCompareReport, writeChartPngs } from "../report/index.js";
 import {
   PROGRESS_MIN_JOBS,
@@ -147,20 +148,20 @@ export function registerSim(program: Command, io: Io): void {
       if (opts.json) printJson(io, { ...headline(r.metrics, r.wallS), warnings: r.warnings });
       else {
         warn(io, r.warnings);
-        io.out(`${humanSummary(r.metrics)}\nwall ${r.wallS.toFixed(2)} s\n`);
+        io.out(`${humanSummary(r.metrics)}\nwall ${duration(r.wallS)}\n`);
         printTable(
           io,
-          ["queue", "jobs", "avg JCT s", "p99 JCT s", "avg queue s", "p99 queue s", "GPU share", "entitled", "preemptions"],
+          ["queue", "jobs", "avg JCT", "p99 JCT", "avg queue", "p99 queue", "GPU share", "entitled", "preemptions"],
           Object.entries(r.metrics.byQueue).map(([q, s]) => [
             q,
-            s.jobs,
-            s.avgJctS,
-            s.p99JctS,
-            s.avgQueueS,
-            s.p99QueueS,
-            s.share,
-            s.entitlement,
-            s.preemptions,
+            count(s.jobs),
+            duration(s.avgJctS),
+            duration(s.p99JctS),
+            duration(s.avgQueueS),
+            duration(s.p99QueueS),
+            percent(s.share),
+            s.entitlement === undefined ? undefined : percent(s.entitlement),
+            count(s.preemptions),
           ]),
         );
       }
@@ -188,31 +189,19 @@ export function registerSim(program: Command, io: Io): void {
         warn(io, warnings);
         printTable(
           io,
-          [
-            "policy",
-            "jobs",
-            "avg JCT s",
-            "p50 JCT s",
-            "p99 JCT s",
-            "avg queue s",
-            "p99 queue s",
-            "makespan s",
-            "GPU util",
-            "preemptions",
-            "wall s",
-          ],
+          ["policy", "jobs", "avg JCT", "p50 JCT", "p99 JCT", "avg queue", "p99 queue", "makespan", "GPU util", "preemptions", "wall"],
           runs.map(({ metrics: m, wallS }) => [
             m.policy,
-            m.jobs,
-            m.avgJctS,
-            m.p50JctS,
-            m.p99JctS,
-            m.avgQueueS,
-            m.p99QueueS,
-            m.makespanS,
-            m.gpuUtilization,
-            m.preemptions,
-            Number(wallS.toFixed(3)),
+            count(m.jobs),
+            duration(m.avgJctS),
+            duration(m.p50JctS),
+            duration(m.p99JctS),
+            duration(m.avgQueueS),
+            duration(m.p99QueueS),
+            duration(m.makespanS),
+            percent(m.gpuUtilization),
+            count(m.preemptions),
+            duration(wallS),
           ]),
         );
       }

@@ -7,8 +7,9 @@ export type Access = "public" | Role;
  * The minimum role of every route, `"METHOD /route/pattern"` → access; the one place that says
  * who may call what. Handlers keep their finer rules on top (a user sees only their own jobs,
  * cancels only their own jobs, submits only as themselves). Reads need a viewer token,
- * computations without side effects (validate, plan) too; changing state or spending the
- * cluster's compute (submit, upload, simulate, predict) needs a user; node and alert operations
+ * computations without side effects (validate, plan) too, and so do predictions (any role may
+ * predict; a model marked public needs no token); changing state or spending the cluster's
+ * compute (submit, upload, simulate) needs a user; node and alert operations
  * an operator; tokens an admin. Public: health checks load balancers probe, the OpenAPI
  * document (it describes the API, not its data) and the console's static files.
  */
@@ -73,16 +74,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
 
   "GET /api/v1/models": "viewer",
   "GET /api/v1/models/:name": "viewer",
-  "POST /api/v1/models/:target": "user",
+  "POST /api/v1/models/:target": "viewer", // predict: any role (a model marked public: anybody, see MODEL_ROUTES)
   "DELETE /api/v1/models/:name": "user",
   "POST /api/v1/models/:name/promote": "user",
   "GET /v2": "viewer",
   "GET /v2/models/:name": "viewer",
   "GET /v2/models/:name/ready": "viewer",
-  "POST /v2/models/:name/infer": "user",
+  "POST /v2/models/:name/infer": "viewer",
   "GET /v2/models/:name/versions/:version": "viewer",
   "GET /v2/models/:name/versions/:version/ready": "viewer",
-  "POST /v2/models/:name/versions/:version/infer": "user",
+  "POST /v2/models/:name/versions/:version/infer": "viewer",
 
   "GET /api/v1/metrics/series": "viewer",
   "GET /api/v1/metrics/status": "viewer",
@@ -101,6 +102,33 @@ const API_PATH = /^\/(api|v2)(\/|$)/;
 export interface AccessOptions {
   /** Serve /metrics without a token (for a Prometheus that cannot send one). */
   readonly publicMetrics?: boolean;
+  /** Whether a served model is marked public in its registration (its predictions need no token). */
+  readonly publicModel?: (name: string) => boolean;
+}
+
+/**
+ * The routes a public model opens, each with how to read the model's name from the request path:
+ * its predictions and its Open Inference Protocol metadata and readiness. Nothing else.
+ */
+const MODEL_ROUTES: Readonly<Record<string, (path: string) => string | undefined>> = {
+  "POST /api/v1/models/:target": (path) => /^(.+):predict$/.exec(segment(path, 4) ?? "")?.[1],
+  "POST /v2/models/:name/infer": (path) => segment(path, 3),
+  "POST /v2/models/:name/versions/:version/infer": (path) => segment(path, 3),
+  "GET /v2/models/:name": (path) => segment(path, 3),
+  "GET /v2/models/:name/ready": (path) => segment(path, 3),
+  "GET /v2/models/:name/versions/:version": (path) => segment(path, 3),
+  "GET /v2/models/:name/versions/:version/ready": (path) => segment(path, 3),
+};
+
+/** The i-th segment of a path ("/a/b" → 1: "a"), %-decoded as the router decodes parameters; undefined when malformed. */
+function segment(path: string, i: number): string | undefined {
+  const raw = path.split("/")[i];
+  if (raw === undefined || raw === "") return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -112,7 +140,10 @@ export function accessFor(method: string, route: string | undefined, path: strin
   if (route === undefined || route === "/*") return API_PATH.test(path) ? "viewer" : "public";
   const m = method === "HEAD" ? "GET" : method;
   if (route === "/metrics" && m === "GET" && options.publicMetrics === true) return "public";
-  return ROUTE_ACCESS[`${m} ${route}`] ?? (m === "GET" ? "viewer" : "user");
+  const key = `${m} ${route}`;
+  const model = options.publicModel !== undefined ? MODEL_ROUTES[key]?.(path) : undefined;
+  if (model !== undefined && options.publicModel?.(model) === true) return "public";
+  return ROUTE_ACCESS[key] ?? (m === "GET" ? "viewer" : "user");
 }
 
 /** True when a caller with `role` may use a route needing `access`. */

@@ -16,6 +16,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { modelRoutes } from "./routes/models.js";
 import { oipRoutes } from "./routes/oip-v2.js";
 import { modelServing } from "./models/serving.js";
+import { modelVisibility } from "./models/visibility.js";
 import { planRoutes } from "./routes/plans.js";
 import { observeRoutes } from "./observe/routes.js";
 import { recommendationRoutes } from "./routes/recommendations.js";
@@ -49,7 +50,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  const access = { publicMetrics: options.publicMetrics === true };
+  const visibility = modelVisibility(ctx);
+  const access = { publicMetrics: options.publicMetrics === true, publicModel: (name: string) => visibility.isPublic(name) };
   authenticateRequests(app, ctx.tokens, { ...access, rateLimitPerS: options.rateLimitPerS ?? 500, now: ctx.now });
   enforceDocument(app);
   hideInternalPaths(app, options.internalPaths ?? []);

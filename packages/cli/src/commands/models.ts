@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { InvalidInputError } from "@aidc/core";
 import { connection, requestJson, type ConnectionFlags } from "../client/http.js";
 import { printJson, printTable, type Io } from "../output.js";
 
@@ -9,6 +10,8 @@ interface ServedView {
   artifact?: { id: string; project: string; name: string; version: number };
   promotedBy?: string;
   promotedAtMs?: number;
+  /** Predictions need no token. */
+  public?: boolean;
 }
 
 interface ProjectView {
@@ -33,9 +36,10 @@ export function registerModels(program: Command, io: Io): void {
       if (opts.json) return printJson(io, models);
       printTable(
         io,
-        ["MODEL", "PROJECT", "ARTIFACT", "PROMOTED BY"],
+        ["MODEL", "ACCESS", "PROJECT", "ARTIFACT", "PROMOTED BY"],
         models.map((m) => [
           m.name,
+          m.public === true ? "public" : "token",
           m.project ?? "-",
           m.artifact ? `${m.artifact.project}/${m.artifact.name}:${m.artifact.version}` : "(package in the models folder)",
           m.promotedBy ?? "-",
@@ -47,11 +51,22 @@ export function registerModels(program: Command, io: Io): void {
     .description("serve an artifact version under a name (a free name is claimed for the artifact's project)")
     .argument("<name>", "served model name")
     .argument("<artifact>", "project/name:version (or project/name for the latest)")
+    .option("--public", "anybody may predict with it, without a token (only this model's predict and metadata routes)")
+    .option("--private", "predictions need a token again (the default for a new name)")
     .option("--json", "print one JSON document")
-    .action(async (name: string, artifact: string, opts: ConnectionFlags & { json?: boolean }) => {
-      const m = await requestJson<ServedView>(connection(opts), "POST", `/api/v1/models/${encodeURIComponent(name)}/promote`, { artifact });
+    .action(async (name: string, artifact: string, opts: ConnectionFlags & { json?: boolean; public?: boolean; private?: boolean }) => {
+      if (opts.public === true && opts.private === true)
+        throw new InvalidInputError("Conflicting options", [
+          { code: "invalid_value", path: "--public", message: "give --public or --private, not both" },
+        ]);
+      const visibility = opts.public === true ? { public: true } : opts.private === true ? { public: false } : {};
+      const m = await requestJson<ServedView>(connection(opts), "POST", `/api/v1/models/${encodeURIComponent(name)}/promote`, {
+        artifact,
+        ...visibility,
+      });
       if (opts.json) return printJson(io, m);
-      io.out(`${m.name} now serves ${m.artifact ? `${m.artifact.project}/${m.artifact.name}:${m.artifact.version}` : "?"}\n`);
+      const what = m.artifact ? `${m.artifact.project}/${m.artifact.name}:${m.artifact.version}` : "?";
+      io.out(`${m.name} now serves ${what}${m.public === true ? " (public: no token needed to predict)" : ""}\n`);
     });
 
   conn(group.command("release"))

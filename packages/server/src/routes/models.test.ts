@@ -82,8 +82,8 @@ describe("model serving", () => {
   it("lists models and reports per-model latency and batches; /metrics has the model series", async () => {
     const list = (await (await fetch(`${server.url}/api/v1/models`, { headers: auth() })).json()) as { models: unknown[] };
     expect(list.models).toEqual([
-      { name: "broken", project: null, source: "package" },
-      { name: "imdb", project: null, source: "package" },
+      { name: "broken", project: null, source: "package", public: false },
+      { name: "imdb", project: null, source: "package", public: false },
     ]);
     const info = (await (await fetch(`${server.url}/api/v1/models/imdb`, { headers: auth() })).json()) as {
       requests: number;

@@ -7,6 +7,7 @@ import { ProjectRepo } from "../artifacts/projects.js";
 import type { ServerContext } from "../context.js";
 import { MAX_INSTANCES, MAX_TEXT_CHARS, type ModelServing } from "../models/serving.js";
 import { badRef } from "./artifacts.js";
+import { modelVisibility } from "../models/visibility.js";
 
 const Text = z.string().min(1).max(MAX_TEXT_CHARS);
 const Instance = z.union([Text, z.object({ text: Text })]);
@@ -24,6 +25,7 @@ const ServedView = z.object({
   artifact: z.object({ id: z.string(), project: z.string(), name: z.string(), version: z.number() }).optional(),
   promotedBy: z.string().optional(),
   promotedAtMs: z.number().optional(),
+  public: z.boolean().describe("predictions need no token (marked public in the promotion, or in a package's serving.json)"),
 });
 type ServedView = z.infer<typeof ServedView>;
 const Name = z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a model name") });
@@ -37,10 +39,14 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
   return async (app) => {
     const { registry, predict, served } = serving;
     const projects = new ProjectRepo(ctx.store);
+    const visibility = modelVisibility(ctx);
 
     const viewOf = (name: string): ServedView | undefined => {
       const b = served.binding(name);
-      if (b === undefined) return served.folderNames().includes(name) ? { name, project: null, source: "package" } : undefined;
+      if (b === undefined)
+        return served.folderNames().includes(name)
+          ? { name, project: null, source: "package", public: visibility.isPublic(name) }
+          : undefined;
       const a = ctx.artifacts.get(b.artifactId);
       return {
         name,
@@ -49,6 +55,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         ...(a ? { artifact: { id: a.id, project: a.project, name: a.name, version: a.version } } : {}),
         promotedBy: b.promotedBy,
         promotedAtMs: b.promotedAtMs,
+        public: visibility.isPublic(name),
       };
     };
 
@@ -97,10 +104,12 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         schema: {
           tags: ["models"],
           summary:
-            'Serve an artifact version under this name: {"artifact":"project/name:version"}. A free name is claimed for the ' +
-            "artifact's project; a claimed one needs the publisher role in its project",
+            'Serve an artifact version under this name: {"artifact":"project/name:version", "public"?: bool}. A free name is ' +
+            "claimed for the artifact's project; a claimed one needs the publisher role in its project. public: true lets anybody " +
+            "predict with it without a token (only this model's predict and metadata routes); false makes it private again; " +
+            "absent keeps what the name had (a new name starts private)",
           params: Name,
-          body: z.strictObject({ artifact: z.string().min(1).max(300) }),
+          body: z.strictObject({ artifact: z.string().min(1).max(300), public: z.boolean().optional() }),
           response: { 200: ServedView },
         },
       },
@@ -114,6 +123,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         const a = ctx.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
         if (a === undefined) throw new NotFoundError(`No ${what}`);
         await served.promote({ projects, blobs: ctx.blobs }, p, req.params.name, a, ctx.now());
+        if (req.body.public !== undefined) visibility.set(req.params.name, req.body.public, p.user, ctx.now());
         return viewOf(req.params.name) as ServedView;
       },
     );
@@ -133,6 +143,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         const before = viewOf(req.params.name);
         if (before === undefined) throw new NotFoundError(`No model "${req.params.name}"`);
         served.unbind(projects, p, req.params.name, ctx.now());
+        visibility.forget(req.params.name);
         return before;
       },
     );
@@ -144,7 +155,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
           tags: ["models"],
           summary:
             'Predict: {"instances":["text", …]} → {"predictions":[{"label","score"}]}; path /api/v1/models/{name}:predict; ' +
-            "?explain=true|occlusion|lime adds per-token attributions",
+            "?explain=true|occlusion|lime adds per-token attributions. Needs a token of any role, none for a model marked public",
           params: z.object({ target: z.string() }),
           querystring: z.object({ explain: z.enum(["true", "false", "occlusion", "lime"]).optional() }),
           body: PredictBody,
@@ -159,6 +170,8 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         const predictions = await predict(name, texts);
         const method = req.query.explain;
         if (method === undefined || method === "false") return { model: name, predictions };
+        // explanations cost hundreds of predictions each: a token, also for a public model
+        principalOf(req, ctx.tokens);
         const { model } = await registry.get(name);
         const explained = [];
         for (const [i, text] of texts.entries()) {

@@ -119,11 +119,20 @@ describeUnless(!haveChromium, `${CHROMIUM} is not installed (apt-get install chr
     await page.screenshot({ path: join(SHOTS, "aidc-console-jobs.png"), fullPage: true });
   });
 
-  it("explains why a gang that cannot fit is pending", async () => {
-    const gang = readFileSync(join(repo, "examples/jobs/gang.yaml"), "utf8")
-      .replace("name: gang-demo", "name: too-big")
-      .replace("replicas: 2", "replicas: 6");
+  it("refuses a gang that can never fit with the reason, and explains why a waiting gang is pending", async () => {
+    const example = readFileSync(join(repo, "examples/jobs/gang.yaml"), "utf8");
+    // 6 × 8 GPUs on the 32 of partition train: refused at submission (like Slurm), the form shows why
     await page.goto(`${server.url}/jobs/new`);
+    await page.locator("#job-yaml").fill(example.replace("name: gang-demo", "name: too-big").replace("replicas: 2", "replicas: 6"));
+    await page.locator("#submit-job").click();
+    const issues = page.locator("#job-issues");
+    await issues.locator("li").first().waitFor();
+    expect(await issues.textContent()).toContain("requested node configuration is not available");
+    expect(page.url()).toMatch(/\/jobs\/new$/);
+    expect(problems.filter((p) => !p.includes("status of 422"))).toEqual([]);
+    problems.length = 0;
+    // a gang that fits but waits (for a job nobody submits) is pending, and its page says why
+    const gang = example.replace("name: gang-demo", "name: waits").replace("gang: true", "gang: true\ndependsOn: [never-submitted]");
     await page.locator("#job-yaml").fill(gang);
     await page.locator("#submit-job").click();
     await page.waitForURL(/\/jobs\/[^/]+$/);

@@ -78,7 +78,13 @@ export function registerDataWith(program: Command, io: Io, options: DataCommandO
     .action(async (name: string, o: { from?: string; force?: boolean; json?: boolean }) => {
       const d = lookup(name, registry);
       const r = root();
-      const bar = startProgress({ ...io, json: o.json === true }, `fetch ${d.name}`, totalBytes(d), { format: byteSize });
+      // canonical sources that serve plain text (gzip'd here) or archives send more bytes than are stored: no total then
+      const asStored =
+        o.from !== undefined ||
+        d.files.every((f) => f.transform === undefined && !(f.url !== undefined && f.path.endsWith(".gz") && !f.url.endsWith(".gz")));
+      const bar = startProgress({ ...io, json: o.json === true }, `fetch ${d.name}`, asStored ? totalBytes(d) : undefined, {
+        format: byteSize,
+      });
       let files;
       try {
         files = await fetchDataset(d, {

@@ -1,10 +1,11 @@
 // Vitest reporter that ends the run with the line CI reads: "N passed, N failed, N skipped".
-// Files that fail to load count as failed, so a broken suite can never look green.
+// Files that fail to load and suites whose hooks fail count as failed, so a broken suite can never look green.
 // Before that line it lists every skipped test with its reason, taken from (first match wins):
 //   - the note of `ctx.skip(note)`,
 //   - `meta.skipReason` (test/support/data.ts sets it on describeWithShared / describeUnless suites),
 //   - a "(skipped: …)", "(skipped when …)" or "(known …: …)" part of the test's or a parent suite's name,
 //   - "todo" for it.todo;
+//   - "not run: <suite> failed before it (a hook or the file)" when a parent suite or the file failed;
 // otherwise "(no reason given)".
 // With AIDC_TEST_SUMMARY_JSON=<file> it also writes {"passed","failed","skipped","skips":[{"name","reason"}]} there.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,6 +25,10 @@ export function skipReason(test) {
     if (m) return m[1].replace(/^skipped:?\s*/i, "");
   }
   if (test.options.mode === "todo") return "todo";
+  for (let node = test.parent; node; node = node.type === "module" ? undefined : node.parent) {
+    if (node.state() === "failed")
+      return `not run: ${node.type === "module" ? "the file" : `"${node.name}"`} failed before it (a hook or the file)`;
+  }
   return NO_REASON;
 }
 
@@ -50,7 +55,10 @@ export default class SummaryReporter {
           skips.push({ name: `${file} > ${test.fullName}`, reason: skipReason(test) });
         }
       }
-      if (tests === 0 && mod.state() === "failed") failed++;
+      // a suite whose own hook failed (beforeAll/afterAll) leaves its tests skipped or passed: count it as a failure,
+      // and a file that failed to load or whose top-level hook failed too
+      for (const suite of mod.children.allSuites()) if (suite.errors().length > 0) failed++;
+      if (mod.errors().length > 0 || (tests === 0 && mod.state() === "failed")) failed++;
     }
     failed += unhandledErrors.length;
     const out = [];

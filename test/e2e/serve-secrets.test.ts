@@ -52,7 +52,11 @@ describe("aidc serve keeps the admin token out of logs", () => {
 
   it(
     "prints the one-click login link to a person at a terminal",
-    { skip: !hasScript, timeout: 90_000, meta: { skipReason: "script(1) is not installed (util-linux), so no pseudo-terminal" } },
+    {
+      skip: !hasScript,
+      timeout: 90_000,
+      meta: hasScript ? {} : { skipReason: "script(1) is not installed (util-linux), so no pseudo-terminal" },
+    },
     async () => {
       // `script` gives the server a pseudo-terminal, as a person starting it by hand has
       const dataDir = mkdtempSync(join(tmpdir(), "aidc-secrets-tty-"));

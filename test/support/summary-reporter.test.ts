@@ -12,15 +12,19 @@ interface Summary {
   skips: { name: string; reason: string }[];
 }
 
-/** Runs test/support/probe/skips.probe.ts in a child vitest with only the summary reporter. */
-function runProbe(requireShared: boolean): { stdout: string; status: number | null; summary: Summary } {
+/** Runs test/support/probe/<probe>.probe.ts in a child vitest with only the summary reporter. */
+function runProbe(probe: string, requireShared = false): { stdout: string; status: number | null; summary: Summary } {
   const json = join(mkdtempSync(join(tmpdir(), "aidc-summary-")), "summary.json");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST") && k !== "NODE_ENV"));
-  const r = spawnSync(join(repoRoot, "node_modules/.bin/vitest"), ["run", "--config", "test/support/probe/vitest.config.mjs"], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    env: { ...env, AIDC_TEST_SUMMARY_JSON: json, AIDC_REQUIRE_SHARED: requireShared ? "1" : "0", AIDC_SHARED_DATA: "" },
-  });
+  const r = spawnSync(
+    join(repoRoot, "node_modules/.bin/vitest"),
+    ["run", "--config", "test/support/probe/vitest.config.mjs", `${probe}.probe`],
+    {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env: { ...env, AIDC_TEST_SUMMARY_JSON: json, AIDC_REQUIRE_SHARED: requireShared ? "1" : "0", AIDC_SHARED_DATA: "" },
+    },
+  );
   return { stdout: r.stdout, status: r.status, summary: JSON.parse(readFileSync(json, "utf8")) as Summary };
 }
 
@@ -28,7 +32,7 @@ const probe = "test/support/probe/skips.probe.ts";
 
 describe("scripts/summary-reporter.mjs", () => {
   it("lists every skipped test with its reason, ends with the counts line and writes the same as JSON", () => {
-    const r = runProbe(false);
+    const r = runProbe("skips");
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines.at(-1)).toBe("1 passed, 0 failed, 6 skipped");
@@ -49,10 +53,31 @@ describe("scripts/summary-reporter.mjs", () => {
   });
 
   it("with AIDC_REQUIRE_SHARED=1 missing ../shared data is a failure, not a skip", () => {
-    const r = runProbe(true);
+    const r = runProbe("skips", true);
     expect(r.status).not.toBe(0);
     expect(r.summary).toMatchObject({ passed: 1, failed: 1, skipped: 5 });
     expect(r.summary.skips.map((s) => s.reason)).not.toContain("needs ../shared/data/no-such-dataset/file.csv");
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("1 passed, 1 failed, 5 skipped");
+  });
+
+  it("counts a suite or a file whose hook failed as a failure and says why its tests did not run", () => {
+    const r = runProbe("hook");
+    expect(r.status).not.toBe(0);
+    expect(r.summary).toEqual({
+      passed: 1,
+      failed: 2,
+      skipped: 2,
+      skips: expect.arrayContaining([
+        {
+          name: "test/support/probe/file-hook.probe.ts > never runs either",
+          reason: "not run: the file failed before it (a hook or the file)",
+        },
+        {
+          name: "test/support/probe/hook.probe.ts > probe with a failing hook > never runs",
+          reason: 'not run: "probe with a failing hook" failed before it (a hook or the file)',
+        },
+      ]),
+    });
+    expect(r.summary.skips).toHaveLength(2);
   });
 });

@@ -58,7 +58,7 @@ const available = slurmUp();
 if (!available && process.env["CI"])
   throw new Error("CI must run the Slurm executor against the real Slurm (bash ../shared/scripts/slurm-dev.sh up)");
 const noSlurm = "no Slurm reachable here (sbatch/squeue); CI runs these against a real Slurm";
-describe("slurm executor against the real Slurm", { skip: !available, meta: { skipReason: noSlurm } }, () => {
+describe("slurm executor against the real Slurm", { skip: !available, meta: available ? {} : { skipReason: noSlurm } }, () => {
   const runsDir = mkdtempSync(join(tmpdir(), "aidc-slurm-"));
   executorContract({
     name: "slurm",

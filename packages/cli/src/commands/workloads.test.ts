@@ -69,7 +69,7 @@ describe("aidc train / eval / predict / explain", () => {
     expect(lime.out).toMatch(/negative \(score/);
   });
 
-  it("exits 2 on bad input and 1 on a model package it cannot load", async () => {
+  it("exits 2 on bad input, a missing data file and a model package it cannot load", async () => {
     expect((await run("train", "sentiment", "--preset", "huge", "--data", "x", "--out", join(dir, "x"))).code).toBe(2);
     expect((await run("train", "poetry", "--data", "x", "--out", join(dir, "x"))).code).toBe(2);
     const hyper = await run(
@@ -86,9 +86,9 @@ describe("aidc train / eval / predict / explain", () => {
     );
     expect(hyper.code).toBe(2);
     expect(hyper.err).toMatch(/hyper\.bogus/);
-    expect((await run("eval", "--model", join(dir, "x"), "--data", join(dir, "missing.jsonl"))).code).toBe(1);
+    expect((await run("eval", "--model", join(dir, "x"), "--data", join(dir, "missing.jsonl"))).code).toBe(2);
     const missing = await run("predict", "--model", join(dir, "none"), "hello");
-    expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/Cannot load the model package .*none: no manifest\.json/);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--model: Cannot load the model package .*none: no manifest\.json/);
   });
 });

@@ -13,7 +13,15 @@ export function readDocument(file: string): {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const message = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    const code = (e as NodeJS.ErrnoException).code;
+    const message =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory; give a YAML or JSON file"
+          : code === "EACCES"
+            ? "permission denied"
+            : (e as Error).message;
     return { issues: [{ code: "unreadable", path: "(file)", message }], locate: () => undefined };
   }
   return parseText(text);

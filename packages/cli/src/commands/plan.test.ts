@@ -109,4 +109,11 @@ describe("aidc plan check", () => {
     expect(err).toBe("");
     expect((JSON.parse(out) as { summary: { coverage: number } }).summary.coverage).toBeLessThanOrEqual(1);
   });
+
+  it("a directory or a missing file exits 2 and says so (no raw EISDIR)", async () => {
+    const r = await runCli(["plan", "check", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("is a directory; give a YAML or JSON file");
+    expect((await runCli(["plan", "train", join(dir, "nope.yaml")])).err).toContain("no such file");
+  });
 });

@@ -21,7 +21,7 @@ const installed = join(prefix, "lib", "node_modules", "aidc");
 const run = (...args: string[]) =>
   spawnSync(aidc, args, { cwd: work, encoding: "utf8", env: { ...process.env, XDG_CONFIG_HOME: join(work, "config") } });
 
-describe.skipIf(!enabled)(enabled ? "installed aidc (npm pack + npm install -g)" : `installed aidc: ${reason}`, () => {
+describe("installed aidc (npm pack + npm install -g)", { skip: !enabled, meta: { skipReason: reason } }, () => {
   let tarball = "";
   let server: ChildProcess | undefined;
 

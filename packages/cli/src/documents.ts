@@ -59,6 +59,24 @@ const EXTRA_KINDS: Readonly<Record<string, Validator>> = {
 
 export const ALL_KINDS: readonly string[] = [...DOCUMENT_KINDS, ...Object.keys(EXTRA_KINDS)];
 
+/**
+ * A planner-validation set (what `aidc plan check` reads): no kind, `entries` of measurements each
+ * with an id and a kind. Recognised by its shape so `aidc validate examples/` covers it too.
+ */
+function plannerValidation(text: string, data: Record<string, unknown>): ValidatedDocument | undefined {
+  const entries = data["entries"];
+  if (data["kind"] !== undefined || !Array.isArray(entries)) return undefined;
+  const issues: Issue[] = [];
+  entries.forEach((e: unknown, i) => {
+    const entry = (e !== null && typeof e === "object" ? e : {}) as Record<string, unknown>;
+    for (const field of ["id", "kind"])
+      if (typeof entry[field] !== "string" || entry[field] === "")
+        issues.push({ code: "invalid_type", path: `entries[${i}].${field}`, message: "is required (expected string)" });
+  });
+  if (issues.length > 0) return { ok: false, issues: withLines(text, issues) };
+  return { ok: true, kind: "PlannerValidation", summary: `${entries.length} entries; check them with aidc plan check`, issues: [] };
+}
+
 /** Validate the text of any aidc document (YAML or JSON), with path- and line-qualified issues. */
 export function validateAny(text: string): ValidatedDocument {
   const parsed = parseText(text);
@@ -66,6 +84,8 @@ export function validateAny(text: string): ValidatedDocument {
   const kind = data !== null && typeof data === "object" && !Array.isArray(data) ? data["kind"] : undefined;
   const extra = typeof kind === "string" ? EXTRA_KINDS[kind] : undefined;
   if (extra !== undefined && data !== undefined) return extra(text, data);
+  const validation = data !== null && typeof data === "object" && !Array.isArray(data) ? plannerValidation(text, data) : undefined;
+  if (validation !== undefined) return validation;
   const catalog = defaultCatalog();
   const r = validateDocument(text, catalog);
   if (r.document === undefined) {

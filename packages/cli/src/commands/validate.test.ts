@@ -91,7 +91,13 @@ describe("aidc validate", () => {
 
   it("validates the committed example folders", async () => {
     const examples = fileURLToPath(new URL("../../../../examples/", import.meta.url));
-    const r = await runCli(["validate", ...["clusters", "jobs", "scenarios", "profiles", "alerts"].map((d) => join(examples, d))]);
+    // the README's `bin/aidc validate examples/*/*.yaml` includes the planner-validation set of examples/data
+    const r = await runCli([
+      "validate",
+      ...["clusters", "jobs", "scenarios", "profiles", "alerts"].map((d) => join(examples, d)),
+      join(examples, "data/planner-validation.yaml"),
+    ]);
+    expect(r.out).toMatch(/planner-validation\.yaml: ok PlannerValidation \(\d+ entries/);
     expect(r.err).toMatch(/file\(s\), 0 with problems/);
     expect(r.code).toBe(0);
   });
@@ -105,5 +111,11 @@ describe("aidc validate", () => {
     expect(md.err.trim()).toBe(
       `${readme}: (file): is not a YAML or JSON document; validate expects aidc files (.yaml, .yml or .json with apiVersion: aidc/v1 and a kind)`,
     );
+  });
+  it("names an entry of a planner-validation set without an id", async () => {
+    const path = file("pv.yaml", "schema_version: 1\nentries:\n  - { id: a, kind: hardware_spec }\n  - { kind: hardware_spec }\n");
+    const r = await runCli(["validate", path]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("entries[1].id (line 4): is required (expected string)");
   });
 });

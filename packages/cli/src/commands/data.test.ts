@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeWithShared, sharedPath } from "../../../../test/support/data.js";
@@ -171,4 +174,38 @@ describeWithShared("traces", "the registry's sizes and hashes against the mainta
       expect(existsSync(join(cache, "aidc", "data", ".partial"))).toBe(false);
     }
   });
+});
+
+describeWithShared("imdb", "imdb from its canonical archive reproduces the maintainers' files", () => {
+  it("an aclImdb_v1-style archive of the same reviews yields both splits with the registered content sha256", async () => {
+    // the archive is rebuilt from the maintainers' texts (aclImdb/<split>/<pos|neg>/<id>_<rating>.txt) and served locally
+    const blocks: Buffer[] = [];
+    for (const split of ["train", "test"]) {
+      for (const line of gunzipSync(readFileSync(join(sharedPath("imdb"), `${split}.jsonl.gz`)))
+        .toString("utf8")
+        .split("\n")) {
+        if (line === "") continue;
+        const row = JSON.parse(line) as { id: string; text: string };
+        const data = Buffer.from(row.text, "utf8");
+        const h = Buffer.alloc(512);
+        h.write(`aclImdb/${row.id}.txt`, 0);
+        h.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124);
+        h.write("0", 156);
+        h.write("ustar\0" + "00", 257);
+        blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+      }
+    }
+    const archive = gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]), { level: 1 });
+    const server = createServer((_req, res) => res.writeHead(200, { "content-length": String(archive.length) }).end(archive));
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/aclImdb_v1.tar.gz`;
+      const imdb = findDataset("imdb") as Dataset;
+      const local = { ...imdb, files: imdb.files.map((f) => ({ ...f, url })) };
+      const r = await fetchDataset(local, { root: join(cache, "aidc", "data") });
+      expect(r.map((f) => f.status)).toEqual(["fetched", "fetched"]);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 });

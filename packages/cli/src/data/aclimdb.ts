@@ -17,12 +17,15 @@ class Pending {
     this.parts.push(b);
     this.length += b.length;
   }
-  /** The next n bytes (call only when length >= n). */
+  /** The next n bytes (call only when length >= n); copies only the parts it needs to join. */
   take(n: number): Buffer {
-    const all = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.length);
-    this.parts = all.length > n ? [all.subarray(n)] : [];
-    this.length = all.length - n;
-    return all.subarray(0, n);
+    let have = 0;
+    let k = 0;
+    while (have < n) have += (this.parts[k++] as Buffer).length;
+    const joined = k === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts.slice(0, k), have);
+    this.parts = have > n ? [joined.subarray(n), ...this.parts.slice(k)] : this.parts.slice(k);
+    this.length -= n;
+    return joined.subarray(0, n);
   }
 }
 
@@ -61,16 +64,23 @@ async function* tarEntries(path: string): AsyncGenerator<{ name: string; data: B
   }
 }
 
-/** The JSON Lines text of one split (`train` or `test`) of the archive at `tarGz`. */
-export async function aclImdbJsonl(tarGz: string, split: "train" | "test"): Promise<string> {
-  const rows: { key: string; line: string }[] = [];
+export type ImdbSplit = "train" | "test";
+
+/** The JSON Lines text of both splits of the archive at `tarGz` (read once). */
+export async function aclImdbSplits(tarGz: string): Promise<Record<ImdbSplit, string>> {
+  const rows: Record<ImdbSplit, { key: string; line: string }[]> = { train: [], test: [] };
   for await (const { name, data } of tarEntries(tarGz)) {
     const m = REVIEW.exec(name);
-    if (m === null || m[1] !== split) continue;
+    if (m === null) continue;
+    const split = m[1] as ImdbSplit;
     const id = `${split}/${m[2]}/${m[3]}_${m[4]}`;
     const line = JSON.stringify({ id, rating: Number(m[4]), label: m[2] === "pos" ? 1 : 0, text: data.toString("utf8") });
-    rows.push({ key: createHash("sha256").update(id).digest("hex"), line });
+    rows[split].push({ key: createHash("sha256").update(id).digest("hex"), line });
   }
-  rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return rows.map((r) => `${r.line}\n`).join("");
+  const jsonl = (list: { key: string; line: string }[]): string =>
+    list
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((r) => `${r.line}\n`)
+      .join("");
+  return { train: jsonl(rows.train), test: jsonl(rows.test) };
 }

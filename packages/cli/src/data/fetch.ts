@@ -18,7 +18,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip, createGzip } from "node:zlib";
 import { AidcError, InvalidInputError, issue } from "@aidc/core";
-import { aclImdbJsonl } from "./aclimdb.js";
+import { aclImdbSplits, type ImdbSplit } from "./aclimdb.js";
 import type { DataFile, Dataset } from "./registry.js";
 
 export interface FetchOptions {
@@ -158,7 +158,15 @@ function nabLabels(d: Dataset, text: string): string {
 }
 
 /** Verify the received bytes and move the stored form into place (rename: a reader never sees a half file). */
-async function settle(d: Dataset, f: DataFile, src: Source, partial: string, hash: string, target: string): Promise<void> {
+async function settle(
+  d: Dataset,
+  f: DataFile,
+  src: Source,
+  partial: string,
+  hash: string,
+  target: string,
+  archives: Map<string, Promise<Record<ImdbSplit, string>>>,
+): Promise<void> {
   const fail = (got: string, expected: string): never => {
     rmSync(partial, { force: true });
     throw mismatch(d, f, src, got, expected);
@@ -176,7 +184,7 @@ async function settle(d: Dataset, f: DataFile, src: Source, partial: string, has
   if (src.mode === "gzip") {
     if (hash !== f.contentSha256) fail(hash, f.contentSha256 ?? "(none)");
     const packed = `${partial}.gz`;
-    await pipeline(createReadStream(partial), createGzip({ level: 9 }), createWriteStream(packed));
+    await pipeline(createReadStream(partial), createGzip(), createWriteStream(packed));
     rmSync(partial, { force: true });
     mkdirSync(dirname(target), { recursive: true });
     renameSync(packed, target);
@@ -184,11 +192,13 @@ async function settle(d: Dataset, f: DataFile, src: Source, partial: string, has
   }
   if (src.mode === "aclimdb") {
     // one archive holds both splits: it stays until the dataset is done (fetchFiles removes it)
-    const text = await aclImdbJsonl(partial, f.path.startsWith("test") ? "test" : "train");
+    const splits = archives.get(partial) ?? aclImdbSplits(partial);
+    archives.set(partial, splits);
+    const text = (await splits)[f.path.startsWith("test") ? "test" : "train"];
     const got = createHash("sha256").update(text).digest("hex");
     if (got !== f.contentSha256) fail(got, f.contentSha256 ?? "(none)");
     const packed = `${partial}.${f.path}`;
-    await pipeline(Readable.from([Buffer.from(text)]), createGzip({ level: 9 }), createWriteStream(packed));
+    await pipeline(Readable.from([Buffer.from(text)]), createGzip(), createWriteStream(packed));
     mkdirSync(dirname(target), { recursive: true });
     renameSync(packed, target);
     return;
@@ -236,6 +246,7 @@ async function fetchFiles(d: Dataset, o: FetchOptions): Promise<FetchedFile[]> {
   const done: FetchedFile[] = [];
   /** Archives several files are built from, received once per run: location → partial file and hash. */
   const shared = new Map<string, { partial: string; hash: string }>();
+  const archives = new Map<string, Promise<Record<ImdbSplit, string>>>();
   for (const f of d.files) {
     const target = join(o.root, d.name, f.path);
     if (existsSync(target) && o.force !== true) {
@@ -251,7 +262,7 @@ async function fetchFiles(d: Dataset, o: FetchOptions): Promise<FetchedFile[]> {
     const r =
       known !== undefined ? { hash: known.hash, received: 0, resumed: false } : await receive(src, partial, o.onBytes ?? (() => undefined));
     if (archive) shared.set(src.location, { partial, hash: r.hash });
-    await settle(d, f, src, partial, r.hash, target);
+    await settle(d, f, src, partial, r.hash, target, archives);
     done.push({ path: f.path, status: "fetched", source: src.location, received: r.received, resumed: r.resumed });
   }
   for (const { partial } of shared.values()) rmSync(partial, { force: true });

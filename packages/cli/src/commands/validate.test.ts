@@ -71,13 +71,21 @@ describe("aidc validate", () => {
     writeFileSync(join(d, "jobs", "ok.yaml"), "apiVersion: aidc/v1\nkind: Job\nname: ok\ntasks: [{}]\nrun: { command: [echo] }\n");
     writeFileSync(join(d, "bad.json"), JSON.stringify({ apiVersion: "aidc/v1", kind: "Job", name: "b", tasks: [], run: { command: "x" } }));
     writeFileSync(join(d, "notes.md"), "# not a document\n");
+    writeFileSync(join(d, "labels.json"), JSON.stringify({ "a.csv": [1, 2] }));
     const r = await runCli(["validate", d, "--json"]);
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.out) as { files: { file: string; ok: boolean }[] };
     expect(doc.files.map((f) => [f.file, f.ok])).toEqual([
       [join(d, "bad.json"), false],
       [join(d, "jobs", "ok.yaml"), true],
+      [join(d, "labels.json"), true],
     ]);
+    // a data file beside the documents is listed as skipped, with the reason
+    expect((await runCli(["validate", d])).err).toContain(
+      `${join(d, "labels.json")}: skipped (no apiVersion or kind: not an aidc document)`,
+    );
+    // given by name, it is validated
+    expect((await runCli(["validate", join(d, "labels.json")])).code).toBe(2);
   });
 
   it("says what it expected of a directory without documents, and exits 2 (no raw EISDIR)", async () => {

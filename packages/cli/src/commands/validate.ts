@@ -12,6 +12,8 @@ interface FileResult {
   readonly name?: string;
   readonly summary?: string;
   readonly issues: readonly Issue[];
+  /** Why a file found in a directory was not validated (data files beside aidc documents). */
+  readonly skipped?: string;
 }
 
 const DOCUMENT_FILE = /\.(ya?ml|json)$/i;
@@ -22,7 +24,13 @@ function unreadable(file: string, e: unknown): FileResult {
   return { file, ok: false, issues: [{ code: "unreadable", path: "(file)", message: why }] };
 }
 
-export function validateFile(file: string): FileResult {
+/** A file found in a folder whose top level has neither apiVersion nor kind: data, not an aidc document. */
+function dataFile(issues: readonly Issue[]): boolean {
+  const missing = (field: string): boolean => issues.some((i) => i.path === field && /is required|kind is missing/.test(i.message));
+  return missing("apiVersion") && missing("kind");
+}
+
+export function validateFile(file: string, inDirectory = false): FileResult {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -36,6 +44,8 @@ export function validateFile(file: string): FileResult {
       "is not a YAML or JSON document; validate expects aidc files (.yaml, .yml or .json with apiVersion: aidc/v1 and a kind)";
     return { file, ok: false, issues: [{ code: "not_a_document", path: "(file)", message }] };
   }
+  if (inDirectory && !r.ok && dataFile(r.issues))
+    return { file, ok: true, issues: [], skipped: "no apiVersion or kind: not an aidc document" };
   return { file, ...r };
 }
 
@@ -66,7 +76,7 @@ export function validatePath(path: string): FileResult[] {
   } catch (e) {
     return [unreadable(path, e)];
   }
-  if (files.length > 0) return files.map(validateFile);
+  if (files.length > 0) return files.map((f) => validateFile(f, true));
   const message = "is a directory with no .yaml, .yml or .json file; validate expects aidc files (YAML or JSON) or folders of them";
   return [{ file: path, ok: false, issues: [{ code: "no_documents", path: "(directory)", message }] }];
 }
@@ -84,14 +94,16 @@ export function registerValidate(program: Command, io: Io, setExit: (code: numbe
       if (opts.json) printJson(io, { files: results });
       else {
         for (const r of results) {
-          if (r.ok)
+          if (r.skipped !== undefined) io.err(`${r.file}: ${paint(io, "dim", `skipped (${r.skipped})`)}\n`);
+          else if (r.ok)
             io.out(
               `${r.file}: ${paint(io, "green", "ok")} ${r.kind}${r.name ? ` "${r.name}"` : ""}${r.summary ? ` (${r.summary})` : ""}\n`,
             );
           else for (const i of r.issues) io.err(`${r.file}: ${paint(io, "red", formatIssue(i))}\n`);
         }
         const bad = results.filter((r) => !r.ok).length;
-        if (results.length > 1) io.err(`${results.length} file(s), ${bad} with problems\n`);
+        const skipped = results.filter((r) => r.skipped !== undefined).length;
+        if (results.length > 1) io.err(`${results.length} file(s), ${bad} with problems${skipped > 0 ? `, ${skipped} skipped` : ""}\n`);
       }
       if (results.some((r) => !r.ok)) setExit(2);
     });

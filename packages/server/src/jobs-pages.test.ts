@@ -139,6 +139,6 @@ describe("GET /api/v1/jobs/{id}/explain", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(why?.reason).toBe("SUCCEEDED");
-    expect(why?.message).toMatch(/^finished: succeeded at \d{4}-\d\d-\d\dT[\d:.]+Z with exit code 0$/);
+    expect(why?.message).toMatch(/^finished: succeeded at \d{4}-\d\d-\d\dT[\d:.]+Z, ran \d+ s with exit code 0$/);
   });
 });

@@ -21,6 +21,8 @@ const labelsOurs = `${JSON.stringify({ "cat/a.csv": labelsAll["cat/a.csv"] }, nu
 /** What the server serves, by URL path; `drop` paths send half the body and cut the connection. */
 const routes = new Map<string, Buffer>();
 const drop = new Set<string>();
+/** Paths that send half the body and then nothing (the connection stays open). */
+const stall = new Set<string>();
 let requests: string[] = [];
 let server: Server;
 let base = "";
@@ -40,6 +42,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     "content-length": String(rest.length),
     ...(range ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
   });
+  if (stall.has(path)) {
+    res.write(rest.subarray(0, Math.floor(rest.length / 2)));
+    return;
+  }
   if (drop.has(path)) {
     // cut the connection once the client has written what it received (a web stream drops chunks queued before an error)
     res.write(rest.subarray(0, Math.floor(rest.length / 2)));
@@ -69,6 +75,7 @@ beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "aidc-data-"));
   routes.clear();
   drop.clear();
+  stall.clear();
   requests = [];
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -134,6 +141,32 @@ describe("fetchDataset from canonical sources", () => {
     expect(requests[0]).toMatch(/^bytes=\d+- \/canon\/a\.csv$/);
     expect(readFileSync(stored("cat/a.csv"), "utf8")).toBe(csv);
     expect(leftovers()).toEqual([]);
+  });
+
+  it("a transfer that stalls gives up after the idle timeout, keeps its bytes and resumes on the next run", async () => {
+    routes.set("/canon/a.csv", Buffer.from(csv));
+    stall.add("/canon/a.csv");
+    const d = dataset([fileA()]);
+    await expect(fetchDataset(d, { root, idleTimeoutMs: 300 })).rejects.toMatchObject({
+      code: "DOWNLOAD_FAILED",
+      message: /no data for 0\.3 s/,
+    });
+    expect(existsSync(stored("cat/a.csv"))).toBe(false);
+    stall.clear();
+    const [f] = await fetchDataset(d, { root });
+    expect(f?.received).toBeLessThan(csv.length);
+    expect(readFileSync(stored("cat/a.csv"), "utf8")).toBe(csv);
+  });
+
+  it("a server that cannot be reached is named with the reason", async () => {
+    const closed = createServer();
+    await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((ok) => closed.close(() => ok()));
+    await expect(fetchDataset(dataset([fileA()]), { root, from: `http://127.0.0.1:${port}/m` })).rejects.toMatchObject({
+      code: "DOWNLOAD_FAILED",
+      message: `cannot reach http://127.0.0.1:${port}/m/toy/cat/a.csv: ECONNREFUSED`,
+    });
   });
 
   it("HTTP 404 is a failure that names the URL and keeps nothing", async () => {

@@ -19,6 +19,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip, createGzip } from "node:zlib";
 import { AidcError, InvalidInputError, issue } from "@aidc/core";
 import { aclImdbSplits, type ImdbSplit } from "./aclimdb.js";
+import { get, idleTimer } from "./http.js";
 import type { DataFile, Dataset } from "./registry.js";
 
 export interface FetchOptions {
@@ -30,6 +31,8 @@ export interface FetchOptions {
   readonly force?: boolean;
   /** Called with every chunk's size (progress). */
   readonly onBytes?: (n: number) => void;
+  /** Give up on an http transfer that sends nothing for this long (default 60 s); the next run resumes it. */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface FetchedFile {
@@ -86,6 +89,21 @@ async function receive(
   src: Source,
   partial: string,
   onBytes: (n: number) => void,
+  idleMs: number,
+): Promise<{ hash: string; received: number; resumed: boolean }> {
+  const idle = idleTimer(idleMs);
+  try {
+    return await receiveWith(src, partial, onBytes, idle);
+  } finally {
+    idle.stop();
+  }
+}
+
+async function receiveWith(
+  src: Source,
+  partial: string,
+  onBytes: (n: number) => void,
+  idle: { signal: AbortSignal; touch: () => void },
 ): Promise<{ hash: string; received: number; resumed: boolean }> {
   mkdirSync(dirname(partial), { recursive: true });
   const h = createHash("sha256");
@@ -94,7 +112,7 @@ async function receive(
   let input: Readable;
   if (src.http) {
     const offset = existsSync(partial) ? statSync(partial).size : 0;
-    let res = await fetch(src.location, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
+    let res = await get(src.location, idle.signal, offset > 0 ? { range: `bytes=${offset}-` } : {});
     if (offset > 0 && res.status === 206) {
       resumed = true;
       for await (const chunk of createReadStream(partial)) h.update(chunk as Buffer);
@@ -102,7 +120,7 @@ async function receive(
     } else if (offset > 0) {
       await res.body?.cancel();
       rmSync(partial, { force: true });
-      res = await fetch(src.location);
+      res = await get(src.location, idle.signal);
     }
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
@@ -121,6 +139,7 @@ async function receive(
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       h.update(chunk);
+      idle.touch();
       received += chunk.length;
       onBytes(chunk.length);
       done(null, chunk);
@@ -131,7 +150,11 @@ async function receive(
   } catch (e) {
     // an http transfer keeps its partial file for the next run to resume; a local copy just starts again
     if (!src.http) rmSync(partial, { force: true });
-    const why = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
+    const why = idle.signal.aborted
+      ? String((idle.signal.reason as Error).message)
+      : e instanceof Error
+        ? ((e.cause as Error | undefined)?.message ?? e.message)
+        : String(e);
     throw new AidcError(
       "DOWNLOAD_FAILED",
       `${src.location}: transfer failed after ${received} bytes (${why})${src.http ? "; run the same command again to resume" : ""}`,
@@ -260,7 +283,9 @@ async function fetchFiles(d: Dataset, o: FetchOptions): Promise<FetchedFile[]> {
     const known = shared.get(src.location);
     if (o.force === true && known === undefined) rmSync(partial, { force: true });
     const r =
-      known !== undefined ? { hash: known.hash, received: 0, resumed: false } : await receive(src, partial, o.onBytes ?? (() => undefined));
+      known !== undefined
+        ? { hash: known.hash, received: 0, resumed: false }
+        : await receive(src, partial, o.onBytes ?? (() => undefined), o.idleTimeoutMs ?? 60_000);
     if (archive) shared.set(src.location, { partial, hash: r.hash });
     await settle(d, f, src, partial, r.hash, target, archives);
     done.push({ path: f.path, status: "fetched", source: src.location, received: r.received, resumed: r.resumed });

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -137,5 +138,28 @@ describe("a context's CA", () => {
     await expect(requestJson(connection({}, env()), "GET", "/x")).rejects.toThrow(
       /Cannot reach the aidc server at https:.*context tls-noca.*self.signed/i,
     );
+  });
+});
+
+describe("a refused token", () => {
+  it("names the context whose token file to check", async () => {
+    const server = createHttpServer((_req, res) => {
+      res.statusCode = 401;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ error: { code: "UNAUTHENTICATED", message: "bad token" } }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await runCli(["config", "set-context", "stale", "--server", url, "--use"]);
+      await expect(requestJson(connection({}, env()), "GET", "/api/v1/jobs")).rejects.toThrow(
+        /401 bad token \(context stale: check its --token-file, or pass --token\)/,
+      );
+      await expect(requestJson(connection({ url }, { XDG_CONFIG_HOME: join(home, "none") }), "GET", "/x")).rejects.toThrow(
+        /set AIDC_TOKEN, pass --token, or aidc config set-context/,
+      );
+    } finally {
+      server.close();
+    }
   });
 });

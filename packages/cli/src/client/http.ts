@@ -95,7 +95,12 @@ export async function request(
   if (res.status === 404 || res.status === 413 || res.status === 416) {
     throw new InvalidInputError(message, [{ code: parsed.error?.code ?? `http_${res.status}`, path: path, message }]);
   }
-  const hint = res.status === 401 ? " (set AIDC_TOKEN or pass --token)" : "";
+  const hint =
+    res.status === 401
+      ? conn.context !== undefined
+        ? ` (context ${conn.context}: check its --token-file, or pass --token)`
+        : " (set AIDC_TOKEN, pass --token, or aidc config set-context <name> --server <url> --token-file <file>)"
+      : "";
   throw new HttpError(res.status, parsed.error?.code ?? `HTTP_${res.status}`, `${method} ${path}: ${res.status} ${message}${hint}`);
 }
 

@@ -6,6 +6,8 @@ import { AidcError } from "@aidc/core";
 import { startServer } from "../main.js";
 import { humanLine } from "../log-format.js";
 import { slurmPreflight } from "./slurm-preflight.js";
+import { SlurmExecutor } from "./slurm.js";
+import { JobSpec } from "@aidc/core";
 
 /** A folder of stand-ins for Slurm's client commands (shell scripts), to put alone on PATH. */
 function fakeSlurm(scripts: Record<string, string>): NodeJS.ProcessEnv {
@@ -84,6 +86,27 @@ describe("aidc serve --executor slurm", () => {
       expect(server.executor).toEqual({ name: "slurm", version: "23.11.4" });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("slurm executor failures", () => {
+  it("a job that cannot be submitted fails with a cause, not an empty message", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aidc-slurm-cause-"));
+    const ex = new SlurmExecutor({ runsDir: join(dataDir, "runs"), jobsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-cause-jobs-")) });
+    const job = JobSpec.parse({ apiVersion: "aidc/v1", kind: "Job", name: "q", tasks: [{}], run: { command: "true" } });
+    const path = process.env["PATH"];
+    process.env["PATH"] = fakeSlurm({
+      sbatch: 'echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2; exit 1',
+    })["PATH"];
+    try {
+      await expect(ex.start("j1", job, { nodes: [] } as never)).rejects.toThrow(
+        /failed: sbatch: error: Batch job submission failed: Invalid partition/,
+      );
+      process.env["PATH"] = fakeSlurm({})["PATH"];
+      await expect(ex.start("j2", job, { nodes: [] } as never)).rejects.toThrow(/failed: sbatch is not on PATH$/);
+    } finally {
+      process.env["PATH"] = path;
     }
   });
 });

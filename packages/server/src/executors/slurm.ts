@@ -102,8 +102,10 @@ export class SlurmExecutor implements Executor {
       const { stdout } = await run(cmd, [...args], { timeout: (this.options.cliTimeoutS ?? 30) * 1000, maxBuffer: 64 * 1024 * 1024 });
       return stdout;
     } catch (cause) {
-      const e = cause as { stderr?: string; message: string };
-      throw new AidcError("SLURM_CLI_FAILED", `${cmd} ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`, { cause });
+      const e = cause as { stderr?: string; message: string; code?: unknown };
+      // the cause is never empty: a missing command has no stderr, only "spawn sbatch ENOENT"
+      const why = e.code === "ENOENT" ? `${cmd} is not on PATH` : e.stderr?.trim() || e.message.trim();
+      throw new AidcError("SLURM_CLI_FAILED", `${cmd} ${args.join(" ")} failed: ${why}`, { cause });
     }
   }
 

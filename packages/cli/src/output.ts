@@ -1,5 +1,3 @@
-import pc from "picocolors";
-
 /** Where a command writes: stdout/stderr plus whether a person is looking (TTY). */
 export interface Io {
   readonly out: (text: string) => void;
@@ -10,6 +8,11 @@ export interface Io {
   /** The command prints --json: no progress, no decoration on stderr. */
   readonly json?: boolean;
 }
+
+// SGR codes (open, close) for what the CLI paints; written here rather than imported so that loading
+// output.ts costs nothing at startup (a CommonJS package pulls in node's CJS loader for every command)
+const SGR = { bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22] } as const;
+const sgr = (style: keyof typeof SGR, text: string): string => `\x1b[${SGR[style][0]}m${text}\x1b[${SGR[style][1]}m`;
 
 export const processIo: Io = {
   out: (t) => process.stdout.write(t),
@@ -43,9 +46,9 @@ export function printTable(io: Io, header: readonly string[], rows: readonly (re
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd();
-  io.out(`${pc.bold(line(header))}\n${cells.map(line).join("\n")}\n`);
+  io.out(`${sgr("bold", line(header))}\n${cells.map(line).join("\n")}\n`);
 }
 
 export function paint(io: Io, color: "red" | "green" | "yellow" | "dim", text: string): string {
-  return io.tty ? pc[color](text) : text;
+  return io.tty ? sgr(color, text) : text;
 }

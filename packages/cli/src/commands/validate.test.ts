@@ -40,6 +40,8 @@ describe("aidc validate", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("run (line 1): is required");
     expect(r.err).not.toContain("got an object");
+    const args = file("args.yaml", "apiVersion: aidc/v1\nkind: Job\nname: j\ntasks: [{}]\nrun: { workload: w, args: 3 }\n");
+    expect((await runCli(["validate", args])).err).toContain("run.args (line 5): expected a mapping (key: value), got number 3");
   });
 
   it("says once that apiVersion is wrong", async () => {

@@ -16,7 +16,7 @@ function message(zi: ZodIssue, input: unknown): string {
     case "invalid_type":
       if (input === undefined) return `is required (expected ${zi.expected})`;
       if (zi.expected === "int" && typeof input === "number") return `must be a whole number, got ${String(input)}`;
-      return `expected ${zi.expected}, got ${describe(input)}`;
+      return `expected ${zi.expected === "record" ? "a mapping (key: value)" : zi.expected}, got ${describe(input)}`;
     case "too_small":
       if (zi.origin === "array") return `needs at least ${String(zi.minimum)} item(s)`;
       if (zi.origin === "string") return `must not be empty`;

@@ -2,6 +2,17 @@ import { z } from "zod";
 import { InvalidInputError, JOB_STATES, JobSpec } from "@aidc/core";
 import type { JobRecord } from "../store/jobs.js";
 
+/** The digital twin's forecast of a job (explain, POST /api/v1/jobs/forecast). */
+export const ForecastSchema = z.object({
+  startMs: z.number().describe("p50 forecast start"),
+  endMs: z.number().optional(),
+  bandStartMs: z.tuple([z.number(), z.number()]).describe("80 % band (p10–p90) of the start"),
+  after: z.string().optional().describe("the running job whose end frees the GPUs it starts on"),
+  basis: z.string().describe("what the run-time prediction rests on"),
+  computedAtMs: z.number(),
+  message: z.string(),
+});
+
 export const JobView = z.object({
   id: z.string(),
   name: z.string(),

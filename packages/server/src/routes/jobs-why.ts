@@ -82,3 +82,16 @@ export function humanDuration(ms: number): string {
   const d = Math.floor(h / 24);
   return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
 }
+
+/** Explain a job that is not waiting: what it is doing or how it ended, and when. */
+export function notPending(job: JobRecord): string {
+  const at = (ms: number | undefined): string => new Date(ms ?? job.updatedAtMs).toISOString();
+  if (job.state === "admitted") return `admitted at ${at(job.updatedAtMs)}; its run is starting`;
+  if (job.state === "running") return `running since ${at(job.startedAtMs)}`;
+  const exit = job.exitCode !== undefined ? ` with exit code ${job.exitCode}` : "";
+  const ran =
+    job.startedAtMs !== undefined && job.finishedAtMs !== undefined && job.finishedAtMs >= job.startedAtMs
+      ? `, ran ${humanDuration(job.finishedAtMs - job.startedAtMs)}`
+      : "";
+  return `finished: ${job.state} at ${at(job.finishedAtMs)}${ran}${exit}${job.message ? ` (${job.message})` : ""}`;
+}

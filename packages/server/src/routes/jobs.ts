@@ -18,20 +18,10 @@ import type { ServerContext } from "../context.js";
 import { UnprocessableError } from "../errors.js";
 import type { JobRecord } from "../store/jobs.js";
 import { atLeast, type Principal } from "../store/tokens.js";
-import { decodeCursor, encodeCursor, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
+import { decodeCursor, encodeCursor, ForecastSchema, JobSpecBody, JobView, view, withErrors } from "./jobs-schemas.js";
 import { OffThreadValidator } from "./yaml-off-thread.js";
 import { twinFor } from "../twin/live.js";
-import { countsSentence, humanDuration, whyCounts } from "./jobs-why.js";
-
-const ForecastSchema = z.object({
-  startMs: z.number().describe("p50 forecast start"),
-  endMs: z.number().optional(),
-  bandStartMs: z.tuple([z.number(), z.number()]).describe("80 % band (p10–p90) of the start"),
-  after: z.string().optional().describe("the running job whose end frees the GPUs it starts on"),
-  basis: z.string().describe("what the run-time prediction rests on"),
-  computedAtMs: z.number(),
-  message: z.string(),
-});
+import { countsSentence, notPending, whyCounts } from "./jobs-why.js";
 
 /** Users see only their own jobs; viewers, operators and admins see all (404 hides others' jobs). */
 function visible(job: JobRecord | undefined, p: Principal, id: string): JobRecord {
@@ -51,19 +41,6 @@ async function parseJob(body: unknown, ctx: ServerContext, limits: Limits, yaml:
     throw new InvalidInputError("Invalid job", [{ code: "invalid_kind", path: "kind", message: `must be Job, got ${r.document.kind}` }]);
   }
   return r.document.value;
-}
-
-/** Explain a job that is not waiting: what it is doing or how it ended, and when. */
-function notPending(job: JobRecord): string {
-  const at = (ms: number | undefined): string => new Date(ms ?? job.updatedAtMs).toISOString();
-  if (job.state === "admitted") return `admitted at ${at(job.updatedAtMs)}; its run is starting`;
-  if (job.state === "running") return `running since ${at(job.startedAtMs)}`;
-  const exit = job.exitCode !== undefined ? ` with exit code ${job.exitCode}` : "";
-  const ran =
-    job.startedAtMs !== undefined && job.finishedAtMs !== undefined && job.finishedAtMs >= job.startedAtMs
-      ? `, ran ${humanDuration(job.finishedAtMs - job.startedAtMs)}`
-      : "";
-  return `finished: ${job.state} at ${at(job.finishedAtMs)}${ran}${exit}${job.message ? ` (${job.message})` : ""}`;
 }
 
 export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {

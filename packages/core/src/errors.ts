@@ -1,8 +1,10 @@
 /**
  * Error conventions (see ARCHITECTURE.md "Outcomes and errors"):
  * - bad user input is returned as data: `Issue[]`;
- * - bugs and infrastructure failures are thrown as an `AidcError` with a stable `code`.
+ * - bugs and infrastructure failures are thrown as an `AidcError` with a stable `code`;
+ * - every code's HTTP status and CLI exit code come from ERROR_CATALOG (errors-catalog.ts).
  */
+export * from "./errors-catalog.js";
 
 /** One problem with user input, located by a dotted path (`tasks[0].resources.gpus`). */
 export interface Issue {

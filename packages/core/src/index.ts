@@ -1,5 +1,4 @@
 export * from "./errors.js";
-export * from "./errors-catalog.js";
 export * from "./result.js";
 export * from "./ports.js";
 export * from "./schemas/common.js";

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import type { LoggerOptions } from "pino";
 
 const LEVELS: Readonly<Record<number, string>> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
 
@@ -40,4 +41,10 @@ export function humanLine(json: string): string | undefined {
   const level = LEVELS[entry.level ?? 30] ?? "info";
   const cause = entry.err?.message !== undefined && !msg.includes(entry.err.message) ? `: ${entry.err.message}` : "";
   return `${level}: ${msg}${cause}`;
+}
+
+/** The server's logger: pino JSON on stdout, or human lines on stderr (Fastify takes the stream with the options). */
+export function loggerOptions(level: string, format: "json" | "human"): LoggerOptions {
+  if (format === "json") return { level };
+  return { level, stream: humanLogStream((line) => process.stderr.write(line)) } as LoggerOptions;
 }

@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
-import type { LoggerOptions } from "pino";
 import {
   checkCluster,
   defaultCatalog,
@@ -28,7 +27,7 @@ import { LocalExecutor, type LocalJobsOptions } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { slurmPreflight, type SlurmPreflightOptions } from "./executors/slurm-preflight.js";
-import { humanLogStream } from "./log-format.js";
+import { loggerOptions } from "./log-format.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
 import { twinFor } from "./twin/live.js";
 import { gpusOf } from "./twin/predict.js";
@@ -233,10 +232,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   try {
     app = await buildApp(ctx, {
-      logger:
-        options.logFormat === "human"
-          ? ({ level: options.logLevel ?? "info", stream: humanLogStream((line) => process.stderr.write(line)) } as LoggerOptions)
-          : { level: options.logLevel ?? "info" },
+      logger: loggerOptions(options.logLevel ?? "info", options.logFormat ?? "json"),
       publicMetrics: options.publicMetrics === true,
       ...(options.rateLimitPerS !== undefined ? { rateLimitPerS: options.rateLimitPerS } : {}),
       internalPaths: [resolve(options.dataDir), ...(options.clusterFile !== undefined ? [resolve(options.clusterFile)] : [])],

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { AidcError, InvalidInputError } from "@aidc/core";
+import { AidcError, InvalidInputError } from "@aidc/core/errors";
 import { NodeAgent, sampleLines, type AgentSample } from "@aidc/observability";
 import { printTable, type Io } from "../output.js";
 

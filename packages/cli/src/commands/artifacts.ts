@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Command } from "commander";
-import { InvalidInputError } from "@aidc/core";
+import { InvalidInputError } from "@aidc/core/errors";
 import { connection, request, requestJson, type Connection, type ConnectionFlags } from "../client/http.js";
 import { printJson, printTable, type Io } from "../output.js";
 import { startProgress, type Progress } from "../progress.js";

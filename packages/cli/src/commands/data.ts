@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { InvalidInputError, issue } from "@aidc/core";
+import { InvalidInputError, issue } from "@aidc/core/errors";
 import { cacheState, dataRoot, datasetDir } from "../data/cache.js";
 import { fetchDataset } from "../data/fetch.js";
 import { DATASETS, findDataset, totalBytes, type Dataset } from "../data/registry.js";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { InvalidInputError, isTerminal, type JobState } from "@aidc/core";
+import { InvalidInputError } from "@aidc/core/errors";
+import { isTerminal, type JobState } from "@aidc/core/lifecycle";
 import { connection, request, requestJson, type ConnectionFlags } from "../client/http.js";
 import { paint, printJson, printTable, type Io } from "../output.js";
 

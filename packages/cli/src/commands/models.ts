@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { InvalidInputError } from "@aidc/core";
+import { InvalidInputError } from "@aidc/core/errors";
 import { connection, requestJson, type ConnectionFlags } from "../client/http.js";
 import { printJson, printTable, type Io } from "../output.js";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { InvalidInputError, issue } from "@aidc/core";
+import { InvalidInputError, issue } from "@aidc/core/errors";
 import { DATASETS, findDataset, type DataUse, type Dataset } from "./registry.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

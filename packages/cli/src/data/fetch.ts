@@ -17,7 +17,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip, createGzip } from "node:zlib";
-import { AidcError, InvalidInputError, issue } from "@aidc/core";
+import { AidcError, InvalidInputError, issue } from "@aidc/core/errors";
 import { aclImdbSplits, type ImdbSplit } from "./aclimdb.js";
 import { get, idleTimer } from "./http.js";
 import type { DataFile, Dataset } from "./registry.js";

@@ -1,4 +1,4 @@
-import { AidcError } from "@aidc/core";
+import { AidcError } from "@aidc/core/errors";
 
 /** fetch() that names the URL when the server cannot be reached (fetch itself says only "fetch failed"). */
 export async function get(url: string, signal: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {

@@ -43,7 +43,11 @@ export function authenticateRequests(app: FastifyInstance, tokens: TokenRepo, op
   };
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
     const access = accessFor(req.method, req.routeOptions.url, pathOf(req.url), options);
-    if (access === "public") return;
+    if (access === "public") {
+      // a route a setting opened (a public model, --public-metrics) still spends compute: limited per client address
+      if (accessFor(req.method, req.routeOptions.url, pathOf(req.url)) === "public") return;
+      return bearerToken(req) === undefined ? limited(reply, `address:${req.ip}`) : undefined;
+    }
     const token = bearerToken(req);
     const principal = token === undefined ? undefined : tokens.verify(token);
     if (principal === undefined) {

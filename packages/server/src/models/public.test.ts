@@ -126,3 +126,38 @@ describe("serving auth: predictions need a token unless the model is marked publ
     ]);
   });
 });
+
+describe("a public model is rate-limited per client address", () => {
+  it("anonymous predictions beyond the burst get 429 with Retry-After; a token holder is not counted against it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-public-limit-"));
+    await tinyModel(join(dir, "models", "open"));
+    writeFileSync(join(dir, "models", "open", "serving.json"), JSON.stringify({ public: true }));
+    const limited = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      dataDir: dir,
+      logLevel: "silent",
+      metricsIntervalS: 0,
+      rateLimitPerS: 2,
+    });
+    try {
+      const admin = readFileSync(limited.adminTokenFile, "utf8").trim();
+      const post = (token?: string) =>
+        fetch(`${limited.url}/api/v1/models/open:predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify({ instances: [TEXT] }),
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await post()).status);
+      expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+      expect(statuses).toContain(429);
+      const refused = await post();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await post(admin)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

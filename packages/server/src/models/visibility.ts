@@ -22,7 +22,6 @@ export class ModelVisibility {
     private readonly root: string,
   ) {
     this.served = new ServedModels(store, root);
-    store.db.exec("CREATE TABLE IF NOT EXISTS public_models (name TEXT PRIMARY KEY, set_by TEXT NOT NULL, set_at_ms INTEGER NOT NULL)");
   }
 
   isPublic(name: string): boolean {

@@ -161,4 +161,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_user_state ON jobs(user, state, queue);
       CREATE INDEX jobs_submitted ON jobs(submitted_at_ms, id);`,
   },
+  {
+    version: 10,
+    name: "public models",
+    // a served name whose predictions need no token (models promoted with public: true)
+    sql: `
+      CREATE TABLE IF NOT EXISTS public_models (
+        name TEXT PRIMARY KEY,
+        set_by TEXT NOT NULL,
+        set_at_ms INTEGER NOT NULL
+      );`,
+  },
 ];

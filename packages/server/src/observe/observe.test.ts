@@ -214,6 +214,11 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     expect(drained?.data["requeued"]).toEqual([id]);
     const events = (await (await api(`/api/v1/jobs/${id}/events`)).json()) as { events: { type: string; data: { message?: string } }[] };
     expect(JSON.stringify(events)).toContain(`node ${node} drained`);
+    // people see a drain, not a plain cordon, with the alert as the reason
+    const nodes = (await (await api("/api/v1/nodes")).json()) as { nodes: { name: string; state: string; reason?: string }[] };
+    const shown = nodes.nodes.find((n) => n.name === node);
+    expect(["draining", "drained"]).toContain(shown?.state);
+    expect(shown?.reason).toContain("GpuEccDrain");
     await ecc(0);
     await until("node uncordoned", async () => (server.store.cordons().has(node) ? undefined : true));
     await until("webhook resolved", async () =>

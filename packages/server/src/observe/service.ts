@@ -21,6 +21,7 @@ import {
 import type { SqliteStore } from "../store/sqlite.js";
 import { AnomalyScores } from "./anomaly-scores.js";
 import { SeriesExporter } from "./exporter.js";
+import { DRAIN_MARK, nodeState } from "../node-state.js";
 
 export interface ObserveOptions {
   /** SQLite file of the time series (`<data-dir>/metrics.db`), or ":memory:". */
@@ -213,14 +214,15 @@ export class ObserveService {
     const now = this.deps.now();
     if (n.kind === "firing") {
       if (cordons.has(node)) return;
-      this.deps.store.setCordon(node, `${CORDON_PREFIX}${n.alert.alertname}: ${n.alert.annotations["summary"] ?? "node unhealthy"}`, now);
+      const reason = `${CORDON_PREFIX}${n.alert.alertname}: ${n.alert.annotations["summary"] ?? "node unhealthy"}`;
+      this.deps.store.setCordon(node, action === "drain" ? `${DRAIN_MARK}${reason}` : reason, now);
       if (action === "drain") {
         const requeued = await this.deps.drain(node);
         this.deps.store.insertEvent(now, "node.drained", `node/${node}`, { alert: n.alert.alertname, requeued });
       }
     } else if (n.kind === "resolved") {
       // uncordon only what an alert cordoned, and only when no other acting alert still fires on the node
-      if (!(cordons.get(node) ?? "").startsWith(CORDON_PREFIX)) return;
+      if (!nodeState(cordons.get(node), 0).reason?.startsWith(CORDON_PREFIX)) return;
       const still = this.evaluator
         .alerts()
         .some(

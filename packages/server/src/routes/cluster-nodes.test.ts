@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nodeState } from "./cluster.js";
+import { nodeState } from "../node-state.js";
 
 describe("a node's state for people", () => {
   it("is up, cordoned, draining while a drained node still runs jobs, then drained; the reason without the drain marker", () => {

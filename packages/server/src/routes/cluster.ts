@@ -6,6 +6,7 @@ import { acceptYaml } from "./yaml-body.js";
 import type { ServerContext } from "../context.js";
 import { UnprocessableError } from "../errors.js";
 import { visibleEvents } from "./event-visibility.js";
+import { DRAIN_MARK, NODE_STATES, nodeState, reasonOf } from "../node-state.js";
 
 const IssueSchema = z.object({ code: z.string(), path: z.string(), message: z.string(), line: z.number().optional() });
 const ValidateResult = z.object({ ok: z.literal(true), kind: z.string(), issues: z.array(IssueSchema) });
@@ -18,23 +19,6 @@ const StoredEvent = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 const NodeResult = z.object({ node: z.string(), cordoned: z.boolean() });
-
-/** A node's state for people: in scheduling, cordoned, or drained (draining while jobs still run on it). */
-export const NODE_STATES = ["up", "cordoned", "draining", "drained"] as const;
-export type NodeState = (typeof NODE_STATES)[number];
-
-/** A drain's cordon reason starts with this marker (the store keeps one reason per node). */
-const DRAIN = "[drain] ";
-
-function reasonOf(cordon: string): string {
-  return cordon.startsWith(DRAIN) ? cordon.slice(DRAIN.length) : cordon;
-}
-
-export function nodeState(cordon: string | undefined, runningJobs: number): { state: NodeState; reason?: string } {
-  if (cordon === undefined) return { state: "up" };
-  const drained = cordon.startsWith(DRAIN);
-  return { state: drained ? (runningJobs > 0 ? "draining" : "drained") : "cordoned", reason: reasonOf(cordon) };
-}
 
 export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -145,7 +129,7 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const p = requireRole(req, ctx.tokens, "operator");
-        ctx.store.setCordon(known(req.params.name), `${DRAIN}${req.body.reason} (${p.user})`, ctx.now());
+        ctx.store.setCordon(known(req.params.name), `${DRAIN_MARK}${req.body.reason} (${p.user})`, ctx.now());
         return { node: req.params.name, cordoned: true, requeued: await ctx.drain(req.params.name) };
       },
     );

@@ -66,7 +66,7 @@ describe("the README tour", () => {
   it("runs top to bottom, every step exits 0, and leaves git status as it was", { timeout: 600_000 }, () => {
     const before = gitStatus();
     const home = mkdtempSync(join(tmpdir(), "aidc-tour-"));
-    const env = { ...process.env, XDG_CACHE_HOME: join(home, "cache"), XDG_CONFIG_HOME: join(home, "config") };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(home, "cache"), XDG_CONFIG_HOME: join(home, "config") };
     delete env["AIDC_URL"];
     delete env["AIDC_TOKEN"];
     const vars: string[] = [];

@@ -26,7 +26,7 @@ async function call(method: string, path: string, who: string | undefined, body?
   return {
     status: res.status,
     body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & {
-      error?: { code: string; issues?: { path: string; line?: number }[] };
+      error?: { code: string; message?: string; issues?: { path: string; line?: number }[] };
     },
   };
 }

@@ -87,6 +87,32 @@ describe("aidc CLI", () => {
     }
   });
 
+  it("an output path that cannot be written says 'cannot write' (exit 2), not 'cannot read'", async () => {
+    const blocker = file("a-file", "x");
+    const scenario = new URL("../../../examples/scenarios/ai-factory-4k-h100.yaml", import.meta.url).pathname;
+    const r = await run("plan", "datacenter", scenario, "--format", "html", "--png-dir", join(blocker, "charts"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cannot write ${join(blocker, "charts")}`);
+  });
+
+  it("a server's error code sets the exit code through the catalog: 409 ILLEGAL_TRANSITION is the caller's (2), 503 is a failure (1)", async () => {
+    const { createServer } = await import("node:http");
+    let status = 409;
+    const server = createServer((_req, res) => {
+      const code = status === 409 ? "ILLEGAL_TRANSITION" : "EXECUTOR_UNAVAILABLE";
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code, message: "no" } }));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      expect((await run("cancel", "job-1", "--url", url, "--token", "t")).code).toBe(2);
+      status = 503;
+      expect((await run("cancel", "job-1", "--url", url, "--token", "t")).code).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
   it("lists accelerators as exactly one JSON document with the modelled fields", async () => {
     const r = await run("catalog", "accelerators", "--json");
     expect(r.code).toBe(0);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { AidcError, InvalidInputError, formatIssue } from "@aidc/core/errors";
+import { AidcError, InvalidInputError, exitCodeOf, formatIssue } from "@aidc/core/errors";
 import { selectContext } from "./client/contexts.js";
 import { COMMANDS, findCommand, registerAll, type CommandEntry } from "./commands/index.js";
 import { paint, printJson, processIo, type Io } from "./output.js";
@@ -97,11 +97,17 @@ const FILE_ERRORS: Record<string, string> = {
   EACCES: "permission denied",
 };
 
-/** A file that cannot be read (node's ENOENT & co, maybe as a cause), as `{path, why}`. */
-function unreadable(err: unknown): { path: string; code: string; why: string } | undefined {
+/** System calls that write: their failures are "cannot write", every other one "cannot read". */
+const WRITING = new Set(["mkdir", "write", "rename", "unlink", "rmdir", "symlink", "copyfile"]);
+
+/** A file that cannot be read or written (node's ENOENT & co, maybe as a cause), as `{path, why}`. */
+function unreadable(err: unknown): { path: string; code: string; why: string; verb: string } | undefined {
   for (let e = err, depth = 0; e !== null && typeof e === "object" && depth < 4; depth++) {
-    const { code, path } = e as { code?: unknown; path?: unknown };
-    if (typeof code === "string" && typeof path === "string" && code in FILE_ERRORS) return { path, code, why: FILE_ERRORS[code] ?? code };
+    const { code, path, syscall } = e as { code?: unknown; path?: unknown; syscall?: unknown };
+    if (typeof code === "string" && typeof path === "string" && code in FILE_ERRORS) {
+      const verb = typeof syscall === "string" && WRITING.has(syscall) ? "write" : "read";
+      return { path, code, why: FILE_ERRORS[code] ?? code, verb };
+    }
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -166,8 +172,15 @@ async function report(io: Io, json: boolean, err: unknown): Promise<number> {
   }
   const file = unreadable(err);
   if (file !== undefined) {
-    const message = `cannot read ${file.path}: ${file.why}`;
-    if (json) printJson(io, { error: { code: "UNREADABLE", message, issues: [{ code: file.code, path: file.path, message: file.why }] } });
+    const message = `cannot ${file.verb} ${file.path}: ${file.why}`;
+    if (json)
+      printJson(io, {
+        error: {
+          code: file.verb === "write" ? "UNWRITABLE" : "UNREADABLE",
+          message,
+          issues: [{ code: file.code, path: file.path, message: file.why }],
+        },
+      });
     else io.err(`${paint(io, "red", "error")}: ${message}\n`);
     return EXIT.badInput;
   }
@@ -176,5 +189,6 @@ async function report(io: Io, json: boolean, err: unknown): Promise<number> {
   if (json) printJson(io, { error: { code: codeName, message } });
   else io.err(`${paint(io, "red", "error")}: ${message}\n`);
   if (process.env["AIDC_DEBUG"] && err instanceof Error) io.err(`${err.stack ?? ""}\n`);
-  return EXIT.failure;
+  // the catalog says which errors are the caller's (a 4xx such as NOT_FOUND exits 2), the rest are failures
+  return err instanceof AidcError ? exitCodeOf(err.code) : EXIT.failure;
 }

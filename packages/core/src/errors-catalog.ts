@@ -35,6 +35,9 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: "The body is neither JSON nor YAML" },
   RATE_LIMITED: { status: 429, meaning: "Too many requests; retry after the Retry-After header's seconds" },
   TOO_MANY_PENDING_JOBS: { status: 429, meaning: "The user or queue has its maximum of pending jobs" },
+  // the CLI's own: a file the caller named cannot be read or written (exit 2)
+  UNREADABLE: { status: 400, meaning: "A file or folder the caller named cannot be read (missing, a folder, no permission)" },
+  UNWRITABLE: { status: 400, meaning: "An output path the caller named cannot be written" },
   // the server could not do it: exit 1 in the CLI
   INTERNAL: { status: 500, meaning: "A bug; the server log has the details" },
   TWIN_UNAVAILABLE: { status: 503, meaning: "The forecast engine is busy or restarting; retry shortly" },

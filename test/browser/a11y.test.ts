@@ -80,14 +80,16 @@ describe("accessibility of every console page (axe-core in Chromium)", noChromiu
       body: readFileSync(join(repo, "examples/jobs/hello.yaml"), "utf8"),
     });
     jobId = ((await res.json()) as { id: string }).id;
-    // a gang that cannot fit stays pending, so the pages show the pending/reason badges too
+    // a gang waiting for a job nobody submits stays pending, so the pages show the pending/reason badges too
+    // (a gang that can never fit is refused at submission now)
     const gang = await fetch(`${server.url}/api/v1/jobs`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/yaml" },
       body: readFileSync(join(repo, "examples/jobs/gang.yaml"), "utf8")
-        .replace("name: gang-demo", "name: too-big")
-        .replace("replicas: 2", "replicas: 6"),
+        .replace("name: gang-demo", "name: waits")
+        .replace("gang: true", "gang: true\ndependsOn: [never-submitted]"),
     });
+    expect(gang.status).toBe(201);
     gangId = ((await gang.json()) as { id: string }).id;
   });
   afterAll(() => session?.close());

@@ -64,7 +64,8 @@ export default class SummaryReporter {
     const out = [];
     if (skips.length > 0) {
       out.push("", `Skipped tests (${skips.length}):`);
-      for (const s of skips) out.push(`  ${s.name}: ${s.reason}`);
+      // a reason the name already carries ("… (skipped: why)") is not repeated
+      for (const s of skips) out.push(s.name.includes(s.reason) ? `  ${s.name}` : `  ${s.name}: ${s.reason}`);
     }
     out.push("", `${passed} passed, ${failed} failed, ${skipped} skipped`);
     process.stdout.write(out.join("\n") + "\n");

@@ -14,6 +14,8 @@ import type { TokenRepo } from "./store/tokens.js";
 export interface ServerContext {
   readonly store: SqliteStore;
   readonly jobs: JobRepo;
+  /** `<data-dir>/models`: operator packages and the served names' unpacked packages. */
+  readonly modelsDir: string;
   readonly tokens: TokenRepo;
   readonly artifacts: ArtifactRepo;
   readonly blobs: BlobStore;

@@ -208,6 +208,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const ctx: ServerContext = {
     store,
     jobs: new JobRepo(store),
+    modelsDir: join(resolve(options.dataDir), "models"),
     tokens,
     artifacts: new ArtifactRepo(store),
     blobs: new BlobStore(join(resolve(options.dataDir), "blobs")),
@@ -237,12 +238,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(options.rateLimitPerS !== undefined ? { rateLimitPerS: options.rateLimitPerS } : {}),
       internalPaths: [resolve(options.dataDir), ...(options.clusterFile !== undefined ? [resolve(options.clusterFile)] : [])],
     });
-    const modelsDir = join(resolve(options.dataDir), "models");
     const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
       if (!(executor instanceof LocalExecutor)) return;
       try {
         const made = await registerModel(
-          { store, artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir, now: ctx.now },
+          { store, artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir: ctx.modelsDir, now: ctx.now },
           job,
           executor.workDir(runId),
         );
@@ -290,7 +290,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   observe?.start();
   const janitor = startJanitor({
     sessions: new UploadSessions(store, ctx.blobs),
-    served: new ServedModels(store, join(resolve(options.dataDir), "models")),
+    served: new ServedModels(store, ctx.modelsDir),
     now: ctx.now,
     ...(options.uploadMaxAgeS !== undefined ? { uploadMaxAgeMs: options.uploadMaxAgeS * 1000 } : {}),
     warn: (msg) => app?.log.warn(msg),

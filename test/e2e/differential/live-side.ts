@@ -75,6 +75,7 @@ export async function runServer(
     tokens,
     artifacts: new ArtifactRepo(store),
     blobs: new BlobStore(join(dir, "blobs")),
+    modelsDir: join(dir, "models"),
     catalog,
     cluster: model,
     executor,

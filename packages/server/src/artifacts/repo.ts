@@ -226,6 +226,12 @@ export class ArtifactRepo {
     })();
   }
 
+  /** Every project's artifact quota in bytes (projects without one are absent). */
+  quotas(): Map<string, number> {
+    const rows = this.store.prepare("SELECT project, max_bytes FROM project_quotas").all() as { project: string; max_bytes: number }[];
+    return new Map(rows.map((r) => [r.project, r.max_bytes]));
+  }
+
   setQuota(project: string, maxBytes: number): void {
     this.store
       .prepare(

@@ -1,4 +1,3 @@
-import { dirname, join } from "node:path";
 import { Histogram, type Registry } from "prom-client";
 import { AidcError, NotFoundError } from "@aidc/core";
 import { ModelRegistry, type ServedModel } from "@aidc/workloads";
@@ -104,7 +103,7 @@ export function modelServing(ctx: ServerContext): ModelServing {
     "Instances per model batch (dynamic batching)",
     [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
   );
-  const served = new ServedModels(ctx.store, modelsDirOf(ctx));
+  const served = new ServedModels(ctx.store, ctx.modelsDir);
   const registry = new ServedRegistry(served, (model, size) => batchSize.observe({ model }, size));
   return {
     registry,
@@ -119,9 +118,4 @@ export function modelServing(ctx: ServerContext): ModelServing {
     },
     close: async () => registry.close(),
   };
-}
-
-/** `<data-dir>/models`: the data dir is the store's folder. */
-export function modelsDirOf(ctx: Pick<ServerContext, "store">): string {
-  return join(dirname(ctx.store.path), "models");
 }

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SqliteStore } from "../store/sqlite.js";
 import { ServedModels } from "../artifacts/served.js";
-import { modelsDirOf } from "./serving.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -56,6 +55,6 @@ export class ModelVisibility {
 }
 
 /** The visibility of a server's served models (`<data-dir>/models`). */
-export function modelVisibility(ctx: { store: SqliteStore }): ModelVisibility {
-  return new ModelVisibility(ctx.store, modelsDirOf(ctx));
+export function modelVisibility(ctx: { store: SqliteStore; modelsDir: string }): ModelVisibility {
+  return new ModelVisibility(ctx.store, ctx.modelsDir);
 }

@@ -18,6 +18,7 @@ import {
   type Silence,
   type TimedSample,
 } from "@aidc/observability";
+import { JobRepo } from "../store/jobs.js";
 import type { SqliteStore } from "../store/sqlite.js";
 import { AnomalyScores } from "./anomaly-scores.js";
 import { SeriesExporter } from "./exporter.js";
@@ -140,23 +141,13 @@ export class ObserveService {
   /** Jobs by state, pending jobs by queue, GPUs used, cordoned nodes: from the store and the scheduler's view. */
   clusterSamples(timeMs: number): TimedSample[] {
     const out: TimedSample[] = [];
-    const db = this.deps.store.db;
-    const byState = new Map(
-      (db.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as { state: string; n: number }[]).map((r) => [
-        r.state,
-        r.n,
-      ]),
-    );
+    const jobs = new JobRepo(this.deps.store);
+    const byState = jobs.countsByState();
     for (const state of ["pending", "admitted", "running", "succeeded", "failed", "cancelled", "preempted"])
       out.push({ metric: "aidc_jobs", labels: { state }, value: byState.get(state) ?? 0, timeMs });
-    const queues = new Set(this.deps.cluster.queues.map((q) => q.name));
-    const pending = db.prepare("SELECT queue, COUNT(*) AS n FROM jobs WHERE state = 'pending' GROUP BY queue").all() as {
-      queue: string;
-      n: number;
-    }[];
-    for (const r of pending) queues.delete(r.queue);
-    for (const r of pending) out.push({ metric: "aidc_queue_pending_jobs", labels: { queue: r.queue }, value: r.n, timeMs });
-    for (const q of queues) out.push({ metric: "aidc_queue_pending_jobs", labels: { queue: q }, value: 0, timeMs });
+    const pending = jobs.pendingByQueue();
+    const queues = new Set([...pending.keys(), ...this.deps.cluster.queues.map((q) => q.name)]);
+    for (const queue of queues) out.push({ metric: "aidc_queue_pending_jobs", labels: { queue }, value: pending.get(queue) ?? 0, timeMs });
     const free = this.deps.freeGpus();
     const total = this.deps.cluster.totals.gpus;
     const used = this.deps.cluster.nodes.reduce((a, n) => a + (n.gpus - Math.min(n.gpus, free.get(n.name) ?? n.gpus)), 0);

@@ -9,7 +9,6 @@ import { ConflictError } from "../artifacts/projects.js";
 import { ServedModels } from "../artifacts/served.js";
 import { UploadSessions } from "../artifacts/uploads.js";
 import type { ServerContext } from "../context.js";
-import { modelsDirOf } from "../models/serving.js";
 import type { Principal } from "../store/tokens.js";
 import { projectRoutes } from "./projects.js";
 import { uploadRoutes } from "./uploads.js";
@@ -62,7 +61,7 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
     const projects = new ProjectRepo(ctx.store);
     const sessions = new UploadSessions(ctx.store, ctx.blobs);
-    const served = new ServedModels(ctx.store, modelsDirOf(ctx));
+    const served = new ServedModels(ctx.store, ctx.modelsDir);
     await app.register(uploadRoutes(ctx, sessions));
     await app.register(projectRoutes(ctx, projects));
 

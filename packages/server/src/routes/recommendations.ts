@@ -89,12 +89,7 @@ function filesystems(ctx: ServerContext, nowMs: number): FilesystemView[] {
 }
 
 function projects(ctx: ServerContext, artifacts: readonly ArtifactView[]): ProjectUsage[] {
-  const quotas = new Map(
-    (ctx.store.prepare("SELECT project, max_bytes FROM project_quotas").all() as { project: string; max_bytes: number }[]).map((r) => [
-      r.project,
-      r.max_bytes,
-    ]),
-  );
+  const quotas = ctx.artifacts.quotas();
   const names = new Set([...quotas.keys(), ...artifacts.map((a) => a.project)]);
   return [...names].sort().map((project) => {
     const maxBytes = quotas.get(project);

@@ -129,6 +129,41 @@ export class JobRepo {
 
   constructor(private readonly store: SqliteStore) {}
 
+  /** How many jobs are in each state (states with none are absent). */
+  countsByState(): Map<string, number> {
+    const rows = this.store.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as { state: string; n: number }[];
+    return new Map(rows.map((r) => [r.state, r.n]));
+  }
+
+  /**
+   * Jobs that succeeded, oldest first: after `afterMs` (finish time) the next `limit` ones, or
+   * without it the latest `limit` ones (what the runtime predictors learn from).
+   */
+  succeeded(limit: number, afterMs?: number): { id: string; finishedAtMs: number | undefined }[] {
+    const rows = (
+      afterMs === undefined
+        ? this.store
+            .prepare("SELECT id, finished_at_ms AS f FROM jobs WHERE state = 'succeeded' ORDER BY finished_at_ms DESC, id DESC LIMIT ?")
+            .all(limit)
+            .reverse()
+        : this.store
+            .prepare(
+              "SELECT id, finished_at_ms AS f FROM jobs WHERE state = 'succeeded' AND finished_at_ms > ? ORDER BY finished_at_ms, id LIMIT ?",
+            )
+            .all(afterMs, limit)
+    ) as { id: string; f: number | null }[];
+    return rows.map((r) => ({ id: r.id, finishedAtMs: r.f ?? undefined }));
+  }
+
+  /** Pending jobs per queue (queues with none are absent). */
+  pendingByQueue(): Map<string, number> {
+    const rows = this.store.prepare("SELECT queue, COUNT(*) AS n FROM jobs WHERE state = 'pending' GROUP BY queue").all() as {
+      queue: string;
+      n: number;
+    }[];
+    return new Map(rows.map((r) => [r.queue, r.n]));
+  }
+
   private specOf(r: JobRow): JobSpec {
     let spec = this.specs.get(r.id);
     if (spec === undefined) {

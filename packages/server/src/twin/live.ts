@@ -82,7 +82,7 @@ export class LiveTwin {
     private readonly ctx: ServerContext,
     o: LiveTwinOptions = {},
   ) {
-    this.predictor = new LivePredictor(ctx.store, ctx.catalog, ctx.cluster);
+    this.predictor = new LivePredictor(ctx.jobs, ctx.catalog, ctx.cluster);
     this.cadenceMs = o.cadenceMs ?? 5000;
     this.maxAgeMs = o.maxAgeMs ?? 60_000;
     this.maxSamples = o.samples ?? 16;

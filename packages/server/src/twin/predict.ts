@@ -1,8 +1,7 @@
 import type { Catalog, ClusterModel, JobSpec, Placement, PredictedJob, RuntimePrediction, RuntimePredictor } from "@aidc/core";
 import { ESTIMATE_LABELS, PlannerEstimator } from "@aidc/planner";
 import { defaultPredictor } from "@aidc/simulator";
-import type { JobRecord } from "../store/jobs.js";
-import type { SqliteStore } from "../store/sqlite.js";
+import type { JobRecord, JobRepo } from "../store/jobs.js";
 
 /** Run time assumed when nothing is known about a job (the scheduling loop's default estimate). */
 export const UNKNOWN_RUNTIME_S = 3600;
@@ -22,7 +21,7 @@ export class LivePredictor {
   private learned = 0;
 
   constructor(
-    private readonly store: SqliteStore,
+    private readonly jobs: JobRepo,
     catalog: Catalog,
     private readonly cluster: ClusterModel,
   ) {
@@ -37,22 +36,11 @@ export class LivePredictor {
   /** Learn from jobs that succeeded since the last call (bounded per call). */
   learn(get: (id: string) => JobRecord | undefined): void {
     const first = this.watermarkMs < 0;
-    const rows = (
-      first
-        ? this.store
-            .prepare("SELECT id, finished_at_ms AS f FROM jobs WHERE state = 'succeeded' ORDER BY finished_at_ms DESC, id DESC LIMIT ?")
-            .all(HISTORY_BATCH)
-            .reverse()
-        : this.store
-            .prepare(
-              "SELECT id, finished_at_ms AS f FROM jobs WHERE state = 'succeeded' AND finished_at_ms > ? ORDER BY finished_at_ms, id LIMIT ?",
-            )
-            .all(this.watermarkMs, HISTORY_BATCH)
-    ) as { id: string; f: number | null }[];
+    const rows = this.jobs.succeeded(HISTORY_BATCH, first ? undefined : this.watermarkMs);
     if (first) this.watermarkMs = 0;
     for (const row of rows) {
       const job = get(row.id);
-      if (row.f !== null) this.watermarkMs = Math.max(this.watermarkMs, row.f);
+      if (row.finishedAtMs !== undefined) this.watermarkMs = Math.max(this.watermarkMs, row.finishedAtMs);
       if (job?.startedAtMs === undefined || job.finishedAtMs === undefined) continue;
       const runtimeS = (job.finishedAtMs - job.startedAtMs) / 1000;
       if (!(runtimeS > 0)) continue;

@@ -47,7 +47,8 @@ export function readText(file: string, what: string): string {
     const code = (e as NodeJS.ErrnoException).code;
     return bad(what, `cannot read ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, "unreadable");
   }
-  return (file.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8");
+  const gz = file.endsWith(".gz") || (buf[0] === 0x1f && buf[1] === 0x8b);
+  return (gz ? gunzipSync(buf) : buf).toString("utf8");
 }
 
 export function loadCluster(spec: string, nodeScale: number): ScenarioSetup {

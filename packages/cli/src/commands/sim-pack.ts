@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { InvalidInputError, issue, type Issue } from "@aidc/core";
@@ -10,6 +8,7 @@ import { resolveDataArg } from "../data/cache.js";
 import { findDataset } from "../data/registry.js";
 import { printJson, printTable, type Io } from "../output.js";
 import { startProgress } from "../progress.js";
+import { readText } from "./sim-input.js";
 
 interface PackCliOpts {
   pods: string;
@@ -19,22 +18,6 @@ interface PackCliOpts {
   seeds: string;
   coverage: string;
   json?: boolean;
-}
-
-function bad(path: string, message: string, code = "bad_option"): never {
-  throw new InvalidInputError(message, [issue(code, path, message)]);
-}
-
-function readLines(file: string, option: string): string[] {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return bad(option, `cannot read ${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, "unreadable");
-  }
-  const gz = file.endsWith(".gz") || (buf[0] === 0x1f && buf[1] === 0x8b);
-  return (gz ? gunzipSync(buf) : buf).toString("utf8").split("\n");
 }
 
 function located(file: string, issues: readonly Issue[]): Issue[] {
@@ -96,8 +79,8 @@ export function registerSimPack(program: Command, io: Io): void {
       const { inflate, seeds, coverage } = parseOptions(opts);
       const nodesFile = inputPath(opts.nodes, "--nodes");
       const podsFile = inputPath(opts.pods, "--pods");
-      const nodeRead = readOpenbNodes(readLines(nodesFile, "--nodes"), { file: nodesFile });
-      const podRead = readOpenbPods(readLines(podsFile, "--pods"), { file: podsFile });
+      const nodeRead = readOpenbNodes(readText(nodesFile, "--nodes").split("\n"), { file: nodesFile });
+      const podRead = readOpenbPods(readText(podsFile, "--pods").split("\n"), { file: podsFile });
       const issues = [...located(nodesFile, nodeRead.issues), ...located(podsFile, podRead.issues)];
       const gpuNodes = nodeRead.records.filter((n) => n.gpus > 0);
       if (issues.length === 0 && gpuNodes.length === 0) issues.push(issue("no_gpu_nodes", "--nodes", "the node list has no GPU node"));

@@ -5,10 +5,10 @@
 // median and min per command, the median minus node's median (what aidc itself costs) and the
 // median CPU time (user + sys, via /usr/bin/time when present).
 //   node bench/cli-startup.mjs [--runs 15] [--entry <path to bin.js>]
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { startServe } from "./serve-process.mjs";
 
 const flag = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,21 +17,8 @@ const flag = (name, dflt) => {
 const runs = Number(flag("runs", "15"));
 const entry = flag("entry", new URL("../packages/cli/dist/bin.js", import.meta.url).pathname);
 
-const dataDir = mkdtempSync(join(tmpdir(), "aidc-bench-startup-"));
-const child = spawn(process.execPath, [entry, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
+const { child, url, token, dataDir } = await startServe([process.execPath, entry], "aidc-bench-startup-");
 try {
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d.toString();
-      const m = /^(http:\/\/\S+)$/m.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`aidc serve exited with ${code}`)));
-  });
-  const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
   const env = { ...process.env, AIDC_URL: url, AIDC_TOKEN: token, XDG_CONFIG_HOME: join(dataDir, "config") };
 
   const commands = {

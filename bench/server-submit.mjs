@@ -4,10 +4,7 @@
 // the load generator does not share the server's event loop. Prints one JSON document with
 // submissions/s and latency percentiles; GET /healthz in the same run is the baseline.
 //   node bench/server-submit.mjs [--clients 32] [--seconds 5]
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { startServe } from "./serve-process.mjs";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,22 +13,10 @@ const arg = (name, dflt) => {
 const clients = arg("clients", 32);
 const seconds = arg("seconds", 5);
 
-const dataDir = mkdtempSync(join(tmpdir(), "aidc-bench-"));
 // no cluster file: this machine, no GPUs; one GPU per job keeps jobs pending, so this measures
 // admission (validation, idempotency, the store, a scheduling pass per burst), not execution
-const aidc = new URL("../bin/aidc", import.meta.url).pathname;
-const child = spawn(aidc, ["serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { stdio: ["ignore", "pipe", "inherit"] });
-const url = await new Promise((resolve, reject) => {
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d.toString();
-    const m = /^(http:\/\/\S+)$/m.exec(out);
-    if (m) resolve(m[1]);
-  });
-  child.once("exit", (code) => reject(new Error(`aidc serve exited with ${code}`)));
-});
+const { child, url, token: admin } = await startServe([new URL("../bin/aidc", import.meta.url).pathname]);
 const server = { url };
-const admin = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
 // one user (and token) per client, as in real use: the per-caller rate limit applies to each
 const tokens = [];
 for (let c = 0; c < clients; c++) {

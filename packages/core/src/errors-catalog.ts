@@ -45,6 +45,7 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   MODEL_NOT_READY: { status: 503, meaning: "The model's package cannot be loaded" },
   // MODEL_PACKAGE_INVALID, BAD_PACKAGE: a stored package that does not load is the server's failure (500)
   EXECUTOR_UNAVAILABLE: { status: 503, meaning: "The executor (e.g. Slurm) cannot be reached" },
+  FENCED: { status: 503, meaning: "This replica no longer leads (its lease expired or moved), so the write was not made" },
 };
 
 /** The HTTP status of an error code (500 for a code the catalog does not know). */

@@ -1,0 +1,255 @@
+import { expect, it } from "vitest";
+import { IllegalTransitionError, JobSpec, type JobSpecInput } from "@aidc/core";
+import { FencedError } from "../fence.js";
+import { IdempotencyConflictError, TooManyPendingJobsError } from "../jobs.js";
+import type { JobStore } from "../port.js";
+import { describeStores } from "./harness.testing.js";
+
+const spec = (name: string, extra: Partial<JobSpecInput> = {}): JobSpec =>
+  JobSpec.parse({ apiVersion: "aidc/v1", kind: "Job", name, tasks: [{}], run: { command: "true" }, ...extra });
+
+async function finish(jobs: JobStore, id: string, t: number, how: "succeed" | "fail"): Promise<void> {
+  await jobs.apply(id, "admit", t);
+  await jobs.apply(id, "start", t, { runId: `r-${id}` });
+  await jobs.apply(id, how, t);
+}
+
+describeStores("JobStore", (open, kit) => {
+  it("submits a pending job with its event, and reads it back whole", async () => {
+    const store = await open();
+    const { job, created } = await store.jobs.submit(spec("train", { queue: "q", priority: 5 }), "alice", 1000);
+    expect(created).toBe(true);
+    expect(job).toMatchObject({
+      name: "train",
+      user: "alice",
+      queue: "q",
+      priority: 5,
+      state: "pending",
+      attempts: 0,
+      submittedAtMs: 1000,
+    });
+    expect(await store.jobs.require(job.id)).toEqual(job);
+    expect(job.spec).toEqual(spec("train", { queue: "q", priority: 5 }));
+    expect(await store.jobs.get("j-none")).toBeUndefined();
+    await expect(store.jobs.require("j-none")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const events = await store.events.list(10, { subject: `job/${job.id}` });
+    expect(events.map((e) => [e.type, e.data])).toEqual([["job.submitted", { user: "alice", queue: "q" }]]);
+  });
+
+  it("an idempotent retry returns the first job, never a second; another spec under the key is a conflict", async () => {
+    const store = await open();
+    const first = await store.jobs.submit(spec("a"), "alice", 1, "key-1");
+    const again = await store.jobs.submit(spec("a"), "alice", 2, "key-1");
+    expect(again).toEqual({ job: first.job, created: false });
+    await expect(store.jobs.submit(spec("b"), "alice", 3, "key-1")).rejects.toBeInstanceOf(IdempotencyConflictError);
+    // the key is per user
+    expect((await store.jobs.submit(spec("a"), "bob", 4, "key-1")).created).toBe(true);
+    expect((await store.jobs.list()).length).toBe(2);
+  });
+
+  it("concurrent submissions with one idempotency key make one job (also from a second connection pool)", async () => {
+    const url = await kit.freshUrl();
+    const a = await kit.openUrl(url);
+    const b = await kit.openUrl(url);
+    const tries = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? a : b).jobs.submit(spec("once"), "alice", 10 + i, "same-key"));
+    const results = await Promise.all(tries);
+    const ids = new Set(results.map((r) => r.job.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.created).length).toBe(1);
+    expect((await a.jobs.list({ user: "alice" })).length).toBe(1);
+    expect((await a.events.list(100)).filter((e) => e.type === "job.submitted").length).toBe(1);
+  });
+
+  it("counts waiting jobs per user and queue, and refuses a submission over the cap", async () => {
+    const { jobs } = await open();
+    const cap = { maxPendingJobsPerUser: { value: 2, source: "limits.maxPendingJobsPerUser" } };
+    const first = (await jobs.submit(spec("j"), "alice", 1, "k", cap)).job;
+    await jobs.submit(spec("j", { queue: "q" }), "alice", 2, undefined, cap);
+    expect(await jobs.waiting("alice")).toBe(2);
+    expect(await jobs.waiting("alice", "q")).toBe(1);
+    await expect(jobs.submit(spec("j"), "alice", 3, undefined, cap)).rejects.toBeInstanceOf(TooManyPendingJobsError);
+    // a retry is recognised before the cap is checked
+    expect(await jobs.submit(spec("j"), "alice", 4, "k", cap)).toMatchObject({ created: false, job: { id: first.id } });
+    expect((await jobs.submit(spec("j"), "bob", 5, undefined, cap)).created).toBe(true);
+    await finish(jobs, first.id, 6, "succeed");
+    expect(await jobs.waiting("alice")).toBe(1);
+    expect((await jobs.submit(spec("j"), "alice", 7, undefined, cap)).created).toBe(true);
+    const queueCap = {
+      maxPendingJobsPerUser: { value: 100, source: "limits.maxPendingJobsPerUser" },
+      maxPendingJobsInQueue: { value: 1, source: "queues.q.maxPendingJobs" },
+    };
+    const refused = jobs.submit(spec("j", { queue: "q" }), "carol", 8, undefined, queueCap);
+    await expect(jobs.submit(spec("j", { queue: "q" }), "alice", 8, undefined, queueCap)).rejects.toMatchObject({
+      code: "TOO_MANY_PENDING_JOBS",
+      issues: [{ path: "queue" }],
+    });
+    expect((await refused).created).toBe(true);
+  });
+
+  it("concurrent submissions of one user never pass the cap together", async () => {
+    const url = await kit.freshUrl();
+    const a = await kit.openUrl(url);
+    const b = await kit.openUrl(url);
+    const cap = { maxPendingJobsPerUser: { value: 5, source: "limits.maxPendingJobsPerUser" } };
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).jobs.submit(spec(`j${i}`), "alice", i, undefined, cap)),
+    );
+    expect(results.filter((r) => r.status === "fulfilled").length).toBe(5);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(TooManyPendingJobsError);
+    expect(await a.jobs.waiting("alice")).toBe(5);
+  });
+
+  it("applies lifecycle events with their rows and refuses an illegal transition without writing", async () => {
+    const store = await open();
+    const { jobs } = store;
+    const id = (await jobs.submit(spec("x"), "alice", 1)).job.id;
+    const placement = { nodes: [{ node: "n1", tasks: 1, gpus: [0] }] } as unknown as NonNullable<
+      Parameters<JobStore["apply"]>[3]
+    >["placement"];
+    await jobs.apply(id, "admit", 2, { placement });
+    const running = await jobs.apply(id, "start", 3, { runId: "r1" });
+    expect(running).toMatchObject({ state: "running", runId: "r1", startedAtMs: 3, updatedAtMs: 3, placement });
+    await expect(jobs.apply(id, "admit", 4)).rejects.toBeInstanceOf(IllegalTransitionError);
+    expect(await jobs.require(id)).toEqual(running);
+    const failed = await jobs.apply(id, "fail", 5, { exitCode: 3, message: "boom" });
+    expect(failed).toMatchObject({ state: "failed", exitCode: 3, message: "boom", finishedAtMs: 5, runId: "r1", placement });
+    const retried = await jobs.apply(id, "retry", 6);
+    expect(retried.state).toBe("pending");
+    expect(retried.attempts).toBe(1);
+    expect(retried.runId).toBeUndefined();
+    expect(retried.placement).toBeUndefined();
+    const types = (await store.events.list(20, { subject: `job/${id}` })).map((e) => e.type);
+    expect(types).toEqual(["job.pending", "job.failed", "job.running", "job.admitted", "job.submitted"]);
+    const failEvent = (await store.events.list(20, { subject: `job/${id}` }))[1];
+    expect(failEvent?.data).toEqual({ from: "running", event: "fail", exitCode: 3, message: "boom" });
+  });
+
+  it("a fenced apply is made while the lease is held and refused once it moved", async () => {
+    const store = await open();
+    const id = (await store.jobs.submit(spec("x"), "alice", 1)).job.id;
+    const fence = await store.leases.acquire("scheduler", "replica-a", 60_000);
+    if (fence === undefined) throw new Error("the free lease was not acquired");
+    expect((await store.jobs.apply(id, "admit", 2, {}, fence)).state).toBe("admitted");
+    await store.leases.release(fence);
+    const taken = await store.leases.acquire("scheduler", "replica-b", 60_000);
+    expect(taken?.token).toBeGreaterThan(fence.token);
+    await expect(store.jobs.apply(id, "start", 3, { runId: "r" }, fence)).rejects.toBeInstanceOf(FencedError);
+    expect((await store.jobs.require(id)).state).toBe("admitted");
+    // the new holder's fence works
+    if (taken !== undefined) expect((await store.jobs.apply(id, "start", 3, { runId: "r" }, taken)).state).toBe("running");
+    // a fence for a lease nobody holds is refused too
+    await expect(store.jobs.apply(id, "succeed", 4, {}, { lease: "other", holder: "replica-a", token: 1 })).rejects.toMatchObject({
+      code: "FENCED",
+    });
+  });
+
+  it("pages through jobs with a cursor: each job exactly once, even when many share a millisecond", async () => {
+    const { jobs } = await open();
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) ids.push((await jobs.submit(spec(`j${i}`), "alice", 100 + Math.floor(i / 10))).job.id);
+    const seen: string[] = [];
+    let after: { submittedAtMs: number; id: string } | undefined;
+    for (;;) {
+      const page = await jobs.list({ limit: 7, ...(after ? { after } : {}) });
+      seen.push(...page.map((j) => j.id));
+      const last = page.at(-1);
+      if (page.length < 7 || last === undefined) break;
+      after = { submittedAtMs: last.submittedAtMs, id: last.id };
+    }
+    const all = (await jobs.list({ limit: 100 })).map((j) => j.id);
+    expect(seen).toEqual(all);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    // listing order: submitted time, then id
+    const byTimeThenId = [...ids].sort((x, y) => {
+      const tx = 100 + Math.floor(ids.indexOf(x) / 10);
+      const ty = 100 + Math.floor(ids.indexOf(y) / 10);
+      return tx - ty || (x < y ? -1 : x > y ? 1 : 0);
+    });
+    expect(all).toEqual(byTimeThenId);
+    // submission order: same millisecond → the order they were stored
+    expect((await jobs.list({ limit: 100, submissionOrder: true })).map((j) => j.id)).toEqual(ids);
+  });
+
+  it("filters listings by state, queue and user, and sees changes made after a listing", async () => {
+    const { jobs } = await open();
+    const a = (await jobs.submit(spec("a", { queue: "q1" }), "alice", 1)).job;
+    const b = (await jobs.submit(spec("b", { queue: "q2" }), "bob", 2)).job;
+    const c = (await jobs.submit(spec("c", { queue: "q1" }), "bob", 3)).job;
+    expect((await jobs.list({ states: ["pending"] })).map((j) => j.id)).toEqual([a.id, b.id, c.id]);
+    await jobs.apply(b.id, "admit", 4);
+    expect((await jobs.list({ states: ["pending"] })).map((j) => j.id)).toEqual([a.id, c.id]);
+    expect((await jobs.list({ states: ["admitted", "running"] })).map((j) => [j.id, j.state])).toEqual([[b.id, "admitted"]]);
+    expect((await jobs.list({ queue: "q1" })).map((j) => j.id)).toEqual([a.id, c.id]);
+    expect((await jobs.list({ user: "bob", queue: "q1" })).map((j) => j.id)).toEqual([c.id]);
+    expect((await jobs.list({ limit: 1 })).map((j) => j.id)).toEqual([a.id]);
+    await jobs.apply(a.id, "cancel", 5);
+    expect((await jobs.list({ user: "alice" }))[0]).toMatchObject({ state: "cancelled", updatedAtMs: 5, finishedAtMs: 5 });
+  });
+
+  it("a listing sees a change another replica made (its cache re-reads state, attempts and update time)", async () => {
+    const url = await kit.freshUrl();
+    const a = await kit.openUrl(url);
+    const b = await kit.openUrl(url);
+    const id = (await a.jobs.submit(spec("x"), "alice", 1)).job.id;
+    expect((await a.jobs.list())[0]?.state).toBe("pending");
+    await b.jobs.apply(id, "admit", 2);
+    expect((await a.jobs.list())[0]?.state).toBe("admitted");
+  });
+
+  it("latestStates: the state of each name's latest job of that user, in one query", async () => {
+    const { jobs } = await open();
+    const a1 = (await jobs.submit(spec("a"), "alice", 1)).job;
+    await finish(jobs, a1.id, 2, "succeed");
+    const a2 = (await jobs.submit(spec("a"), "alice", 3)).job; // resubmitted: the latest is pending again
+    const b = (await jobs.submit(spec("b"), "alice", 4)).job;
+    await finish(jobs, b.id, 5, "succeed");
+    await jobs.submit(spec("c"), "bob", 6); // another user's job of a wanted name
+    expect(await jobs.latestStates("alice", ["a", "b", "c", "b"])).toEqual(
+      new Map([
+        ["a", "pending"],
+        ["b", "succeeded"],
+      ]),
+    );
+    expect(await jobs.latestStates("alice", [])).toEqual(new Map());
+    expect(a2.state).toBe("pending");
+    // 50,000 names are one statement too (no parameter limit)
+    const many = Array.from({ length: 50_000 }, (_, i) => (i === 0 ? "b" : `x${i}`));
+    expect((await jobs.latestStates("alice", many)).get("b")).toBe("succeeded");
+  });
+
+  it("counts jobs by state and pending jobs by queue", async () => {
+    const { jobs } = await open();
+    expect(await jobs.countsByState()).toEqual(new Map());
+    const a = (await jobs.submit(spec("a", { queue: "q1" }), "alice", 1)).job;
+    await jobs.submit(spec("b", { queue: "q1" }), "alice", 2);
+    await jobs.submit(spec("c", { queue: "q2" }), "alice", 3);
+    await jobs.apply(a.id, "admit", 4);
+    expect(await jobs.countsByState()).toEqual(
+      new Map([
+        ["pending", 2],
+        ["admitted", 1],
+      ]),
+    );
+    expect(await jobs.pendingByQueue()).toEqual(
+      new Map([
+        ["q1", 1],
+        ["q2", 1],
+      ]),
+    );
+  });
+
+  it("succeeded: the latest ones oldest first, or the next ones after a finish time", async () => {
+    const { jobs } = await open();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = (await jobs.submit(spec(`s${i}`), "alice", i)).job.id;
+      await finish(jobs, id, 100 + i, "succeed");
+      ids.push(id);
+    }
+    const failed = (await jobs.submit(spec("f"), "alice", 9)).job.id;
+    await finish(jobs, failed, 200, "fail");
+    expect(await jobs.succeeded(3)).toEqual(ids.slice(2).map((id, i) => ({ id, finishedAtMs: 102 + i })));
+    expect((await jobs.succeeded(2, 101)).map((r) => r.id)).toEqual(ids.slice(2, 4));
+    expect(await jobs.succeeded(10, 104)).toEqual([]);
+  });
+});

@@ -110,4 +110,6 @@ export interface LeaseStore {
   /** Give the lease up (a clean shutdown), so a follower takes over without waiting for expiry. */
   release(fence: Fence): Promise<void>;
   current(lease: string): Promise<LeaseHolder | undefined>;
+  /** Every lease whose name starts with `prefix`, by name (e.g. "replica/": the replicas' heartbeats). */
+  list(prefix: string): Promise<LeaseHolder[]>;
 }

@@ -172,4 +172,16 @@ export const MIGRATIONS: readonly Migration[] = [
         set_at_ms INTEGER NOT NULL
       );`,
   },
+  {
+    version: 11,
+    name: "leases",
+    // leader election: one row per named lease; the token grows with every new holder (fencing)
+    sql: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+      );`,
+  },
 ];

@@ -1,0 +1,94 @@
+import { AidcError } from "@aidc/core";
+import type { Migration } from "../migrations.js";
+import type { ArtifactStores } from "../port-artifacts.js";
+import type { EventStore, JobStore, LeaseStore, NodeStore, Store, TokenStore } from "../port.js";
+import { connectPg, type PgDb } from "./db.js";
+import { PgLeaseStore } from "./leases.js";
+import { appliedVersionsPg, migratePg } from "./migrate.js";
+import { PG_MIGRATIONS } from "./migrations.js";
+
+export interface PgStoreOptions {
+  /** Shown in pg_stat_activity as application_name `aidc:<replicaId>`. */
+  readonly replicaId?: string;
+  /** Pool size (default 10). */
+  readonly maxConnections?: number;
+  readonly migrations?: readonly Migration[];
+}
+
+/**
+ * A part of the port whose PostgreSQL repository has not landed yet: every call fails with
+ * STORE_NOT_IMPLEMENTED instead of at compile time, so the store opens and migrates meanwhile.
+ */
+function notYet<T extends object>(area: string): T {
+  return new Proxy({} as T, {
+    get(_t, prop) {
+      if (prop === "then") return undefined; // not a thenable
+      return () => Promise.reject(new AidcError("STORE_NOT_IMPLEMENTED", `The PostgreSQL store has no ${area}.${String(prop)} yet`));
+    },
+  });
+}
+
+/** The store on a shared PostgreSQL database: the repositories of each area over one pool. */
+export class PgStore implements Store {
+  readonly backend = "postgres" as const;
+  readonly location: string;
+  readonly jobs: JobStore;
+  readonly events: EventStore;
+  readonly tokens: TokenStore;
+  readonly nodes: NodeStore;
+  readonly leases: LeaseStore;
+  readonly artifacts: ArtifactStores["artifacts"];
+  readonly projects: ArtifactStores["projects"];
+  readonly uploads: ArtifactStores["uploads"];
+  readonly served: ArtifactStores["served"];
+  readonly publicModels: ArtifactStores["publicModels"];
+  private closed = false;
+
+  private constructor(readonly db: PgDb) {
+    this.location = db.location;
+    this.jobs = notYet<JobStore>("jobs");
+    this.events = notYet<EventStore>("events");
+    this.tokens = notYet<TokenStore>("tokens");
+    this.nodes = notYet<NodeStore>("nodes");
+    this.leases = new PgLeaseStore(db);
+    this.artifacts = notYet("artifacts");
+    this.projects = notYet("projects");
+    this.uploads = notYet("uploads");
+    this.served = notYet("served");
+    this.publicModels = notYet("publicModels");
+  }
+
+  /** Connect, migrate (under the migration lock) and compose the repositories. */
+  static async open(url: string, o: PgStoreOptions = {}): Promise<PgStore> {
+    const db = await connectPg(url, {
+      max: o.maxConnections ?? 10,
+      applicationName: o.replicaId === undefined ? "aidc" : `aidc:${o.replicaId}`.slice(0, 63),
+    });
+    try {
+      await migratePg(db, o.migrations ?? PG_MIGRATIONS);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+    return new PgStore(db);
+  }
+
+  appliedVersions(): Promise<number[]> {
+    return appliedVersionsPg(this.db);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const rows = await this.db.query<{ one: number }>("SELECT 1 AS one", [], "aidc_ping");
+      return rows[0]?.one === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+  }
+}

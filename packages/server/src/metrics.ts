@@ -10,6 +10,8 @@ export class ServerMetrics {
   private readonly clusterNodes: Gauge<"cluster">;
   private readonly clusterGpus: Gauge<"cluster" | "accelerator">;
   private readonly isolation: Gauge<"level">;
+  private readonly passSeconds: Histogram;
+  private readonly passPending: Gauge;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "aidc_" });
@@ -51,6 +53,17 @@ export class ServerMetrics {
         lag.reset();
       },
     });
+    this.passSeconds = new Histogram({
+      name: "aidc_scheduling_pass_seconds",
+      help: "Time of one scheduling pass (reconcile with the executor, then decide and act)",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.passPending = new Gauge({
+      name: "aidc_scheduling_last_pass_pending_jobs",
+      help: "Pending jobs the last scheduling pass looked at",
+      registers: [this.registry],
+    });
     this.isolation = new Gauge({
       name: "aidc_executor_isolation_info",
       help: "How local jobs are isolated (bwrap+uid, uid or none); always 1",
@@ -69,6 +82,12 @@ export class ServerMetrics {
       labelNames: ["cluster", "accelerator"],
       registers: [this.registry],
     });
+  }
+
+  /** One scheduling pass took `seconds` and looked at `pendingJobs` pending jobs. */
+  schedulingPass(seconds: number, pendingJobs: number): void {
+    this.passSeconds.observe(seconds);
+    this.passPending.set(pendingJobs);
   }
 
   setIsolation(level: string): void {

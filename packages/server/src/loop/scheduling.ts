@@ -1,13 +1,20 @@
-import { AidcError, type ClusterModel, type Executor, type Logger, type Placement } from "@aidc/core";
+import { AidcError, type ClusterModel, type Executor, type JobEvent, type Logger, type Placement } from "@aidc/core";
 import type { ClusterState, RunningJob, SchedCluster, Topology } from "@aidc/scheduler";
 import { applyDecisions, decide, remainingAt, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
-import type { JobRecord, JobRepo } from "../store/jobs.js";
+import type { JobRecord } from "../store/jobs.js";
+import type { Fence, JobStore } from "../store/port.js";
 import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-state.js";
 
 export interface LoopOptions {
-  readonly jobs: JobRepo;
+  readonly jobs: JobStore;
   /** Nodes out of scheduling (cordoned), read at every pass. */
-  readonly cordons: () => ReadonlyMap<string, string>;
+  readonly cordons: () => Promise<ReadonlyMap<string, string>>;
+  /**
+   * Proof of leadership that every job write of the loop carries (replicas: the scheduler lease);
+   * undefined (or a function returning undefined): unfenced, as a single server runs. A write the
+   * store refuses as FENCED ends the pass before the executor is asked to act on it.
+   */
+  readonly fence?: () => Fence | undefined;
   readonly executor: Executor;
   readonly cluster: ClusterModel;
   readonly profile: ResolvedProfile;
@@ -23,6 +30,8 @@ export interface LoopOptions {
   readonly estimateS?: (job: JobRecord) => number | undefined;
   /** Called after every pass that looked at pending jobs (the twin forecasts from here). */
   readonly afterPass?: () => void;
+  /** Called when a pass ends (also a failed one): its wall time and the pending jobs it looked at (for /metrics). */
+  readonly onPass?: (seconds: number, pendingJobs: number) => void;
 }
 
 /** The live state as the last pass saw it: what the digital twin forks. */
@@ -47,6 +56,13 @@ export interface PendingReason {
 }
 
 const ACTIVE = ["admitted", "running"] as const;
+
+/** The store refused a write because another replica leads now (FencedError, store/fence.ts). */
+export function isFenced(err: unknown): boolean {
+  return err instanceof AidcError && err.code === "FENCED";
+}
+
+type ApplyDetails = Parameters<JobStore["apply"]>[3];
 
 /**
  * The live scheduling loop: reconcile (executor vs store) → snapshot → decide() → assume in the
@@ -79,6 +95,11 @@ export class SchedulingLoop {
 
   constructor(private readonly o: LoopOptions) {
     ({ cluster: this.cluster, state: this.state } = clusterState(o.cluster));
+  }
+
+  /** Every job write of the loop goes through here, with the fence (when the loop has one). */
+  private apply(id: string, event: JobEvent, details: ApplyDetails = {}): Promise<JobRecord> {
+    return this.o.jobs.apply(id, event, this.o.now(), details, this.o.fence?.());
   }
 
   private sched(job: JobRecord, seq: number, nowS: number): SchedJob {
@@ -120,14 +141,14 @@ export class SchedulingLoop {
    * admission, so `resume()` asks the executor to start that same run again (it adopts what was
    * started and starts only what is missing; a job is never started twice).
    */
-  recover(): JobRecord[] {
+  async recover(): Promise<JobRecord[]> {
     ({ cluster: this.cluster, state: this.state } = clusterState(this.o.cluster));
     const nowS = this.o.now() / 1000;
     const interrupted: JobRecord[] = [];
-    for (const job of this.o.jobs.list({ states: [...ACTIVE], limit: 1_000_000 })) {
+    for (const job of await this.o.jobs.list({ states: [...ACTIVE], limit: 1_000_000 })) {
       if (job.state === "admitted" && job.runId === undefined) {
         // admitted by a server that did not record a run name: nothing can have started, queue again
-        this.o.jobs.apply(job.id, "release", this.o.now(), { message: "server restarted before the run started" });
+        await this.apply(job.id, "release", { message: "server restarted before the run started" });
         continue;
       }
       if (job.placement === undefined) continue;
@@ -148,17 +169,19 @@ export class SchedulingLoop {
 
   /** Ask the executor to start (or resume) a run; an executor failure fails the job, never the server. */
   private async startRun(job: JobRecord, placement: Placement, runId: string): Promise<void> {
+    let started: string;
     try {
-      const run = await this.o.executor.start(job.id, job.spec, placement, { runId, user: job.user });
-      this.o.jobs.apply(job.id, "start", this.o.now(), { runId: run.runId });
-      this.reasons.delete(job.id);
+      started = (await this.o.executor.start(job.id, job.spec, placement, { runId, user: job.user })).runId;
     } catch (err) {
       // the executor could not act: forget the assumption and say why
       this.state.stop(job.id);
       const message = err instanceof AidcError ? err.message : String(err);
-      this.o.jobs.apply(job.id, "fail", this.o.now(), { message: `could not start: ${message}` });
+      await this.apply(job.id, "fail", { message: `could not start: ${message}` });
       this.o.log.warn({ job: job.id, err }, "executor failed to start a job");
+      return;
     }
+    await this.apply(job.id, "start", { runId: started });
+    this.reasons.delete(job.id);
   }
 
   /** Whole free GPUs per node, as currently assumed. */
@@ -194,6 +217,7 @@ export class SchedulingLoop {
       .catch((err: unknown) => this.o.log.error({ err }, "scheduling pass failed"))
       .finally(() => {
         this.lastPassMs = performance.now() - t0;
+        this.o.onPass?.(this.lastPassMs / 1000, this.last?.byId.size ?? 0);
         this.running = undefined;
         if (this.again) {
           this.again = false;
@@ -202,8 +226,9 @@ export class SchedulingLoop {
       });
   }
 
-  start(intervalMs: number): void {
-    const interrupted = this.recover();
+  /** Rebuild from the store, finish interrupted starts, then pass every `intervalMs` and after every poke. */
+  async start(intervalMs: number): Promise<void> {
+    const interrupted = await this.recover();
     if (interrupted.length > 0)
       void this.exclusive(() => this.resume(interrupted)).catch((err: unknown) => this.o.log.error({ err }, "resuming starts failed"));
     this.timer = setInterval(() => this.poke(), intervalMs);
@@ -228,10 +253,11 @@ export class SchedulingLoop {
 
   private async reconcile(): Promise<void> {
     const { jobs, executor } = this.o;
-    const active = jobs.list({ states: [...ACTIVE], limit: 1_000_000 }).filter((j) => j.runId !== undefined);
+    const active = (await jobs.list({ states: [...ACTIVE], limit: 1_000_000 })).filter((j) => j.runId !== undefined);
+    const listed = new Map(active.map((j) => [j.id, j]));
     // cancelled in the store while a run may still be alive: stop it and free its GPUs
     for (const id of [...this.state.running.keys()]) {
-      const job = jobs.get(id);
+      const job = listed.get(id) ?? (await jobs.get(id));
       if (job === undefined || job.state === "cancelled") {
         if (job?.runId) {
           await executor.cancel(job.runId);
@@ -250,12 +276,12 @@ export class SchedulingLoop {
         ...(run.exitCode !== undefined ? { exitCode: run.exitCode } : {}),
         ...(run.message ? { message: run.message } : {}),
       };
-      if (job.state === "admitted") jobs.apply(job.id, "start", now);
+      if (job.state === "admitted") await this.o.jobs.apply(job.id, "start", now, {}, this.o.fence?.());
       const event = run.state === "succeeded" ? "succeed" : run.state === "cancelled" ? "cancel" : "fail";
-      jobs.apply(job.id, event, now, details);
-      // a retry is decided with the failure, before any await: no reader sees a retried job as finally failed
+      await this.o.jobs.apply(job.id, event, now, details, this.o.fence?.());
+      // a retry is decided with the failure, before the executor releases the run or anything else happens
       if (event === "fail" && job.attempts < job.spec.retries)
-        jobs.apply(job.id, "retry", this.o.now(), { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
+        await this.apply(job.id, "retry", { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
       if (this.state.running.has(job.id)) this.state.stop(job.id);
       if (event === "succeed" && this.o.onSucceeded) {
         await this.o
@@ -277,7 +303,7 @@ export class SchedulingLoop {
    * with dependencies resolves all of them (the latest job of each name), so a pass costs the
    * same whether a job lists one dependency or the cluster's limit of them.
    */
-  private ready(pending: readonly JobRecord[], blocked: Map<string, readonly string[]>): JobRecord[] {
+  private async ready(pending: readonly JobRecord[], blocked: Map<string, readonly string[]>): Promise<JobRecord[]> {
     const wanted = new Map<string, Set<string>>();
     for (const job of pending) {
       if (job.spec.dependsOn.length === 0) continue;
@@ -285,7 +311,8 @@ export class SchedulingLoop {
       for (const name of job.spec.dependsOn) names.add(name);
       wanted.set(job.user, names);
     }
-    const latest = new Map([...wanted].map(([user, names]) => [user, this.o.jobs.latestStates(user, [...names])]));
+    const latest = new Map<string, ReadonlyMap<string, string>>();
+    for (const [user, names] of wanted) latest.set(user, await this.o.jobs.latestStates(user, [...names]));
     const out: JobRecord[] = [];
     for (const job of pending) {
       const states = latest.get(job.user);
@@ -303,8 +330,8 @@ export class SchedulingLoop {
   }
 
   /** Take nodes in or out of scheduling as the store says; running jobs stay unless drained. */
-  private applyCordons(): void {
-    const cordons = this.o.cordons();
+  private async applyCordons(): Promise<void> {
+    const cordons = await this.o.cordons();
     this.state.topology.nodeNames.forEach((name, i) => this.state.setDown(i, cordons.has(name)));
   }
 
@@ -330,13 +357,14 @@ export class SchedulingLoop {
     const index = this.state.topology.nodeNames.indexOf(node);
     const victims = [...this.state.running.values()].filter((r) => r.assignments.some((a) => a.node === index));
     for (const v of victims) {
-      const job = this.o.jobs.get(v.id);
+      const job = await this.o.jobs.get(v.id);
+      // the decision goes to the store first; only then does the executor stop the run
+      if (job && (job.state === "running" || job.state === "admitted")) {
+        await this.apply(job.id, "preempt", { message: `node ${node} drained` });
+        await this.apply(job.id, "requeue");
+      }
       if (job?.runId) await this.o.executor.cancel(job.runId);
       this.state.stop(v.id);
-      if (job && (job.state === "running" || job.state === "admitted")) {
-        this.o.jobs.apply(job.id, "preempt", this.o.now(), { message: `node ${node} drained` });
-        this.o.jobs.apply(job.id, "requeue", this.o.now());
-      }
     }
     this.poke();
     return victims.map((v) => v.id);
@@ -344,12 +372,12 @@ export class SchedulingLoop {
 
   private async schedule(): Promise<void> {
     const { jobs, executor } = this.o;
-    this.applyCordons();
+    await this.applyCordons();
     const nowMs = this.o.now();
     const nowS = nowMs / 1000;
-    const all = jobs.list({ states: ["pending"], limit: 1_000_000, submissionOrder: true });
+    const all = await jobs.list({ states: ["pending"], limit: 1_000_000, submissionOrder: true });
     const blocked = new Map<string, readonly string[]>();
-    const ready = new Set(this.ready(all, blocked));
+    const ready = new Set(await this.ready(all, blocked));
     const byId = new Map<string, { job: JobRecord; sched: SchedJob }>();
     all.forEach((job, i) => byId.set(job.id, { job, sched: this.sched(job, i, nowS) }));
     // the running set and cordons change after this pass: copy them now; the rest is built on demand
@@ -380,11 +408,12 @@ export class SchedulingLoop {
         remainingS: Math.max(0, remainingAt(run, nowS)) + p.penaltyS,
         attainedGpuS: run.attainedGpuS + (nowS - run.runStartS) * run.gpus,
       });
-      const victim = jobs.get(p.job.id);
-      if (victim?.runId) await executor.cancel(victim.runId);
+      const victim = await jobs.get(p.job.id);
       const reason = decisions.preemptions.find((x) => x.jobId === p.job.id)?.reason ?? "preempted";
-      if (victim) jobs.apply(victim.id, "preempt", this.o.now(), { message: reason });
-      if (victim) jobs.apply(victim.id, "requeue", this.o.now());
+      // the decision goes to the store first; only then does the executor stop the run
+      if (victim) await this.apply(victim.id, "preempt", { message: reason });
+      if (victim) await this.apply(victim.id, "requeue");
+      if (victim?.runId) await executor.cancel(victim.runId);
     }
     for (const run of applied.started) {
       this.carried.delete(run.id);
@@ -393,7 +422,14 @@ export class SchedulingLoop {
       const placement = toPlacement(entry.job, run.assignments, this.state);
       // the run's name is deterministic and recorded with the admission, before anything starts
       const runId = `${entry.job.id}.${entry.job.attempts}`;
-      jobs.apply(entry.job.id, "admit", this.o.now(), { placement, runId });
+      try {
+        await this.apply(entry.job.id, "admit", { placement, runId });
+      } catch (err) {
+        // cancelled (or otherwise moved on) since this pass listed it: not admitted, nothing assumed
+        if (!(err instanceof AidcError && err.code === "ILLEGAL_TRANSITION")) throw err;
+        this.state.stop(run.id);
+        continue;
+      }
       await this.startRun(entry.job, placement, runId);
     }
     this.o.afterPass?.();

@@ -1,4 +1,3 @@
-import { AidcError } from "@aidc/core";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 import type { ArtifactStores } from "./port-artifacts.js";
 import type { EventStore, JobStore, LeaseStore, NodeStore, Store, TokenStore } from "./port.js";
@@ -8,19 +7,10 @@ import { SqliteJobStore } from "./sqlite/jobs.js";
 import { SqliteLeaseStore } from "./sqlite/leases.js";
 import { SqliteNodeStore } from "./sqlite/nodes.js";
 import { SqliteTokenStore } from "./sqlite/tokens.js";
+import { sqliteArtifactStores } from "./sqlite/artifacts-area.js";
 
 export type { StoredEvent } from "./port.js";
 export { SqliteDb } from "./sqlite/db.js";
-
-/** A part of the port whose SQLite repository has not landed yet: every call fails with STORE_NOT_IMPLEMENTED. */
-function notYet<T extends object>(area: string): T {
-  return new Proxy({} as T, {
-    get(_t, prop) {
-      if (prop === "then") return undefined; // not a thenable
-      return () => Promise.reject(new AidcError("STORE_NOT_IMPLEMENTED", `The SQLite store has no ${area}.${String(prop)} yet`));
-    },
-  });
-}
 
 /**
  * The embedded store: one SQLite file in WAL mode (store/sqlite/db.ts) and the repositories of each
@@ -48,11 +38,12 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokenStore(sqlite);
     this.nodes = new SqliteNodeStore(sqlite);
     this.leases = new SqliteLeaseStore(sqlite);
-    this.artifacts = notYet("artifacts");
-    this.projects = notYet("projects");
-    this.uploads = notYet("uploads");
-    this.served = notYet("served");
-    this.publicModels = notYet("publicModels");
+    const area = sqliteArtifactStores(sqlite);
+    this.artifacts = area.artifacts;
+    this.projects = area.projects;
+    this.uploads = area.uploads;
+    this.served = area.served;
+    this.publicModels = area.publicModels;
   }
 
   /** Open (creating the file and its folder when missing) and migrate. Synchronous: SQLite opens in place. */

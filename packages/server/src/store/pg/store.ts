@@ -6,6 +6,7 @@ import { connectPg, type PgDb } from "./db.js";
 import { PgLeaseStore } from "./leases.js";
 import { appliedVersionsPg, migratePg } from "./migrate.js";
 import { PG_MIGRATIONS } from "./migrations.js";
+import { pgArtifactStores } from "./artifacts-area.js";
 
 export interface PgStoreOptions {
   /** Shown in pg_stat_activity as application_name `aidc:<replicaId>`. */
@@ -51,11 +52,12 @@ export class PgStore implements Store {
     this.tokens = notYet<TokenStore>("tokens");
     this.nodes = notYet<NodeStore>("nodes");
     this.leases = new PgLeaseStore(db);
-    this.artifacts = notYet("artifacts");
-    this.projects = notYet("projects");
-    this.uploads = notYet("uploads");
-    this.served = notYet("served");
-    this.publicModels = notYet("publicModels");
+    const area = pgArtifactStores(db);
+    this.artifacts = area.artifacts;
+    this.projects = area.projects;
+    this.uploads = area.uploads;
+    this.served = area.served;
+    this.publicModels = area.publicModels;
   }
 
   /** Connect, migrate (under the migration lock) and compose the repositories. */

@@ -6,42 +6,12 @@ import { promisify } from "node:util";
 import { AidcError, type Executor, type ExecutorRun, type JobSpec, type Placement, type StartOptions } from "@aidc/core";
 import { ensureUserSync, JOB_USER, type OsUser } from "./os-users.js";
 import { baseEnv, checkJobEnv, shellQuote } from "./sandbox.js";
+import { placedNodes, slurmLayout } from "./slurm-placement.js";
+import { mapSlurmState } from "./slurm-states.js";
 
 const run = promisify(execFile);
 
-/** Every Slurm job state (squeue/sacct base state), mapped to what aidc tracks. */
-export const SLURM_STATE_MAP: Readonly<Record<string, ExecutorRun["state"]>> = {
-  PENDING: "running",
-  CONFIGURING: "running",
-  RUNNING: "running",
-  COMPLETING: "running",
-  SUSPENDED: "running",
-  REQUEUED: "running",
-  REQUEUE_FED: "running",
-  REQUEUE_HOLD: "running",
-  RESIZING: "running",
-  SIGNALING: "running",
-  STAGE_OUT: "running",
-  STOPPED: "running",
-  RESV_DEL_HOLD: "running",
-  SPECIAL_EXIT: "failed",
-  COMPLETED: "succeeded",
-  FAILED: "failed",
-  NODE_FAIL: "failed",
-  BOOT_FAIL: "failed",
-  OUT_OF_MEMORY: "failed",
-  TIMEOUT: "failed",
-  DEADLINE: "failed",
-  PREEMPTED: "failed",
-  REVOKED: "failed",
-  CANCELLED: "cancelled",
-};
-
-/** Map a Slurm state string ("CANCELLED by 0", "RUNNING") to an aidc run state. */
-export function mapSlurmState(state: string): ExecutorRun["state"] {
-  const base = state.trim().split(/[\s+]/)[0]?.toUpperCase() ?? "";
-  return SLURM_STATE_MAP[base] ?? "failed";
-}
+export { SLURM_STATE_MAP, mapSlurmState } from "./slurm-states.js";
 
 export interface SlurmExecutorOptions {
   readonly runsDir: string;
@@ -51,6 +21,14 @@ export interface SlurmExecutorOptions {
   readonly now?: () => number;
   /** Seconds for each Slurm CLI call before it is treated as failed. */
   readonly cliTimeoutS?: number;
+  /**
+   * Run each job where aidc placed it (default true): `--nodelist` with the placement's nodes and
+   * each node's replica count (see slurmLayout). Turn it off when the cluster model's node names
+   * are not Slurm's (then Slurm chooses the nodes itself).
+   */
+  readonly usePlacement?: boolean;
+  /** Slurm partitions of a node (the cluster read from Slurm): the job goes to one holding all its nodes. */
+  readonly partitionsOf?: (node: string) => readonly string[];
 }
 
 interface SlurmRun {
@@ -120,7 +98,7 @@ export class SlurmExecutor implements Executor {
    * environment (`--export=NONE`), a working directory outside the data dir and, when the server
    * is root, runs as the unprivileged job user while a root-side shell records its exit code.
    */
-  script(jobId: string, runId: string, job: JobSpec, dir: string): { args: string[]; text: string } {
+  script(jobId: string, runId: string, job: JobSpec, dir: string, placement?: Placement): { args: string[]; text: string } {
     if (!("command" in job.run))
       throw new AidcError("UNSUPPORTED_RUN", `The slurm executor cannot run workload "${job.run.workload}" yet; give a command`);
     checkJobEnv(job.run.env, jobId);
@@ -129,18 +107,23 @@ export class SlurmExecutor implements Executor {
     const cpus = Math.max(...job.tasks.map((t) => Math.ceil(t.resources.cpus)));
     const memMb = Math.max(...job.tasks.map((t) => Math.ceil(t.resources.memoryGiB * 1024)));
     const work = this.workDir(runId);
+    const placed = this.options.usePlacement === false ? undefined : placement;
+    const partition = this.partitionFor(placedNodes(placed, replicas));
+    const resources = [
+      `--cpus-per-task=${cpus}`,
+      `--mem-per-cpu=${Math.max(1, Math.ceil(memMb / cpus))}`,
+      ...(gpus > 0 ? [`--gpus-per-task=${gpus}`] : []),
+      ...(job.maxRuntimeS ? [`--time=${Math.max(1, Math.ceil(job.maxRuntimeS / 60))}`] : []),
+      ...(partition !== undefined ? [`--partition=${partition}`] : []),
+    ];
+    const layout = slurmLayout(placed, replicas, resources);
     const args = [
       "--parsable",
       `--job-name=aidc-${runId}`,
       `--output=${join(dir, "slurm-%j.out")}`,
       "--export=NONE",
-      `--ntasks=${replicas}`,
-      `--cpus-per-task=${cpus}`,
-      `--mem-per-cpu=${Math.max(1, Math.ceil(memMb / cpus))}`,
-      ...(gpus > 0 ? [`--gpus-per-task=${gpus}`] : []),
-      ...(job.maxRuntimeS ? [`--time=${Math.max(1, Math.ceil(job.maxRuntimeS / 60))}`] : []),
-      ...(this.options.partition ? [`--partition=${this.options.partition}`] : []),
       `--chdir=${job.run.workingDir ?? work}`,
+      ...layout.args,
     ];
     const user = this.jobUser?.name ?? process.env["USER"] ?? "";
     const env = {
@@ -158,20 +141,33 @@ export class SlurmExecutor implements Executor {
     const drop = this.jobUser ? `setpriv --reuid=${this.jobUser.name} --regid=${this.jobUser.name} --clear-groups --no-new-privs -- ` : "";
     // each replica records its own exit code (as the root-side shell; the job never sees the run dir)
     const inner =
-      `export AIDC_REPLICA=$SLURM_PROCID AIDC_NODE=$SLURMD_NODENAME AIDC_GPUS=\${CUDA_VISIBLE_DEVICES:-}; ` +
-      `${drop}/bin/sh -c ${shellQuote(command)}; c=$?; echo $c > ${shellQuote(dir)}/exit-$SLURM_PROCID; exit $c`;
+      `${layout.replica}; export AIDC_REPLICA AIDC_NODE=$SLURMD_NODENAME AIDC_GPUS=\${CUDA_VISIBLE_DEVICES:-}; ` +
+      `${drop}/bin/sh -c ${shellQuote(command)}; c=$?; echo $c > ${shellQuote(dir)}/exit-$AIDC_REPLICA; exit $c`;
     // --export=NONE would make srun pass nothing either: the steps get this script's (allow-listed) environment
-    const text = `#!/bin/sh\n${exports}\nexport SLURM_EXPORT_ENV=ALL\nexec srun --kill-on-bad-exit=1 sh -c ${shellQuote(inner)}\n`;
+    const srun = ["srun", "--kill-on-bad-exit=1", ...layout.srun].join(" ");
+    const text = `#!/bin/sh\n${exports}\nexport SLURM_EXPORT_ENV=ALL\nexec ${srun} sh -c ${shellQuote(inner)}\n`;
     return { args, text };
   }
 
-  async start(jobId: string, job: JobSpec, _placement: Placement, o: StartOptions = {}): Promise<ExecutorRun> {
+  /**
+   * The partition to submit to: the configured one, else (when the nodes are known) every Slurm
+   * partition that holds all the placed nodes, as sbatch's comma list; else Slurm's default.
+   */
+  private partitionFor(nodes: readonly string[] | undefined): string | undefined {
+    if (this.options.partition !== undefined) return this.options.partition;
+    const of = this.options.partitionsOf;
+    if (of === undefined || nodes === undefined || nodes.length === 0) return undefined;
+    const common = nodes.slice(1).reduce((acc, n) => acc.filter((p) => of(n).includes(p)), [...of(nodes[0] ?? "")]);
+    return common.length > 0 ? common.join(",") : undefined;
+  }
+
+  async start(jobId: string, job: JobSpec, placement: Placement, o: StartOptions = {}): Promise<ExecutorRun> {
     const runId = o.runId ?? `${jobId}.${this.now().toString(36)}`;
     const dir = this.runDir(runId);
     const known = this.load(runId);
     if (known) return { runId, state: "running", message: `slurm job ${known.slurmId} (adopted)` };
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const { args, text } = this.script(jobId, runId, job, dir);
+    const { args, text } = this.script(jobId, runId, job, dir, placement);
     const work = this.workDir(runId);
     mkdirSync(join(work, "tmp"), { recursive: true, mode: 0o700 });
     if (this.jobUser) {
@@ -193,7 +189,7 @@ export class SlurmExecutor implements Executor {
   private async byName(runId: string): Promise<string | undefined> {
     const out = await this.cli("sacct", ["-n", "-X", "-P", `--name=aidc-${runId}`, "-o", "JobID"]).catch(() => "");
     const queued = await this.cli("squeue", ["-h", `--name=aidc-${runId}`, "-o", "%i"]).catch(() => "");
-    const id = [...queued.split("\n"), ...out.split("\n")].map((l) => l.trim()).find((l) => /^\d+$/.test(l));
+    const id = [...queued.split("\n"), ...out.split("\n")].map((l) => l.trim().replace(/\+\d+$/, "")).find((l) => /^\d+$/.test(l));
     return id;
   }
 

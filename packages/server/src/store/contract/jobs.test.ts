@@ -60,6 +60,19 @@ describeStores("JobStore", (open, kit) => {
     expect((await a.events.list(100)).filter((e) => e.type === "job.submitted").length).toBe(1);
   });
 
+  it("concurrent retries of one keyed submission under a full cap all get the job, none is refused", async () => {
+    const url = await kit.freshUrl();
+    const a = await kit.openUrl(url);
+    const b = await kit.openUrl(url);
+    const cap = { maxPendingJobsPerUser: { value: 1, source: "limits.maxPendingJobsPerUser" } };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).jobs.submit(spec("once"), "alice", 10 + i, "k", cap)),
+    );
+    expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
+    expect(results.filter((r) => r.created).length).toBe(1);
+    await expect(a.jobs.submit(spec("other"), "alice", 30, "k2", cap)).rejects.toBeInstanceOf(TooManyPendingJobsError);
+  });
+
   it("counts waiting jobs per user and queue, and refuses a submission over the cap", async () => {
     const { jobs } = await open();
     const cap = { maxPendingJobsPerUser: { value: 2, source: "limits.maxPendingJobsPerUser" } };

@@ -1,9 +1,12 @@
-import { AidcError } from "@aidc/core";
 import type { Migration } from "../migrations.js";
 import type { ArtifactStores } from "../port-artifacts.js";
 import type { EventStore, JobStore, LeaseStore, NodeStore, Store, TokenStore } from "../port.js";
 import { connectPg, type PgDb } from "./db.js";
+import { PgEventStore } from "./events.js";
+import { PgJobStore } from "./jobs.js";
 import { PgLeaseStore } from "./leases.js";
+import { PgNodeStore } from "./nodes.js";
+import { PgTokenStore } from "./tokens.js";
 import { appliedVersionsPg, migratePg } from "./migrate.js";
 import { PG_MIGRATIONS } from "./migrations.js";
 import { pgArtifactStores } from "./artifacts-area.js";
@@ -14,19 +17,6 @@ export interface PgStoreOptions {
   /** Pool size (default 10). */
   readonly maxConnections?: number;
   readonly migrations?: readonly Migration[];
-}
-
-/**
- * A part of the port whose PostgreSQL repository has not landed yet: every call fails with
- * STORE_NOT_IMPLEMENTED instead of at compile time, so the store opens and migrates meanwhile.
- */
-function notYet<T extends object>(area: string): T {
-  return new Proxy({} as T, {
-    get(_t, prop) {
-      if (prop === "then") return undefined; // not a thenable
-      return () => Promise.reject(new AidcError("STORE_NOT_IMPLEMENTED", `The PostgreSQL store has no ${area}.${String(prop)} yet`));
-    },
-  });
 }
 
 /** The store on a shared PostgreSQL database: the repositories of each area over one pool. */
@@ -47,10 +37,10 @@ export class PgStore implements Store {
 
   private constructor(readonly db: PgDb) {
     this.location = db.location;
-    this.jobs = notYet<JobStore>("jobs");
-    this.events = notYet<EventStore>("events");
-    this.tokens = notYet<TokenStore>("tokens");
-    this.nodes = notYet<NodeStore>("nodes");
+    this.jobs = new PgJobStore(db);
+    this.events = new PgEventStore(db);
+    this.tokens = new PgTokenStore(db);
+    this.nodes = new PgNodeStore(db);
     this.leases = new PgLeaseStore(db);
     const area = pgArtifactStores(db);
     this.artifacts = area.artifacts;

@@ -1,0 +1,240 @@
+import { createHash } from "node:crypto";
+import { NotFoundError, type JobEvent, type JobSpec, type JobState } from "@aidc/core";
+import { checkFencePg } from "../fence.js";
+import {
+  JobCache,
+  LIST_COLUMNS,
+  admissionChecks,
+  appliedEventData,
+  checkIdempotentRetry,
+  newJobId,
+  planApply,
+  refuseOverLimit,
+  type AdmissionLimits,
+  type ApplyDetails,
+  type JobFilter,
+  type JobKey,
+  type JobRecord,
+  type JobRow,
+} from "../jobs.js";
+import type { Fence, JobStore } from "../port.js";
+import type { PgDb, Sql } from "./db.js";
+import { insertEventPg } from "./events.js";
+
+/** The first key of the advisory locks that serialise one user's submissions (the second is hashtext(user)). */
+const SUBMIT_LOCK_SPACE = 1_447_104; // "aidc" jobs; two-key advisory locks never meet single-key ones
+
+const COLUMNS = LIST_COLUMNS.map((c) => (c === "user" ? '"user"' : c)).join(", ");
+const ROW = `${COLUMNS}, spec`;
+
+/** A stable statement name for a SQL text (named statements are parsed once per connection). */
+const names = new Map<string, string>();
+function nameOf(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `aidc_jobs_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+function query<R>(sql: Sql, text: string, values: readonly unknown[] = []): Promise<R[]> {
+  return sql.query<R>(text, values, nameOf(text));
+}
+
+/**
+ * Jobs in PostgreSQL. Every change commits in one transaction with its event row. A submission with
+ * an idempotency key is unique by the (user, key) index: a concurrent duplicate waits for the first
+ * and returns its job. The admission caps are checked under a per-user transaction-scoped advisory
+ * lock, so two submissions of one user (from any replica) never both pass the last free place.
+ */
+export class PgJobStore implements JobStore {
+  private readonly cache = new JobCache();
+
+  constructor(private readonly db: PgDb) {}
+
+  async countsByState(): Promise<Map<string, number>> {
+    const rows = await query<{ state: string; n: number }>(this.db, "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state");
+    return new Map(rows.map((r) => [r.state, r.n]));
+  }
+
+  async succeeded(limit: number, afterMs?: number): Promise<{ id: string; finishedAtMs: number | undefined }[]> {
+    const rows =
+      afterMs === undefined
+        ? (
+            await query<{ id: string; f: number | null }>(
+              this.db,
+              "SELECT id, finished_at_ms AS f FROM jobs WHERE state = 'succeeded' ORDER BY finished_at_ms DESC NULLS LAST, id DESC LIMIT $1",
+              [limit],
+            )
+          ).reverse()
+        : await query<{ id: string; f: number | null }>(
+            this.db,
+            "SELECT id, finished_at_ms AS f FROM jobs WHERE state = 'succeeded' AND finished_at_ms > $1 ORDER BY finished_at_ms, id LIMIT $2",
+            [afterMs, limit],
+          );
+    return rows.map((r) => ({ id: r.id, finishedAtMs: r.f ?? undefined }));
+  }
+
+  async pendingByQueue(): Promise<Map<string, number>> {
+    const rows = await query<{ queue: string; n: number }>(
+      this.db,
+      "SELECT queue, COUNT(*) AS n FROM jobs WHERE state = 'pending' GROUP BY queue",
+    );
+    return new Map(rows.map((r) => [r.queue, r.n]));
+  }
+
+  async submit(
+    spec: JobSpec,
+    user: string,
+    nowMs: number,
+    idempotencyKey?: string,
+    limits?: AdmissionLimits,
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    const text = JSON.stringify(spec);
+    return this.db.tx(async (sql) => {
+      // the lock first: a retry that waited for its first attempt then sees that job, not a full cap
+      if (limits !== undefined) await query(sql, "SELECT pg_advisory_xact_lock($1, hashtext($2))", [SUBMIT_LOCK_SPACE, user]);
+      const prior = async (): Promise<{ job: JobRecord; created: boolean } | undefined> => {
+        if (idempotencyKey === undefined) return undefined;
+        const rows = await query<JobRow>(sql, `SELECT ${ROW} FROM jobs WHERE "user" = $1 AND idempotency_key = $2`, [user, idempotencyKey]);
+        const row = rows[0];
+        if (row === undefined) return undefined;
+        checkIdempotentRetry(row, spec, idempotencyKey);
+        return { job: this.cache.record(row), created: false };
+      };
+      const retry = await prior();
+      if (retry !== undefined) return retry;
+      if (limits !== undefined) {
+        for (const check of admissionChecks(spec.queue, limits)) refuseOverLimit(user, await waitingOn(sql, user, check.queue), check);
+      }
+      const id = newJobId(nowMs);
+      const inserted = await query<JobRow>(
+        sql,
+        `INSERT INTO jobs (id, name, "user", queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8)
+         ON CONFLICT ("user", idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING ${ROW}`,
+        [id, spec.name, user, spec.queue, spec.priority, text, nowMs, idempotencyKey ?? null],
+      );
+      const row = inserted[0];
+      if (row === undefined) {
+        // a concurrent submission with this key committed first (the insert waited for it): that is the job
+        const first = await prior();
+        if (first === undefined) throw new Error(`job insert with idempotency key ${idempotencyKey ?? ""} conflicted but no job has it`);
+        return first;
+      }
+      await insertEventPg(sql, nowMs, "job.submitted", `job/${id}`, { user, queue: spec.queue });
+      return { job: this.cache.record(row), created: true };
+    });
+  }
+
+  waiting(user: string, queue?: string): Promise<number> {
+    return waitingOn(this.db, user, queue);
+  }
+
+  async latestStates(user: string, names: readonly string[]): Promise<Map<string, JobState>> {
+    const out = new Map<string, JobState>();
+    if (names.length === 0) return out;
+    const rows = await query<{ name: string; state: JobState }>(
+      this.db,
+      `SELECT DISTINCT ON (name) name, state FROM jobs WHERE "user" = $1 AND name = ANY($2::text[])
+       ORDER BY name, submitted_at_ms DESC, id DESC`,
+      [user, [...new Set(names)]],
+    );
+    for (const r of rows) out.set(r.name, r.state);
+    return out;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = (await query<JobRow>(this.db, `SELECT ${ROW} FROM jobs WHERE id = $1`, [id]))[0];
+    return row === undefined ? undefined : this.cache.record(row);
+  }
+
+  async require(id: string): Promise<JobRecord> {
+    const job = await this.get(id);
+    if (job === undefined) throw new NotFoundError(`No job "${id}"`);
+    return job;
+  }
+
+  async list(filter: JobFilter = {}): Promise<JobRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown): string => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (filter.states !== undefined && filter.states.length > 0) where.push(`state = ANY(${arg([...filter.states])}::text[])`);
+    if (filter.queue !== undefined) where.push(`queue = ${arg(filter.queue)}`);
+    if (filter.user !== undefined) where.push(`"user" = ${arg(filter.user)}`);
+    if (filter.after !== undefined) where.push(`(submitted_at_ms, id) > (${arg(filter.after.submittedAtMs)}, ${arg(filter.after.id)})`);
+    // as on SQLite: the keys that say whether a job changed first, whole rows only for jobs not seen in this version
+    const keys = await query<JobKey>(
+      this.db,
+      `SELECT id, state, attempts, updated_at_ms FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY submitted_at_ms, ${filter.submissionOrder ? "seq" : "id"} LIMIT ${arg(filter.limit ?? 1000)}`,
+      args,
+    );
+    const missing = this.cache.missing(keys);
+    if (missing.length > 0) {
+      const need = this.cache.withoutSpec(missing);
+      const rows = await query<JobRow>(
+        this.db,
+        `SELECT ${COLUMNS}, CASE WHEN id = ANY($2::text[]) THEN spec END AS spec FROM jobs WHERE id = ANY($1::text[])`,
+        [missing, need],
+      );
+      this.cache.keep(rows, new Map()); // spec is NULL for jobs whose spec is cached
+    }
+    return this.cache.resolve(keys);
+  }
+
+  async apply(id: string, event: JobEvent, nowMs: number, details: ApplyDetails = {}, fence?: Fence): Promise<JobRecord> {
+    this.cache.forget(id);
+    return this.db.tx(async (sql) => {
+      if (fence !== undefined) await checkFencePg(sql, fence);
+      const current = (await query<JobRow>(sql, `SELECT ${ROW} FROM jobs WHERE id = $1 FOR UPDATE`, [id]))[0];
+      if (current === undefined) throw new NotFoundError(`No job "${id}"`);
+      const job = this.cache.record(current);
+      const { to, attempts, requeued, finished } = planApply(job, event);
+      const updated = await query<JobRow>(
+        sql,
+        `UPDATE jobs SET state = $1, attempts = $2, updated_at_ms = $3,
+           exit_code = COALESCE($4::int, exit_code), message = COALESCE($5::text, message),
+           run_id = CASE WHEN $6::boolean THEN NULL ELSE COALESCE($7::text, run_id) END,
+           placement = CASE WHEN $6::boolean THEN NULL ELSE COALESCE($8::text, placement) END,
+           started_at_ms = CASE WHEN $9::boolean THEN $3 ELSE started_at_ms END,
+           finished_at_ms = CASE WHEN $10::boolean THEN $3 ELSE finished_at_ms END
+         WHERE id = $11 RETURNING ${ROW}`,
+        [
+          to,
+          attempts,
+          nowMs,
+          details.exitCode ?? null,
+          details.message ?? null,
+          requeued,
+          details.runId ?? null,
+          details.placement ? JSON.stringify(details.placement) : null,
+          to === "running",
+          finished,
+          id,
+        ],
+      );
+      await insertEventPg(sql, nowMs, `job.${to}`, `job/${id}`, appliedEventData(job.state, event, details));
+      const row = updated[0];
+      if (row === undefined) throw new NotFoundError(`No job "${id}"`);
+      return this.cache.record(row);
+    });
+  }
+}
+
+async function waitingOn(sql: Sql, user: string, queue?: string): Promise<number> {
+  const rows =
+    queue === undefined
+      ? await query<{ n: number }>(sql, `SELECT COUNT(*) AS n FROM jobs WHERE "user" = $1 AND state IN ('pending', 'admitted')`, [user])
+      : await query<{ n: number }>(
+          sql,
+          `SELECT COUNT(*) AS n FROM jobs WHERE "user" = $1 AND state IN ('pending', 'admitted') AND queue = $2`,
+          [user, queue],
+        );
+  return rows[0]?.n ?? 0;
+}

@@ -102,8 +102,12 @@ const API_PATH = /^\/(api|v2)(\/|$)/;
 export interface AccessOptions {
   /** Serve /metrics without a token (for a Prometheus that cannot send one). */
   readonly publicMetrics?: boolean;
-  /** Whether a served model is marked public in its registration (its predictions need no token). */
-  readonly publicModel?: (name: string) => boolean;
+  /**
+   * Whether a served model is marked public in its registration (its predictions need no token).
+   * Asked (asynchronously, from the store) by the authentication hook only for the routes a public
+   * model opens (see `modelOpenedBy`); `accessFor` itself never asks.
+   */
+  readonly publicModel?: (name: string) => boolean | Promise<boolean>;
 }
 
 /**
@@ -140,10 +144,21 @@ export function accessFor(method: string, route: string | undefined, path: strin
   if (route === undefined || route === "/*") return API_PATH.test(path) ? "viewer" : "public";
   const m = method === "HEAD" ? "GET" : method;
   if (route === "/metrics" && m === "GET" && options.publicMetrics === true) return "public";
-  const key = `${m} ${route}`;
-  const model = options.publicModel !== undefined ? MODEL_ROUTES[key]?.(path) : undefined;
-  if (model !== undefined && options.publicModel?.(model) === true) return "public";
-  return ROUTE_ACCESS[key] ?? (m === "GET" ? "viewer" : "user");
+  return ROUTE_ACCESS[`${m} ${route}`] ?? (m === "GET" ? "viewer" : "user");
+}
+
+/** The served model whose public mark would open this request (its predictions, OIP metadata, readiness), if any. */
+export function modelOpenedBy(method: string, route: string | undefined, path: string): string | undefined {
+  if (route === undefined) return undefined;
+  return MODEL_ROUTES[`${method === "HEAD" ? "GET" : method} ${route}`]?.(path);
+}
+
+/** accessFor, plus a public model's routes opened when `publicModel` says the model is public (one store read at most). */
+export async function accessOf(method: string, route: string | undefined, path: string, options: AccessOptions = {}): Promise<Access> {
+  const access = accessFor(method, route, path, options);
+  if (access === "public" || options.publicModel === undefined) return access;
+  const model = modelOpenedBy(method, route, path);
+  return model !== undefined && (await options.publicModel(model)) ? "public" : access;
 }
 
 /** True when a caller with `role` may use a route needing `access`. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "./main.js";
 import { MIGRATIONS } from "./store/migrations.js";
+import Database from "better-sqlite3";
 import { SqliteStore } from "./store/sqlite.js";
 
 const repo = new URL("../../../", import.meta.url).pathname;
@@ -141,8 +142,15 @@ describe("aidc serve", () => {
   it("records its events in the SQLite store (WAL) and keeps them across a restart", async () => {
     const path = join(dataDir, "aidc.db");
     expect(existsSync(path)).toBe(true);
-    expect(server.store.db.pragma("journal_mode", { simple: true })).toBe("wal");
-    const types = server.store.events().map((e) => e.type);
+    expect(server.store.backend).toBe("sqlite");
+    // WAL is a property of the file: a second, read-only connection sees it
+    const file = new Database(path, { readonly: true });
+    try {
+      expect(file.pragma("journal_mode", { simple: true })).toBe("wal");
+    } finally {
+      file.close();
+    }
+    const types = (await server.store.events.list(100)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["server.started", "cluster.loaded"]));
   });
 });
@@ -156,7 +164,7 @@ describe("server lifecycle", () => {
     await expect(fetch(`${first.url}/healthz`)).rejects.toThrow();
     const second = await startServer({ host: "127.0.0.1", port: 0, dataDir: dir, logLevel: "silent" });
     try {
-      const types = second.store.events().map((e) => e.type);
+      const types = (await second.store.events.list(100)).map((e) => e.type);
       expect(types.filter((t) => t === "server.stopped")).toHaveLength(1);
       expect(types.filter((t) => t === "server.started")).toHaveLength(2);
       const admin = readFileSync(second.adminTokenFile, "utf8").trim();
@@ -171,25 +179,25 @@ describe("server lifecycle", () => {
 });
 
 describe("store migrations", () => {
-  it("applies numbered migrations once and refuses a store newer than the code", () => {
+  it("applies numbered migrations once and refuses a store newer than the code", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "aidc-mig-")), "aidc.db");
     const s1 = SqliteStore.open(path);
-    const versions = s1.appliedVersions();
+    const versions = await s1.appliedVersions();
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect(versions.length).toBeGreaterThanOrEqual(2);
-    s1.db.prepare("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)").run();
-    s1.close();
+    s1.sqlite.db.prepare("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)").run();
+    await s1.close();
     expect(() => SqliteStore.open(path)).toThrow(/migrations 999 that this aidc does not know/);
     const s2 = SqliteStore.open(path, [...MIGRATIONS, { version: 999, name: "future", sql: "" }]);
-    expect(s2.appliedVersions()).toEqual([...versions, 999]);
-    s2.close();
+    expect(await s2.appliedVersions()).toEqual([...versions, 999]);
+    await s2.close();
   });
 
-  it("rolls back a failing migration completely", () => {
+  it("rolls back a failing migration completely", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "aidc-mig-")), "aidc.db");
     expect(() => SqliteStore.open(path, [{ version: 1, name: "bad", sql: "CREATE TABLE t (x); INSERT INTO nope VALUES (1);" }])).toThrow();
     const s = SqliteStore.open(path, [{ version: 1, name: "good", sql: "CREATE TABLE t (x)" }]);
-    expect(s.appliedVersions()).toEqual([1]);
-    s.close();
+    expect(await s.appliedVersions()).toEqual([1]);
+    await s.close();
   });
 });

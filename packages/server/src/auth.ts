@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { AidcError } from "@aidc/core";
-import { atLeast, type Principal, type Role, type TokenRepo } from "./store/tokens.js";
+import { atLeast, type Principal, type Role } from "./store/tokens.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -29,22 +29,23 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 }
 
 /**
- * Who sends a request: the principal the authentication hook attached, or (for a route used
- * outside the app, e.g. in a test) the one its bearer token stands for. 401 when there is none.
+ * Who sends a request: the principal the app's onRequest hook resolved (guards.ts verifies the
+ * bearer token once per request, asynchronously, before the body is read). 401 when there is none.
+ * The ignored middle argument of the older three-argument form is accepted while callers move over.
  */
-export function principalOf(req: FastifyRequest, tokens?: TokenRepo): Principal {
+export function principalOf(req: FastifyRequest, _legacy?: unknown): Principal {
   if (req.principal !== undefined) return req.principal;
-  const token = bearerToken(req);
-  if (token === undefined) throw new UnauthorizedError("Missing bearer token (Authorization: Bearer <token>)");
-  const principal = tokens?.verify(token);
-  if (principal === undefined) throw new UnauthorizedError("Unknown or revoked token");
-  req.principal = principal;
-  return principal;
+  if (bearerToken(req) === undefined) throw new UnauthorizedError("Missing bearer token (Authorization: Bearer <token>)");
+  throw new UnauthorizedError("Unknown or revoked token");
 }
 
 /** The caller, who must hold at least `role`; 403 otherwise. */
-export function requireRole(req: FastifyRequest, tokens: TokenRepo | undefined, role: Role): Principal {
-  const p = principalOf(req, tokens);
+export function requireRole(req: FastifyRequest, role: Role): Principal;
+/** @deprecated pass only the role: the principal comes from the request */
+export function requireRole(req: FastifyRequest, legacy: unknown, role: Role): Principal;
+export function requireRole(req: FastifyRequest, a: unknown, b?: Role): Principal {
+  const role = (b ?? a) as Role;
+  const p = principalOf(req);
   if (!atLeast(p.role, role)) throw new ForbiddenError(`This needs the ${role} role; ${p.user} is ${p.role}`);
   return p;
 }

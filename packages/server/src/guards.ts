@@ -1,10 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { z } from "zod";
-import { accessFor, allows, type AccessOptions } from "./access.js";
+import { accessFor, accessOf, allows, type AccessOptions } from "./access.js";
 import { bearerToken } from "./auth.js";
 import type { ErrorBody } from "./errors.js";
 import { RateLimiter } from "./rate-limit.js";
-import type { TokenRepo } from "./store/tokens.js";
+import type { TokenStore } from "./store/port.js";
 
 const OIP_PATH = /^\/v2(\/|$|\?)/;
 
@@ -32,7 +32,7 @@ function pathOf(url: string): string {
  * the rate limits: per principal when the token is good, per client address when it is not (so
  * rotating made-up tokens cannot escape the limit).
  */
-export function authenticateRequests(app: FastifyInstance, tokens: TokenRepo, options: GuardOptions): void {
+export function authenticateRequests(app: FastifyInstance, tokens: TokenStore, options: GuardOptions): void {
   const perS = options.rateLimitPerS;
   const limiter = perS > 0 ? new RateLimiter(perS, perS * 2, options.now) : undefined;
   const limited = (reply: FastifyReply, key: string): FastifyReply | undefined => {
@@ -42,14 +42,19 @@ export function authenticateRequests(app: FastifyInstance, tokens: TokenRepo, op
     return send(reply, 429, "RATE_LIMITED", `Too many requests; retry after ${wait} s`);
   };
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-    const access = accessFor(req.method, req.routeOptions.url, pathOf(req.url), options);
+    const access = await accessOf(req.method, req.routeOptions.url, pathOf(req.url), options);
     if (access === "public") {
       // a route a setting opened (a public model, --public-metrics) still spends compute: limited per client address
       if (accessFor(req.method, req.routeOptions.url, pathOf(req.url)) === "public") return;
-      return bearerToken(req) === undefined ? limited(reply, `address:${req.ip}`) : undefined;
+      const given = bearerToken(req);
+      if (given === undefined) return limited(reply, `address:${req.ip}`);
+      // a caller with a token may still need to be known there (a public model's explanations): resolve it now
+      const known = await tokens.verify(given);
+      if (known !== undefined) req.principal = known;
+      return;
     }
     const token = bearerToken(req);
-    const principal = token === undefined ? undefined : tokens.verify(token);
+    const principal = token === undefined ? undefined : await tokens.verify(token);
     if (principal === undefined) {
       const stop = limited(reply, `address:${req.ip}`);
       if (stop) return stop;
@@ -74,16 +79,22 @@ export function authenticateRequests(app: FastifyInstance, tokens: TokenRepo, op
  * The router's own refusals (a malformed %-escape, a path parameter over the length limit) in the
  * one error shape; on API paths only to a caller with a valid token (401 first, as everywhere).
  */
-export function frameworkErrors(tokens: TokenRepo): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
+export function frameworkErrors(tokens: TokenStore): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
   return (err, req, reply) => {
     const token = bearerToken(req);
-    if (accessFor(req.method, undefined, pathOf(req.url)) !== "public" && (token === undefined || tokens.verify(token) === undefined)) {
-      void send(reply, 401, "UNAUTHORIZED", "Missing, unknown or revoked bearer token");
-      return;
-    }
     const status = err.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
-    const message = status === 414 ? "A path parameter is too long" : "Malformed URL";
-    void send(reply, status, status === 414 ? "URI_TOO_LONG" : "BAD_URL", message);
+    const answer = (): void => {
+      const message = status === 414 ? "A path parameter is too long" : "Malformed URL";
+      void send(reply, status, status === 414 ? "URI_TOO_LONG" : "BAD_URL", message);
+    };
+    if (accessFor(req.method, undefined, pathOf(req.url)) === "public") return answer();
+    const refuse = (): void => void send(reply, 401, "UNAUTHORIZED", "Missing, unknown or revoked bearer token");
+    if (token === undefined) return refuse();
+    // the token lookup is asynchronous: answer when it is known (the router does not wait for this handler)
+    tokens.verify(token).then(
+      (principal) => (principal === undefined ? refuse() : answer()),
+      () => refuse(),
+    );
   };
 }
 

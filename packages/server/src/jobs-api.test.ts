@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "./main.js";
-import { TokenRepo } from "./store/tokens.js";
 import { pendingJob } from "./jobs.testing.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-jobs-"));
@@ -34,14 +33,14 @@ async function call(method: string, path: string, who: string | undefined, body?
 beforeAll(async () => {
   server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" });
   tokens["admin"] = readFileSync(server.adminTokenFile, "utf8").trim();
-  const repo = new TokenRepo(server.store);
+  const repo = server.store.tokens;
   for (const [user, role] of [
     ["alice", "user"],
     ["bob", "user"],
     ["olga", "operator"],
     ["vic", "viewer"],
   ] as const) {
-    tokens[user] = repo.create(user, role, Date.now());
+    tokens[user] = await repo.create(user, role, Date.now());
   }
 });
 afterAll(async () => {

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCatalog, DEFAULT_LIMITS } from "@aidc/core";
 import { loadClusterFile, startServer, type RunningServer } from "./main.js";
-import { TokenRepo } from "./store/tokens.js";
 import { pendingJob } from "./jobs.testing.js";
 
 // A cluster with small limits (and a queue with its own); jobs wait for a dependency nobody submits (jobs.testing.ts).
@@ -60,8 +59,8 @@ beforeAll(async () => {
     metricsIntervalS: 0,
   });
   tokens["admin"] = readFileSync(server.adminTokenFile, "utf8").trim();
-  const repo = new TokenRepo(server.store);
-  for (const user of ["alice", "bob", "carol"]) tokens[user] = repo.create(user, "user", Date.now());
+  const repo = server.store.tokens;
+  for (const user of ["alice", "bob", "carol"]) tokens[user] = await repo.create(user, "user", Date.now());
 });
 afterAll(async () => {
   await server.close();

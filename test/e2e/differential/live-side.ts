@@ -10,9 +10,8 @@ import type { ServerContext } from "../../../packages/server/src/context.js";
 import { SimExecutor } from "../../../packages/server/src/executors/sim.js";
 import { SchedulingLoop } from "../../../packages/server/src/loop/scheduling.js";
 import { ServerMetrics } from "../../../packages/server/src/metrics.js";
-import { JobRepo, type JobRecord } from "../../../packages/server/src/store/jobs.js";
+import type { JobRecord } from "../../../packages/server/src/store/jobs.js";
 import { SqliteStore } from "../../../packages/server/src/store/sqlite.js";
-import { TokenRepo } from "../../../packages/server/src/store/tokens.js";
 import { jobDocument, type TwinJob } from "./jobs.js";
 import { canonicalGpuType, placementText, type Decision, type SideRun } from "./sim-side.js";
 
@@ -35,7 +34,7 @@ function whereOf(job: JobRecord): string {
 }
 
 /**
- * The server's side, in virtual time: a real SQLite store in a temp dir, the real JobRepo, REST app
+ * The server's side, in virtual time: a real SQLite store in a temp dir, its real job store, REST app
  * (jobs are submitted with POST /api/v1/jobs through app.inject at their arrival time), SchedulingLoop
  * and SimExecutor, all reading one virtual clock. A pass (`tick()`) runs at every arrival, at every
  * end of a run (the executor's endsAtMs) and at every time the simulator ran a pass (`passesS`: its
@@ -56,12 +55,11 @@ export async function runServer(
   const clock = (): number => nowMs;
   const store = SqliteStore.open(join(dir, "aidc.db"));
   const executor = new SimExecutor({ runsDir: join(dir, "runs"), now: clock });
-  const repo = new JobRepo(store);
-  const tokens = new TokenRepo(store);
-  const token = tokens.create("admin", "admin", nowMs);
+  const repo = store.jobs;
+  const token = await store.tokens.create("admin", "admin", nowMs);
   const loop = new SchedulingLoop({
     jobs: repo,
-    cordons: () => new Map(),
+    cordons: async () => new Map(),
     executor,
     cluster: model,
     profile,
@@ -71,8 +69,6 @@ export async function runServer(
   });
   const ctx: ServerContext = {
     store,
-    jobs: repo,
-    tokens,
     artifacts: new ArtifactRepo(store),
     blobs: new BlobStore(join(dir, "blobs")),
     modelsDir: join(dir, "models"),
@@ -130,19 +126,19 @@ export async function runServer(
       }
       await loop.tick();
       passes.push(t);
-      observe(t);
+      await observe(t);
     }
   } finally {
     await app.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const never = [...seen].filter(([, s]) => s.state === "pending").map(([id]) => names.get(id) ?? id);
   return { decisions, never, passesS: passes };
 
   /** Compare every job with what the previous pass left: starts, preemptions, ends. */
-  function observe(tS: number): void {
-    for (const job of repo.list({ limit: 1_000_000 })) {
+  async function observe(tS: number): Promise<void> {
+    for (const job of await repo.list({ limit: 1_000_000 })) {
       const before = seen.get(job.id);
       const name = names.get(job.id) ?? job.id;
       const active = job.state === "running" || job.state === "admitted";

@@ -175,7 +175,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     await until("webhook firing", async () => hooked.find((h) => h.status === "firing"));
     const nodes = (await (await api(`/api/v1/nodes`)).json()) as { nodes: { name: string; cordoned?: string }[] };
     expect(nodes.nodes.find((n) => n.name === node)?.cordoned).toMatch(/^alert GpuTooHot/);
-    const events = server.store.events(200).map((e) => e.type);
+    const events = (await server.store.events.list(200)).map((e) => e.type);
     expect(events).toContain("alert.firing");
     expect(events).toContain("node.cordoned");
 
@@ -192,7 +192,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     await until("webhook resolved", async () => hooked.find((h) => h.status === "resolved"));
     const after = (await (await api(`/api/v1/nodes`)).json()) as { nodes: { name: string; cordoned?: string }[] };
     expect(after.nodes.find((n) => n.name === node)?.cordoned).toBeUndefined();
-    expect(server.store.events(200).map((e) => e.type)).toEqual(expect.arrayContaining(["alert.resolved", "node.uncordoned"]));
+    expect((await server.store.events.list(200)).map((e) => e.type)).toEqual(expect.arrayContaining(["alert.resolved", "node.uncordoned"]));
   });
 
   it("drains a node whose GPU reports ECC errors: its running job is preempted and requeued; the node is back once resolved", async () => {
@@ -209,8 +209,8 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
         body: JSON.stringify({ samples: [{ metric: "aidc_gpu_ecc_errors_total", labels: { node, gpu: "3" }, value }] }),
       });
     await ecc(2);
-    await until("node drained", async () => server.store.events(300).find((e) => e.type === "node.drained"));
-    const drained = server.store.events(300).find((e) => e.type === "node.drained");
+    await until("node drained", async () => (await server.store.events.list(300)).find((e) => e.type === "node.drained"));
+    const drained = (await server.store.events.list(300)).find((e) => e.type === "node.drained");
     expect(drained?.data["requeued"]).toEqual([id]);
     const events = (await (await api(`/api/v1/jobs/${id}/events`)).json()) as { events: { type: string; data: { message?: string } }[] };
     expect(JSON.stringify(events)).toContain(`node ${node} drained`);
@@ -220,7 +220,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     expect(["draining", "drained"]).toContain(shown?.state);
     expect(shown?.reason).toContain("GpuEccDrain");
     await ecc(0);
-    await until("node uncordoned", async () => (server.store.cordons().has(node) ? undefined : true));
+    await until("node uncordoned", async () => ((await server.store.nodes.cordons()).has(node) ? undefined : true));
     await until("webhook resolved", async () =>
       hooked.find((h) => h.status === "resolved" && h.alerts[0]?.labels["alertname"] === "GpuEccDrain"),
     );
@@ -246,7 +246,7 @@ describe("server observe loop: agent, series, /metrics and alerts", () => {
     });
     expect(muted.silencedBy).toEqual([id]);
     expect(hooked.slice(before).filter((h) => h.alerts.some((a) => a.labels["gpu"] === "7"))).toEqual([]);
-    expect(server.store.cordons().has(node)).toBe(false);
+    expect((await server.store.nodes.cordons()).has(node)).toBe(false);
     expect((await api(`/api/v1/silences/${id}`, { method: "DELETE" })).status).toBe(204);
   });
 });

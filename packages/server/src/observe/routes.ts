@@ -85,7 +85,7 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        requireRole(req, ctx.tokens, "operator");
+        requireRole(req, "operator");
         const issues: Issue[] = [];
         req.body.samples.forEach((s, i) => {
           const problem = sampleIssue(s);
@@ -133,8 +133,8 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "operator");
-        const a = svc().acknowledge(req.params.id, p.user, req.body?.comment);
+        const p = requireRole(req, "operator");
+        const a = await svc().acknowledge(req.params.id, p.user, req.body?.comment);
         if (a === undefined) throw new NotFoundError(`No pending or firing alert ${req.params.id}`);
         return a as unknown as Record<string, unknown>;
       },
@@ -157,7 +157,7 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "operator");
+        const p = requireRole(req, "operator");
         const now = ctx.now();
         const startsAtMs = req.body.startsAtMs ?? now;
         const endsAtMs = req.body.endsAtMs ?? startsAtMs + (req.body.durationS ?? 3600) * 1000;
@@ -183,7 +183,7 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           createdBy: p.user,
           comment: req.body.comment,
         };
-        svc().addSilence(silence);
+        await svc().addSilence(silence);
         return reply.status(201).send(silence);
       },
     );
@@ -199,8 +199,8 @@ export function observeRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "operator");
-        if (!svc().removeSilence(req.params.id, p.user)) throw new NotFoundError(`No silence ${req.params.id}`);
+        const p = requireRole(req, "operator");
+        if (!(await svc().removeSilence(req.params.id, p.user))) throw new NotFoundError(`No silence ${req.params.id}`);
         return reply.status(204).send(null);
       },
     );

@@ -60,9 +60,9 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
       async () => {
         const free = ctx.freeGpus();
-        const cordons = ctx.store.cordons();
+        const cordons = await ctx.store.nodes.cordons();
         const running = new Map<string, number>();
-        for (const j of ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 }))
+        for (const j of await ctx.store.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 }))
           for (const node of new Set((j.placement?.tasks ?? []).map((t) => t.node))) running.set(node, (running.get(node) ?? 0) + 1);
         return {
           nodes: ctx.cluster.nodes.map((n) => {
@@ -98,8 +98,8 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "operator");
-        ctx.store.setCordon(known(req.params.name), `${req.body.reason} (${p.user})`, ctx.now());
+        const p = requireRole(req, "operator");
+        await ctx.store.nodes.setCordon(known(req.params.name), `${req.body.reason} (${p.user})`, ctx.now());
         ctx.onJobsChanged();
         return { node: req.params.name, cordoned: true };
       },
@@ -109,8 +109,8 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       "/api/v1/nodes/:name/cordon",
       { schema: { tags: ["cluster"], summary: "Put a node back into scheduling", params: NodeParams, response: { 200: NodeResult } } },
       async (req) => {
-        requireRole(req, ctx.tokens, "operator");
-        ctx.store.setCordon(known(req.params.name), undefined, ctx.now());
+        requireRole(req, "operator");
+        await ctx.store.nodes.setCordon(known(req.params.name), undefined, ctx.now());
         ctx.onJobsChanged();
         return { node: req.params.name, cordoned: false };
       },
@@ -128,8 +128,8 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "operator");
-        ctx.store.setCordon(known(req.params.name), `${DRAIN_MARK}${req.body.reason} (${p.user})`, ctx.now());
+        const p = requireRole(req, "operator");
+        await ctx.store.nodes.setCordon(known(req.params.name), `${DRAIN_MARK}${req.body.reason} (${p.user})`, ctx.now());
         return { node: req.params.name, cordoned: true, requeued: await ctx.drain(req.params.name) };
       },
     );
@@ -141,8 +141,10 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       response: { 200: z.object({ queues: z.array(Queue) }) },
     };
     app.get("/api/v1/queues", { schema: queuesSchema }, async () => {
-      const active = ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 });
-      const pending = ctx.jobs.list({ states: ["pending"], limit: 1_000_000 });
+      const [active, pending] = await Promise.all([
+        ctx.store.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 }),
+        ctx.store.jobs.list({ states: ["pending"], limit: 1_000_000 }),
+      ]);
       const names = new Set([...ctx.cluster.queues.map((q) => q.name), ...active.map((j) => j.queue), ...pending.map((j) => j.queue)]);
       const gpusOf = (j: (typeof active)[number]): number =>
         j.spec.tasks.reduce((s, t) => s + t.replicas * (t.resources.gpuMilli ?? t.resources.gpus * 1000), 0) / 1000;
@@ -168,7 +170,7 @@ export function clusterRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ events: z.array(StoredEvent) }) },
         },
       },
-      async (req) => ({ events: visibleEvents(ctx, principalOf(req, ctx.tokens), req.query.limit, req.query.subject) }),
+      async (req) => ({ events: await visibleEvents(ctx, principalOf(req), req.query.limit, req.query.subject) }),
     );
 
     app.post(

@@ -1,19 +1,11 @@
 import { ProjectRepo } from "../artifacts/projects.js";
 import type { ServerContext } from "../context.js";
-import type { StoredEvent } from "../store/sqlite.js";
+import type { StoredEvent } from "../store/port.js";
 import type { Principal } from "../store/tokens.js";
 
 /** How many stored events one request may look at while filtering for a user (bounded work per request). */
 const MAX_SCANNED = 50_000;
 const BATCH = 500;
-
-interface EventRow {
-  id: number;
-  at_ms: number;
-  type: string;
-  subject: string;
-  data: string;
-}
 
 /** Whose data an event is about, for the caller: "own" (may see), "other" (may not), "shared" (cluster-wide). */
 type Ownership = "own" | "other" | "shared";
@@ -24,10 +16,9 @@ type Ownership = "own" | "other" | "shared";
  * except (for viewers) artifacts and projects they are not members of. A user sees only the events
  * of their own jobs and of the projects they may read.
  */
-function visibleEvent(e: StoredEvent, p: Principal, owner: (subject: string) => Ownership): StoredEvent | undefined {
+function visibleEvent(e: StoredEvent, p: Principal, whose: Ownership): StoredEvent | undefined {
   if (p.role === "admin") return e;
   if (e.type.startsWith("token.")) return undefined;
-  const whose = owner(e.subject);
   if (whose === "other" || (p.role === "user" && whose !== "own")) return undefined;
   if (e.subject.startsWith("cluster/") && "source" in e.data) {
     const { source: _hidden, ...data } = e.data;
@@ -37,35 +28,35 @@ function visibleEvent(e: StoredEvent, p: Principal, owner: (subject: string) => 
 }
 
 /** The newest `limit` events (optionally of one subject) this caller may see, newest first. */
-export function visibleEvents(ctx: ServerContext, p: Principal, limit: number, subject?: string): StoredEvent[] {
+export async function visibleEvents(ctx: ServerContext, p: Principal, limit: number, subject?: string): Promise<StoredEvent[]> {
   const projects = new ProjectRepo(ctx.store);
   const known = new Map<string, Ownership>();
-  const owner = (s: string): Ownership => {
+  const owner = async (s: string): Promise<Ownership> => {
     let whose = known.get(s);
     if (whose !== undefined) return whose;
     const [kind, first = ""] = s.split("/");
-    if (kind === "job") whose = p.role !== "user" || ctx.jobs.get(s.slice("job/".length))?.user === p.user ? "own" : "other";
-    else if (kind === "artifact" || kind === "project") whose = projects.canRead(p, first) ? "own" : "other";
+    if (kind === "job") whose = p.role !== "user" || (await ctx.store.jobs.get(s.slice("job/".length)))?.user === p.user ? "own" : "other";
+    else if (kind === "artifact" || kind === "project") whose = (await projects.canRead(p, first)) ? "own" : "other";
     else whose = "shared";
     known.set(s, whose);
     return whose;
   };
-  const sql =
-    subject === undefined
-      ? "SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ?"
-      : "SELECT * FROM events WHERE id < ? AND subject = ? ORDER BY id DESC LIMIT ?";
   const out: StoredEvent[] = [];
-  let before = Number.MAX_SAFE_INTEGER;
+  let beforeId: number | undefined;
   for (let scanned = 0; out.length < limit && scanned < MAX_SCANNED; scanned += BATCH) {
-    const args = subject === undefined ? [before, BATCH] : [before, subject, BATCH];
-    const rows = ctx.store.prepare(sql).all(...args) as EventRow[];
-    for (const r of rows) {
-      const e = { id: r.id, atMs: r.at_ms, type: r.type, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> };
-      const seen = visibleEvent(e, p, owner);
-      if (seen !== undefined && out.length < limit) out.push(seen);
+    const rows = await ctx.store.events.list(BATCH, {
+      ...(subject !== undefined ? { subject } : {}),
+      ...(beforeId !== undefined ? { beforeId } : {}),
+    });
+    for (const e of rows) {
+      if (out.length >= limit) break;
+      // admins see everything and nobody else sees token events: no need to ask whose they are
+      const whose = p.role === "admin" || e.type.startsWith("token.") ? "shared" : await owner(e.subject);
+      const seen = visibleEvent(e, p, whose);
+      if (seen !== undefined) out.push(seen);
     }
     if (rows.length < BATCH) break;
-    before = rows[rows.length - 1]?.id ?? 0;
+    beforeId = rows[rows.length - 1]?.id ?? 0;
   }
   return out;
 }

@@ -13,7 +13,13 @@ export function healthRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       }),
     );
 
-    const Ready = z.object({ status: z.enum(["ready", "not-ready"]), checks: z.record(z.string(), z.boolean()) });
+    const Ready = z.object({
+      status: z.enum(["ready", "not-ready"]),
+      checks: z.record(z.string(), z.boolean()),
+      replica: z.string().optional().describe("the replica that answered"),
+      leading: z.boolean().optional().describe("this replica runs scheduling, reconciliation and alerts"),
+      leader: z.string().nullable().optional().describe("the replica that leads now (null: none holds the lease)"),
+    });
     app.get(
       "/readyz",
       {
@@ -24,9 +30,22 @@ export function healthRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (_req, reply) => {
-        const checks = { store: ctx.store.ping(), accepting: !ctx.shuttingDown() };
+        const checks = { store: await ctx.store.ping(), accepting: !ctx.shuttingDown() };
         const ok = Object.values(checks).every(Boolean);
-        return reply.status(ok ? 200 : 503).send({ status: ok ? "ready" : "not-ready", checks });
+        const r = ctx.replica;
+        const leader =
+          r === undefined || !checks.store
+            ? undefined
+            : await r.status().then(
+                (s) => s.leader?.replica ?? null,
+                () => undefined,
+              );
+        return reply.status(ok ? 200 : 503).send({
+          status: ok ? "ready" : "not-ready",
+          checks,
+          ...(r !== undefined ? { replica: r.id, leading: r.isLeader() } : {}),
+          ...(leader !== undefined ? { leader } : {}),
+        });
       },
     );
 
@@ -38,7 +57,7 @@ export function healthRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ version: z.string(), node: z.string(), storeMigrations: z.array(z.number()) }) },
         },
       },
-      async () => ({ version: AIDC_VERSION, node: process.versions.node, storeMigrations: ctx.store.appliedVersions() }),
+      async () => ({ version: AIDC_VERSION, node: process.versions.node, storeMigrations: await ctx.store.appliedVersions() }),
     );
 
     app.get(

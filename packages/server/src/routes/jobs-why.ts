@@ -30,10 +30,10 @@ function shape(spec: JobSpec, gpuType: string | undefined): string {
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** Counts for a pending job from the scheduler's current view (free GPUs, cordons) and the jobs holding GPUs. */
-export function whyCounts(ctx: ServerContext, job: JobRecord): WhyCounts {
+export async function whyCounts(ctx: ServerContext, job: JobRecord): Promise<WhyCounts> {
   const { nodes, where } = jobScope(job.spec, ctx.cluster, ctx.catalog);
   const free = ctx.freeGpus();
-  const cordons = ctx.store.cordons();
+  const cordons = await ctx.store.nodes.cordons();
   const usable = nodes.filter((n) => !cordons.has(n.name));
   const freeGpus = usable.reduce((s, n) => s + Math.min(n.gpus, free.get(n.name) ?? n.gpus), 0);
   const typeId = nodes.find((n) => n.accelerator !== undefined)?.accelerator;
@@ -43,7 +43,7 @@ export function whyCounts(ctx: ServerContext, job: JobRecord): WhyCounts {
   const quota = q?.quota.gpus;
   let queue: WhyCounts["queue"];
   if (quota !== undefined) {
-    const active = ctx.jobs.list({ states: ["admitted", "running"], queue: job.queue, limit: 1_000_000 });
+    const active = await ctx.store.jobs.list({ states: ["admitted", "running"], queue: job.queue, limit: 1_000_000 });
     queue = { name: job.queue, usedGpus: round(active.reduce((s, j) => s + gpusOf(j.spec), 0)), quotaGpus: quota };
   }
   return {

@@ -79,7 +79,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const spec = await parseJob(req.body, ctx, limits, yaml);
         if (spec.user !== undefined && spec.user !== p.user && !atLeast(p.role, "operator")) {
           throw new ForbiddenError(`${p.user} cannot submit jobs as ${spec.user}`);
@@ -95,7 +95,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           maxPendingJobsPerUser: { value: limits.maxPendingJobsPerUser, source: "limits.maxPendingJobsPerUser" },
           ...(queue?.limits?.maxPendingJobsPerUser !== undefined ? { maxPendingJobsInQueue: applicable.maxPendingJobsPerUser } : {}),
         };
-        const { job, created } = ctx.jobs.submit({ ...spec, user }, user, ctx.now(), req.headers["idempotency-key"], admission);
+        const { job, created } = await ctx.store.jobs.submit({ ...spec, user }, user, ctx.now(), req.headers["idempotency-key"], admission);
         ctx.onJobsChanged();
         return reply.status(created ? 201 : 200).send(view(job));
       },
@@ -120,7 +120,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const spec = await parseJob(req.body, ctx, limits, yaml);
         if (spec.user !== undefined && spec.user !== p.user && !atLeast(p.role, "operator")) {
           throw new ForbiddenError(`${p.user} cannot submit jobs as ${spec.user}`);
@@ -174,7 +174,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
+        const p = principalOf(req);
         const states = req.query.state?.split(",").filter((s) => s !== "");
         const bad = states?.filter((s) => !(JOB_STATES as readonly string[]).includes(s)) ?? [];
         if (bad.length > 0) {
@@ -185,7 +185,7 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         const user = p.role === "user" ? p.user : req.query.user;
         const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after);
         // one more than asked: whether there is a next page
-        const jobs = ctx.jobs.list({
+        const jobs = await ctx.store.jobs.list({
           ...(states ? { states: states as JobRecord["state"][] } : {}),
           ...(req.query.queue ? { queue: req.query.queue } : {}),
           ...(user ? { user } : {}),
@@ -212,10 +212,10 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
-        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
+        const p = principalOf(req);
+        const job = visible(await ctx.store.jobs.get(req.params.id), p, req.params.id);
         // how many times it started (attempts counts retries and requeues only)
-        const runs = ctx.store.events(1000, `job/${job.id}`).filter((e) => e.type === "job.running").length;
+        const runs = (await ctx.store.events.list(1000, { subject: `job/${job.id}` })).filter((e) => e.type === "job.running").length;
         return { ...view(job), runs };
       },
     );
@@ -232,9 +232,9 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
-        const cancelled = ctx.jobs.apply(job.id, "cancel", ctx.now(), { message: `cancelled by ${p.user}` });
+        const p = requireRole(req, "user");
+        const job = visible(await ctx.store.jobs.get(req.params.id), p, req.params.id);
+        const cancelled = await ctx.store.jobs.apply(job.id, "cancel", ctx.now(), { message: `cancelled by ${p.user}` });
         ctx.onJobsChanged();
         return view(cancelled);
       },
@@ -275,13 +275,16 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
-        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
+        const p = principalOf(req);
+        const job = visible(await ctx.store.jobs.get(req.params.id), p, req.params.id);
         if (job.state !== "pending") return { id: job.id, state: job.state, reason: job.state.toUpperCase(), message: notPending(job) };
         const why = ctx.explain(job.id) ?? { reason: "NOT_YET_CONSIDERED", message: "the scheduler has not looked at this job yet" };
         // the cached forecast of the live twin (computed off the request path)
-        const forecast = twinFor(ctx).forecastOf(job.id, (other) => other !== undefined && (p.role !== "user" || other.user === p.user));
-        const counts = whyCounts(ctx, job);
+        const forecast = await twinFor(ctx).forecastOf(
+          job.id,
+          (other) => other !== undefined && (p.role !== "user" || other.user === p.user),
+        );
+        const counts = await whyCounts(ctx, job);
         return {
           id: job.id,
           state: job.state,
@@ -309,27 +312,27 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const p = principalOf(req, ctx.tokens);
-        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
-        const read = (): string => {
-          const runId = ctx.jobs.get(job.id)?.runId;
+        const p = principalOf(req);
+        const job = visible(await ctx.store.jobs.get(req.params.id), p, req.params.id);
+        const read = async (): Promise<string> => {
+          const runId = (await ctx.store.jobs.get(job.id))?.runId;
           return runId && ctx.executor.logs ? ctx.executor.logs(runId) : "";
         };
-        if (req.query.follow === 0) return reply.type("text/plain; charset=utf-8").send(read());
+        if (req.query.follow === 0) return reply.type("text/plain; charset=utf-8").send(await read());
         reply.raw.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" });
         let sent = 0;
         for (;;) {
-          const text = read();
+          const text = await read();
           if (text.length > sent) {
             reply.raw.write(text.slice(sent));
             sent = text.length;
           }
-          const state = ctx.jobs.get(job.id)?.state;
+          const state = (await ctx.store.jobs.get(job.id))?.state;
           if (state !== "pending" && state !== "admitted" && state !== "running") break;
           if (req.raw.destroyed || ctx.shuttingDown()) break;
           await new Promise((r) => setTimeout(r, 250));
         }
-        const rest = read();
+        const rest = await read();
         if (rest.length > sent) reply.raw.write(rest.slice(sent));
         reply.raw.end();
         return reply;
@@ -355,9 +358,9 @@ export function jobRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
-        const job = visible(ctx.jobs.get(req.params.id), p, req.params.id);
-        return { events: ctx.store.events(1000, `job/${job.id}`).reverse() };
+        const p = principalOf(req);
+        const job = visible(await ctx.store.jobs.get(req.params.id), p, req.params.id);
+        return { events: (await ctx.store.events.list(1000, { subject: `job/${job.id}` })).reverse() };
       },
     );
   };

@@ -177,8 +177,8 @@ export function policyReplays(
 const replayCache = new WeakMap<ServerContext, { key: string; atMs: number; value: ReturnType<typeof policyReplays> }>();
 
 /** policyReplays on the store's finished jobs, cached: replays of 2,000 jobs under five policies take about a second. */
-function cachedReplays(ctx: ServerContext, current: string, nowMs: number): ReturnType<typeof policyReplays> {
-  const finished = ctx.jobs.list({ states: ["succeeded", "failed", "cancelled"], limit: 200_000 });
+async function cachedReplays(ctx: ServerContext, current: string, nowMs: number): Promise<ReturnType<typeof policyReplays>> {
+  const finished = await ctx.store.jobs.list({ states: ["succeeded", "failed", "cancelled"], limit: 200_000 });
   const last = finished.reduce((m, j) => Math.max(m, j.finishedAtMs ?? 0), 0);
   const key = `${current}|${finished.length}|${last}`;
   const hit = replayCache.get(ctx);
@@ -207,14 +207,17 @@ export function queueViews(cluster: ClusterModel): QueueView[] {
 }
 
 /** Everything the recommendation rules read, gathered from the store, the scheduler, the series, the planner and the simulator. */
-export function recommendationSnapshot(ctx: ServerContext, o: { wholeCatalog?: boolean; policy?: string } = {}): RecommendationSnapshot {
+export async function recommendationSnapshot(
+  ctx: ServerContext,
+  o: { wholeCatalog?: boolean; policy?: string } = {},
+): Promise<RecommendationSnapshot> {
   const nowMs = ctx.now();
   const canonical = (t: string): string => {
     const r = ctx.catalog.lookup(t, "Accelerator");
     return r.found ? r.item.id : t;
   };
-  const cordons = ctx.store.cordons();
-  const live = ctx.jobs.list({ states: ["pending", "admitted", "running"], limit: 100_000 });
+  const cordons = await ctx.store.nodes.cordons();
+  const live = await ctx.store.jobs.list({ states: ["pending", "admitted", "running"], limit: 100_000 });
   const artifacts: ArtifactView[] = ctx.artifacts.list().map((a) => ({
     id: a.id,
     project: a.project,
@@ -243,7 +246,7 @@ export function recommendationSnapshot(ctx: ServerContext, o: { wholeCatalog?: b
     artifacts,
     filesystems: filesystems(ctx, nowMs),
     placements: placements(ctx, live, o.wholeCatalog ?? false),
-    policy: cachedReplays(ctx, o.policy ?? ctx.policy ?? "backfill-easy", nowMs),
+    policy: await cachedReplays(ctx, o.policy ?? ctx.policy ?? "backfill-easy", nowMs),
   };
 }
 
@@ -262,7 +265,7 @@ export async function forecastRecommendations(
   const twin = twinFor(ctx);
   const forecasts = new Map<string, { before: ForecastSummary; after: ForecastSummary }>();
   // the loop's last pass, not the twin's cached fork: the rules just read the store, the forecast must see the same queue
-  const input = twin.input();
+  const input = await twin.input();
   if (input === undefined) return [...recs];
   for (const r of proposing) {
     const { plan } = planOf(r.change ?? {}, { input, catalog: ctx.catalog, predictor: twin.predictor, visibleJob: () => false, user });
@@ -293,13 +296,13 @@ export function recommendationRoutes(ctx: ServerContext): FastifyPluginAsyncZod 
         },
       },
       async (req) => {
-        const principal = principalOf(req, ctx.tokens);
+        const principal = principalOf(req);
         const policy = req.query.policy;
         if (policy !== undefined) {
           const r = resolvePolicy(policy, {}, undefined, "policy");
           if (!r.ok) throw new InvalidInputError(`Unknown policy "${policy}"`, r.issues);
         }
-        const snapshot = recommendationSnapshot(ctx, {
+        const snapshot = await recommendationSnapshot(ctx, {
           wholeCatalog: req.query.catalog === "true",
           ...(policy !== undefined ? { policy } : {}),
         });

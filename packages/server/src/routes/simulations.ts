@@ -66,9 +66,9 @@ export function simulationRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        principalOf(req, ctx.tokens);
+        principalOf(req);
         const b = req.body;
-        const trace = b.jobs ?? historyTrace(ctx.jobs.list({ states: ["succeeded", "failed", "cancelled"], limit: 200_000 }));
+        const trace = b.jobs ?? historyTrace(await ctx.store.jobs.list({ states: ["succeeded", "failed", "cancelled"], limit: 200_000 }));
         if (trace.length === 0) {
           throw new InvalidInputError("Nothing to simulate", [
             { code: "empty", path: "jobs", message: "no jobs given and no finished jobs in the store yet" },

@@ -18,8 +18,8 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        requireRole(req, ctx.tokens, "admin");
-        const token = ctx.tokens.create(req.body.user, req.body.role, ctx.now());
+        requireRole(req, "admin");
+        const token = await ctx.store.tokens.create(req.body.user, req.body.role, ctx.now());
         return reply.status(201).send({ user: req.body.user, role: req.body.role, token });
       },
     );
@@ -27,7 +27,7 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     app.get(
       "/api/v1/whoami",
       { schema: { tags: ["auth"], response: { 200: z.object({ user: z.string(), role: z.enum(ROLES) }) } } },
-      async (req) => principalOf(req, ctx.tokens),
+      async (req) => principalOf(req),
     );
   };
 }

@@ -146,11 +146,12 @@ export function whatIfRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const t0 = performance.now();
         const twin = twinFor(ctx);
-        const input = twin.whatIfInput();
-        const records = new Map(ctx.jobs.list({ states: ["pending", "admitted", "running"], limit: 1_000_000 }).map((j) => [j.id, j]));
+        const input = await twin.whatIfInput();
+        const listed = await ctx.store.jobs.list({ states: ["pending", "admitted", "running"], limit: 1_000_000 });
+        const records = new Map(listed.map((j) => [j.id, j]));
         const own = (id: string): boolean => p.role !== "user" || records.get(id)?.user === p.user;
         const live = new Set([...input.state.running.map((r) => r.job.id), ...input.state.pending.map((x) => x.job.id)]);
         const docs = req.body.jobs === undefined ? undefined : await parsedJobs(req.body.jobs);

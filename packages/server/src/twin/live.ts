@@ -82,7 +82,7 @@ export class LiveTwin {
     private readonly ctx: ServerContext,
     o: LiveTwinOptions = {},
   ) {
-    this.predictor = new LivePredictor(ctx.jobs, ctx.catalog, ctx.cluster);
+    this.predictor = new LivePredictor(ctx.store.jobs, ctx.catalog, ctx.cluster);
     this.cadenceMs = o.cadenceMs ?? 5000;
     this.maxAgeMs = o.maxAgeMs ?? 60_000;
     this.maxSamples = o.samples ?? 16;
@@ -110,25 +110,29 @@ export class LiveTwin {
   }
 
   /** The live state now, as the twin's input (undefined before the loop's first pass). */
-  input(): TwinInput | undefined {
-    return this.fork()?.input;
-  }
-
-  private fork(): { input: TwinInput; view: TwinView } | undefined {
+  async input(): Promise<TwinInput | undefined> {
     const view = this.ctx.twinView?.();
     if (view === undefined) return undefined;
-    this.predictor.learn((id) => this.ctx.jobs.get(id));
-    return { input: this.forkOf(view), view };
+    await this.learn();
+    return (await this.forkOf(view)).input;
   }
 
-  private forkOf(view: TwinView): TwinInput {
-    return twinInput(view, {
+  private learn(): Promise<void> {
+    return this.predictor.learn((id) => this.ctx.store.jobs.get(id));
+  }
+
+  /** The twin's input from the loop's view; the active jobs' records are read once (the view holds the pending ones). */
+  private async forkOf(view: TwinView): Promise<{ input: TwinInput; active: JobRecord[] }> {
+    const active = await this.ctx.store.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 });
+    const byId = new Map(active.map((j) => [j.id, j]));
+    const input = twinInput(view, {
       predictor: this.predictor,
       catalog: this.ctx.catalog,
       model: this.ctx.cluster,
       profile: this.profile,
-      get: (id) => this.ctx.jobs.get(id),
+      get: (id) => byId.get(id),
     });
+    return { input, active };
   }
 
   /** After a scheduling pass: forecast soon if the cadence allows (errors are the next refresh's to report). */
@@ -148,10 +152,10 @@ export class LiveTwin {
     if (!force && age < this.cadenceMs * 0.8) return; // at most one forecast per cadence; the timer comes back
     const view = this.ctx.twinView?.();
     if (view === undefined) return;
-    this.predictor.learn((id) => this.ctx.jobs.get(id));
+    await this.learn();
     const signature = signatureOf(view, this.predictor.observed);
     if (!force && this.cache?.signature === signature && age < this.maxAgeMs) return;
-    const input = this.forkOf(view);
+    const { input, active: listed } = await this.forkOf(view);
     const t0 = performance.now();
     const samples = this.samples;
     const forecast = await this.worker.run<ForecastWire>({
@@ -165,7 +169,7 @@ export class LiveTwin {
     const perRunMs = this.lastForecastMs / (samples + 1);
     this.samples = Math.max(3, Math.min(this.maxSamples, Math.floor(this.budgetMs / Math.max(1, perRunMs)) - 1));
     const byId = new Map(this.bands.update(view, forecast.jobs, input.state.nowS).map((j) => [j.jobId, j]));
-    const active = [...view.records.values(), ...this.ctx.jobs.list({ states: ["admitted", "running"], limit: 1_000_000 })];
+    const active = [...view.records.values(), ...listed];
     const deps = dependencyForecasts(input, byId, view.blocked, active, (r) => this.predictor.predict(r, gpusOf(r.spec)));
     const basis = new Map(input.state.pending.map((p) => [p.job.id, p.runtime.basis]));
     this.cache = { input, forecast, signature, byId, basis, deps, computedAtMs: this.ctx.now() };
@@ -177,7 +181,7 @@ export class LiveTwin {
   }
 
   /** A pending job's forecast from the cache; `canSee` says whether the caller may see a job named in it. */
-  forecastOf(id: string, canSee: (job: JobRecord | undefined) => boolean): JobForecastView | undefined {
+  async forecastOf(id: string, canSee: (job: JobRecord | undefined) => boolean): Promise<JobForecastView | undefined> {
     const c = this.cache;
     if (c === undefined) return undefined;
     const nowMs = this.ctx.now();
@@ -196,24 +200,24 @@ export class LiveTwin {
     return this.view(timed, c.computedAtMs, nowMs, canSee, "job");
   }
 
-  private view(
+  private async view(
     t: Timed,
     computedAtMs: number,
     nowMs: number,
     canSee: (job: JobRecord | undefined) => boolean,
     what: string,
-  ): JobForecastView {
-    const hidden = t.after !== undefined && !canSee(this.ctx.jobs.get(t.after));
+  ): Promise<JobForecastView> {
+    const hidden = t.after !== undefined && !canSee(await this.ctx.store.jobs.get(t.after));
     return forecastView(t, { computedAtMs, nowMs, hidden, what });
   }
 
   /** The live state now (the cached input when it is fresh). */
-  private fresh(): TwinInput {
+  private async fresh(): Promise<TwinInput> {
     const c = this.cache;
     // the cached fork while the loop sees the same jobs (running jobs' elapsed time moves on: at most maxAgeMs)
     const view = this.ctx.twinView?.();
     const same = c !== undefined && view !== undefined && c.signature === signatureOf(view, this.predictor.observed);
-    const input = same && this.ctx.now() - c.computedAtMs < this.maxAgeMs ? c.input : this.input();
+    const input = same && this.ctx.now() - c.computedAtMs < this.maxAgeMs ? c.input : await this.input();
     if (input === undefined) throw new AidcError("NOT_READY", "Cannot forecast yet: the scheduler has not made its first pass");
     return input;
   }
@@ -225,7 +229,7 @@ export class LiveTwin {
   /** When a job would start if submitted now (nothing is stored). */
   async probe(spec: JobSpec, user: string): Promise<{ forecast?: JobForecastView; reason: string; message: string }> {
     this.guard();
-    const input = this.fresh();
+    const input = await this.fresh();
     const s = input.state;
     const job: Hypothetical = hypothetical(spec, {
       id: `test-only-${++this.seq}`,
@@ -253,7 +257,7 @@ export class LiveTwin {
       basis: job.pending.runtime.basis,
     };
     return {
-      forecast: this.view(timed, this.ctx.now(), this.ctx.now(), (j) => j?.user === user, "job"),
+      forecast: await this.view(timed, this.ctx.now(), this.ctx.now(), (j) => j?.user === user, "job"),
       reason: r.reason,
       message: r.message,
     };
@@ -269,7 +273,7 @@ export class LiveTwin {
   }
 
   /** The state a what-if starts from. */
-  whatIfInput(): TwinInput {
+  whatIfInput(): Promise<TwinInput> {
     return this.fresh();
   }
 }

@@ -1,7 +1,8 @@
 import type { Catalog, ClusterModel, JobSpec, Placement, PredictedJob, RuntimePrediction, RuntimePredictor } from "@aidc/core";
 import { ESTIMATE_LABELS, PlannerEstimator } from "@aidc/planner";
 import { defaultPredictor } from "@aidc/simulator";
-import type { JobRecord, JobRepo } from "../store/jobs.js";
+import type { JobRecord } from "../store/jobs.js";
+import type { JobStore } from "../store/port.js";
 
 /** Run time assumed when nothing is known about a job (the scheduling loop's default estimate). */
 export const UNKNOWN_RUNTIME_S = 3600;
@@ -19,9 +20,10 @@ export class LivePredictor {
   private readonly plannerCache = new Map<string, number | undefined>();
   private watermarkMs = -1;
   private learned = 0;
+  private learning: Promise<void> | undefined;
 
   constructor(
-    private readonly jobs: JobRepo,
+    private readonly jobs: JobStore,
     catalog: Catalog,
     private readonly cluster: ClusterModel,
   ) {
@@ -33,13 +35,19 @@ export class LivePredictor {
     return this.learned;
   }
 
-  /** Learn from jobs that succeeded since the last call (bounded per call). */
-  learn(get: (id: string) => JobRecord | undefined): void {
+  /** Learn from jobs that succeeded since the last call (bounded per call); concurrent calls share one. */
+  learn(get: (id: string) => Promise<JobRecord | undefined>): Promise<void> {
+    this.learning ??= this.learnNow(get).finally(() => (this.learning = undefined));
+    return this.learning;
+  }
+
+  private async learnNow(get: (id: string) => Promise<JobRecord | undefined>): Promise<void> {
     const first = this.watermarkMs < 0;
-    const rows = this.jobs.succeeded(HISTORY_BATCH, first ? undefined : this.watermarkMs);
-    if (first) this.watermarkMs = 0;
-    for (const row of rows) {
-      const job = get(row.id);
+    const rows = await this.jobs.succeeded(HISTORY_BATCH, first ? undefined : this.watermarkMs);
+    const jobs = await Promise.all(rows.map((row) => get(row.id)));
+    if (first) this.watermarkMs = Math.max(this.watermarkMs, 0);
+    for (const [i, row] of rows.entries()) {
+      const job = jobs[i];
       if (row.finishedAtMs !== undefined) this.watermarkMs = Math.max(this.watermarkMs, row.finishedAtMs);
       if (job?.startedAtMs === undefined || job.finishedAtMs === undefined) continue;
       const runtimeS = (job.finishedAtMs - job.startedAtMs) / 1000;

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../main.js";
-import { TokenRepo } from "../store/tokens.js";
 
 const repo = new URL("../../../../", import.meta.url).pathname;
 let server: RunningServer;
@@ -46,10 +45,10 @@ beforeAll(async () => {
     metricsIntervalS: 0,
   });
   tokens["admin"] = readFileSync(server.adminTokenFile, "utf8").trim();
-  const repoTokens = new TokenRepo(server.store);
-  tokens["alice"] = repoTokens.create("alice", "user", Date.now());
-  tokens["bob"] = repoTokens.create("bob", "user", Date.now());
-  tokens["vic"] = repoTokens.create("vic", "viewer", Date.now());
+  const repoTokens = server.store.tokens;
+  tokens["alice"] = await repoTokens.create("alice", "user", Date.now());
+  tokens["bob"] = await repoTokens.create("bob", "user", Date.now());
+  tokens["vic"] = await repoTokens.create("vic", "viewer", Date.now());
   // research borrows the whole training partition; production then waits for GPUs, research for quota
   for (const n of ["r0", "r1", "r2", "r3"]) ids[n] = (await call("POST", "/api/v1/jobs", "bob", job(n, "research"))).body["id"];
   for (const [n, q] of [

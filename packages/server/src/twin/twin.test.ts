@@ -7,7 +7,7 @@ import { makeJob, partitionIndex, resolvePolicy, topologyFromModel, type Assignm
 import { queueQuotas, type TwinRunning } from "@aidc/simulator";
 import { loadClusterFile } from "../main.js";
 import { SqliteStore } from "../store/sqlite.js";
-import { JobRepo, type JobRecord } from "../store/jobs.js";
+import type { JobRecord } from "../store/jobs.js";
 import { applyPlan } from "./apply.js";
 import { planOf, type WhatIfBody } from "./changes.js";
 import { whatIf } from "./compute.js";
@@ -25,8 +25,8 @@ const train = partitionIndex(topology, "train");
 const NOW = 1_000_000;
 const runtime = { p10S: 1800, p50S: 3600, p90S: 7200, basis: "test" };
 const store = SqliteStore.open(join(mkdtempSync(join(tmpdir(), "aidc-twin-")), "aidc.db"));
-afterAll(() => store.close());
-const predictor = new LivePredictor(new JobRepo(store), catalog, model);
+afterAll(async () => store.close());
+const predictor = new LivePredictor(store.jobs, catalog, model);
 
 /** A whole node's GPUs. */
 function onNode(name: string): Assignment[] {

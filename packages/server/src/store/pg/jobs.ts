@@ -19,13 +19,14 @@ import {
 } from "../jobs.js";
 import type { Fence, JobStore } from "../port.js";
 import type { PgDb, Sql } from "./db.js";
-import { insertEventPg } from "./events.js";
 
 /** The first key of the advisory locks that serialise one user's submissions (the second is hashtext(user)). */
 const SUBMIT_LOCK_SPACE = 1_447_104; // "aidc" jobs; two-key advisory locks never meet single-key ones
 
 const COLUMNS = LIST_COLUMNS.map((c) => (c === "user" ? '"user"' : c)).join(", ");
 const ROW = `${COLUMNS}, spec`;
+/** ROW of the joined prior job `p` (all NULL when there is none). */
+const PRIOR_ROW = [...LIST_COLUMNS, "spec"].map((c) => (c === "user" ? 'p."user"' : `p.${c}`)).join(", ");
 
 /** A stable statement name for a SQL text (named statements are parsed once per connection). */
 const names = new Map<string, string>();
@@ -95,37 +96,55 @@ export class PgJobStore implements JobStore {
     return this.db.tx(async (sql) => {
       // the lock first: a retry that waited for its first attempt then sees that job, not a full cap
       if (limits !== undefined) await query(sql, "SELECT pg_advisory_xact_lock($1, hashtext($2))", [SUBMIT_LOCK_SPACE, user]);
-      const prior = async (): Promise<{ job: JobRecord; created: boolean } | undefined> => {
-        if (idempotencyKey === undefined) return undefined;
-        const rows = await query<JobRow>(sql, `SELECT ${ROW} FROM jobs WHERE "user" = $1 AND idempotency_key = $2`, [user, idempotencyKey]);
-        const row = rows[0];
-        if (row === undefined) return undefined;
+      const retryOf = (row: JobRow | undefined): { job: JobRecord; created: boolean } | undefined => {
+        if (row === undefined || row.id === null || idempotencyKey === undefined) return undefined;
         checkIdempotentRetry(row, spec, idempotencyKey);
         return { job: this.cache.record(row), created: false };
       };
-      const retry = await prior();
-      if (retry !== undefined) return retry;
-      if (limits !== undefined) {
-        for (const check of admissionChecks(spec.queue, limits)) refuseOverLimit(user, await waitingOn(sql, user, check.queue), check);
+      const prior = async (): Promise<JobRow | undefined> =>
+        idempotencyKey === undefined
+          ? undefined
+          : (await query<JobRow>(sql, `SELECT ${ROW} FROM jobs WHERE "user" = $1 AND idempotency_key = $2`, [user, idempotencyKey]))[0];
+      if (limits === undefined) {
+        const retry = retryOf(await prior());
+        if (retry !== undefined) return retry;
+      } else {
+        // the prior job of a retry and the user's waiting jobs, in one statement
+        const facts = (
+          await query<JobRow & { n_user: number; n_queue: number }>(
+            sql,
+            `SELECT ${PRIOR_ROW},
+               (SELECT COUNT(*) FROM jobs WHERE "user" = $1 AND state IN ('pending', 'admitted')) AS n_user,
+               (SELECT COUNT(*) FROM jobs WHERE "user" = $1 AND state IN ('pending', 'admitted') AND queue = $3) AS n_queue
+             FROM (SELECT 1) AS one LEFT JOIN jobs p ON p."user" = $1 AND p.idempotency_key = $2`,
+            [user, idempotencyKey ?? null, spec.queue],
+          )
+        )[0];
+        const retry = retryOf(facts);
+        if (retry !== undefined) return retry;
+        for (const check of admissionChecks(spec.queue, limits)) {
+          refuseOverLimit(user, (check.queue === undefined ? facts?.n_user : facts?.n_queue) ?? 0, check);
+        }
       }
       const id = newJobId(nowMs);
+      // the job and its event in one statement; a conflict on the key inserts neither
       const inserted = await query<JobRow>(
         sql,
-        `INSERT INTO jobs (id, name, "user", queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8)
-         ON CONFLICT ("user", idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING ${ROW}`,
-        [id, spec.name, user, spec.queue, spec.priority, text, nowMs, idempotencyKey ?? null],
+        `WITH j AS (
+           INSERT INTO jobs (id, name, "user", queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms, idempotency_key)
+           VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8)
+           ON CONFLICT ("user", idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+           RETURNING ${ROW}),
+         e AS (INSERT INTO events (at_ms, type, subject, data) SELECT $7, 'job.submitted', 'job/' || j.id, $9 FROM j)
+         SELECT * FROM j`,
+        [id, spec.name, user, spec.queue, spec.priority, text, nowMs, idempotencyKey ?? null, JSON.stringify({ user, queue: spec.queue })],
       );
       const row = inserted[0];
-      if (row === undefined) {
-        // a concurrent submission with this key committed first (the insert waited for it): that is the job
-        const first = await prior();
-        if (first === undefined) throw new Error(`job insert with idempotency key ${idempotencyKey ?? ""} conflicted but no job has it`);
-        return first;
-      }
-      await insertEventPg(sql, nowMs, "job.submitted", `job/${id}`, { user, queue: spec.queue });
-      return { job: this.cache.record(row), created: true };
+      if (row !== undefined) return { job: this.cache.record(row), created: true };
+      // a concurrent submission with this key committed first (the insert waited for it): that is the job
+      const first = retryOf(await prior());
+      if (first === undefined) throw new Error(`job insert with idempotency key ${idempotencyKey ?? ""} conflicted but no job has it`);
+      return first;
     });
   }
 
@@ -196,15 +215,19 @@ export class PgJobStore implements JobStore {
       if (current === undefined) throw new NotFoundError(`No job "${id}"`);
       const job = this.cache.record(current);
       const { to, attempts, requeued, finished } = planApply(job, event);
+      // the change and its event in one statement
       const updated = await query<JobRow>(
         sql,
-        `UPDATE jobs SET state = $1, attempts = $2, updated_at_ms = $3,
-           exit_code = COALESCE($4::int, exit_code), message = COALESCE($5::text, message),
-           run_id = CASE WHEN $6::boolean THEN NULL ELSE COALESCE($7::text, run_id) END,
-           placement = CASE WHEN $6::boolean THEN NULL ELSE COALESCE($8::text, placement) END,
-           started_at_ms = CASE WHEN $9::boolean THEN $3 ELSE started_at_ms END,
-           finished_at_ms = CASE WHEN $10::boolean THEN $3 ELSE finished_at_ms END
-         WHERE id = $11 RETURNING ${ROW}`,
+        `WITH j AS (
+           UPDATE jobs SET state = $1, attempts = $2, updated_at_ms = $3,
+             exit_code = COALESCE($4::int, exit_code), message = COALESCE($5::text, message),
+             run_id = CASE WHEN $6::boolean THEN NULL ELSE COALESCE($7::text, run_id) END,
+             placement = CASE WHEN $6::boolean THEN NULL ELSE COALESCE($8::text, placement) END,
+             started_at_ms = CASE WHEN $9::boolean THEN $3 ELSE started_at_ms END,
+             finished_at_ms = CASE WHEN $10::boolean THEN $3 ELSE finished_at_ms END
+           WHERE id = $11 RETURNING ${ROW}),
+         e AS (INSERT INTO events (at_ms, type, subject, data) SELECT $3, $12, 'job/' || j.id, $13 FROM j)
+         SELECT * FROM j`,
         [
           to,
           attempts,
@@ -217,9 +240,10 @@ export class PgJobStore implements JobStore {
           to === "running",
           finished,
           id,
+          `job.${to}`,
+          JSON.stringify(appliedEventData(job.state, event, details)),
         ],
       );
-      await insertEventPg(sql, nowMs, `job.${to}`, `job/${id}`, appliedEventData(job.state, event, details));
       const row = updated[0];
       if (row === undefined) throw new NotFoundError(`No job "${id}"`);
       return this.cache.record(row);

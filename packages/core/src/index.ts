@@ -14,6 +14,7 @@ export * from "./jobs/lifecycle.js";
 export * from "./jobs/check.js";
 export * from "./jobs/fit.js";
 export * from "./jobs/limits.js";
+export * from "./jobs/retry.js";
 export * from "./cluster/expand.js";
 export * from "./catalog/catalog.js";
 export * from "./catalog/default.js";

@@ -52,7 +52,13 @@ export const JobSpec = z
     runtimeEstimateS: positive.optional().describe("user's estimate, used by SJF and backfill"),
     preemptible: z.boolean().default(false),
     dependsOn: z.array(objectName).default([]).describe("jobs that must succeed before this one starts"),
-    retries: count.max(100).default(0),
+    retries: count.max(100).default(0).describe("times a failed job runs again"),
+    retryBackoffS: z
+      .number()
+      .nonnegative()
+      .max(3600)
+      .default(10)
+      .describe("seconds before the first retry; each further retry waits twice as long (±20 % jitter, at most 6 h); 0 = at once"),
     labels: labels.default({}),
     run: RunSpec,
   })

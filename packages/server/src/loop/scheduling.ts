@@ -2,8 +2,9 @@ import { AidcError, type ClusterModel, type Executor, type JobEvent, type Logger
 import type { ClusterState, RunningJob, SchedCluster, Topology } from "@aidc/scheduler";
 import { applyDecisions, decide, remainingAt, type Explanation, type ResolvedProfile, type SchedJob } from "@aidc/scheduler";
 import type { JobRecord } from "../store/jobs.js";
-import type { Fence, JobStore } from "../store/port.js";
+import type { EventStore, Fence, JobStore } from "../store/port.js";
 import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-state.js";
+import { RetryHolds } from "./retry-holds.js";
 
 export interface LoopOptions {
   readonly jobs: JobStore;
@@ -16,6 +17,8 @@ export interface LoopOptions {
    */
   readonly fence?: () => Fence | undefined;
   readonly executor: Executor;
+  /** The jobs' events: a starting loop finds the retries still in their backoff there (absent: none are held after a restart). */
+  readonly events?: Pick<EventStore, "list">;
   readonly cluster: ClusterModel;
   readonly profile: ResolvedProfile;
   readonly now: () => number;
@@ -92,6 +95,9 @@ export class SchedulingLoop {
   private soon: NodeJS.Timeout | undefined;
   private lock: Promise<void> = Promise.resolve();
   private lastPassMs = 0;
+  /** Retried jobs not to be scheduled before their backoff has passed. */
+  private readonly holds = new RetryHolds();
+  private wake: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: LoopOptions) {
     ({ cluster: this.cluster, state: this.state } = clusterState(o.cluster));
@@ -155,6 +161,10 @@ export class SchedulingLoop {
       const sched = this.sched(job, 0, nowS);
       this.state.start(sched, fromPlacement(job.placement, sched, this.state), nowS);
       if (job.state === "admitted") interrupted.push(job);
+    }
+    if (this.o.events) {
+      const pending = await this.o.jobs.list({ states: ["pending"], limit: 1_000_000 });
+      await this.holds.rebuild(pending, this.o.events, this.o.now());
     }
     return interrupted;
   }
@@ -240,7 +250,10 @@ export class SchedulingLoop {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     this.soon = undefined;
+    this.timer = undefined; // no backoff wake-up is set after this (see wakeForHolds)
     await this.running;
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
   }
 
   /** One pass; exposed for tests. */
@@ -279,9 +292,13 @@ export class SchedulingLoop {
       if (job.state === "admitted") await this.o.jobs.apply(job.id, "start", now, {}, this.o.fence?.());
       const event = run.state === "succeeded" ? "succeed" : run.state === "cancelled" ? "cancel" : "fail";
       await this.o.jobs.apply(job.id, event, now, details, this.o.fence?.());
-      // a retry is decided with the failure, before the executor releases the run or anything else happens
-      if (event === "fail" && job.attempts < job.spec.retries)
-        await this.apply(job.id, "retry", { message: `retry ${job.attempts + 1} of ${job.spec.retries}` });
+      // a retry is decided with the failure, before the executor releases the run or anything else happens;
+      // the job is back in the queue at once but not scheduled before its backoff has passed
+      if (event === "fail" && job.attempts < job.spec.retries) {
+        const retry = this.holds.plan(job, now);
+        this.holds.hold(job.id, retry.untilMs);
+        await this.apply(job.id, "retry", { message: retry.message });
+      }
       if (this.state.running.has(job.id)) this.state.stop(job.id);
       if (event === "succeed" && this.o.onSucceeded) {
         await this.o
@@ -370,6 +387,16 @@ export class SchedulingLoop {
     return victims.map((v) => v.id);
   }
 
+  /** A pass when the next retry backoff ends (the interval's passes would find it too, up to a tick later). */
+  private wakeForHolds(nowMs: number): void {
+    const next = this.holds.next();
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
+    if (next === undefined || this.timer === undefined) return;
+    this.wake = setTimeout(() => ((this.wake = undefined), this.poke()), Math.max(0, next - nowMs) + 5);
+    this.wake.unref();
+  }
+
   private async schedule(): Promise<void> {
     const { jobs, executor } = this.o;
     await this.applyCordons();
@@ -377,7 +404,10 @@ export class SchedulingLoop {
     const nowS = nowMs / 1000;
     const all = await jobs.list({ states: ["pending"], limit: 1_000_000, submissionOrder: true });
     const blocked = new Map<string, readonly string[]>();
-    const ready = new Set(await this.ready(all, blocked));
+    const held = this.holds.held(all, nowMs);
+    for (const [id, why] of held) this.reasons.set(id, why);
+    this.wakeForHolds(nowMs);
+    const ready = new Set(await this.ready(held.size > 0 ? all.filter((j) => !held.has(j.id)) : all, blocked));
     const byId = new Map<string, { job: JobRecord; sched: SchedJob }>();
     all.forEach((job, i) => byId.set(job.id, { job, sched: this.sched(job, i, nowS) }));
     // the running set and cordons change after this pass: copy them now; the rest is built on demand

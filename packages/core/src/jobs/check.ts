@@ -35,7 +35,6 @@ export function gpuMilliOf(resources: JobSpec["tasks"][number]["resources"]): nu
  */
 export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: Catalog): Issue[] {
   const issues: Issue[] = [];
-  const have = [...new Set(cluster.nodes.filter((n) => n.gpus > 0 && n.accelerator !== undefined).map((n) => n.accelerator as string))];
   const queue = cluster.queues.find((q) => q.name === job.queue);
   const partition = queue?.partition ?? cluster.partitions.find((p) => p.default)?.name;
   job.tasks.forEach((t, i) => {
@@ -45,6 +44,7 @@ export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: 
     if (!found.found) return; // checkJob reports unknown names
     const id = found.item.id;
     const path = `tasks[${i}].resources.gpuType`;
+    const have = acceleratorsOf(cluster, undefined);
     if (!have.includes(id)) {
       issues.push({
         code: "unavailable_gpu_type",
@@ -54,9 +54,7 @@ export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: 
       return;
     }
     if (partition === undefined) return;
-    const inPartition = [
-      ...new Set(cluster.nodes.filter((n) => n.partitions.includes(partition) && n.accelerator !== undefined).map((n) => n.accelerator)),
-    ];
+    const inPartition = acceleratorsOf(cluster, partition);
     if (!inPartition.includes(id))
       issues.push({
         code: "unavailable_gpu_type",
@@ -65,4 +63,22 @@ export function checkJobOnCluster(job: JobSpec, cluster: ClusterModel, catalog: 
       });
   });
   return issues.length > 0 ? issues : checkJobFits(job, cluster, catalog);
+}
+
+/** Accelerator types of a cluster's GPU nodes (of one partition when given), kept per model: every submission asks. */
+const accelerators = new WeakMap<ClusterModel, Map<string, readonly string[]>>();
+
+function acceleratorsOf(cluster: ClusterModel, partition: string | undefined): readonly string[] {
+  let known = accelerators.get(cluster);
+  if (known === undefined) accelerators.set(cluster, (known = new Map()));
+  const key = partition ?? "";
+  let types = known.get(key);
+  if (types === undefined) {
+    const nodes = cluster.nodes.filter(
+      (n) => n.accelerator !== undefined && (partition === undefined ? n.gpus > 0 : n.partitions.includes(partition)),
+    );
+    types = [...new Set(nodes.map((n) => n.accelerator as string))];
+    known.set(key, types);
+  }
+  return types;
 }

@@ -4,7 +4,7 @@ import { checkCluster, type ClusterModel } from "../cluster/expand.js";
 import { Cluster } from "../schemas/cluster.js";
 import { JobSpec, type JobSpecInput } from "../schemas/job.js";
 import { checkJobOnCluster } from "./check.js";
-import { checkJobFits, NODE_CONFIGURATION_UNAVAILABLE } from "./fit.js";
+import { checkJobFits, jobScope, NODE_CONFIGURATION_UNAVAILABLE } from "./fit.js";
 
 const catalog = defaultCatalog();
 
@@ -97,5 +97,53 @@ describe("checkJobFits: jobs no node set of their scope can ever hold are refuse
 
   it("is part of checkJobOnCluster (the submission check)", () => {
     expect(checkJobOnCluster(job({ gpus: 16 }), m, catalog).map((i) => i.code)).toEqual(["never_fits"]);
+  });
+});
+
+describe("jobScope: scopes are kept per cluster model and grouped by node size", () => {
+  it("answers the same for a repeated ask and never carries one model's answer to another", () => {
+    const a = model();
+    const big = job({ gpus: 8, replicas: 2 });
+    expect(checkJobFits(big, a, catalog)).toEqual([]);
+    expect(checkJobFits(big, a, catalog)).toEqual([]); // the kept scope
+    // a smaller cluster (one GPU node) is a new model: the same job no longer fits there
+    const c = Cluster.parse({
+      apiVersion: "aidc/v1",
+      kind: "Cluster",
+      name: "small",
+      racks: [{ name: "r1", nodes: [{ name: "gpu", count: 1, accelerator: "h100", gpus: 8, cpus: 64, memoryGiB: 512 }] }],
+      partitions: [{ name: "train", racks: ["r1"], default: true }],
+      queues: [{ name: "research", partition: "train" }],
+    });
+    const small = checkCluster(c, catalog).model as ClusterModel;
+    expect(checkJobFits(big, small, catalog).map((i) => i.path)).toEqual(["tasks[0].replicas"]);
+    expect(jobScope(big, a, catalog).nodes.map((n) => n.name)).toHaveLength(2);
+  });
+
+  it("counts slots over sizes exactly as over nodes (mixed sizes in one partition)", () => {
+    const c = Cluster.parse({
+      apiVersion: "aidc/v1",
+      kind: "Cluster",
+      name: "mixed",
+      racks: [
+        {
+          name: "r1",
+          nodes: [
+            { name: "a", count: 3, accelerator: "h100", gpus: 8, cpus: 64, memoryGiB: 512 },
+            { name: "b", count: 2, accelerator: "h100", gpus: 4, cpus: 16, memoryGiB: 256 },
+          ],
+        },
+      ],
+      partitions: [{ name: "train", racks: ["r1"], default: true }],
+      queues: [{ name: "research", partition: "train" }],
+    });
+    const m = checkCluster(c, catalog).model as ClusterModel;
+    const scope = jobScope(job({}), m, catalog);
+    expect(scope.shapes.map((s) => s.count).sort()).toEqual([2, 3]);
+    // 4-GPU replicas: 3 × 2 + 2 × 1 = 8 fit at once, 9 do not
+    expect(checkJobFits(job({ gpus: 4, replicas: 8 }), m, catalog)).toEqual([]);
+    expect(checkJobFits(job({ gpus: 4, replicas: 9 }), m, catalog)[0]?.message).toContain("hold at most 8 at once");
+    // the gang total is over sizes × counts: 32 GPUs
+    expect(checkJobFits(job({ gpus: 1, replicas: 33 }), m, catalog)[0]?.message).toContain("hold at most");
   });
 });

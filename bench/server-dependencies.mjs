@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { resolvePolicy } from "../packages/scheduler/dist/index.js";
 import { localCluster } from "../packages/server/dist/main.js";
 import { SchedulingLoop } from "../packages/server/dist/loop/scheduling.js";
-import { JobRepo } from "../packages/server/dist/store/jobs.js";
 import { SqliteStore } from "../packages/server/dist/store/sqlite.js";
 import { SimExecutor } from "../packages/server/dist/executors/sim.js";
 
@@ -39,12 +38,13 @@ function spec(name, dependsOn = []) {
 function scenario(label, finished, pending) {
   const dir = mkdtempSync(join(tmpdir(), "aidc-bench-deps-"));
   const store = SqliteStore.open(join(dir, "aidc.db"));
-  if (process.argv.includes("--index")) store.db.exec("CREATE INDEX jobs_user_name ON jobs(user, name, submitted_at_ms)");
-  const insert = store.db.prepare(
+  const db = store.sqlite.db;
+  if (process.argv.includes("--index")) db.exec("CREATE INDEX jobs_user_name ON jobs(user, name, submitted_at_ms)");
+  const insert = db.prepare(
     `INSERT INTO jobs (id, name, user, queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms)
      VALUES (?, ?, 'alice', 'default', 0, ?, ?, 0, ?, ?)`,
   );
-  store.db.transaction(() => {
+  db.transaction(() => {
     finished.forEach((name, i) => insert.run(`f-${String(i).padStart(7, "0")}`, name, JSON.stringify(spec(name)), "succeeded", i, i));
     pending.forEach((p, i) =>
       insert.run(`p-${String(i).padStart(7, "0")}`, p.name, JSON.stringify(spec(p.name, p.dependsOn)), "pending", 1e7 + i, 1e7 + i),
@@ -52,8 +52,8 @@ function scenario(label, finished, pending) {
   })();
   const profile = resolvePolicy("fifo");
   const loop = new SchedulingLoop({
-    jobs: new JobRepo(store),
-    cordons: () => new Map(),
+    jobs: store.jobs,
+    cordons: async () => new Map(),
     executor: new SimExecutor({ runsDir: join(dir, "runs") }),
     cluster: localCluster(),
     profile: profile.value,
@@ -90,7 +90,7 @@ for (const s of scenarios) {
   times.sort((a, b) => a - b);
   const why = s.loop.explain(s.label.startsWith("one") ? "p-0000000" : "p-0000001");
   results.push({ scenario: s.label, medianPassMs: Number(times[2].toFixed(1)), reason: why?.reason, message: why?.message?.slice(0, 80) });
-  s.store.close?.();
+  await s.store.close();
 }
 console.log(
   JSON.stringify({ bench: "server-dependencies", finished: F, pending: P, index: process.argv.includes("--index"), results }, null, 2),

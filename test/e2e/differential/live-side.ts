@@ -5,7 +5,6 @@ import type { Catalog, ClusterModel, Logger } from "@aidc/core";
 import type { ResolvedProfile } from "@aidc/scheduler";
 import { buildApp } from "../../../packages/server/src/app.js";
 import { BlobStore } from "../../../packages/server/src/artifacts/blobs.js";
-import { ArtifactRepo } from "../../../packages/server/src/artifacts/repo.js";
 import type { ServerContext } from "../../../packages/server/src/context.js";
 import { SimExecutor } from "../../../packages/server/src/executors/sim.js";
 import { SchedulingLoop } from "../../../packages/server/src/loop/scheduling.js";
@@ -69,7 +68,6 @@ export async function runServer(
   });
   const ctx: ServerContext = {
     store,
-    artifacts: new ArtifactRepo(store),
     blobs: new BlobStore(join(dir, "blobs")),
     modelsDir: join(dir, "models"),
     catalog,

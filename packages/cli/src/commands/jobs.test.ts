@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "@aidc/server";
+import { SqliteStore, startServer, type RunningServer } from "@aidc/server";
 import { runCli } from "../run-cli.testing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aidc-cli-jobs-"));
@@ -29,11 +29,13 @@ beforeAll(async () => {
     tasks: [{ resources: { gpus: 1 } }],
     run: { command: "true" },
   });
-  const insert = server.store.db.prepare(
+  if (!(server.store instanceof SqliteStore)) throw new Error("this test writes rows into the SQLite file");
+  const db = server.store.sqlite.db;
+  const insert = db.prepare(
     `INSERT INTO jobs (id, name, user, queue, priority, spec, state, attempts, submitted_at_ms, updated_at_ms)
      VALUES (?, 'j', 'alice', 'default', 0, ?, 'cancelled', 0, ?, ?)`,
   );
-  server.store.db.transaction(() => {
+  db.transaction(() => {
     for (let i = 0; i < JOBS; i++) insert.run(`j-${String(i).padStart(5, "0")}`, spec, 1000 + Math.floor(i / 7), 1000);
   })();
 });

@@ -88,12 +88,13 @@ function filesystems(ctx: ServerContext, nowMs: number): FilesystemView[] {
     });
 }
 
-function projects(ctx: ServerContext, artifacts: readonly ArtifactView[]): ProjectUsage[] {
-  const quotas = ctx.artifacts.quotas();
-  const names = new Set([...quotas.keys(), ...artifacts.map((a) => a.project)]);
-  return [...names].sort().map((project) => {
+async function projects(ctx: ServerContext, artifacts: readonly ArtifactView[]): Promise<ProjectUsage[]> {
+  const quotas = await ctx.store.artifacts.quotas();
+  const names = [...new Set([...quotas.keys(), ...artifacts.map((a) => a.project)])].sort();
+  const used = await Promise.all(names.map((project) => ctx.store.artifacts.usedBytes(project)));
+  return names.map((project, i) => {
     const maxBytes = quotas.get(project);
-    return { project, usedBytes: ctx.artifacts.usedBytes(project), ...(maxBytes !== undefined ? { maxBytes } : {}) };
+    return { project, usedBytes: used[i] ?? 0, ...(maxBytes !== undefined ? { maxBytes } : {}) };
   });
 }
 
@@ -218,7 +219,7 @@ export async function recommendationSnapshot(
   };
   const cordons = await ctx.store.nodes.cordons();
   const live = await ctx.store.jobs.list({ states: ["pending", "admitted", "running"], limit: 100_000 });
-  const artifacts: ArtifactView[] = ctx.artifacts.list().map((a) => ({
+  const artifacts: ArtifactView[] = (await ctx.store.artifacts.list()).map((a) => ({
     id: a.id,
     project: a.project,
     name: a.name,
@@ -242,7 +243,7 @@ export async function recommendationSnapshot(
     jobs: live.map((j) => jobView(j, canonical)),
     queues: queueViews(ctx.cluster),
     utilization: utilization(ctx, nowMs),
-    projects: projects(ctx, artifacts),
+    projects: await projects(ctx, artifacts),
     artifacts,
     filesystems: filesystems(ctx, nowMs),
     placements: placements(ctx, live, o.wholeCatalog ?? false),

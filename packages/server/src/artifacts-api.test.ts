@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "./main.js";
 import { parseRange } from "./routes/artifacts.js";
-import { TokenRepo } from "./store/tokens.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-artifacts-"));
 let server: RunningServer;
@@ -39,9 +38,9 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 beforeAll(async () => {
   server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" });
   tok["admin"] = readFileSync(server.adminTokenFile, "utf8").trim();
-  const repo = new TokenRepo(server.store);
-  tok["ann"] = repo.create("ann", "user", Date.now());
-  tok["ben"] = repo.create("ben", "user", Date.now());
+  const repo = server.store.tokens;
+  tok["ann"] = await repo.create("ann", "user", Date.now());
+  tok["ben"] = await repo.create("ben", "user", Date.now());
 });
 afterAll(async () => server.close());
 

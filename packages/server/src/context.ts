@@ -5,7 +5,6 @@ import type { TwinView } from "./twin/types.js";
 import type { ObserveService } from "./observe/service.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { BlobStore } from "./artifacts/blobs.js";
-import type { ArtifactRepo } from "./artifacts/repo.js";
 import type { JobRepo } from "./store/jobs.js";
 import type { SqliteStore } from "./store/sqlite.js";
 import type { TokenRepo } from "./store/tokens.js";
@@ -17,7 +16,6 @@ export interface ServerContext {
   /** `<data-dir>/models`: operator packages and the served names' unpacked packages. */
   readonly modelsDir: string;
   readonly tokens: TokenRepo;
-  readonly artifacts: ArtifactRepo;
   readonly blobs: BlobStore;
   readonly catalog: Catalog;
   readonly cluster: ClusterModel;

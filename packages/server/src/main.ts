@@ -18,7 +18,6 @@ import { privateDataDir } from "./data-dir.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
 import { BlobStore } from "./artifacts/blobs.js";
-import { ArtifactRepo } from "./artifacts/repo.js";
 import { startJanitor } from "./artifacts/janitor.js";
 import { ServedModels } from "./artifacts/served.js";
 import { UploadSessions } from "./artifacts/uploads.js";
@@ -210,7 +209,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     jobs: new JobRepo(store),
     modelsDir: join(resolve(options.dataDir), "models"),
     tokens,
-    artifacts: new ArtifactRepo(store),
     blobs: new BlobStore(join(resolve(options.dataDir), "blobs")),
     catalog,
     cluster,
@@ -242,7 +240,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!(executor instanceof LocalExecutor)) return;
       try {
         const made = await registerModel(
-          { store, artifacts: ctx.artifacts, blobs: ctx.blobs, modelsDir: ctx.modelsDir, now: ctx.now },
+          { store, blobs: ctx.blobs, modelsDir: ctx.modelsDir, now: ctx.now },
           job,
           executor.workDir(runId),
         );
@@ -288,7 +286,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   loop.start(options.tickMs ?? 1000);
   observe?.start();
-  const janitor = startJanitor({
+  const janitor = await startJanitor({
     sessions: new UploadSessions(store, ctx.blobs),
     served: new ServedModels(store, ctx.modelsDir),
     now: ctx.now,

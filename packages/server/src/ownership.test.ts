@@ -5,9 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageTar, tinyModel } from "./artifacts/fixtures.testing.js";
 import { startServer, type RunningServer } from "./main.js";
-import { TokenRepo } from "./store/tokens.js";
 import { registerModel } from "./workloads/run.js";
-import { ArtifactRepo } from "./artifacts/repo.js";
 import { BlobStore } from "./artifacts/blobs.js";
 
 // Written as an attacker would try it: bob and carol against alice's data.
@@ -51,9 +49,9 @@ const message = (r: Res) => (r.body["error"] as { message: string } | undefined)
 beforeAll(async () => {
   server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent", metricsIntervalS: 0 });
   tok["admin"] = readFileSync(server.adminTokenFile, "utf8").trim();
-  const repo = new TokenRepo(server.store);
-  for (const u of ["alice", "bob", "carol"]) tok[u] = repo.create(u, "user", Date.now());
-  tok["ops"] = repo.create("ops", "operator", Date.now());
+  const repo = server.store.tokens;
+  for (const u of ["alice", "bob", "carol"]) tok[u] = await repo.create(u, "user", Date.now());
+  tok["ops"] = await repo.create("ops", "operator", Date.now());
 });
 afterAll(async () => server.close());
 
@@ -195,7 +193,6 @@ describe("served models change only by promotion", () => {
     const made = await registerModel(
       {
         store: server.store,
-        artifacts: new ArtifactRepo(server.store),
         blobs: new BlobStore(join(dataDir, "blobs")),
         modelsDir: join(dataDir, "models"),
         now: () => Date.now(),
@@ -209,7 +206,6 @@ describe("served models change only by promotion", () => {
     const refused = registerModel(
       {
         store: server.store,
-        artifacts: new ArtifactRepo(server.store),
         blobs: new BlobStore(join(dataDir, "blobs")),
         modelsDir: join(dataDir, "models"),
         now: () => Date.now(),

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BlobStore } from "./artifacts/blobs.js";
 import { UploadSessions } from "./artifacts/uploads.js";
 import { startServer, type RunningServer } from "./main.js";
-import { TokenRepo } from "./store/tokens.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 let server: RunningServer | undefined;
@@ -18,7 +17,7 @@ afterEach(async () => {
 async function start(dataDir: string, user = "ann"): Promise<{ s: RunningServer; token: string }> {
   server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent", metricsIntervalS: 0 });
   const s = server;
-  return { s, token: new TokenRepo(s.store).create(user, "user", Date.now()) };
+  return { s, token: await s.store.tokens.create(user, "user", Date.now()) };
 }
 
 async function send(
@@ -151,7 +150,7 @@ describe("uploads", () => {
     expect(existsSync(join(uploads, kept))).toBe(true);
     expect((await send(second.s, first.token, "GET", `/api/v1/uploads/${kept}`)).json["offsetBytes"]).toBe(1000);
     // a day later the untouched session has expired: gone with its bytes
-    const swept = new UploadSessions(second.s.store, new BlobStore(join(dataDir, "blobs"))).sweep(Date.now() + 25 * 3600_000);
+    const swept = await new UploadSessions(second.s.store, new BlobStore(join(dataDir, "blobs"))).sweep(Date.now() + 25 * 3600_000);
     expect(swept.expired).toEqual([kept]);
     expect(existsSync(join(uploads, kept))).toBe(false);
     expect((await send(second.s, first.token, "GET", `/api/v1/uploads/${kept}`)).status).toBe(404);

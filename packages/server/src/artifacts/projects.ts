@@ -1,33 +1,50 @@
-import { AidcError, NotFoundError } from "@aidc/core";
+import { NotFoundError } from "@aidc/core";
 import { ForbiddenError } from "../auth.js";
-import type { SqliteStore } from "../store/sqlite.js";
+import {
+  PROJECT_ROLES,
+  type Project,
+  type ProjectFacts,
+  type ProjectRole,
+  type ProjectStore,
+  type PublishDecision,
+} from "../store/port-artifacts.js";
 import { atLeast, type Principal } from "../store/tokens.js";
 
-/** A member's rights in one project: reader < publisher < owner. */
-export const PROJECT_ROLES = ["reader", "publisher", "owner"] as const;
-export type ProjectRole = (typeof PROJECT_ROLES)[number];
-
-export interface Member {
-  readonly user: string;
-  readonly role: ProjectRole;
-  readonly addedBy: string;
-  readonly addedAtMs: number;
-}
-
-export interface Project {
-  readonly name: string;
-  readonly createdBy: string;
-  readonly createdAtMs: number;
-  readonly members: readonly Member[];
-}
-
-export class ConflictError extends AidcError {
-  constructor(message: string) {
-    super("CONFLICT", message);
-  }
-}
+export { ConflictError, PROJECT_ROLES, type Member, type Project, type ProjectRole } from "../store/port-artifacts.js";
 
 const rank = (r: ProjectRole | undefined): number => (r === undefined ? -1 : PROJECT_ROLES.indexOf(r));
+
+/** The principal's role in a project from the facts about it (undefined: none, or no such project). */
+export function roleIn(p: Principal, f: ProjectFacts): ProjectRole | undefined {
+  if (!f.exists) return undefined;
+  if (atLeast(p.role, "operator") || f.project === p.user) return "owner";
+  return f.memberRole;
+}
+
+/**
+ * May the principal publish into the project? "publish" for a publisher of an existing project,
+ * "create" for a project that does not exist yet and is the principal's to claim; throws otherwise.
+ */
+export function publishDecision(p: Principal): PublishDecision {
+  return (f) => {
+    if (!f.exists) {
+      if (f.project !== p.user && !atLeast(p.role, "operator") && f.nameIsUser) {
+        throw new ForbiddenError(`${p.user} cannot publish into project "${f.project}": it belongs to user ${f.project}`);
+      }
+      return "create";
+    }
+    if (rank(roleIn(p, f)) < rank("publisher")) {
+      throw new ForbiddenError(
+        `${p.user} cannot publish into project "${f.project}": that needs the publisher role there (ask an owner: ` +
+          `POST /api/v1/projects/${f.project}/members)`,
+      );
+    }
+    return "publish";
+  };
+}
+
+/** What `ArtifactStore.add` takes to check (and maybe create) the project in its own transaction. */
+export const publishAs = (p: Principal): { user: string; decide: PublishDecision } => ({ user: p.user, decide: publishDecision(p) });
 
 /**
  * Who may do what with a project's artifacts and served models.
@@ -41,63 +58,44 @@ const rank = (r: ProjectRole | undefined): number => (r === undefined ? -1 : PRO
  *   the projects they are members of; anything else answers 404, so its existence does not leak.
  */
 export class ProjectRepo {
-  constructor(private readonly store: SqliteStore) {}
+  private readonly store: ProjectStore;
 
-  get(name: string): Project | undefined {
-    const row = this.store.prepare("SELECT name, created_by, created_at_ms FROM projects WHERE name = ?").get(name) as
-      { name: string; created_by: string; created_at_ms: number } | undefined;
-    if (row === undefined) return undefined;
-    const members = (
-      this.store.prepare("SELECT user, role, added_by, added_at_ms FROM project_members WHERE project = ? ORDER BY user").all(name) as {
-        user: string;
-        role: ProjectRole;
-        added_by: string;
-        added_at_ms: number;
-      }[]
-    ).map((m) => ({ user: m.user, role: m.role, addedBy: m.added_by, addedAtMs: m.added_at_ms }));
-    return { name: row.name, createdBy: row.created_by, createdAtMs: row.created_at_ms, members };
+  constructor(store: { readonly projects: ProjectStore }) {
+    this.store = store.projects;
+  }
+
+  get(name: string): Promise<Project | undefined> {
+    return this.store.get(name);
   }
 
   /** Projects a principal can read, with its role in each (operators and admins: all, as owner). */
-  visible(p: Principal): { name: string; role: ProjectRole }[] {
-    if (atLeast(p.role, "operator")) {
-      return (this.store.prepare("SELECT name FROM projects ORDER BY name").all() as { name: string }[]).map((r) => ({
-        name: r.name,
-        role: "owner" as const,
-      }));
-    }
-    const rows = this.store.prepare("SELECT project AS name, role FROM project_members WHERE user = ? ORDER BY project").all(p.user) as {
-      name: string;
-      role: ProjectRole;
-    }[];
-    if (this.get(p.user) !== undefined && !rows.some((r) => r.name === p.user)) rows.push({ name: p.user, role: "owner" });
+  async visible(p: Principal): Promise<{ name: string; role: ProjectRole }[]> {
+    if (atLeast(p.role, "operator")) return (await this.store.names()).map((name) => ({ name, role: "owner" as const }));
+    const rows = await this.store.memberships(p.user);
+    if (!rows.some((r) => r.name === p.user) && (await this.store.facts(p.user, p.user)).exists) rows.push({ name: p.user, role: "owner" });
     return rows.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The principal's role in a project, or undefined when it has none (or the project does not exist). */
-  roleOf(p: Principal, project: string): ProjectRole | undefined {
-    if (this.get(project) === undefined) return undefined;
-    if (atLeast(p.role, "operator") || project === p.user) return "owner";
-    const row = this.store.prepare("SELECT role FROM project_members WHERE project = ? AND user = ?").get(project, p.user) as
-      { role: ProjectRole } | undefined;
-    return row?.role;
+  async roleOf(p: Principal, project: string): Promise<ProjectRole | undefined> {
+    return roleIn(p, await this.store.facts(project, p.user));
   }
 
-  canRead(p: Principal, project: string): boolean {
-    return rank(this.roleOf(p, project)) >= rank("reader");
+  async canRead(p: Principal, project: string): Promise<boolean> {
+    return rank(await this.roleOf(p, project)) >= rank("reader");
   }
 
   /** 404 unless the principal may read the project (so private projects do not reveal themselves). */
-  requireRead(p: Principal, project: string, what: string): void {
-    if (!this.canRead(p, project)) throw new NotFoundError(`No ${what}`);
+  async requireRead(p: Principal, project: string, what: string): Promise<void> {
+    if (!(await this.canRead(p, project))) throw new NotFoundError(`No ${what}`);
   }
 
   /**
    * The principal needs `role` in an existing project: 404 when it cannot even read it, 403 when
    * it can read but not do this.
    */
-  require(p: Principal, project: string, role: ProjectRole, action: string, what: string): void {
-    const has = this.roleOf(p, project);
+  async require(p: Principal, project: string, role: ProjectRole, action: string, what: string): Promise<void> {
+    const has = await this.roleOf(p, project);
     if (has === undefined) throw new NotFoundError(`No ${what}`);
     if (rank(has) < rank(role)) {
       throw new ForbiddenError(
@@ -108,73 +106,27 @@ export class ProjectRepo {
 
   /**
    * Before publishing into `project`: the principal must be a publisher there, or the project must
-   * not exist yet and be claimable by it (then it is created with the principal as owner).
+   * not exist yet and be claimable by it (then, with `create`, it is created with the principal as owner,
+   * in one transaction with the check). Says whether the project was created here.
    */
-  ensurePublishable(p: Principal, project: string, nowMs: number, o: { create: boolean } = { create: true }): void {
-    if (this.get(project) === undefined) {
-      if (project !== p.user && !atLeast(p.role, "operator") && this.isUser(project)) {
-        throw new ForbiddenError(`${p.user} cannot publish into project "${project}": it belongs to user ${project}`);
-      }
-      if (o.create) this.create(project, p.user, nowMs);
-      return;
-    }
-    const has = this.roleOf(p, project);
-    if (rank(has) < rank("publisher")) {
-      throw new ForbiddenError(
-        `${p.user} cannot publish into project "${project}": that needs the publisher role there (ask an owner: ` +
-          `POST /api/v1/projects/${project}/members)`,
-      );
-    }
-  }
-
-  create(name: string, owner: string, nowMs: number): Project {
-    this.store.db.transaction(() => {
-      this.store.prepare("INSERT INTO projects (name, created_by, created_at_ms) VALUES (?, ?, ?)").run(name, owner, nowMs);
-      this.store
-        .prepare("INSERT INTO project_members (project, user, role, added_by, added_at_ms) VALUES (?, ?, 'owner', ?, ?)")
-        .run(name, owner, owner, nowMs);
-      this.store.insertEvent(nowMs, "project.created", `project/${name}`, { owner });
-    })();
-    return this.get(name) as Project;
+  async ensurePublishable(
+    p: Principal,
+    project: string,
+    nowMs: number,
+    o: { create: boolean } = { create: true },
+  ): Promise<"created" | "existing" | "claimable"> {
+    if (o.create) return this.store.claim(project, p.user, nowMs, publishDecision(p));
+    const facts = await this.store.facts(project, p.user);
+    publishDecision(p)(facts);
+    return facts.exists ? "existing" : "claimable";
   }
 
   /** Add a member or change a member's role (owners only; checked by the caller). */
-  grant(project: string, user: string, role: ProjectRole, by: string, nowMs: number): Project {
-    this.store.db.transaction(() => {
-      if (role !== "owner") this.keepAnOwner(project, user);
-      this.store
-        .prepare(
-          `INSERT INTO project_members (project, user, role, added_by, added_at_ms) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT(project, user) DO UPDATE SET role = excluded.role, added_by = excluded.added_by, added_at_ms = excluded.added_at_ms`,
-        )
-        .run(project, user, role, by, nowMs);
-      this.store.insertEvent(nowMs, "project.member.granted", `project/${project}`, { user, role, by });
-    })();
-    return this.get(project) as Project;
+  grant(project: string, user: string, role: ProjectRole, by: string, nowMs: number): Promise<Project> {
+    return this.store.grant(project, user, role, by, nowMs);
   }
 
-  revoke(project: string, user: string, by: string, nowMs: number): Project {
-    this.store.db.transaction(() => {
-      this.keepAnOwner(project, user);
-      const r = this.store.prepare("DELETE FROM project_members WHERE project = ? AND user = ?").run(project, user);
-      if (r.changes === 0) throw new NotFoundError(`${user} is not a member of project "${project}"`);
-      this.store.insertEvent(nowMs, "project.member.revoked", `project/${project}`, { user, by });
-    })();
-    return this.get(project) as Project;
-  }
-
-  /** Refuse to leave a project without an owner. */
-  private keepAnOwner(project: string, leaving: string): void {
-    const owners = this.store.prepare("SELECT user FROM project_members WHERE project = ? AND role = 'owner'").all(project) as {
-      user: string;
-    }[];
-    if (owners.length === 1 && owners[0]?.user === leaving) {
-      throw new ConflictError(`${leaving} is the last owner of project "${project}"; make someone else owner first`);
-    }
-  }
-
-  /** A name some token was issued for. */
-  private isUser(name: string): boolean {
-    return this.store.prepare("SELECT 1 FROM tokens WHERE user = ? LIMIT 1").get(name) !== undefined;
+  revoke(project: string, user: string, by: string, nowMs: number): Promise<Project> {
+    return this.store.revoke(project, user, by, nowMs);
   }
 }

@@ -1,44 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "@aidc/core";
 import { ForbiddenError } from "../auth.js";
-import type { SqliteStore } from "../store/sqlite.js";
+import type { Artifact, ProjectFacts, ProjectStore, PromoteFacts, ServedBinding, ServedStore } from "../store/port-artifacts.js";
 import { atLeast, type Principal } from "../store/tokens.js";
 import type { BlobStore } from "./blobs.js";
-import type { ProjectRepo } from "./projects.js";
-import type { Artifact } from "./repo.js";
+import { roleIn } from "./projects.js";
 import { untarFiles } from "./untar.js";
+import { ORPHAN_GRACE_MS } from "./uploads.js";
+
+export type { ServedBinding } from "../store/port-artifacts.js";
 
 export const MODEL_PACKAGE_FORMAT = "aidc-model-package+tar";
 const MANIFEST = "manifest.json";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const INSTALLED = ".served";
-
-/** A served name bound to one artifact version of the project that owns the name. */
-export interface ServedBinding {
-  readonly name: string;
-  readonly project: string;
-  readonly artifactId: string;
-  readonly promotedBy: string;
-  readonly promotedAtMs: number;
-}
-
-interface Row {
-  name: string;
-  project: string;
-  artifact_id: string;
-  promoted_by: string;
-  promoted_at_ms: number;
-}
-
-const fromRow = (r: Row): ServedBinding => ({
-  name: r.name,
-  project: r.project,
-  artifactId: r.artifact_id,
-  promotedBy: r.promoted_by,
-  promotedAtMs: r.promoted_at_ms,
-});
 
 /**
  * Served models: a name is bound to an artifact version only by an explicit promotion (or the
@@ -52,25 +29,28 @@ const fromRow = (r: Row): ServedBinding => ({
  * long as no promotion binds the name; replacing one by a promotion needs the operator role.
  */
 export class ServedModels {
-  constructor(
-    private readonly store: SqliteStore,
-    readonly root: string,
-  ) {}
+  private readonly served: ServedStore;
+  private readonly projects: ProjectStore;
 
-  binding(name: string): ServedBinding | undefined {
-    const r = this.store.prepare("SELECT * FROM served_models WHERE name = ?").get(name) as Row | undefined;
-    return r === undefined ? undefined : fromRow(r);
+  constructor(
+    store: { readonly served: ServedStore; readonly projects: ProjectStore },
+    readonly root: string,
+  ) {
+    this.served = store.served;
+    this.projects = store.projects;
   }
 
-  bindings(): ServedBinding[] {
-    return (this.store.prepare("SELECT * FROM served_models ORDER BY name").all() as Row[]).map(fromRow);
+  binding(name: string): Promise<ServedBinding | undefined> {
+    return this.served.binding(name);
+  }
+
+  bindings(): Promise<ServedBinding[]> {
+    return this.served.bindings();
   }
 
   /** Names bound to this artifact (a served version cannot be deleted). */
-  servingArtifact(artifactId: string): string[] {
-    return (this.store.prepare("SELECT name FROM served_models WHERE artifact_id = ?").all(artifactId) as { name: string }[]).map(
-      (r) => r.name,
-    );
+  servingArtifact(artifactId: string): Promise<string[]> {
+    return this.served.servingArtifact(artifactId);
   }
 
   /** Packages an operator put directly under `<models>/<name>/`. */
@@ -82,27 +62,35 @@ export class ServedModels {
       .sort();
   }
 
+  /** Every served name: operator packages and promoted names, sorted. */
+  async names(): Promise<string[]> {
+    return [...new Set([...this.folderNames(), ...(await this.bindings()).map((b) => b.name)])].sort();
+  }
+
   /** The folder a ModelRegistry serving this binding is rooted at (the package is `<that>/<name>/`). */
   installRoot(b: { name: string; artifactId: string }): string {
     return join(this.root, INSTALLED, `${b.name}@${b.artifactId}`);
   }
 
   /** Whether nothing serves this name yet (no binding and no operator package). */
-  isFree(name: string): boolean {
-    return this.binding(name) === undefined && !this.folderNames().includes(name);
+  async isFree(name: string): Promise<boolean> {
+    return !this.folderNames().includes(name) && (await this.binding(name)) === undefined;
   }
 
   /**
    * Bind `name` to `artifact` for the principal. Permission: the name's owning project (or, for a
    * free name, the artifact's project) must grant the principal the publisher role; an operator
-   * package under the same name can only be replaced by an operator.
+   * package under the same name can only be replaced by an operator. The check runs once before
+   * the package is unpacked and again inside the store's transaction that binds (two claims may race).
+   * With `public`, the name's public flag is set or cleared in the same transaction.
    */
   async promote(
-    o: { projects: ProjectRepo; blobs: BlobStore },
+    blobs: BlobStore,
     p: Principal,
     name: string,
     artifact: Artifact,
     nowMs: number,
+    o: { public?: boolean | undefined } = {},
   ): Promise<ServedBinding> {
     if (!NAME.test(name)) {
       throw new InvalidInputError(`Invalid model name "${name}"`, [
@@ -118,11 +106,13 @@ export class ServedModels {
         },
       ]);
     }
-    this.checkPromote(o.projects, p, name, artifact);
+    const check = promoteCheck(p, name, artifact, this.folderNames().includes(name));
+    const before = await this.binding(name);
+    check({ before, project: await this.projects.facts(before?.project ?? artifact.project, p.user) });
     const installRoot = this.installRoot({ name, artifactId: artifact.id });
     if (!existsSync(join(installRoot, name, MANIFEST))) {
-      await o.blobs.verify(artifact.sha256);
-      const files = untarFiles(readFileSync(o.blobs.blobPath(artifact.sha256)));
+      await blobs.verify(artifact.sha256);
+      const files = untarFiles(readFileSync(blobs.blobPath(artifact.sha256)));
       if (!files.some((f) => f.name === MANIFEST)) {
         throw new InvalidInputError(`Cannot promote ${artifact.project}/${artifact.name}:${artifact.version}`, [
           { code: "invalid_value", path: "artifact", message: `its archive has no ${MANIFEST}` },
@@ -139,85 +129,88 @@ export class ServedModels {
         rmSync(staging, { recursive: true, force: true });
       }
     }
-    const previous = this.store.db.transaction(() => {
-      this.checkPromote(o.projects, p, name, artifact); // again, inside the transaction: two claims may race
-      const before = this.binding(name);
-      this.store
-        .prepare(
-          `INSERT INTO served_models (name, project, artifact_id, promoted_by, promoted_at_ms) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT(name) DO UPDATE SET artifact_id = excluded.artifact_id, promoted_by = excluded.promoted_by,
-           promoted_at_ms = excluded.promoted_at_ms`,
-        )
-        .run(name, before?.project ?? artifact.project, artifact.id, p.user, nowMs);
-      this.store.insertEvent(nowMs, "model.promoted", `model/${name}`, {
-        project: before?.project ?? artifact.project,
-        artifactId: artifact.id,
-        artifact: `${artifact.project}/${artifact.name}:${artifact.version}`,
-        by: p.user,
-        ...(before ? { previousArtifactId: before.artifactId } : {}),
-      });
-      return before;
-    })();
+    const { binding, previous } = await this.served.promote({
+      name,
+      artifactId: artifact.id,
+      by: p.user,
+      nowMs,
+      ...(o.public === undefined ? {} : { public: o.public }),
+      check,
+    });
     this.pruneInstalls(name, [artifact.id, ...(previous ? [previous.artifactId] : [])]);
-    return this.binding(name) as ServedBinding;
+    return binding;
   }
 
-  /** Stop serving a name and release it (publisher in the owning project). */
-  unbind(projects: ProjectRepo, p: Principal, name: string, nowMs: number): ServedBinding {
-    const b = this.binding(name);
+  /** Stop serving a name and release it (publisher in the owning project); its public flag goes too. */
+  async unbind(p: Principal, name: string, nowMs: number): Promise<ServedBinding> {
+    const b = await this.served.release(name, p.user, nowMs, (f) => requirePublisher(p, f.project, name));
     if (b === undefined)
       throw new InvalidInputError(`Model "${name}" is not bound to an artifact`, [
         { code: "not_bound", path: "name", message: "only promoted models can be released" },
       ]);
-    this.requirePublisher(projects, p, b.project, name);
-    this.store.db.transaction(() => {
-      this.store.prepare("DELETE FROM served_models WHERE name = ?").run(name);
-      this.store.insertEvent(nowMs, "model.released", `model/${name}`, { project: b.project, artifactId: b.artifactId, by: p.user });
-    })();
     return b;
   }
 
-  /** Leftover staging folders of promotions a crash interrupted. */
-  sweepStaging(): number {
+  /**
+   * Leftover staging folders of promotions a crash interrupted (older than `graceMs`, so a
+   * promotion another replica is unpacking into a shared folder right now is left alone).
+   */
+  sweepStaging(nowMs: number = Date.now(), graceMs: number = ORPHAN_GRACE_MS): number {
     if (!existsSync(this.root)) return 0;
-    const left = readdirSync(this.root).filter((f) => f.startsWith(".staging-"));
-    for (const f of left) rmSync(join(this.root, f), { recursive: true, force: true });
-    return left.length;
-  }
-
-  private checkPromote(projects: ProjectRepo, p: Principal, name: string, artifact: Artifact): void {
-    const b = this.binding(name);
-    if (b !== undefined) {
-      this.requirePublisher(projects, p, b.project, name);
-      if (artifact.project !== b.project) {
-        throw new ForbiddenError(
-          `Model "${name}" is served for project "${b.project}"; promote a version of an artifact of that project, ` +
-            `not ${artifact.project}/${artifact.name}`,
-        );
+    let removed = 0;
+    for (const f of readdirSync(this.root)) {
+      if (!f.startsWith(".staging-")) continue;
+      try {
+        if (nowMs - statSync(join(this.root, f)).mtimeMs < graceMs) continue;
+      } catch {
+        continue; // gone meanwhile
       }
-      return;
+      rmSync(join(this.root, f), { recursive: true, force: true });
+      removed++;
     }
-    if (this.folderNames().includes(name) && !atLeast(p.role, "operator")) {
-      throw new ForbiddenError(`Model "${name}" is served from a package the server's operator installed; only an operator may replace it`);
-    }
-    this.requirePublisher(projects, p, artifact.project, name);
-  }
-
-  private requirePublisher(projects: ProjectRepo, p: Principal, project: string, name: string): void {
-    const role = projects.roleOf(p, project);
-    if (role !== "publisher" && role !== "owner") {
-      throw new ForbiddenError(
-        `${p.user} cannot change model "${name}": it belongs to project "${project}", where that needs the publisher role`,
-      );
-    }
+    return removed;
   }
 
   /** Keep the installs still in use (the new one and the previous one, which may be answering a request). */
   private pruneInstalls(name: string, keep: readonly string[]): void {
     const dir = join(this.root, INSTALLED);
+    if (!existsSync(dir)) return;
     const keepDirs = new Set(keep.map((artifactId) => `${name}@${artifactId}`));
     for (const f of readdirSync(dir)) {
       if (f.startsWith(`${name}@`) && !keepDirs.has(f)) rmSync(join(dir, f), { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * Who may bind `name` to `artifact`, from the facts read in the binding's transaction: a bound name
+ * stays with its project (publisher there, and a version of that project's artifact); a free name
+ * needs the publisher role in the artifact's project, and an operator to replace an operator package.
+ */
+export function promoteCheck(p: Principal, name: string, artifact: Artifact, operatorPackage: boolean): (f: PromoteFacts) => void {
+  return (f) => {
+    if (f.before !== undefined) {
+      requirePublisher(p, f.project, name);
+      if (artifact.project !== f.before.project) {
+        throw new ForbiddenError(
+          `Model "${name}" is served for project "${f.before.project}"; promote a version of an artifact of that project, ` +
+            `not ${artifact.project}/${artifact.name}`,
+        );
+      }
+      return;
+    }
+    if (operatorPackage && !atLeast(p.role, "operator")) {
+      throw new ForbiddenError(`Model "${name}" is served from a package the server's operator installed; only an operator may replace it`);
+    }
+    requirePublisher(p, f.project, name);
+  };
+}
+
+function requirePublisher(p: Principal, f: ProjectFacts, name: string): void {
+  const role = roleIn(p, f);
+  if (role !== "publisher" && role !== "owner") {
+    throw new ForbiddenError(
+      `${p.user} cannot change model "${name}": it belongs to project "${f.project}", where that needs the publisher role`,
+    );
   }
 }

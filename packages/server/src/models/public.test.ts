@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageTar, tinyModel } from "../artifacts/fixtures.testing.js";
 import { startServer, type RunningServer } from "../main.js";
-import { TokenRepo } from "../store/tokens.js";
 
 // Written as an attacker would try it: without a token, against a server with one public model.
 const dataDir = mkdtempSync(join(tmpdir(), "aidc-public-"));
@@ -30,9 +29,9 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, "models", "open", "serving.json"), JSON.stringify({ public: true, maxBatchSize: 8 }));
   server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent", metricsIntervalS: 0 });
   tok["admin"] = readFileSync(server.adminTokenFile, "utf8").trim();
-  const repo = new TokenRepo(server.store);
-  tok["alice"] = repo.create("alice", "user", Date.now());
-  tok["vic"] = repo.create("vic", "viewer", Date.now());
+  const repo = server.store.tokens;
+  tok["alice"] = await repo.create("alice", "user", Date.now());
+  tok["vic"] = await repo.create("vic", "viewer", Date.now());
 });
 afterAll(async () => server.close());
 

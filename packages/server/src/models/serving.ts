@@ -15,7 +15,7 @@ export interface Prediction {
 
 /** The served models, shared by the aidc predict routes and the Open Inference Protocol routes. */
 export interface ModelServing {
-  readonly registry: ModelRegistry;
+  readonly registry: ServedRegistry;
   /** Which name serves which artifact version, and promotions. */
   readonly served: ServedModels;
   predict(name: string, texts: string[]): Promise<Prediction[]>;
@@ -47,13 +47,23 @@ export class ServedRegistry extends ModelRegistry {
     super(served.root, batchObserver);
   }
 
+  /** Names as last seen by `names()`/`get()`; the registry's own listing is synchronous. */
+  private known: string[] = [];
+
   override names(): string[] {
-    return [...new Set([...this.served.folderNames(), ...this.served.bindings().map((b) => b.name)])].sort();
+    return [...new Set([...this.served.folderNames(), ...this.known])].sort();
   }
 
-  override get(name: string): Promise<ServedModel> {
-    const b = this.served.binding(name);
-    if (b === undefined) return super.get(name).catch((err: unknown) => Promise.reject(this.clean(err, name)));
+  /** Every served name, read from the store. */
+  async servedNames(): Promise<string[]> {
+    const names = await this.served.names();
+    this.known = names;
+    return names;
+  }
+
+  override async get(name: string): Promise<ServedModel> {
+    const b = await this.served.binding(name);
+    if (b === undefined) return super.get(name).catch(async (err: unknown) => Promise.reject(await this.clean(err, name)));
     let cur = this.current.get(name);
     if (cur?.artifactId !== b.artifactId) {
       const old = cur;
@@ -67,7 +77,7 @@ export class ServedRegistry extends ModelRegistry {
         }, RETIRE_AFTER_MS).unref();
       }
     }
-    return cur.registry.get(name).catch((err: unknown) => Promise.reject(this.clean(err, name)));
+    return cur.registry.get(name).catch(async (err: unknown) => Promise.reject(await this.clean(err, name)));
   }
 
   override async close(): Promise<void> {
@@ -78,8 +88,11 @@ export class ServedRegistry extends ModelRegistry {
   }
 
   /** The same error without the folders of the data dir in its message. */
-  private clean(err: unknown, name: string): unknown {
-    if (err instanceof NotFoundError) return new NotFoundError(`No model "${name}" (served: ${this.names().join(", ") || "none"})`);
+  private async clean(err: unknown, name: string): Promise<unknown> {
+    if (err instanceof NotFoundError) {
+      const names = await this.servedNames().catch(() => this.names());
+      return new NotFoundError(`No model "${name}" (served: ${names.join(", ") || "none"})`);
+    }
     if (!(err instanceof AidcError) || !err.message.includes(this.served.root)) return err;
     const message = err.message
       .replace(/Cannot load the model package \S+:/, `Cannot load model "${name}":`)

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SqliteStore } from "../store/sqlite.js";
-import { ServedModels } from "../artifacts/served.js";
+import type { PublicModelStore, ServedStore } from "../store/port-artifacts.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -14,19 +13,20 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * model's prediction and metadata routes (access.ts), nothing else.
  */
 export class ModelVisibility {
-  private readonly served: ServedModels;
+  private readonly served: ServedStore;
+  private readonly flags: PublicModelStore;
 
   constructor(
-    private readonly store: SqliteStore,
+    store: { readonly served: ServedStore; readonly publicModels: PublicModelStore },
     private readonly root: string,
   ) {
-    this.served = new ServedModels(store, root);
+    this.served = store.served;
+    this.flags = store.publicModels;
   }
 
-  isPublic(name: string): boolean {
+  async isPublic(name: string): Promise<boolean> {
     if (!NAME.test(name)) return false;
-    if (this.served.binding(name) !== undefined)
-      return this.store.prepare("SELECT 1 FROM public_models WHERE name = ?").get(name) !== undefined;
+    if ((await this.served.binding(name)) !== undefined) return this.flags.isPublic(name);
     const file = join(this.root, name, "serving.json");
     if (!existsSync(join(this.root, name, "manifest.json")) || !existsSync(file)) return false;
     try {
@@ -37,24 +37,15 @@ export class ModelVisibility {
   }
 
   /** Mark a promoted name public or private (with who did it, in the event log). */
-  set(name: string, open: boolean, by: string, atMs: number): void {
-    this.store.db.transaction(() => {
-      if (open)
-        this.store
-          .prepare("INSERT INTO public_models (name, set_by, set_at_ms) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING")
-          .run(name, by, atMs);
-      else this.store.prepare("DELETE FROM public_models WHERE name = ?").run(name);
-      this.store.insertEvent(atMs, open ? "model.public" : "model.private", `model/${name}`, { by });
-    })();
-  }
-
-  /** A released name forgets its flag (a later promotion starts private). */
-  forget(name: string): void {
-    this.store.prepare("DELETE FROM public_models WHERE name = ?").run(name);
+  set(name: string, open: boolean, by: string, atMs: number): Promise<void> {
+    return this.flags.set(name, open, by, atMs);
   }
 }
 
 /** The visibility of a server's served models (`<data-dir>/models`). */
-export function modelVisibility(ctx: { store: SqliteStore; modelsDir: string }): ModelVisibility {
+export function modelVisibility(ctx: {
+  store: { readonly served: ServedStore; readonly publicModels: PublicModelStore };
+  modelsDir: string;
+}): ModelVisibility {
   return new ModelVisibility(ctx.store, ctx.modelsDir);
 }

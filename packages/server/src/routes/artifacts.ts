@@ -4,9 +4,8 @@ import { z } from "zod";
 import { InvalidInputError, NotFoundError, objectName } from "@aidc/core";
 import { principalOf, requireRole } from "../auth.js";
 import { ProjectRepo } from "../artifacts/projects.js";
-import { ARTIFACT_KINDS, TIERS, type Artifact as ArtifactRecord } from "../artifacts/repo.js";
-import { ConflictError } from "../artifacts/projects.js";
-import { ServedModels } from "../artifacts/served.js";
+import { ARTIFACT_KINDS, TIERS, applyTierPolicy, type Artifact as ArtifactRecord } from "../artifacts/repo.js";
+import { publishAs } from "../artifacts/projects.js";
 import { UploadSessions } from "../artifacts/uploads.js";
 import type { ServerContext } from "../context.js";
 import type { Principal } from "../store/tokens.js";
@@ -61,15 +60,14 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
   return async (app) => {
     const projects = new ProjectRepo(ctx.store);
     const sessions = new UploadSessions(ctx.store, ctx.blobs);
-    const served = new ServedModels(ctx.store, ctx.modelsDir);
     await app.register(uploadRoutes(ctx, sessions));
     await app.register(projectRoutes(ctx, projects));
 
     /** A live version the principal may read; 404 alike for a missing one and for one in a project it cannot see. */
-    const readable = (p: Principal, project: string, name: string, version: string): ArtifactRecord => {
+    const readable = async (p: Principal, project: string, name: string, version: string): Promise<ArtifactRecord> => {
       const what = `artifact ${project}/${name} version ${version}`;
-      projects.requireRead(p, project, what);
-      const a = ctx.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
+      await projects.requireRead(p, project, what);
+      const a = await ctx.store.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
       if (a === undefined) throw new NotFoundError(`No ${what}`);
       return a;
     };
@@ -97,40 +95,39 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const b = req.body;
-        projects.ensurePublishable(p, b.project, ctx.now(), { create: false });
+        await projects.ensurePublishable(p, b.project, ctx.now(), { create: false });
         for (const id of b.parents) {
-          const parent = ctx.artifacts.get(id);
-          if (parent === undefined || !projects.canRead(p, parent.project))
+          const parent = await ctx.store.artifacts.get(id);
+          if (parent === undefined || !(await projects.canRead(p, parent.project)))
             throw new NotFoundError(`Parent artifact "${id}" does not exist`);
         }
-        const session = sessions.owned(b.uploadId, p.user);
+        const session = await sessions.owned(b.uploadId, p.user);
         const { sha256, sizeBytes } = await ctx.blobs.commit(session.id, b.sha256);
-        sessions.end(session.id);
+        await sessions.end(session.id);
         try {
-          const artifact = ctx.store.db.transaction(() => {
-            projects.ensurePublishable(p, b.project, ctx.now());
-            return ctx.artifacts.add(
-              {
-                project: b.project,
-                name: b.name,
-                kind: b.kind,
-                sha256,
-                sizeBytes,
-                metadata: b.metadata,
-                parents: b.parents,
-                ...(b.jobId ? { jobId: b.jobId } : {}),
-                createdBy: p.user,
-              },
-              ctx.now(),
-            );
-          })();
+          // the publish check (and the new project, if any) runs in the add's own transaction
+          const artifact = await ctx.store.artifacts.add(
+            {
+              project: b.project,
+              name: b.name,
+              kind: b.kind,
+              sha256,
+              sizeBytes,
+              metadata: b.metadata,
+              parents: b.parents,
+              ...(b.jobId ? { jobId: b.jobId } : {}),
+              createdBy: p.user,
+            },
+            ctx.now(),
+            publishAs(p),
+          );
           ctx.blobs.release(sha256);
           return reply.status(201).send(artifact);
         } catch (err) {
           ctx.blobs.release(sha256);
-          if (!ctx.artifacts.isBlobUsed(sha256)) ctx.blobs.remove(sha256);
+          if (!(await ctx.store.artifacts.isBlobUsed(sha256))) ctx.blobs.remove(sha256);
           throw err;
         }
       },
@@ -152,19 +149,16 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
+        const p = principalOf(req);
         const q = req.query;
-        const visible = new Set(projects.visible(p).map((v) => v.name));
-        return {
-          artifacts: ctx.artifacts
-            .list({
-              ...(q.project ? { project: q.project } : {}),
-              ...(q.name ? { name: q.name } : {}),
-              ...(q.kind ? { kind: q.kind } : {}),
-              includeDeleted: q.includeDeleted === "true",
-            })
-            .filter((a) => visible.has(a.project)),
-        };
+        const visible = new Set((await projects.visible(p)).map((v) => v.name));
+        const all = await ctx.store.artifacts.list({
+          ...(q.project ? { project: q.project } : {}),
+          ...(q.name ? { name: q.name } : {}),
+          ...(q.kind ? { kind: q.kind } : {}),
+          includeDeleted: q.includeDeleted === "true",
+        });
+        return { artifacts: all.filter((a) => visible.has(a.project)) };
       },
     );
 
@@ -179,26 +173,30 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
+        const p = principalOf(req);
         const { project, name, version } = req.params;
         const what = `artifact ${project}/${name} version ${version}`;
-        projects.requireRead(p, project, what);
+        await projects.requireRead(p, project, what);
         const a =
           version === "latest"
-            ? ctx.artifacts.find(project, name)
-            : ctx.artifacts.list({ project, name, includeDeleted: true }).find((x) => x.version === Number(version));
+            ? await ctx.store.artifacts.find(project, name)
+            : (await ctx.store.artifacts.list({ project, name, includeDeleted: true })).find((x) => x.version === Number(version));
         if (a === undefined) throw new NotFoundError(`No ${what}`);
-        const parents = a.parents.map((id) => {
-          const parent = ctx.artifacts.get(id);
-          if (parent === undefined || !projects.canRead(p, parent.project)) return { id };
-          return {
+        const parents = [];
+        for (const id of a.parents) {
+          const parent = await ctx.store.artifacts.get(id);
+          if (parent === undefined || !(await projects.canRead(p, parent.project))) {
+            parents.push({ id });
+            continue;
+          }
+          parents.push({
             id,
             project: parent.project,
             name: parent.name,
             version: parent.version,
             deleted: parent.deletedAtMs !== undefined,
-          };
-        });
+          });
+        }
         return { ...a, lineage: { parents } };
       },
     );
@@ -217,11 +215,11 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const { project, name, version } = req.params;
-        const a = readable(p, project, name, version);
-        projects.require(p, project, "publisher", "change artifacts", `artifact ${project}/${name} version ${version}`);
-        return ctx.artifacts.update(
+        const a = await readable(p, project, name, version);
+        await projects.require(p, project, "publisher", "change artifacts", `artifact ${project}/${name} version ${version}`);
+        return ctx.store.artifacts.update(
           a.id,
           { ...(req.body.tier ? { tier: req.body.tier } : {}), ...(req.body.metadata ? { metadata: req.body.metadata } : {}) },
           p.user,
@@ -243,20 +241,14 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const { project, name, version } = req.params;
-        const a = readable(p, project, name, version);
-        projects.require(p, project, "publisher", "delete artifacts", `artifact ${project}/${name} version ${version}`);
-        const serving = served.servingArtifact(a.id);
-        if (serving.length > 0) {
-          throw new ConflictError(
-            `${project}/${name}:${version} is served as model ${serving.map((s) => `"${s}"`).join(", ")}; ` +
-              "promote another version or release the model first",
-          );
-        }
-        const { blobStillUsed } = ctx.artifacts.remove(a.id, p.user, ctx.now());
+        const a = await readable(p, project, name, version);
+        await projects.require(p, project, "publisher", "delete artifacts", `artifact ${project}/${name} version ${version}`);
+        // refused (CONFLICT) in the store's transaction while a served name is bound to the version
+        const { artifact, blobStillUsed } = await ctx.store.artifacts.remove(a.id, p.user, ctx.now());
         if (!blobStillUsed) ctx.blobs.remove(a.sha256);
-        return ctx.artifacts.get(a.id) as ArtifactRecord;
+        return artifact;
       },
     );
 
@@ -270,9 +262,9 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const p = principalOf(req, ctx.tokens);
+        const p = principalOf(req);
         const { project, name, version } = req.params;
-        const a = readable(p, project, name, version);
+        const a = await readable(p, project, name, version);
         const size = await ctx.blobs.verify(a.sha256);
         const path = ctx.blobs.blobPath(a.sha256);
         void reply.header("accept-ranges", "bytes").header("etag", `"${a.sha256}"`).header("x-aidc-sha256", a.sha256);
@@ -305,8 +297,8 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        requireRole(req, ctx.tokens, "operator");
-        return { moved: ctx.artifacts.applyTierPolicy(req.body, ctx.now()) };
+        requireRole(req, "operator");
+        return { moved: await applyTierPolicy(ctx.store.artifacts, req.body, ctx.now()) };
       },
     );
   };

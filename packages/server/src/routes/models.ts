@@ -41,13 +41,13 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
     const projects = new ProjectRepo(ctx.store);
     const visibility = modelVisibility(ctx);
 
-    const viewOf = (name: string): ServedView | undefined => {
-      const b = served.binding(name);
+    const viewOf = async (name: string): Promise<ServedView | undefined> => {
+      const b = await served.binding(name);
       if (b === undefined)
         return served.folderNames().includes(name)
-          ? { name, project: null, source: "package", public: visibility.isPublic(name) }
+          ? { name, project: null, source: "package", public: await visibility.isPublic(name) }
           : undefined;
-      const a = ctx.artifacts.get(b.artifactId);
+      const a = await ctx.store.artifacts.get(b.artifactId);
       return {
         name,
         project: b.project,
@@ -55,7 +55,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         ...(a ? { artifact: { id: a.id, project: a.project, name: a.name, version: a.version } } : {}),
         promotedBy: b.promotedBy,
         promotedAtMs: b.promotedAtMs,
-        public: visibility.isPublic(name),
+        public: await visibility.isPublic(name),
       };
     };
 
@@ -69,8 +69,13 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         },
       },
       async (req) => {
-        principalOf(req, ctx.tokens);
-        return { models: registry.names().flatMap((n) => viewOf(n) ?? []) };
+        principalOf(req);
+        const models: ServedView[] = [];
+        for (const n of await registry.servedNames()) {
+          const v = await viewOf(n);
+          if (v !== undefined) models.push(v);
+        }
+        return { models };
       },
     );
 
@@ -85,10 +90,10 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         },
       },
       async (req) => {
-        principalOf(req, ctx.tokens);
+        principalOf(req);
         const m = await registry.get(req.params.name);
         return {
-          ...viewOf(m.name),
+          ...(await viewOf(m.name)),
           manifest: m.manifest,
           serving: m.serving,
           requests: m.latency.total,
@@ -114,17 +119,17 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const m = /^([^/:]+)\/([^/:]+)(?::(\d+|latest))?$/.exec(req.body.artifact);
         if (m === null) throw badRef(req.body.artifact, "artifact");
         const [project, name, version = "latest"] = [m[1] ?? "", m[2] ?? "", m[3]];
         const what = `artifact ${project}/${name} version ${version}`;
-        projects.requireRead(p, project, what);
-        const a = ctx.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
+        await projects.requireRead(p, project, what);
+        const a = await ctx.store.artifacts.find(project, name, version === "latest" ? undefined : Number(version));
         if (a === undefined) throw new NotFoundError(`No ${what}`);
-        await served.promote({ projects, blobs: ctx.blobs }, p, req.params.name, a, ctx.now());
-        if (req.body.public !== undefined) visibility.set(req.params.name, req.body.public, p.user, ctx.now());
-        return viewOf(req.params.name) as ServedView;
+        // the binding and the public flag change in one transaction
+        await served.promote(ctx.blobs, p, req.params.name, a, ctx.now(), { public: req.body.public });
+        return (await viewOf(req.params.name)) as ServedView;
       },
     );
 
@@ -139,11 +144,10 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const before = viewOf(req.params.name);
+        const p = requireRole(req, "user");
+        const before = await viewOf(req.params.name);
         if (before === undefined) throw new NotFoundError(`No model "${req.params.name}"`);
-        served.unbind(projects, p, req.params.name, ctx.now());
-        visibility.forget(req.params.name);
+        await served.unbind(p, req.params.name, ctx.now()); // its public flag goes with it
         return before;
       },
     );
@@ -171,7 +175,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         const method = req.query.explain;
         if (method === undefined || method === "false") return { model: name, predictions };
         // explanations cost hundreds of predictions each: a token, also for a public model
-        principalOf(req, ctx.tokens);
+        principalOf(req);
         const { model } = await registry.get(name);
         const explained = [];
         for (const [i, text] of texts.entries()) {

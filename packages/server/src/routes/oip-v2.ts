@@ -193,7 +193,7 @@ export function oipRoutes(ctx: ServerContext, serving: ModelServing): FastifyPlu
       summary: "Open Inference Protocol: server ready (200, or 400 while the store is down or shutting down)",
     };
     app.get("/v2/health/ready", { schema: ready }, async (_req, reply) => {
-      return reply.status(ctx.store.ping() && !ctx.shuttingDown() ? 200 : 400).send();
+      return reply.status((await ctx.store.ping()) && !ctx.shuttingDown() ? 200 : 400).send();
     });
 
     app.get(

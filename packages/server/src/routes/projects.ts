@@ -18,10 +18,10 @@ const Params = z.object({ project: objectName });
 /** Projects own artifacts and served models; owners manage who else may read or publish (see artifacts/projects.ts). */
 export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): FastifyPluginAsyncZod {
   return async (app) => {
-    const view = (name: string) => {
-      const p = projects.get(name);
+    const view = async (name: string) => {
+      const p = await projects.get(name);
       if (p === undefined) throw new NotFoundError(`No project "${name}"`);
-      return { ...p, usedBytes: ctx.artifacts.usedBytes(name) };
+      return { ...p, usedBytes: await ctx.store.artifacts.usedBytes(name) };
     };
 
     app.get(
@@ -33,7 +33,7 @@ export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): Fastif
           response: { 200: z.object({ projects: z.array(z.object({ name: z.string(), role: z.enum(PROJECT_ROLES) })) }) },
         },
       },
-      async (req) => ({ projects: projects.visible(principalOf(req, ctx.tokens)) }),
+      async (req) => ({ projects: await projects.visible(principalOf(req)) }),
     );
 
     app.post(
@@ -47,14 +47,16 @@ export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): Fastif
         },
       },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const name = req.body.name;
-        if (projects.get(name) !== undefined) {
-          if (projects.canRead(p, name)) throw new ConflictError(`Project "${name}" already exists`);
-          throw new ForbiddenError(`Project "${name}" belongs to someone else`);
-        }
-        projects.ensurePublishable(p, name, ctx.now());
-        return reply.status(201).send(view(name));
+        const exists = async () => {
+          if (await projects.canRead(p, name)) return new ConflictError(`Project "${name}" already exists`);
+          return new ForbiddenError(`Project "${name}" belongs to someone else`);
+        };
+        if ((await projects.get(name)) !== undefined) throw await exists();
+        // another request may create it meanwhile: the claim decides in its own transaction
+        if ((await projects.ensurePublishable(p, name, ctx.now())) !== "created") throw await exists();
+        return reply.status(201).send(await view(name));
       },
     );
 
@@ -62,8 +64,8 @@ export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): Fastif
       "/api/v1/projects/:project",
       { schema: { tags: ["artifacts"], summary: "A project and its members", params: Params, response: { 200: Project } } },
       async (req) => {
-        projects.requireRead(principalOf(req, ctx.tokens), req.params.project, `project "${req.params.project}"`);
-        return view(req.params.project);
+        await projects.requireRead(principalOf(req), req.params.project, `project "${req.params.project}"`);
+        return await view(req.params.project);
       },
     );
 
@@ -79,11 +81,11 @@ export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): Fastif
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const { project } = req.params;
-        projects.require(p, project, "owner", "manage members", `project "${project}"`);
-        projects.grant(project, req.body.user, req.body.role, p.user, ctx.now());
-        return view(project);
+        await projects.require(p, project, "owner", "manage members", `project "${project}"`);
+        await projects.grant(project, req.body.user, req.body.role, p.user, ctx.now());
+        return await view(project);
       },
     );
 
@@ -98,12 +100,12 @@ export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): Fastif
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
+        const p = requireRole(req, "user");
         const { project, user } = req.params;
-        if (user === p.user) projects.requireRead(p, project, `project "${project}"`);
-        else projects.require(p, project, "owner", "manage members", `project "${project}"`);
-        projects.revoke(project, user, p.user, ctx.now());
-        return view(project);
+        if (user === p.user) await projects.requireRead(p, project, `project "${project}"`);
+        else await projects.require(p, project, "owner", "manage members", `project "${project}"`);
+        await projects.revoke(project, user, p.user, ctx.now());
+        return await view(project);
       },
     );
 
@@ -118,9 +120,13 @@ export function projectRoutes(ctx: ServerContext, projects: ProjectRepo): Fastif
         },
       },
       async (req) => {
-        requireRole(req, ctx.tokens, "operator");
-        ctx.artifacts.setQuota(req.params.project, req.body.maxBytes);
-        return { project: req.params.project, maxBytes: req.body.maxBytes, usedBytes: ctx.artifacts.usedBytes(req.params.project) };
+        requireRole(req, "operator");
+        await ctx.store.artifacts.setQuota(req.params.project, req.body.maxBytes);
+        return {
+          project: req.params.project,
+          maxBytes: req.body.maxBytes,
+          usedBytes: await ctx.store.artifacts.usedBytes(req.params.project),
+        };
       },
     );
   };

@@ -25,8 +25,8 @@ export function uploadRoutes(ctx: ServerContext, sessions: UploadSessions): Fast
       "/api/v1/uploads",
       { schema: { tags: ["artifacts"], summary: "Start a resumable upload", response: { 201: Upload } } },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const { id } = sessions.start(p.user, ctx.now());
+        const p = requireRole(req, "user");
+        const { id } = await sessions.start(p.user, ctx.now());
         return reply.status(201).send({ id, offsetBytes: 0 });
       },
     );
@@ -42,8 +42,8 @@ export function uploadRoutes(ctx: ServerContext, sessions: UploadSessions): Fast
         },
       },
       async (req) => {
-        const p = principalOf(req, ctx.tokens);
-        const s = sessions.owned(req.params.id, p.user);
+        const p = principalOf(req);
+        const s = await sessions.owned(req.params.id, p.user);
         return { id: s.id, offsetBytes: ctx.blobs.uploadedBytes(s.id) };
       },
     );
@@ -60,8 +60,8 @@ export function uploadRoutes(ctx: ServerContext, sessions: UploadSessions): Fast
         },
       },
       async (req) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const s = sessions.owned(req.params.id, p.user);
+        const p = requireRole(req, "user");
+        const s = await sessions.owned(req.params.id, p.user);
         const noBody = () =>
           new InvalidInputError(`PATCH /api/v1/uploads/${s.id} has no body`, [
             { code: "missing_body", path: "body", message: "send the bytes to append as the request body" },
@@ -75,7 +75,7 @@ export function uploadRoutes(ctx: ServerContext, sessions: UploadSessions): Fast
         try {
           const offsetBytes = await ctx.blobs.append(s.id, req.headers["upload-offset"], req.body as Readable, MAX_UPLOAD_BYTES);
           if (offsetBytes === req.headers["upload-offset"]) throw noBody(); // an empty chunked body
-          sessions.touch(s.id, offsetBytes, ctx.now());
+          await sessions.touch(s.id, offsetBytes, ctx.now());
           return { id: s.id, offsetBytes };
         } finally {
           busy.delete(s.id);
@@ -94,10 +94,10 @@ export function uploadRoutes(ctx: ServerContext, sessions: UploadSessions): Fast
         },
       },
       async (req, reply) => {
-        const p = requireRole(req, ctx.tokens, "user");
-        const s = sessions.owned(req.params.id, p.user);
+        const p = requireRole(req, "user");
+        const s = await sessions.owned(req.params.id, p.user);
         if (busy.has(s.id)) throw new AidcError("OFFSET_MISMATCH", `Upload ${s.id} is receiving a PATCH; retry when it is done`);
-        sessions.end(s.id);
+        await sessions.end(s.id);
         ctx.blobs.discardUpload(s.id);
         return reply.status(204).send(null);
       },

@@ -2,11 +2,10 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { AidcError, objectName, type JobSpec } from "@aidc/core";
 import { ForbiddenError } from "../auth.js";
-import type { ArtifactRepo } from "../artifacts/repo.js";
 import type { BlobStore } from "../artifacts/blobs.js";
-import { ProjectRepo } from "../artifacts/projects.js";
+import { ProjectRepo, publishAs } from "../artifacts/projects.js";
 import { MODEL_PACKAGE_FORMAT, ServedModels } from "../artifacts/served.js";
-import type { SqliteStore } from "../store/sqlite.js";
+import type { ArtifactStores } from "../store/port-artifacts.js";
 import type { Principal } from "../store/tokens.js";
 import { tarFiles } from "./tar.js";
 
@@ -70,7 +69,7 @@ export interface RegisteredModel {
  * serving it takes an explicit promotion. Throws when the user may not publish into the project.
  */
 export async function registerModel(
-  o: { store: SqliteStore; artifacts: ArtifactRepo; blobs: BlobStore; modelsDir: string; now: () => number },
+  o: { store: ArtifactStores; blobs: BlobStore; modelsDir: string; now: () => number },
   job: { id: string; user: string; spec: JobSpec },
   runDir: string,
 ): Promise<RegisteredModel | undefined> {
@@ -81,7 +80,7 @@ export async function registerModel(
   const project = objectName.safeParse(args["project"]).success ? (args["project"] as string) : job.user;
   const principal: Principal = { user: job.user, role: "user" };
   const projects = new ProjectRepo(o.store);
-  projects.ensurePublishable(principal, project, o.now(), { create: false });
+  await projects.ensurePublishable(principal, project, o.now(), { create: false });
   const files = readdirSync(dir)
     .filter((f) => statSync(join(dir, f)).isFile())
     .sort()
@@ -90,34 +89,33 @@ export async function registerModel(
   const { sha256, sizeBytes } = await o.blobs.putBytes(tarFiles(files, o.now() / 1000));
   let artifact;
   try {
-    artifact = o.store.db.transaction(() => {
-      projects.ensurePublishable(principal, project, o.now());
-      return o.artifacts.add(
-        {
-          project,
-          name,
-          kind: "model",
-          sha256,
-          sizeBytes,
-          metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
-          parents: [],
-          jobId: job.id,
-          createdBy: job.user,
-        },
-        o.now(),
-      );
-    })();
+    // the publish check (and the new project, if any) runs in the add's own transaction
+    artifact = await o.store.artifacts.add(
+      {
+        project,
+        name,
+        kind: "model",
+        sha256,
+        sizeBytes,
+        metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
+        parents: [],
+        jobId: job.id,
+        createdBy: job.user,
+      },
+      o.now(),
+      publishAs(principal),
+    );
   } catch (err) {
     o.blobs.release(sha256);
-    if (!o.artifacts.isBlobUsed(sha256)) o.blobs.remove(sha256);
+    if (!(await o.store.artifacts.isBlobUsed(sha256))) o.blobs.remove(sha256);
     throw err;
   }
   o.blobs.release(sha256);
   const served = new ServedModels(o.store, o.modelsDir);
   let promoted = false;
-  if (served.isFree(name)) {
+  if (await served.isFree(name)) {
     try {
-      await served.promote({ projects, blobs: o.blobs }, principal, name, artifact, o.now());
+      await served.promote(o.blobs, principal, name, artifact, o.now());
       promoted = true;
     } catch (err) {
       // someone claimed the name meanwhile: the version stays stored, unserved

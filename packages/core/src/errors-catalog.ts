@@ -35,6 +35,13 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: "The body is neither JSON nor YAML" },
   RATE_LIMITED: { status: 429, meaning: "Too many requests; retry after the Retry-After header's seconds" },
   TOO_MANY_PENDING_JOBS: { status: 429, meaning: "The user or queue has its maximum of pending jobs" },
+  STORE_NOT_EMPTY: { status: 409, meaning: "The target store already holds data; copy into an empty one or pass --force to replace it" },
+  STORE_VERSION_MISMATCH: {
+    status: 409,
+    meaning: "The two stores are at different migration versions; open the older one with this aidc first",
+  },
+  STORE_SCHEMA_MISMATCH: { status: 409, meaning: "The two stores' tables or columns differ, so rows cannot be copied between them" },
+  STORE_DUMP_CORRUPT: { status: 422, meaning: "The store dump is cut short, altered or not an aidc store dump" },
   // the CLI's own: a file the caller named cannot be read or written (exit 2)
   UNREADABLE: { status: 400, meaning: "A file or folder the caller named cannot be read (missing, a folder, no permission)" },
   UNWRITABLE: { status: 400, meaning: "An output path the caller named cannot be written" },
@@ -45,6 +52,10 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   MODEL_NOT_READY: { status: 503, meaning: "The model's package cannot be loaded" },
   // MODEL_PACKAGE_INVALID, BAD_PACKAGE: a stored package that does not load is the server's failure (500)
   EXECUTOR_UNAVAILABLE: { status: 503, meaning: "The executor (e.g. Slurm) cannot be reached" },
+  STORE_OPEN_FAILED: { status: 503, meaning: "The store (SQLite file or PostgreSQL database) cannot be opened or reached" },
+  STORE_TOO_NEW: { status: 503, meaning: "The store has migrations this aidc does not know; upgrade aidc" },
+  STORE_MIGRATION_FAILED: { status: 500, meaning: "A schema migration of the store failed and was rolled back" },
+  STORE_VERIFY_FAILED: { status: 500, meaning: "A copied store's row counts or checksums differ from its source's" },
   FENCED: { status: 503, meaning: "This replica no longer leads (its lease expired or moved), so the write was not made" },
 };
 

@@ -4,5 +4,8 @@ export { ServerMetrics } from "./metrics.js";
 export { EXECUTORS, startServer, loadClusterFile, localCluster, type ServeOptions, type RunningServer } from "./main.js";
 export { SqliteStore, type StoredEvent } from "./store/sqlite.js";
 export { MIGRATIONS, type Migration } from "./store/migrations.js";
+export { openStore, parseStoreUrl, defaultStoreUrl, type OpenStoreOptions } from "./store/open.js";
+export { copyStore, type CopyReport, type CopyOptions, type TableReport } from "./store/transfer/copy.js";
+export { backupStore, BACKUP_FORMATS, type BackupFormat, type BackupReport } from "./store/transfer/backup.js";
 export { historyTrace } from "./routes/simulations.js";
 export { policyReplays } from "./routes/recommendations.js";

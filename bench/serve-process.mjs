@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** `command` is how to run aidc (e.g. ["bin/aidc"] or [node, "dist/bin.js"]); `serve` flags are added here. */
-export async function startServe(command, prefix = "aidc-bench-") {
+/** `command` is how to run aidc (e.g. ["bin/aidc"] or [node, "dist/bin.js"]); `serve` flags are added here, then `extraArgs`. */
+export async function startServe(command, prefix = "aidc-bench-", extraArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const [file, ...args] = command;
-  const child = spawn(file, [...args, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
+  const child = spawn(file, [...args, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", ...extraArgs], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,6 +23,14 @@ function fakeSlurm(scripts: Record<string, string>): NodeJS.ProcessEnv {
 const version = 'echo "slurm 23.11.4"';
 const clients = { sbatch: version, squeue: version, sacct: version, scancel: version };
 const up = { ...clients, scontrol: 'echo "Slurmctld(primary) at ctl is UP"' };
+// a controller that also describes its nodes (aidc serve reads the cluster from Slurm without --cluster)
+const nodeJson = JSON.stringify({
+  nodes: [{ name: "gpu1", cpus: 16, real_memory: 65536, gres: "gpu:h100:8", partitions: ["batch"], state: "idle" }],
+});
+const described = {
+  ...clients,
+  scontrol: `case "$1 $2" in "show node") echo '${nodeJson}';; "show partition") echo "PartitionName=batch Default=YES State=UP";; *) echo "Slurmctld(primary) at ctl is UP";; esac`,
+};
 
 async function refusal(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
@@ -77,13 +85,23 @@ describe("aidc serve --executor slurm", () => {
     const options = { host: "127.0.0.1", port: 0, dataDir, executor: "slurm" as const, logLevel: "silent" as const, metricsIntervalS: 0 };
     expect(await refusal(startServer({ ...options, slurm: { env: fakeSlurm({}) } }))).toMatch(/sbatch is not on PATH/);
     expect(existsSync(dataDir)).toBe(false);
+    // Slurm answers but says nothing about its nodes (and no --cluster): refused, with the reason
+    expect(await refusal(startServer({ ...options, slurm: { env: fakeSlurm(up) } }))).toMatch(
+      /Cannot read Slurm's nodes: scontrol show node --json printed no JSON.*give the cluster with --cluster/,
+    );
     const server = await startServer({
       ...options,
-      slurm: { env: fakeSlurm(up) },
+      slurm: { env: fakeSlurm(described) },
       local: { jobsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-jobs-")) },
     });
     try {
       expect(server.executor).toEqual({ name: "slurm", version: "23.11.4" });
+      // the cluster is Slurm's: its node with its 8 H100s
+      const token = readFileSync(server.adminTokenFile, "utf8").trim();
+      const nodes = (await (await fetch(`${server.url}/api/v1/nodes`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        nodes: { name: string; gpus: number }[];
+      };
+      expect(nodes.nodes.map((n) => [n.name, n.gpus])).toEqual([["gpu1", 8]]);
     } finally {
       await server.close();
     }

@@ -20,13 +20,24 @@ export function slurmCommand(o: { timeoutS?: number; env?: NodeJS.ProcessEnv } =
 
 /** Slurm's nodes: `scontrol show node --json` (Slurm 23.02+), else `sinfo --json` (22.05 lists nodes there). */
 export async function readSlurmNodes(run: SlurmCommand): Promise<SlurmNode[]> {
-  let json: string;
+  const read = async (cmd: string, args: string[]): Promise<SlurmNode[]> => {
+    const out = await run(cmd, args);
+    try {
+      return parseSlurmNodes(out);
+    } catch {
+      throw new AidcError("SLURM_BAD_OUTPUT", `${cmd} ${args.join(" ")} printed no JSON: ${out.trim().slice(0, 120)}`);
+    }
+  };
+  let nodes: SlurmNode[];
   try {
-    json = await run("scontrol", ["show", "node", "--json"]);
+    nodes = await read("scontrol", ["show", "node", "--json"]);
   } catch (first) {
-    json = await run("sinfo", ["--json"]).catch(() => Promise.reject(first as Error));
+    nodes = await read("sinfo", ["--json"]).catch((second: unknown) =>
+      Promise.reject(
+        new AidcError("SLURM_NO_NODES", `Cannot read Slurm's nodes: ${(first as Error).message}; ${(second as Error).message}`),
+      ),
+    );
   }
-  const nodes = parseSlurmNodes(json);
   if (nodes.length === 0) throw new AidcError("SLURM_NO_NODES", "Slurm lists no nodes (scontrol show node --json / sinfo --json)");
   return nodes;
 }
@@ -142,21 +153,35 @@ export async function slurmForServe(
   o: { timeoutS?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SlurmServe> {
   const run = slurmCommand(o);
-  const loaded = fileModel === undefined ? await loadSlurmCluster(run, catalog) : undefined;
-  const nodes = loaded?.nodes ?? (await readSlurmNodes(run));
+  let loaded: Awaited<ReturnType<typeof loadSlurmCluster>> | undefined;
+  let nodes: SlurmNode[] = [];
+  const warnings: string[] = [];
+  if (fileModel === undefined) {
+    loaded = await loadSlurmCluster(run, catalog).catch((err: unknown) =>
+      Promise.reject(
+        new AidcError("EXECUTOR_UNAVAILABLE", `Cannot use the slurm executor: ${(err as Error).message}; give the cluster with --cluster`, {
+          cause: err,
+        }),
+      ),
+    );
+    nodes = loaded.nodes;
+  } else {
+    nodes = await readSlurmNodes(run).catch((err: unknown) => (warnings.push((err as Error).message), []));
+  }
   const model = loaded?.model ?? fileModel;
   const partitions = new Map(nodes.map((n) => [n.name, n.partitions]));
   const known = (model?.nodes ?? []).map((n) => n.name).filter((n) => partitions.has(n));
   const missing = (model?.nodes ?? []).map((n) => n.name).filter((n) => !partitions.has(n));
-  const warnings = [...(loaded?.warnings ?? [])];
-  if (missing.length > 0)
+  warnings.push(...(loaded?.warnings ?? []));
+  const readable = nodes.length > 0;
+  if (readable && missing.length > 0)
     warnings.push(
       `the cluster file's nodes ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} are not Slurm nodes: ` +
         "Slurm chooses where jobs run (aidc's view of busy GPUs can be wrong); leave out --cluster to use Slurm's own nodes",
     );
   return {
     ...(loaded ? { cluster: { spec: loaded.spec, model: loaded.model } } : {}),
-    executor: { usePlacement: missing.length === 0, partitionsOf: (node) => partitions.get(node) ?? [] },
+    executor: { usePlacement: readable && missing.length === 0, partitionsOf: (node) => partitions.get(node) ?? [] },
     warnings,
     startSync: (s, intervalS = 10) => {
       if (known.length === 0) return undefined;

@@ -31,6 +31,8 @@ const INSTALLED = ".served";
 export class ServedModels {
   private readonly served: ServedStore;
   private readonly projects: ProjectStore;
+  /** Installs under way in this process, by install folder (two requests for a new version unpack it once). */
+  private readonly installing = new Map<string, Promise<void>>();
 
   constructor(
     store: { readonly served: ServedStore; readonly projects: ProjectStore },
@@ -109,26 +111,7 @@ export class ServedModels {
     const check = promoteCheck(p, name, artifact, this.folderNames().includes(name));
     const before = await this.binding(name);
     check({ before, project: await this.projects.facts(before?.project ?? artifact.project, p.user) });
-    const installRoot = this.installRoot({ name, artifactId: artifact.id });
-    if (!existsSync(join(installRoot, name, MANIFEST))) {
-      await blobs.verify(artifact.sha256);
-      const files = untarFiles(readFileSync(blobs.blobPath(artifact.sha256)));
-      if (!files.some((f) => f.name === MANIFEST)) {
-        throw new InvalidInputError(`Cannot promote ${artifact.project}/${artifact.name}:${artifact.version}`, [
-          { code: "invalid_value", path: "artifact", message: `its archive has no ${MANIFEST}` },
-        ]);
-      }
-      const staging = join(this.root, `.staging-${randomBytes(6).toString("hex")}`);
-      try {
-        mkdirSync(join(staging, name), { recursive: true });
-        for (const f of files) writeFileSync(join(staging, name, f.name), f.data);
-        mkdirSync(join(this.root, INSTALLED), { recursive: true });
-        rmSync(installRoot, { recursive: true, force: true }); // an incomplete earlier attempt
-        renameSync(staging, installRoot);
-      } finally {
-        rmSync(staging, { recursive: true, force: true });
-      }
-    }
+    await this.install(blobs, name, artifact);
     const { binding, previous } = await this.served.promote({
       name,
       artifactId: artifact.id,
@@ -139,6 +122,42 @@ export class ServedModels {
     });
     this.pruneInstalls(name, [artifact.id, ...(previous ? [previous.artifactId] : [])]);
     return binding;
+  }
+
+  /**
+   * Unpack a model artifact's package to `installRoot` (a no-op when it is there): into a staging
+   * folder first, then one rename, so a reader sees all of it or nothing. A replica that did not
+   * run the promotion installs a bound version this way on its first request for it.
+   */
+  install(blobs: BlobStore, name: string, artifact: Artifact): Promise<void> {
+    const installRoot = this.installRoot({ name, artifactId: artifact.id });
+    if (existsSync(join(installRoot, name, MANIFEST))) return Promise.resolve();
+    let running = this.installing.get(installRoot);
+    if (running === undefined) {
+      running = this.unpack(blobs, name, artifact, installRoot).finally(() => this.installing.delete(installRoot));
+      this.installing.set(installRoot, running);
+    }
+    return running;
+  }
+
+  private async unpack(blobs: BlobStore, name: string, artifact: Artifact, installRoot: string): Promise<void> {
+    await blobs.verify(artifact.sha256);
+    const files = untarFiles(readFileSync(blobs.blobPath(artifact.sha256)));
+    if (!files.some((f) => f.name === MANIFEST)) {
+      throw new InvalidInputError(`Cannot promote ${artifact.project}/${artifact.name}:${artifact.version}`, [
+        { code: "invalid_value", path: "artifact", message: `its archive has no ${MANIFEST}` },
+      ]);
+    }
+    const staging = join(this.root, `.staging-${randomBytes(6).toString("hex")}`);
+    try {
+      mkdirSync(join(staging, name), { recursive: true });
+      for (const f of files) writeFileSync(join(staging, name, f.name), f.data);
+      mkdirSync(join(this.root, INSTALLED), { recursive: true });
+      rmSync(installRoot, { recursive: true, force: true }); // an incomplete earlier attempt
+      renameSync(staging, installRoot);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
 
   /** Stop serving a name and release it (publisher in the owning project); its public flag goes too. */
@@ -172,7 +191,7 @@ export class ServedModels {
   }
 
   /** Keep the installs still in use (the new one and the previous one, which may be answering a request). */
-  private pruneInstalls(name: string, keep: readonly string[]): void {
+  pruneInstalls(name: string, keep: readonly string[]): void {
     const dir = join(this.root, INSTALLED);
     if (!existsSync(dir)) return;
     const keepDirs = new Set(keep.map((artifactId) => `${name}@${artifactId}`));

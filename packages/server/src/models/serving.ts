@@ -1,7 +1,7 @@
 import { Histogram, type Registry } from "prom-client";
 import { AidcError, NotFoundError } from "@aidc/core";
 import { ModelRegistry, type ServedModel } from "@aidc/workloads";
-import { ServedModels } from "../artifacts/served.js";
+import { ServedModels, type ServedBinding } from "../artifacts/served.js";
 import type { ServerContext } from "../context.js";
 
 /** Largest request the model routes take: instances per request, characters per text. */
@@ -43,6 +43,8 @@ export class ServedRegistry extends ModelRegistry {
   constructor(
     readonly served: ServedModels,
     private readonly batchObserver?: (model: string, size: number, ms: number) => void,
+    /** Puts a bound version's package in place when this replica has not unpacked it yet (another one promoted it). */
+    private readonly ensureInstalled?: (b: ServedBinding) => Promise<void>,
   ) {
     super(served.root, batchObserver);
   }
@@ -66,9 +68,14 @@ export class ServedRegistry extends ModelRegistry {
     if (b === undefined) return super.get(name).catch(async (err: unknown) => Promise.reject(await this.clean(err, name)));
     let cur = this.current.get(name);
     if (cur?.artifactId !== b.artifactId) {
+      await this.ensureInstalled?.(b);
+      cur = this.current.get(name); // another request may have switched meanwhile
+    }
+    if (cur?.artifactId !== b.artifactId) {
       const old = cur;
       cur = { artifactId: b.artifactId, registry: new ModelRegistry(this.served.installRoot(b), this.batchObserver) };
       this.current.set(name, cur);
+      this.served.pruneInstalls(name, [b.artifactId, ...(old ? [old.artifactId] : [])]);
       if (old !== undefined) {
         this.retiring.add(old.registry);
         setTimeout(() => {
@@ -117,7 +124,14 @@ export function modelServing(ctx: ServerContext): ModelServing {
     [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
   );
   const served = new ServedModels(ctx.store, ctx.modelsDir);
-  const registry = new ServedRegistry(served, (model, size) => batchSize.observe({ model }, size));
+  const registry = new ServedRegistry(
+    served,
+    (model, size) => batchSize.observe({ model }, size),
+    async (b) => {
+      const a = await ctx.store.artifacts.get(b.artifactId);
+      if (a !== undefined) await served.install(ctx.blobs, b.name, a);
+    },
+  );
   return {
     registry,
     served,

@@ -47,6 +47,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "run the control plane: REST API, metrics and the embedded SQLite store",
     load: async () => (await import("./serve.js")).registerServe,
   },
+  {
+    name: "store",
+    description: "the server's store: copy it between SQLite and PostgreSQL (migrate), back it up while it runs",
+    load: async () => (await import("./store.js")).registerStore,
+  },
   { name: "submit", description: "submit a job file (YAML or JSON) to the server", load: jobs },
   {
     name: "jobs",

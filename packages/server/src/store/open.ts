@@ -27,14 +27,14 @@ export function defaultStoreUrl(dataDir: string): string {
 /**
  * Parse a store URL: `sqlite:<path>` (also `sqlite://<absolute path>`, `sqlite::memory:`) or a bare
  * file path → SQLite; `postgres://…` or `postgresql://…` → PostgreSQL. Anything else is bad input
- * for `--store`, reported as an InvalidInputError whose issue names the flag.
+ * for `flag` (default `--store`), reported as an InvalidInputError whose issue names the flag.
  */
-export function parseStoreUrl(url: string): StoreLocation {
+export function parseStoreUrl(url: string, flag = "--store"): StoreLocation {
   const text = url.trim();
   const bad = (message: string): never => {
-    throw new InvalidInputError(`Invalid --store "${redactIfUrl(text)}"`, [{ code: "INVALID_STORE_URL", path: "--store", message }]);
+    throw new InvalidInputError(`Invalid ${flag} "${redactIfUrl(text)}"`, [{ code: "INVALID_STORE_URL", path: flag, message }]);
   };
-  if (text === "") bad("--store is empty; give sqlite:<path> or postgres://user:password@host:port/database");
+  if (text === "") bad(`${flag} is empty; give sqlite:<path> or postgres://user:password@host:port/database`);
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase();
   // a bare path (no scheme, or a one-letter "scheme" that is a Windows drive letter)
   if (scheme === undefined || scheme.length === 1) return { backend: "sqlite", path: resolve(text) };
@@ -53,7 +53,7 @@ export function parseStoreUrl(url: string): StoreLocation {
     }
     return { backend: "postgres", url: text };
   }
-  return bad(`unknown store scheme "${scheme}:"; --store takes sqlite:<path>, a file path, or postgres://user:password@host:port/database`);
+  return bad(`unknown store scheme "${scheme}:"; ${flag} takes sqlite:<path>, a file path, or postgres://user:password@host:port/database`);
 }
 
 function redactIfUrl(text: string): string {

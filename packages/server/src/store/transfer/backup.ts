@@ -29,7 +29,7 @@ export interface BackupReport {
  * An existing file is refused unless `force`.
  */
 export async function backupStore(url: string, file: string, o: { format?: BackupFormat; force?: boolean } = {}): Promise<BackupReport> {
-  const where = parseStoreUrl(url);
+  const where = parseStoreUrl(url, "<url>");
   const format = o.format ?? (where.backend === "sqlite" ? "sqlite" : "jsonl");
   const out = resolve(file);
   if (format === "sqlite" && where.backend !== "sqlite") {

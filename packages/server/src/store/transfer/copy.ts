@@ -14,7 +14,7 @@ export function isDumpUrl(url: string): boolean {
 /** Read one consistent snapshot of the store or dump at `url`. The store is not migrated (nothing is written to it). */
 export async function openSource(url: string): Promise<RowSource> {
   if (isDumpUrl(url)) return new DumpRows(resolve(url.startsWith("file:") ? url.slice("file:".length) : url));
-  const where = parseStoreUrl(url);
+  const where = parseStoreUrl(url, "--from");
   return where.backend === "sqlite" ? new SqliteRows(where.path) : PgRows.open(where.url);
 }
 
@@ -29,8 +29,8 @@ async function openTarget(url: string): Promise<RowTarget> {
       },
     ]);
   }
+  const where = parseStoreUrl(url, "--to");
   await (await openStore(url, { maxConnections: 1 })).close();
-  const where = parseStoreUrl(url);
   return where.backend === "sqlite" ? new SqliteWriter(where.path) : PgWriter.open(where.url);
 }
 
@@ -158,8 +158,8 @@ async function verify(toUrl: string, tables: readonly TableInfo[], copied: reado
 }
 
 function sameStore(a: string, b: string): boolean {
-  const x = parseStoreUrl(a);
-  const y = parseStoreUrl(b);
+  const x = parseStoreUrl(a, "--from");
+  const y = parseStoreUrl(b, "--to");
   if (x.backend === "sqlite" && y.backend === "sqlite") return x.path === y.path;
   return x.backend === "postgres" && y.backend === "postgres" && x.url === y.url;
 }

@@ -160,4 +160,17 @@ describe("the cluster read from the real Slurm", { skip, meta: skip ? { skipReas
     expect(other.warnings.join("\n")).toMatch(/are not Slurm nodes: Slurm chooses where jobs run/);
     expect(other.startSync({ nodes: openStore().nodes, now: () => 0 })).toBeUndefined();
   });
+
+  it("with serve's --slurm-partition, the model has only that partition's nodes; an unknown partition is refused", async () => {
+    const [first] = parsePartitionsOf(execFileSync("scontrol", ["show", "partition", "--oneliner"], { encoding: "utf8" }));
+    const { model } = await loadSlurmCluster(run, defaultCatalog(), first);
+    expect(model.nodes.length).toBeGreaterThan(0);
+    expect(model.nodes.every((n) => n.labels[`slurm.partition/${first ?? ""}`] === "yes")).toBe(true);
+    expect(model.partitions.map((p) => p.name)).toEqual([first]);
+    await expect(loadSlurmCluster(run, defaultCatalog(), "no-such-partition")).rejects.toThrow(
+      /partition "no-such-partition" has no nodes/,
+    );
+  });
 });
+
+const parsePartitionsOf = (text: string): string[] => [...text.matchAll(/PartitionName=(\S+)/g)].map((m) => m[1] ?? "");

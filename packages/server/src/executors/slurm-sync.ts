@@ -42,13 +42,21 @@ export async function readSlurmNodes(run: SlurmCommand): Promise<SlurmNode[]> {
   return nodes;
 }
 
-/** The cluster model read from Slurm itself, for `aidc serve --executor slurm` without `--cluster`. */
+/**
+ * The cluster model read from Slurm itself, for `aidc serve --executor slurm` without `--cluster`;
+ * with `partition` (serve's --slurm-partition, where every job goes), only that partition's nodes.
+ */
 export async function loadSlurmCluster(
   run: SlurmCommand,
   catalog: Catalog,
+  partition?: string,
 ): Promise<{ spec: Cluster; model: ClusterModel; warnings: string[]; nodes: SlurmNode[] }> {
-  const nodes = await readSlurmNodes(run);
-  const partitions = parsePartitions(await run("scontrol", ["show", "partition", "--oneliner"]));
+  const all = await readSlurmNodes(run);
+  const nodes = partition === undefined ? all : all.filter((n) => n.partitions.includes(partition));
+  if (nodes.length === 0) throw new AidcError("SLURM_NO_NODES", `Slurm's partition "${partition ?? ""}" has no nodes`);
+  const partitions = parsePartitions(await run("scontrol", ["show", "partition", "--oneliner"])).filter(
+    (p) => partition === undefined || p.name === partition,
+  );
   const config = await run("scontrol", ["show", "config"]).catch(() => "");
   const name = /^ClusterName\s*=\s*([A-Za-z0-9][A-Za-z0-9_.-]*)/m.exec(config)?.[1] ?? "slurm";
   return { ...slurmCluster(name, nodes, partitions, catalog), nodes };
@@ -150,14 +158,14 @@ export interface SlurmServe {
 export async function slurmForServe(
   catalog: Catalog,
   fileModel: ClusterModel | undefined,
-  o: { timeoutS?: number; env?: NodeJS.ProcessEnv } = {},
+  o: { timeoutS?: number; env?: NodeJS.ProcessEnv; partition?: string } = {},
 ): Promise<SlurmServe> {
   const run = slurmCommand(o);
   let loaded: Awaited<ReturnType<typeof loadSlurmCluster>> | undefined;
   let nodes: SlurmNode[] = [];
   const warnings: string[] = [];
   if (fileModel === undefined) {
-    loaded = await loadSlurmCluster(run, catalog).catch((err: unknown) =>
+    loaded = await loadSlurmCluster(run, catalog, o.partition).catch((err: unknown) =>
       Promise.reject(
         new AidcError("EXECUTOR_UNAVAILABLE", `Cannot use the slurm executor: ${(err as Error).message}; give the cluster with --cluster`, {
           cause: err,

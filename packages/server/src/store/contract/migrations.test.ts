@@ -166,6 +166,23 @@ describe(
         expect(pg.filter((c) => PG_ONLY.has(`${c.table}.${c.column}`)).map((c) => `${c.table}.${c.column}`)).toEqual([...PG_ONLY]);
         expect(sortCols(pg.filter((c) => !PG_ONLY.has(`${c.table}.${c.column}`)))).toEqual(lite);
         expect(new Set(lite.map((c) => c.table))).toContain("leases");
+        // text orders bytewise as in SQLite, whatever the database's default collation
+        const db = new PgDb(url, { max: 1 });
+        try {
+          const other = await db.query(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns WHERE table_schema = $1 AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'",
+            [schema],
+          );
+          expect(other).toEqual([]);
+          expect(await db.query("SELECT x FROM (VALUES ('b'), ('B'), ('a'), ('_')) v(x) ORDER BY x COLLATE \"C\"")).toEqual([
+            { x: "B" },
+            { x: "_" },
+            { x: "a" },
+            { x: "b" },
+          ]);
+        } finally {
+          await db.close();
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

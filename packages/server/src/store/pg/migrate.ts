@@ -26,7 +26,7 @@ export async function migratePg(db: PgDb, migrations: readonly Migration[] = PG_
     await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
     locked = true;
     await client.query(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT COLLATE "C" NOT NULL, applied_at_ms BIGINT NOT NULL)',
     );
     const applied = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
     const known = new Set(migrations.map((m) => m.version));

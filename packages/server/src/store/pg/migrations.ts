@@ -7,7 +7,9 @@ import type { Migration } from "../migrations.js";
  * - times, sizes and ids are BIGINT (SQLite's INTEGER is 64-bit; PostgreSQL's is 32-bit);
  * - events.id is BIGSERIAL, and jobs get `seq BIGSERIAL`: the submission order SQLite takes from rowid;
  * - the column `user` is a reserved word here, so it is quoted;
- * - version 8's backfill breaks ties by id instead of rowid.
+ * - version 8's backfill breaks ties by id instead of rowid;
+ * - every TEXT column has COLLATE "C": it orders and compares bytewise like SQLite, whatever the
+ *   database's default collation (page cursors and listings then agree with SQLite's order).
  */
 export const PG_MIGRATIONS: readonly Migration[] = [
   {
@@ -17,9 +19,9 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE events (
         id BIGSERIAL PRIMARY KEY,
         at_ms BIGINT NOT NULL,
-        type TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        data TEXT NOT NULL DEFAULT '{}'
+        type TEXT COLLATE "C" NOT NULL,
+        subject TEXT COLLATE "C" NOT NULL,
+        data TEXT COLLATE "C" NOT NULL DEFAULT '{}'
       );
       CREATE INDEX events_subject ON events(subject, id);`,
   },
@@ -28,9 +30,9 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "clusters",
     sql: `
       CREATE TABLE clusters (
-        name TEXT PRIMARY KEY,
-        spec TEXT NOT NULL,
-        source TEXT NOT NULL,
+        name TEXT COLLATE "C" PRIMARY KEY,
+        spec TEXT COLLATE "C" NOT NULL,
+        source TEXT COLLATE "C" NOT NULL,
         loaded_at_ms BIGINT NOT NULL
       );`,
   },
@@ -39,19 +41,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "jobs",
     sql: `
       CREATE TABLE jobs (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        "user" TEXT NOT NULL,
-        queue TEXT NOT NULL,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        name TEXT COLLATE "C" NOT NULL,
+        "user" TEXT COLLATE "C" NOT NULL,
+        queue TEXT COLLATE "C" NOT NULL,
         priority INTEGER NOT NULL,
-        spec TEXT NOT NULL,
-        state TEXT NOT NULL,
+        spec TEXT COLLATE "C" NOT NULL,
+        state TEXT COLLATE "C" NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         submitted_at_ms BIGINT NOT NULL,
         updated_at_ms BIGINT NOT NULL,
-        idempotency_key TEXT,
+        idempotency_key TEXT COLLATE "C",
         exit_code INTEGER,
-        message TEXT,
+        message TEXT COLLATE "C",
         seq BIGSERIAL NOT NULL
       );
       CREATE UNIQUE INDEX jobs_seq ON jobs(seq);
@@ -64,9 +66,9 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "tokens",
     sql: `
       CREATE TABLE tokens (
-        hash TEXT PRIMARY KEY,
-        "user" TEXT NOT NULL,
-        role TEXT NOT NULL,
+        hash TEXT COLLATE "C" PRIMARY KEY,
+        "user" TEXT COLLATE "C" NOT NULL,
+        role TEXT COLLATE "C" NOT NULL,
         created_at_ms BIGINT NOT NULL,
         revoked_at_ms BIGINT
       );`,
@@ -76,30 +78,30 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "artifacts",
     sql: `
       CREATE TABLE artifacts (
-        id TEXT PRIMARY KEY,
-        project TEXT NOT NULL,
-        name TEXT NOT NULL,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        project TEXT COLLATE "C" NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
         version INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
+        kind TEXT COLLATE "C" NOT NULL,
+        sha256 TEXT COLLATE "C" NOT NULL,
         size_bytes BIGINT NOT NULL,
-        tier TEXT NOT NULL DEFAULT 'hot',
-        metadata TEXT NOT NULL DEFAULT '{}',
-        parents TEXT NOT NULL DEFAULT '[]',
-        job_id TEXT,
-        created_by TEXT NOT NULL,
+        tier TEXT COLLATE "C" NOT NULL DEFAULT 'hot',
+        metadata TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+        parents TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+        job_id TEXT COLLATE "C",
+        created_by TEXT COLLATE "C" NOT NULL,
         created_at_ms BIGINT NOT NULL,
         UNIQUE (project, name, version)
       );
       CREATE INDEX artifacts_sha ON artifacts(sha256);
       CREATE TABLE uploads (
-        id TEXT PRIMARY KEY,
-        "user" TEXT NOT NULL,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        "user" TEXT COLLATE "C" NOT NULL,
         size_bytes BIGINT NOT NULL DEFAULT 0,
         created_at_ms BIGINT NOT NULL
       );
       CREATE TABLE project_quotas (
-        project TEXT PRIMARY KEY,
+        project TEXT COLLATE "C" PRIMARY KEY,
         max_bytes BIGINT NOT NULL
       );`,
   },
@@ -107,8 +109,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: "job runs",
     sql: `
-      ALTER TABLE jobs ADD COLUMN run_id TEXT;
-      ALTER TABLE jobs ADD COLUMN placement TEXT;
+      ALTER TABLE jobs ADD COLUMN run_id TEXT COLLATE "C";
+      ALTER TABLE jobs ADD COLUMN placement TEXT COLLATE "C";
       ALTER TABLE jobs ADD COLUMN started_at_ms BIGINT;
       ALTER TABLE jobs ADD COLUMN finished_at_ms BIGINT;`,
   },
@@ -117,8 +119,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "node cordons",
     sql: `
       CREATE TABLE node_cordons (
-        node TEXT PRIMARY KEY,
-        reason TEXT NOT NULL,
+        node TEXT COLLATE "C" PRIMARY KEY,
+        reason TEXT COLLATE "C" NOT NULL,
         at_ms BIGINT NOT NULL
       );`,
   },
@@ -127,15 +129,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "project ownership, artifact tombstones, served models, upload sessions",
     sql: `
       CREATE TABLE projects (
-        name TEXT PRIMARY KEY,
-        created_by TEXT NOT NULL,
+        name TEXT COLLATE "C" PRIMARY KEY,
+        created_by TEXT COLLATE "C" NOT NULL,
         created_at_ms BIGINT NOT NULL
       );
       CREATE TABLE project_members (
-        project TEXT NOT NULL REFERENCES projects(name),
-        "user" TEXT NOT NULL,
-        role TEXT NOT NULL,
-        added_by TEXT NOT NULL,
+        project TEXT COLLATE "C" NOT NULL REFERENCES projects(name),
+        "user" TEXT COLLATE "C" NOT NULL,
+        role TEXT COLLATE "C" NOT NULL,
+        added_by TEXT COLLATE "C" NOT NULL,
         added_at_ms BIGINT NOT NULL,
         PRIMARY KEY (project, "user")
       );
@@ -146,12 +148,12 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         SELECT name, created_by, 'owner', created_by, created_at_ms FROM projects
         ON CONFLICT DO NOTHING;
       ALTER TABLE artifacts ADD COLUMN deleted_at_ms BIGINT;
-      ALTER TABLE artifacts ADD COLUMN deleted_by TEXT;
+      ALTER TABLE artifacts ADD COLUMN deleted_by TEXT COLLATE "C";
       CREATE TABLE served_models (
-        name TEXT PRIMARY KEY,
-        project TEXT NOT NULL,
-        artifact_id TEXT NOT NULL REFERENCES artifacts(id),
-        promoted_by TEXT NOT NULL,
+        name TEXT COLLATE "C" PRIMARY KEY,
+        project TEXT COLLATE "C" NOT NULL,
+        artifact_id TEXT COLLATE "C" NOT NULL REFERENCES artifacts(id),
+        promoted_by TEXT COLLATE "C" NOT NULL,
         promoted_at_ms BIGINT NOT NULL
       );
       ALTER TABLE uploads ADD COLUMN updated_at_ms BIGINT NOT NULL DEFAULT 0;`,
@@ -170,8 +172,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "public models",
     sql: `
       CREATE TABLE IF NOT EXISTS public_models (
-        name TEXT PRIMARY KEY,
-        set_by TEXT NOT NULL,
+        name TEXT COLLATE "C" PRIMARY KEY,
+        set_by TEXT COLLATE "C" NOT NULL,
         set_at_ms BIGINT NOT NULL
       );`,
   },
@@ -180,8 +182,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     name: "leases",
     sql: `
       CREATE TABLE leases (
-        name TEXT PRIMARY KEY,
-        holder TEXT NOT NULL,
+        name TEXT COLLATE "C" PRIMARY KEY,
+        holder TEXT COLLATE "C" NOT NULL,
         token BIGINT NOT NULL,
         expires_at_ms BIGINT NOT NULL
       );`,

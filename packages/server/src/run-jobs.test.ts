@@ -89,9 +89,13 @@ describe("running jobs with the local executor", () => {
     expect(running.placement?.tasks).toHaveLength(4);
     expect(new Set(running.placement?.tasks.map((t) => t.node)).size).toBe(4);
     const next = await submit("next", "true", gang(2));
-    await new Promise((r) => setTimeout(r, 400));
+    // until a pass has looked at it (a pass waits at least twice as long as the last one took, e.g. big's start)
+    let why = { reason: "NOT_YET_CONSIDERED", message: "" };
+    for (let i = 0; i < 100 && why.reason === "NOT_YET_CONSIDERED"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      why = (await api<{ reason: string; message: string }>("GET", `/api/v1/jobs/${next.id}/explain`)).body;
+    }
     expect((await api<JobView>("GET", `/api/v1/jobs/${next.id}`)).body.state).toBe("pending");
-    const why = (await api<{ reason: string; message: string }>("GET", `/api/v1/jobs/${next.id}/explain`)).body;
     // the demo's queues have quotas: production already borrows all of research's share
     expect(["INSUFFICIENT_GPUS", "QUOTA_EXCEEDED"]).toContain(why.reason);
     const bigDone = await waitFor(big.id, ["succeeded"]);

@@ -3,6 +3,7 @@ import {
   closeSync,
   createReadStream,
   existsSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -39,6 +40,11 @@ export class BlobStore {
   private readonly verified = new Map<string, string>();
   /** Blobs just committed whose artifact row is not written yet: garbage collection leaves them alone. */
   private readonly pinned = new Map<string, number>();
+  /**
+   * A second link to each pinned commit's bytes (`uploads/<id>.keep`): another server sharing this
+   * folder may remove the blob between our commit and our artifact row; `release` puts it back.
+   */
+  private readonly keeps = new Map<string, string[]>();
 
   constructor(readonly root: string) {
     mkdirSync(join(root, "sha256"), { recursive: true });
@@ -93,11 +99,25 @@ export class BlobStore {
     return this.commit(id);
   }
 
-  /** Remove a blob no artifact references any more (unless a commit of the same bytes is being registered). */
-  remove(sha256: string): void {
+  /**
+   * Remove a blob no artifact references any more (unless a commit of the same bytes is being
+   * registered here). Servers sharing the folder: the blob is first renamed aside, then
+   * `stillUnused` asks the store again — a version of the same bytes another server registered
+   * meanwhile gets its blob back; otherwise the bytes go.
+   */
+  async remove(sha256: string, stillUnused: () => Promise<boolean> = () => Promise.resolve(true)): Promise<void> {
     if (this.pinned.has(sha256)) return;
-    rmSync(this.blobPath(sha256), { force: true });
+    const path = this.blobPath(sha256);
+    const aside = `${path}.removing-${randomBytes(6).toString("hex")}`;
+    try {
+      renameSync(path, aside);
+    } catch {
+      return; // already gone
+    }
     this.verified.delete(sha256);
+    const unused = await stillUnused().catch(() => false);
+    if (unused && !this.pinned.has(sha256)) rmSync(aside, { force: true });
+    else renameSync(aside, path);
   }
 
   /** Append a chunk at `offset`, which must equal the bytes already received (resumable uploads). */
@@ -120,8 +140,22 @@ export class BlobStore {
     return size;
   }
 
-  /** The caller has recorded (or given up recording) the artifact for bytes it committed. */
+  /**
+   * The caller has recorded (or given up recording) the artifact for bytes it committed. Call it
+   * after the artifact row is written: a blob another server removed meanwhile is put back.
+   */
   release(sha256: string): void {
+    const keep = this.keeps.get(sha256)?.pop();
+    if (keep !== undefined) {
+      if (!existsSync(this.blobPath(sha256))) {
+        try {
+          linkSync(keep, this.blobPath(sha256));
+        } catch {
+          // put back by someone else meanwhile
+        }
+      }
+      rmSync(keep, { force: true });
+    }
     const n = (this.pinned.get(sha256) ?? 0) - 1;
     if (n > 0) this.pinned.set(sha256, n);
     else this.pinned.delete(sha256);
@@ -140,8 +174,17 @@ export class BlobStore {
     const sizeBytes = statSync(path).size;
     const target = this.blobPath(sha256);
     mkdirSync(join(target, ".."), { recursive: true });
-    if (existsSync(target)) rmSync(path);
-    else renameSync(path, target);
+    if (!existsSync(target)) {
+      try {
+        linkSync(path, target);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST") throw err; // the same bytes committed at once elsewhere
+      }
+    }
+    // the upload's name goes; its bytes stay linked as `.keep` until `release`
+    const keep = `${path}.keep`;
+    renameSync(path, keep);
+    this.keeps.set(sha256, [...(this.keeps.get(sha256) ?? []), keep]);
     this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
     return { sha256, sizeBytes };
   }

@@ -63,6 +63,9 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
     await app.register(uploadRoutes(ctx, sessions));
     await app.register(projectRoutes(ctx, projects));
 
+    /** Asks the store again whether any live version uses the bytes (another server may have just registered them). */
+    const unused = (sha256: string) => async () => !(await ctx.store.artifacts.isBlobUsed(sha256));
+
     /** A live version the principal may read; 404 alike for a missing one and for one in a project it cannot see. */
     const readable = async (p: Principal, project: string, name: string, version: string): Promise<ArtifactRecord> => {
       const what = `artifact ${project}/${name} version ${version}`;
@@ -127,7 +130,7 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           return reply.status(201).send(artifact);
         } catch (err) {
           ctx.blobs.release(sha256);
-          if (!(await ctx.store.artifacts.isBlobUsed(sha256))) ctx.blobs.remove(sha256);
+          if (!(await ctx.store.artifacts.isBlobUsed(sha256))) await ctx.blobs.remove(sha256, unused(sha256));
           throw err;
         }
       },
@@ -247,7 +250,7 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         await projects.require(p, project, "publisher", "delete artifacts", `artifact ${project}/${name} version ${version}`);
         // refused (CONFLICT) in the store's transaction while a served name is bound to the version
         const { artifact, blobStillUsed } = await ctx.store.artifacts.remove(a.id, p.user, ctx.now());
-        if (!blobStillUsed) ctx.blobs.remove(a.sha256);
+        if (!blobStillUsed) await ctx.blobs.remove(a.sha256, unused(a.sha256));
         return artifact;
       },
     );

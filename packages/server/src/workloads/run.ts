@@ -107,7 +107,8 @@ export async function registerModel(
     );
   } catch (err) {
     o.blobs.release(sha256);
-    if (!(await o.store.artifacts.isBlobUsed(sha256))) o.blobs.remove(sha256);
+    if (!(await o.store.artifacts.isBlobUsed(sha256)))
+      await o.blobs.remove(sha256, async () => !(await o.store.artifacts.isBlobUsed(sha256)));
     throw err;
   }
   o.blobs.release(sha256);

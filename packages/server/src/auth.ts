@@ -31,20 +31,15 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 /**
  * Who sends a request: the principal the app's onRequest hook resolved (guards.ts verifies the
  * bearer token once per request, asynchronously, before the body is read). 401 when there is none.
- * The ignored middle argument of the older three-argument form is accepted while callers move over.
  */
-export function principalOf(req: FastifyRequest, _legacy?: unknown): Principal {
+export function principalOf(req: FastifyRequest): Principal {
   if (req.principal !== undefined) return req.principal;
   if (bearerToken(req) === undefined) throw new UnauthorizedError("Missing bearer token (Authorization: Bearer <token>)");
   throw new UnauthorizedError("Unknown or revoked token");
 }
 
 /** The caller, who must hold at least `role`; 403 otherwise. */
-export function requireRole(req: FastifyRequest, role: Role): Principal;
-/** @deprecated pass only the role: the principal comes from the request */
-export function requireRole(req: FastifyRequest, legacy: unknown, role: Role): Principal;
-export function requireRole(req: FastifyRequest, a: unknown, b?: Role): Principal {
-  const role = (b ?? a) as Role;
+export function requireRole(req: FastifyRequest, role: Role): Principal {
   const p = principalOf(req);
   if (!atLeast(p.role, role)) throw new ForbiddenError(`This needs the ${role} role; ${p.user} is ${p.role}`);
   return p;

@@ -45,12 +45,14 @@ export function parseStoreUrl(url: string, flag = "--store"): StoreLocation {
     return { backend: "sqlite", path: path === ":memory:" ? path : resolve(path) };
   }
   if (scheme === "postgres" || scheme === "postgresql") {
+    let u: URL | undefined;
     try {
-      const u = new URL(text);
-      if (u.hostname === "" && !u.searchParams.has("host")) bad("the PostgreSQL URL names no host");
+      u = new URL(text);
     } catch {
-      bad("not a valid URL; expected postgres://user:password@host:port/database");
+      u = undefined;
     }
+    if (u === undefined) return bad("not a valid URL; expected postgres://user:password@host:port/database");
+    if (u.hostname === "" && !u.searchParams.has("host")) bad("the PostgreSQL URL names no host");
     return { backend: "postgres", url: text };
   }
   return bad(`unknown store scheme "${scheme}:"; ${flag} takes sqlite:<path>, a file path, or postgres://user:password@host:port/database`);

@@ -93,4 +93,46 @@ describeStores("artifacts on two replicas sharing a store", (_open, kit) => {
     expect((await call(b, "ann", "DELETE", "/api/v1/models/sent")).status).toBe(200);
     expect((await call(a, "ann", "GET", "/api/v1/models")).body["models"]).toEqual([]);
   });
+
+  it("members, quotas, tiers, tombstones and lineage read the same through either server", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    expect((await call(a, "ann", "POST", "/api/v1/projects/shared/members", { user: "bob", role: "publisher" })).status).toBe(200);
+    expect((await publish(b, "bob", "data", Buffer.from("bob's"))).body["version"]).toBe(9);
+    expect((await call(b, "bob", "GET", "/api/v1/projects")).body["projects"]).toEqual([{ name: "shared", role: "publisher" }]);
+    expect((await call(b, "bob", "DELETE", "/api/v1/projects/shared/members/ann")).status).toBe(403);
+    expect((await call(b, "ann", "DELETE", "/api/v1/projects/shared/members/ann")).status).toBe(409); // the last owner
+
+    const admin = await a.store.tokens.create("root", "admin", Date.now());
+    tok["root"] = admin;
+    const used = (await call(a, "ann", "GET", "/api/v1/projects/shared")).body["usedBytes"] as number;
+    expect((await call(b, "root", "PUT", "/api/v1/projects/shared/quota", { maxBytes: used + 3 })).body).toMatchObject({ usedBytes: used });
+    expect((await publish(a, "ann", "big", Buffer.from("four"))).status).toBe(413);
+    expect((await publish(a, "ann", "small", Buffer.from("3b!"))).status).toBe(201);
+
+    const child = await publish(b, "ann", "child", Buffer.from("c"), {});
+    expect(child.status).toBe(413); // quota full: nothing more, not even one byte
+    await call(a, "root", "PUT", "/api/v1/projects/shared/quota", { maxBytes: 1e9 });
+    const v1 = (await call(a, "ann", "GET", "/api/v1/artifacts/shared/data/1")).body as { id: string };
+    const made = await publish(b, "ann", "child", Buffer.from("c"), { parents: [v1.id] });
+    expect(made.status).toBe(201);
+    expect((await call(a, "ann", "DELETE", "/api/v1/artifacts/shared/data/1")).status).toBe(200);
+    const lineage = (await call(b, "ann", "GET", "/api/v1/artifacts/shared/child/latest")).body["lineage"];
+    expect(lineage).toEqual({ parents: [{ id: v1.id, project: "shared", name: "data", version: 1, deleted: true }] });
+
+    const tiered = (await call(b, "root", "POST", "/api/v1/artifacts/tiering", { hotVersions: 1, coldAfterDays: 30 })).body[
+      "moved"
+    ] as unknown[];
+    expect(tiered.length).toBe(8); // data versions 2..8 (1 is deleted, 9 stays hot) and sent:1
+    const listed = (await call(a, "ann", "GET", "/api/v1/artifacts?name=data")).body["artifacts"] as { version: number; tier: string }[];
+    expect(listed.map((x) => `${x.version}:${x.tier}`)).toEqual([
+      "2:warm",
+      "3:warm",
+      "4:warm",
+      "5:warm",
+      "6:warm",
+      "7:warm",
+      "8:warm",
+      "9:hot",
+    ]);
+  });
 });

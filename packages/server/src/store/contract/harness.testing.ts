@@ -43,6 +43,9 @@ export function withSchema(url: string, schema: string): string {
   return u.toString();
 }
 
+/** A test schema older than this was left by a run that was killed: the next run drops it. */
+const STALE_MS = 6 * 3600_000;
+
 /**
  * Fresh PostgreSQL schemas on the test database, each dropped by `dropAll` — for tests outside
  * describeStores (e.g. end-to-end tests that start `aidc serve --store <url>` processes).
@@ -55,12 +58,31 @@ export class PgSchemas {
     this.admin = new PgDb(baseUrl, { max: 2, applicationName: "aidc-test-admin" });
   }
 
+  private swept = false;
+
   /** A new empty schema; the URL's connections see only it. */
   async fresh(): Promise<{ schema: string; url: string }> {
-    const schema = `t_${randomBytes(6).toString("hex")}`;
+    if (!this.swept) {
+      this.swept = true;
+      await this.sweep();
+    }
+    // t_<creation time, base 36>_<random>: the time lets a later run drop what a killed run left behind
+    const schema = `t_${Date.now().toString(36)}_${randomBytes(5).toString("hex")}`;
     await this.admin.query(`CREATE SCHEMA ${schema}`);
     this.created.push(schema);
     return { schema, url: withSchema(this.baseUrl, schema) };
+  }
+
+  /** Drop the schemas of test runs that ended without cleaning up (killed), older than STALE_MS. */
+  private async sweep(): Promise<void> {
+    const rows = await this.admin.query<{ s: string }>(
+      "SELECT nspname AS s FROM pg_namespace WHERE nspname ~ '^t_[0-9a-z]+_[0-9a-f]{10}$'",
+    );
+    for (const { s } of rows) {
+      const born = parseInt(s.split("_")[1] ?? "", 36);
+      if (Number.isFinite(born) && Date.now() - born > STALE_MS)
+        await this.admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);
+    }
   }
 
   async dropAll(): Promise<void> {

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { BlobStore } from "./blobs.js";
 
@@ -45,5 +46,29 @@ describe("a blob folder shared by two servers", () => {
     await a.remove(sha256);
     await expect(a.verify(sha256)).rejects.toThrow(/missing/);
     expect(readdirSync(join(root, "sha256", sha256.slice(0, 2)))).toEqual([]);
+  });
+});
+
+describe("appending to an upload from two servers", () => {
+  it("refuses a second append while the first is receiving bytes, then takes the next chunk at the new offset", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aidc-blobs-"));
+    const a = new BlobStore(root);
+    const b = new BlobStore(root);
+    const id = a.newUpload();
+    let finish: () => void = () => undefined;
+    const slow = Readable.from(
+      (async function* () {
+        yield Buffer.from("first ");
+        await new Promise<void>((r) => (finish = r));
+        yield Buffer.from("chunk");
+      })(),
+    );
+    const first = a.append(id, 0, slow, 1000);
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(b.append(id, 0, Readable.from([Buffer.from("other")]), 1000)).rejects.toThrow(/receiving another PATCH/);
+    finish();
+    expect(await first).toBe(11);
+    expect(await b.append(id, 11, Readable.from([Buffer.from("!")]), 1000)).toBe(12);
+    expect(readdirSync(join(root, "uploads"))).toEqual([id]);
   });
 });

@@ -3,6 +3,7 @@ import {
   closeSync,
   createReadStream,
   existsSync,
+  futimesSync,
   linkSync,
   mkdirSync,
   openSync,
@@ -120,24 +121,47 @@ export class BlobStore {
     else renameSync(aside, path);
   }
 
-  /** Append a chunk at `offset`, which must equal the bytes already received (resumable uploads). */
+  /**
+   * Append a chunk at `offset`, which must equal the bytes already received (resumable uploads).
+   * One append per upload at a time, also across servers sharing the folder: `<upload>.lock`,
+   * created exclusively, refreshed while the bytes arrive (the janitor removes a crashed one's).
+   */
   async append(id: string, offset: number, body: Readable, maxBytes: number): Promise<number> {
-    const have = this.uploadedBytes(id);
-    if (offset !== have)
-      throw new AidcError("OFFSET_MISMATCH", `Upload ${id} has ${have} bytes; resend from offset ${have}, not ${offset}`);
-    const fd = openSync(this.uploadPath(id), "a");
-    let size = have;
+    const lock = `${this.uploadPath(id)}.lock`;
+    let lockFd: number;
     try {
-      for await (const chunk of body) {
-        const buf = chunk as Buffer;
-        if (size + buf.length > maxBytes) throw new AidcError("TOO_LARGE", `Upload ${id} exceeds ${maxBytes} bytes`);
-        writeSync(fd, buf);
-        size += buf.length;
-      }
-    } finally {
-      closeSync(fd);
+      lockFd = openSync(lock, "wx");
+    } catch (err) {
+      if ((err as { code?: string }).code === "EEXIST")
+        throw new AidcError("OFFSET_MISMATCH", `Upload ${id} is receiving another PATCH; retry when it is done`);
+      throw err;
     }
-    return size;
+    try {
+      const have = this.uploadedBytes(id);
+      if (offset !== have)
+        throw new AidcError("OFFSET_MISMATCH", `Upload ${id} has ${have} bytes; resend from offset ${have}, not ${offset}`);
+      const fd = openSync(this.uploadPath(id), "a");
+      let size = have;
+      let touched = Date.now();
+      try {
+        for await (const chunk of body) {
+          const buf = chunk as Buffer;
+          if (size + buf.length > maxBytes) throw new AidcError("TOO_LARGE", `Upload ${id} exceeds ${maxBytes} bytes`);
+          writeSync(fd, buf);
+          size += buf.length;
+          if (Date.now() - touched > 5_000) {
+            touched = Date.now();
+            futimesSync(lockFd, new Date(touched), new Date(touched));
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return size;
+    } finally {
+      closeSync(lockFd);
+      rmSync(lock, { force: true });
+    }
   }
 
   /**

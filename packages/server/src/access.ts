@@ -23,6 +23,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "GET /metrics": "viewer", // public only with --public-metrics
 
   "GET /api/v1/version": "viewer",
+  "GET /api/v1/status": "viewer",
   "GET /api/v1/whoami": "viewer",
   "POST /api/v1/tokens": "admin",
 

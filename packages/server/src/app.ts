@@ -9,6 +9,7 @@ import { artifactRoutes } from "./routes/artifacts.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
+import { statusRoutes } from "./routes/status.js";
 import { consoleRoutes } from "./routes/console.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { simulationRoutes } from "./routes/simulations.js";
@@ -45,14 +46,14 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // per-request lines would drown the log; request counts and latency are in /metrics
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 1000 },
-    frameworkErrors: frameworkErrors(ctx.tokens),
+    frameworkErrors: frameworkErrors(ctx.store.tokens),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   const visibility = modelVisibility(ctx);
   const access = { publicMetrics: options.publicMetrics === true, publicModel: (name: string) => visibility.isPublic(name) };
-  authenticateRequests(app, ctx.tokens, { ...access, rateLimitPerS: options.rateLimitPerS ?? 500, now: ctx.now });
+  authenticateRequests(app, ctx.store.tokens, { ...access, rateLimitPerS: options.rateLimitPerS ?? 500, now: ctx.now });
   enforceDocument(app);
   hideInternalPaths(app, options.internalPaths ?? []);
 
@@ -74,6 +75,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await typed.register(healthRoutes(ctx));
+  await typed.register(statusRoutes(ctx));
   await typed.register(catalogRoutes(ctx));
   await typed.register(clusterRoutes(ctx));
   await typed.register(consoleRoutes());

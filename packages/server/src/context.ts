@@ -5,17 +5,15 @@ import type { TwinView } from "./twin/types.js";
 import type { ObserveService } from "./observe/service.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { BlobStore } from "./artifacts/blobs.js";
-import type { JobRepo } from "./store/jobs.js";
-import type { SqliteStore } from "./store/sqlite.js";
-import type { TokenRepo } from "./store/tokens.js";
+import type { Store } from "./store/port.js";
+import type { ReplicaInfo } from "./leader/replica.js";
 
 /** What route handlers may use; built once by the composition root (main.ts) or by tests. */
 export interface ServerContext {
-  readonly store: SqliteStore;
-  readonly jobs: JobRepo;
+  /** Everything the server persists (jobs, events, tokens, nodes, leases, artifacts' metadata): SQLite or PostgreSQL. */
+  readonly store: Store;
   /** `<data-dir>/models`: operator packages and the served names' unpacked packages. */
   readonly modelsDir: string;
-  readonly tokens: TokenRepo;
   readonly blobs: BlobStore;
   readonly catalog: Catalog;
   readonly cluster: ClusterModel;
@@ -39,4 +37,6 @@ export interface ServerContext {
   readonly twinView?: () => TwinView | undefined;
   /** The profile the loop schedules with (forecasts and what-ifs replay it); default: `policy` with the queues' quotas. */
   readonly profile?: ResolvedProfile;
+  /** This server among replicas sharing the store (absent in tests that build a context by hand: a lone leader). */
+  readonly replica?: ReplicaInfo;
 }

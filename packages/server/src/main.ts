@@ -10,6 +10,7 @@ import {
   type Catalog,
   type Cluster,
   type ClusterModel,
+  type Executor,
 } from "@aidc/core";
 import { queueQuotas, type ResolvedProfile } from "@aidc/scheduler";
 import { scenarioProfile, type ScenarioProfile } from "@aidc/simulator";
@@ -21,19 +22,20 @@ import { BlobStore } from "./artifacts/blobs.js";
 import { startJanitor } from "./artifacts/janitor.js";
 import { ServedModels } from "./artifacts/served.js";
 import { UploadSessions } from "./artifacts/uploads.js";
-import { JobRepo } from "./store/jobs.js";
 import { LocalExecutor, type LocalJobsOptions } from "./executors/local.js";
 import { SimExecutor } from "./executors/sim.js";
 import { SlurmExecutor } from "./executors/slurm.js";
 import { slurmPreflight, type SlurmPreflightOptions } from "./executors/slurm-preflight.js";
+import { slurmForServe } from "./executors/slurm-sync.js";
 import { loggerOptions } from "./log-format.js";
 import { SchedulingLoop } from "./loop/scheduling.js";
+import { defaultReplicaId, Replica, type Term } from "./leader/replica.js";
 import { twinFor } from "./twin/live.js";
 import { gpusOf } from "./twin/predict.js";
 import type { JobRecord } from "./store/jobs.js";
 import { registerModel, workloadCommand } from "./workloads/run.js";
-import { SqliteStore } from "./store/sqlite.js";
-import { TokenRepo } from "./store/tokens.js";
+import { defaultStoreUrl, openStore } from "./store/open.js";
+import type { Fence, Store } from "./store/port.js";
 import { loadAlertRules } from "./observe/rules.js";
 import { ObserveService } from "./observe/service.js";
 
@@ -73,12 +75,24 @@ export interface ServeOptions {
   readonly logFormat?: "json" | "human";
   /** How the slurm executor's start-up check runs (timeout, partition, the commands' environment). */
   readonly slurm?: SlurmPreflightOptions;
+  /** Store URL (`sqlite:<path>`, a file path, or `postgres://…`); default `sqlite:<data-dir>/aidc.db`. */
+  readonly store?: string;
+  /** This replica's name among the servers sharing a store (default `<hostname>-<pid>`). */
+  readonly replicaId?: string;
+  /** Artifact blobs, shared by the replicas (e.g. on NFS); default `<data-dir>/blobs`. */
+  readonly blobDir?: string;
+  /** The executor's run records, shared by replicas on one host so a new leader adopts running jobs; default `<data-dir>/runs`. */
+  readonly runsDir?: string;
+  /** Scheduler lease timings (tests shorten them); default 4 s lease renewed every 1 s, a follower tries every 0.25 s: a dead leader is replaced within ~4.3 s. */
+  readonly lease?: { readonly ttlMs?: number; readonly renewMs?: number; readonly retryMs?: number };
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
-  readonly store: SqliteStore;
+  readonly store: Store;
+  /** This server among the replicas sharing the store: whether it leads, who else runs. */
+  readonly replica: Replica;
   /** Where the first start wrote the admin token (mode 600). */
   readonly adminTokenFile: string;
   /** The executor jobs run on, and its version when it has one (the Slurm version). */
@@ -151,34 +165,66 @@ function loadProfile(options: ServeOptions, cluster: ClusterModel): { ok: true; 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const catalog = defaultCatalog();
   const loaded = options.clusterFile === undefined ? undefined : loadClusterFile(options.clusterFile, catalog);
-  const cluster = loaded?.model ?? localCluster();
-  const profile = loadProfile(options, cluster);
   const alertRules = loadAlertRules(options.alertsFile);
   // Slurm must answer before anything is opened: a server that cannot run a job refuses to start
   const slurm = options.executor === "slurm" ? await slurmPreflight(options.slurm) : undefined;
+  // on Slurm without a cluster file, the cluster is Slurm's own (nodes, CPUs, memory, GPUs by gres type, partitions)
+  const fromSlurm =
+    options.executor === "slurm"
+      ? await slurmForServe(catalog, loaded?.model, {
+          ...(options.slurm?.timeoutS !== undefined ? { timeoutS: options.slurm.timeoutS } : {}),
+          ...(options.slurm?.env ? { env: options.slurm.env } : {}),
+          ...(options.slurm?.partition !== undefined ? { partition: options.slurm.partition } : {}),
+        })
+      : undefined;
+  const cluster = fromSlurm?.cluster?.model ?? loaded?.model ?? localCluster();
+  const profile = loadProfile(options, cluster);
   privateDataDir(options.dataDir);
-  const store = SqliteStore.open(join(resolve(options.dataDir), "aidc.db"));
+  const replicaId = options.replicaId ?? defaultReplicaId();
+  const store = await openStore(options.store ?? defaultStoreUrl(resolve(options.dataDir)), {
+    dataDir: resolve(options.dataDir),
+    replicaId,
+  });
   let shuttingDown = false;
   const metrics = new ServerMetrics();
-  const tokens = new TokenRepo(store);
   const adminTokenFile = join(resolve(options.dataDir), "admin-token");
-  if (tokens.count() === 0) {
+  if ((await store.tokens.count()) === 0) {
     // first start: an admin token only the owner of the data directory can read
-    writeFileSync(adminTokenFile, `${tokens.create("admin", "admin", Date.now())}\n`, { mode: 0o600 });
+    writeFileSync(adminTokenFile, `${await store.tokens.create("admin", "admin", Date.now())}\n`, { mode: 0o600 });
   }
-  const runsDir = join(resolve(options.dataDir), "runs");
+  const runsDir = options.runsDir !== undefined ? resolve(options.runsDir) : join(resolve(options.dataDir), "runs");
   const executor =
     options.executor === "slurm"
       ? new SlurmExecutor({
           runsDir,
           ...(options.local?.jobsDir ? { jobsDir: options.local.jobsDir } : {}),
           ...(options.slurm?.partition !== undefined ? { partition: options.slurm.partition } : {}),
+          ...fromSlurm?.executor,
         })
       : options.executor === "sim"
         ? new SimExecutor({ runsDir, speedup: options.simSpeedup ?? 1 })
-        : new LocalExecutor({ ...options.local, runsDir, workloadCommand: (job) => workloadCommand(job) });
+        : new LocalExecutor({
+            ...options.local,
+            runsDir,
+            dataDir: resolve(options.dataDir),
+            workloadCommand: (job) => workloadCommand(job),
+          });
   let loop: SchedulingLoop | undefined;
   let app: FastifyInstance | undefined;
+  // only the replica that holds the scheduler lease runs the loop (a new one per term), reconciles and fires alerts
+  let startTerm: ((fence: Fence, termExecutor: Executor) => Promise<Term>) | undefined;
+  const replica = new Replica({
+    store,
+    replicaId,
+    executor,
+    registry: metrics.registry,
+    log: { info: (msg) => app?.log.info(msg), warn: (msg) => app?.log.warn(msg) },
+    ...(options.lease ? { timing: options.lease } : {}),
+    startTerm: async (t) => {
+      if (startTerm === undefined) throw new Error("the server is not started yet");
+      return startTerm(t.fence, t.executor);
+    },
+  });
   // the loop exists only once the app is built; until then nothing is assumed
   const freeGpus = (): Map<string, number> => (loop ? loop.freeGpus() : new Map());
   const drain = async (node: string): Promise<string[]> => (loop ? loop.drain(node) : []);
@@ -194,6 +240,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             freeGpus,
             drain,
             warn: (msg) => app?.log.warn(msg),
+            firing: () => replica.isLeader(),
           },
           {
             dbPath: join(resolve(options.dataDir), "metrics.db"),
@@ -206,16 +253,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       : undefined;
   const ctx: ServerContext = {
     store,
-    jobs: new JobRepo(store),
     modelsDir: join(resolve(options.dataDir), "models"),
-    tokens,
-    blobs: new BlobStore(join(resolve(options.dataDir), "blobs")),
+    blobs: new BlobStore(options.blobDir !== undefined ? resolve(options.blobDir) : join(resolve(options.dataDir), "blobs")),
     catalog,
     cluster,
     metrics,
     now: () => Date.now(),
     shuttingDown: () => shuttingDown,
     onJobsChanged: () => loop?.poke(),
+    replica,
     policy: profile.value.name,
     executor,
     explain: (jobId) => loop?.explain(jobId),
@@ -226,8 +272,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(observe ? { observe } : {}),
   };
   if (loaded !== undefined && options.clusterFile !== undefined) {
-    store.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
+    await store.nodes.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
     metrics.setCluster(loaded.model);
+  } else if (fromSlurm?.cluster !== undefined) {
+    await store.nodes.saveCluster(fromSlurm.cluster.spec, "slurm", ctx.now());
+    metrics.setCluster(fromSlurm.cluster.model);
   }
   try {
     app = await buildApp(ctx, {
@@ -239,52 +288,70 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
       if (!(executor instanceof LocalExecutor)) return;
       try {
-        const made = await registerModel(
-          { store, blobs: ctx.blobs, modelsDir: ctx.modelsDir, now: ctx.now },
-          job,
-          executor.workDir(runId),
-        );
-        if (made) store.insertEvent(ctx.now(), "model.registered", `job/${job.id}`, { ...made });
+        const made = await registerModel({ store, blobs: ctx.blobs, modelsDir: ctx.modelsDir, now: ctx.now }, job, executor.workDir(runId));
+        if (made) await store.events.insert(ctx.now(), "model.registered", `job/${job.id}`, { ...made });
       } catch (err) {
-        store.insertEvent(ctx.now(), "model.refused", `job/${job.id}`, { message: (err as Error).message });
+        await store.events.insert(ctx.now(), "model.refused", `job/${job.id}`, { message: (err as Error).message });
         throw err;
       }
     };
-    loop = new SchedulingLoop({
-      onSucceeded,
-      jobs: ctx.jobs,
-      cordons: () => store.cordons(),
-      executor,
-      cluster,
-      profile: profile.value,
-      now: ctx.now,
-      canonicalGpuType: (name) => {
-        const r = catalog.lookup(name, "Accelerator");
-        return r.found ? r.item.id : name;
-      },
-      log: app.log,
-      afterPass: () => twinFor(ctx).poke(),
-      // SJF, SRTF and backfill order by the same predicted run time the forecasts use
-      estimateS: (job) => twinFor(ctx).predictor.predict(job, gpusOf(job.spec)).p50S,
-    });
+    const appLog = app.log;
+    const newLoop = (fence: Fence, termExecutor: Executor): SchedulingLoop =>
+      new SchedulingLoop({
+        onSucceeded,
+        jobs: store.jobs,
+        events: store.events,
+        cordons: () => store.nodes.cordons(),
+        executor: termExecutor,
+        fence: () => fence,
+        cluster,
+        profile: profile.value,
+        now: ctx.now,
+        canonicalGpuType: (name) => {
+          const r = catalog.lookup(name, "Accelerator");
+          return r.found ? r.item.id : name;
+        },
+        log: appLog,
+        afterPass: () => twinFor(ctx).poke(),
+        onPass: (seconds, pending) => metrics.schedulingPass(seconds, pending),
+        // SJF, SRTF and backfill order by the same predicted run time the forecasts use
+        estimateS: (job) => twinFor(ctx).predictor.predict(job, gpusOf(job.spec)).p50S,
+      });
+    // followers' submissions reach the leader's loop by polling (PostgreSQL: every 500 ms at most)
+    const tickMs = store.backend === "postgres" ? Math.min(options.tickMs ?? 1000, 500) : (options.tickMs ?? 1000);
+    startTerm = async (fence, termExecutor) => {
+      const term = newLoop(fence, termExecutor);
+      loop = term;
+      await term.start(tickMs);
+      // the leader keeps cordons in step with Slurm's node states (drained/down → cordoned with Slurm's reason)
+      const sync = fromSlurm?.startSync({ nodes: store.nodes, now: ctx.now, onChange: () => term.poke(), warn: (m) => app?.log.warn(m) });
+      return {
+        stop: async () => {
+          await sync?.stop();
+          await term.stop();
+          if (loop === term) loop = undefined;
+        },
+      };
+    };
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     await observe?.stop();
-    store.close();
+    await store.close();
     throw err;
   }
   const isolation = executor instanceof LocalExecutor ? executor.isolation : undefined;
   if (isolation) metrics.setIsolation(isolation.level);
+  for (const warning of fromSlurm?.warnings ?? []) app.log.warn(`slurm: ${warning}`);
   if (isolation && isolation.level !== "bwrap+uid")
     app.log.warn(`job isolation is "${isolation.level}": ${isolation.reason} (see docs/security.md)`);
-  store.insertEvent(ctx.now(), "server.started", "server", {
+  await store.events.insert(ctx.now(), "server.started", "server", {
     host: options.host,
     port: options.port,
     executor: executor.name,
     ...(slurm ? { slurmVersion: slurm.version } : {}),
     ...(isolation ? { isolation: isolation.level } : {}),
   });
-  loop.start(options.tickMs ?? 1000);
+  await replica.start();
   observe?.start();
   const janitor = await startJanitor({
     sessions: new UploadSessions(store, ctx.blobs),
@@ -301,17 +368,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${host}:${port}`,
     app,
     store,
+    replica,
     adminTokenFile,
     executor: { name: executor.name, ...(slurm ? { version: slurm.version } : {}) },
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
         janitor.stop();
-        await loop?.stop();
+        await replica.stop();
         await app.close();
         await observe?.stop();
-        store.insertEvent(ctx.now(), "server.stopped", "server");
-        store.close();
+        await store.events.insert(ctx.now(), "server.stopped", "server");
+        await store.close();
       })();
       return closing;
     },

@@ -113,6 +113,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./whatif.js")).registerWhatIf,
   },
   {
+    name: "status",
+    description: "the server's store, its replicas and which one leads (runs scheduling)",
+    load: async () => (await import("./status.js")).registerStatus,
+  },
+  {
     name: "config",
     description: "contexts (server, token file, CA) like kubectl's: set-context, use-context, get-contexts, current-context",
     load: async () => (await import("./config.js")).registerConfig,

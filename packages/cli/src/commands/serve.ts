@@ -30,6 +30,17 @@ function isolationMode(value: string): "auto" | "uid" | "none" {
   ]);
 }
 
+function replicaId(value: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)) return value;
+  throw new InvalidInputError("Invalid --replica-id", [
+    {
+      code: "invalid_value",
+      path: "--replica-id",
+      message: `must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit, got "${value}"`,
+    },
+  ]);
+}
+
 export function registerServe(program: Command, io: Io): void {
   program
     .command("serve")
@@ -58,6 +69,13 @@ export function registerServe(program: Command, io: Io): void {
     )
     .option("--start-batch <n>", "replicas the local executor starts per batch (the event loop runs between batches)", "32")
     .option("--public-metrics", "serve /metrics without a token (for a Prometheus that cannot send one)")
+    .option(
+      "--store <url>",
+      "store: sqlite:<path>, a file path, or postgres://user:password@host:port/db (default sqlite:<data-dir>/aidc.db)",
+    )
+    .option("--replica-id <id>", "this server's name among replicas sharing a store (default <hostname>-<pid>)")
+    .option("--blob-dir <dir>", "artifact blobs, shared by the replicas (default <data-dir>/blobs)")
+    .option("--runs-dir <dir>", "run records of the executor, shared by replicas on one host (default <data-dir>/runs)")
     .action(
       async (opts: {
         host: string;
@@ -80,6 +98,10 @@ export function registerServe(program: Command, io: Io): void {
         isolation: string;
         startBatch: string;
         publicMetrics?: boolean;
+        store?: string;
+        replicaId?: string;
+        blobDir?: string;
+        runsDir?: string;
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
         if (executor === undefined) {
@@ -122,6 +144,10 @@ export function registerServe(program: Command, io: Io): void {
             launcher: { batch: Math.ceil(positiveNumber(opts.startBatch, "--start-batch")) },
           },
           ...(opts.publicMetrics === true ? { publicMetrics: true } : {}),
+          ...(opts.store !== undefined ? { store: opts.store } : {}),
+          ...(opts.replicaId !== undefined ? { replicaId: replicaId(opts.replicaId) } : {}),
+          ...(opts.blobDir !== undefined ? { blobDir: opts.blobDir } : {}),
+          ...(opts.runsDir !== undefined ? { runsDir: opts.runsDir } : {}),
         }).catch((err: unknown) => {
           // the executor cannot work here (no Slurm, controller down): bad setup, said with its reason, exit 2
           if (err instanceof AidcError && err.code === "EXECUTOR_UNAVAILABLE")
@@ -129,7 +155,9 @@ export function registerServe(program: Command, io: Io): void {
           throw err;
         });
         const runsOn = `executor ${server.executor.name}${server.executor.version !== undefined ? ` ${server.executor.version}` : ""}`;
-        io.err(`aidc is listening on ${server.url} (${runsOn}; store: ${server.store.path}; admin token in ${server.adminTokenFile})\n`);
+        io.err(
+          `aidc is listening on ${server.url} (${runsOn}; store: ${server.store.location}; replica ${server.replica.id}${server.replica.isLeader() ? ", leader" : ", follower"}; admin token in ${server.adminTokenFile})\n`,
+        );
         // the token itself only reaches a person at a terminal, never a log file or a pipe
         const interactive = io.tty && process.stderr.isTTY === true;
         const token = interactive && existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;

@@ -8,14 +8,19 @@ export const REPLICA_PREFIX = "replica/";
 
 export interface ElectorOptions {
   readonly leases: LeaseStore;
-  /** This replica's id: the lease holder's name. */
+  /** This replica's id: the holder of its heartbeat lease. */
   readonly replicaId: string;
+  /**
+   * The scheduler lease's holder name (default replicaId). Give each process its own (e.g. `<id>#<random>`):
+   * a restarted replica with the same id must start a new term, never continue its predecessor's token.
+   */
+  readonly holder?: string;
   readonly lease?: string;
-  /** How long a lease lasts without renewal (default 5000 ms): the longest a dead leader blocks a takeover. */
+  /** How long a lease lasts without renewal (default 4000 ms): the longest a dead leader blocks a takeover. */
   readonly ttlMs?: number;
   /** How often the leader renews (default 1000 ms). */
   readonly renewMs?: number;
-  /** How often a follower tries to take the lease (default 500 ms). */
+  /** How often a follower tries to take the lease (default 250 ms). */
   readonly retryMs?: number;
   /** Lifetime of the replica heartbeat lease (default 15000 ms). */
   readonly heartbeatTtlMs?: number;
@@ -52,11 +57,13 @@ export class LeaderElector {
   private callbacks: Promise<void> = Promise.resolve();
   private lastHeartbeat = -Infinity;
   private releasing: Promise<void> = Promise.resolve();
+  private first: Promise<void> = Promise.resolve();
+  private firstDone: (() => void) | undefined;
 
   constructor(private readonly o: ElectorOptions) {
-    this.ttlMs = o.ttlMs ?? 5000;
+    this.ttlMs = o.ttlMs ?? 4000;
     this.renewMs = o.renewMs ?? 1000;
-    this.retryMs = o.retryMs ?? 500;
+    this.retryMs = o.retryMs ?? 250;
     this.heartbeatTtlMs = o.heartbeatTtlMs ?? 15_000;
     this.lease = o.lease ?? SCHEDULER_LEASE;
     this.mono = o.monotonic ?? (() => performance.now());
@@ -82,10 +89,13 @@ export class LeaderElector {
     if (this.term?.token !== fence.token || !this.isLeader()) throw new FencedError(fence);
   }
 
-  start(): void {
-    if (!this.stopped) return;
+  /** Start electing; resolves once the first attempt is over (and, if it won, the term has started). */
+  start(): Promise<void> {
+    if (!this.stopped) return this.first;
     this.stopped = false;
+    this.first = new Promise((resolve) => (this.firstDone = resolve));
     this.schedule(0);
+    return this.first;
   }
 
   /** Stop trying; a leader ends its term (onDemoted) and releases the lease so a follower takes over at once. */
@@ -97,6 +107,7 @@ export class LeaderElector {
     this.demote("stopping");
     await this.callbacks;
     await this.releasing;
+    this.firstDone?.();
     if (this.watchdog) clearTimeout(this.watchdog);
   }
 
@@ -107,6 +118,9 @@ export class LeaderElector {
       this.stepping = this.step()
         .catch((err: unknown) => this.o.log?.warn(`leader election step failed: ${(err as Error).message}`))
         .finally(() => {
+          const done = this.firstDone;
+          this.firstDone = undefined;
+          if (done) void this.callbacks.then(done);
           this.stepping = undefined;
           this.schedule(this.term !== undefined ? this.renewMs : this.retryMs);
         });
@@ -133,7 +147,7 @@ export class LeaderElector {
     await this.releasing;
     let fence: Fence | undefined;
     try {
-      fence = await this.o.leases.acquire(this.lease, this.o.replicaId, this.ttlMs);
+      fence = await this.o.leases.acquire(this.lease, this.o.holder ?? this.o.replicaId, this.ttlMs);
     } catch (err) {
       this.o.log?.warn(`cannot reach the store to take the ${this.lease} lease: ${(err as Error).message}`);
     }

@@ -18,8 +18,7 @@ import {
   type Silence,
   type TimedSample,
 } from "@aidc/observability";
-import { JobRepo } from "../store/jobs.js";
-import type { SqliteStore } from "../store/sqlite.js";
+import type { Store } from "../store/port.js";
 import { AnomalyScores } from "./anomaly-scores.js";
 import { SeriesExporter } from "./exporter.js";
 import { DRAIN_MARK, nodeState } from "../node-state.js";
@@ -42,13 +41,15 @@ export interface ObserveOptions {
 }
 
 export interface ObserveDeps {
-  readonly store: SqliteStore;
+  readonly store: Pick<Store, "jobs" | "events" | "nodes">;
   readonly cluster: ClusterModel;
   readonly registry: Registry;
   readonly now: () => number;
   readonly freeGpus: () => ReadonlyMap<string, number>;
   readonly drain: (node: string) => Promise<string[]>;
   readonly warn: (msg: string) => void;
+  /** False on a replica that does not lead: it evaluates alerts but only the leader fires them (events, webhooks, node actions). */
+  readonly firing?: () => boolean;
 }
 
 /** An alert as the API shows it: a short stable id for ack URLs. */
@@ -102,7 +103,10 @@ export class ObserveService {
       o.agent ??
       new NodeAgent({ ...(o.node !== undefined ? { node: o.node } : {}), ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}) });
     const eventLog = eventLogSink({
-      record: (e) => void deps.store.insertEvent(e.atMs, e.type, e.subject, { severity: e.severity, message: e.message, labels: e.labels }),
+      record: (e) =>
+        void deps.store.events
+          .insert(e.atMs, e.type, e.subject, { severity: e.severity, message: e.message, labels: e.labels })
+          .catch((err: unknown) => deps.warn(`cannot record ${e.type}: ${err instanceof Error ? err.message : String(err)}`)),
     });
     this.sinks = [eventLog, ...(o.webhooks ?? []).map((url) => webhookSink(url))];
   }
@@ -128,7 +132,7 @@ export class ObserveService {
         const errors = s.errors.join("; ");
         if (errors !== this.lastAgentErrors && errors !== "") this.deps.warn(`agent: ${errors}`);
         this.lastAgentErrors = errors;
-        await this.ingest([...s.samples, ...this.clusterSamples(s.timeMs)]);
+        await this.ingest([...s.samples, ...(await this.clusterSamples(s.timeMs))]);
       } catch (e) {
         this.deps.warn(`observe tick failed: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
@@ -139,13 +143,12 @@ export class ObserveService {
   }
 
   /** Jobs by state, pending jobs by queue, GPUs used, cordoned nodes: from the store and the scheduler's view. */
-  clusterSamples(timeMs: number): TimedSample[] {
+  async clusterSamples(timeMs: number): Promise<TimedSample[]> {
     const out: TimedSample[] = [];
-    const jobs = new JobRepo(this.deps.store);
-    const byState = jobs.countsByState();
+    const { jobs, nodes } = this.deps.store;
+    const [byState, pending, cordons] = await Promise.all([jobs.countsByState(), jobs.pendingByQueue(), nodes.cordons()]);
     for (const state of ["pending", "admitted", "running", "succeeded", "failed", "cancelled", "preempted"])
       out.push({ metric: "aidc_jobs", labels: { state }, value: byState.get(state) ?? 0, timeMs });
-    const pending = jobs.pendingByQueue();
     const queues = new Set([...pending.keys(), ...this.deps.cluster.queues.map((q) => q.name)]);
     for (const queue of queues) out.push({ metric: "aidc_queue_pending_jobs", labels: { queue }, value: pending.get(queue) ?? 0, timeMs });
     const free = this.deps.freeGpus();
@@ -153,7 +156,7 @@ export class ObserveService {
     const used = this.deps.cluster.nodes.reduce((a, n) => a + (n.gpus - Math.min(n.gpus, free.get(n.name) ?? n.gpus)), 0);
     out.push({ metric: "aidc_cluster_gpus_capacity", labels: {}, value: total, timeMs });
     out.push({ metric: "aidc_cluster_gpus_used", labels: {}, value: used, timeMs });
-    out.push({ metric: "aidc_nodes_cordoned", labels: {}, value: this.deps.store.cordons().size, timeMs });
+    out.push({ metric: "aidc_nodes_cordoned", labels: {}, value: cordons.size, timeMs });
     return out;
   }
 
@@ -190,7 +193,7 @@ export class ObserveService {
   }
 
   private async notify(notifications: readonly Notification[]): Promise<void> {
-    if (notifications.length === 0) return;
+    if (notifications.length === 0 || this.deps.firing?.() === false) return;
     for (const n of notifications) await this.act(n);
     for (const f of await dispatch(notifications, this.sinks)) this.deps.warn(`alert notification to ${f.sink} failed: ${f.error}`);
   }
@@ -201,15 +204,15 @@ export class ObserveService {
     const node = n.alert.labels["node"];
     if (node === undefined || (action !== "cordon" && action !== "drain")) return;
     if (!this.deps.cluster.nodes.some((x) => x.name === node)) return;
-    const cordons = this.deps.store.cordons();
+    const cordons = await this.deps.store.nodes.cordons();
     const now = this.deps.now();
     if (n.kind === "firing") {
       if (cordons.has(node)) return;
       const reason = `${CORDON_PREFIX}${n.alert.alertname}: ${n.alert.annotations["summary"] ?? "node unhealthy"}`;
-      this.deps.store.setCordon(node, action === "drain" ? `${DRAIN_MARK}${reason}` : reason, now);
+      await this.deps.store.nodes.setCordon(node, action === "drain" ? `${DRAIN_MARK}${reason}` : reason, now);
       if (action === "drain") {
         const requeued = await this.deps.drain(node);
-        this.deps.store.insertEvent(now, "node.drained", `node/${node}`, { alert: n.alert.alertname, requeued });
+        await this.deps.store.events.insert(now, "node.drained", `node/${node}`, { alert: n.alert.alertname, requeued });
       }
     } else if (n.kind === "resolved") {
       // uncordon only what an alert cordoned, and only when no other acting alert still fires on the node
@@ -219,7 +222,7 @@ export class ObserveService {
         .some(
           (a) => a.state === "firing" && a.labels["node"] === node && (a.labels["action"] === "cordon" || a.labels["action"] === "drain"),
         );
-      if (!still) this.deps.store.setCordon(node, undefined, now);
+      if (!still) await this.deps.store.nodes.setCordon(node, undefined, now);
     }
   }
 
@@ -227,27 +230,31 @@ export class ObserveService {
     return this.evaluator.alerts().map((a) => ({ ...a, id: alertId(a.fingerprint) }));
   }
 
-  acknowledge(id: string, by: string, comment?: string): ApiAlert | undefined {
+  async acknowledge(id: string, by: string, comment?: string): Promise<ApiAlert | undefined> {
     const a = this.evaluator.alerts().find((x) => alertId(x.fingerprint) === id);
     if (a === undefined) return undefined;
     const ok = this.evaluator.acknowledge(a.fingerprint, { by, atMs: this.deps.now(), ...(comment !== undefined ? { comment } : {}) });
     if (!ok) return undefined;
-    this.deps.store.insertEvent(this.deps.now(), "alert.acknowledged", `alert/${a.alertname}`, { id, by, ...(comment ? { comment } : {}) });
+    await this.deps.store.events.insert(this.deps.now(), "alert.acknowledged", `alert/${a.alertname}`, {
+      id,
+      by,
+      ...(comment ? { comment } : {}),
+    });
     return this.alerts().find((x) => x.id === id);
   }
 
-  addSilence(s: Silence): void {
+  async addSilence(s: Silence): Promise<void> {
     this.evaluator.addSilence(s);
-    this.deps.store.insertEvent(this.deps.now(), "silence.created", `silence/${s.id}`, {
+    await this.deps.store.events.insert(this.deps.now(), "silence.created", `silence/${s.id}`, {
       matchers: s.matchers,
       by: s.createdBy,
       endsAtMs: s.endsAtMs,
     });
   }
 
-  removeSilence(id: string, by: string): boolean {
+  async removeSilence(id: string, by: string): Promise<boolean> {
     const ok = this.evaluator.removeSilence(id);
-    if (ok) this.deps.store.insertEvent(this.deps.now(), "silence.expired", `silence/${id}`, { by });
+    if (ok) await this.deps.store.events.insert(this.deps.now(), "silence.expired", `silence/${id}`, { by });
     return ok;
   }
 

@@ -183,6 +183,8 @@ export class SchedulingLoop {
     try {
       started = (await this.o.executor.start(job.id, job.spec, placement, { runId, user: job.user })).runId;
     } catch (err) {
+      // this loop's leadership term ended (the executor guard refused): the next leader resumes the start
+      if (isFenced(err)) throw err;
       // the executor could not act: forget the assumption and say why
       this.state.stop(job.id);
       const message = err instanceof AidcError ? err.message : String(err);

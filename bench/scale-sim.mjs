@@ -8,7 +8,7 @@
 //
 //   node bench/scale-sim.mjs [--nodes 10000] [--jobs 100000] [--clients 16] [--store <url>]
 //        [--checkpoints 10000,50000] [--list-samples 50] [--quiet-s 5] [--duration-s 86400]
-//        [--no-idempotency] [--cpu-prof <dir>] [--aidc <checkout>] [--keep]
+//        [--no-idempotency] [--cpu-prof <dir> [--cpu-prof-interval-us 1000]] [--aidc <checkout>] [--keep]
 //
 // --store: default SQLite in the server's fresh data dir; a postgres:// URL gets a private schema
 // (bench_<random>, dropped afterwards unless --keep). --aidc runs another checkout's build (e.g. a git
@@ -45,6 +45,7 @@ const o = {
   durationS: num("duration-s", 86_400),
   idempotency: !flag("no-idempotency"),
   cpuProf: opt("cpu-prof", undefined),
+  cpuProfIntervalUs: num("cpu-prof-interval-us", 1000),
   checkout: resolve(opt("aidc", new URL("..", import.meta.url).pathname)),
   keep: flag("keep"),
 };
@@ -57,7 +58,7 @@ const clusterFile = join(work, "cluster.json");
 const size = writeCluster(clusterFile, o.nodes);
 const pgSchema = o.store?.startsWith("postgres") ? await privateSchema(o.store) : undefined;
 const storeArgs = o.store === undefined ? [] : ["--store", pgSchema?.url ?? o.store];
-const nodeArgs = o.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", resolve(o.cpuProf)] : [];
+const nodeArgs = o.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", resolve(o.cpuProf), "--cpu-prof-interval", String(o.cpuProfIntervalUs)] : [];
 const t0 = performance.now();
 const {
   child,
@@ -109,6 +110,8 @@ let submitSeconds = 0;
 async function submitUntil(target) {
   const from = next;
   const latencies = [];
+  const m0 = await scrape();
+  const cpu0 = { server: cpuSeconds(child.pid), bench: process.cpuUsage() };
   const start = performance.now();
   // progress on stderr every 10 s (a full run takes minutes); stdout keeps the one JSON document
   const progress = setInterval(() => {
@@ -151,13 +154,33 @@ async function submitUntil(target) {
   const seconds = (performance.now() - start) / 1000;
   submitSeconds += seconds;
   for (const l of latencies) allLatencies.push(l);
-  return { jobs: next - from, seconds: Number(seconds.toFixed(2)), perS: Math.round((next - from) / seconds), ...summary(latencies) };
+  return {
+    jobs: next - from,
+    seconds: Number(seconds.toFixed(2)),
+    perS: Math.round((next - from) / seconds),
+    ...summary(latencies),
+    // CPU per submission: the server's (its passes included) and this load generator's own
+    serverCpuMsPerJob: Number(((1000 * (cpuSeconds(child.pid) - cpu0.server)) / Math.max(1, next - from)).toFixed(2)),
+    benchCpuMsPerJob: Number((cpuMs(process.cpuUsage(cpu0.bench)) / Math.max(1, next - from)).toFixed(2)),
+    passDuringPhase: passMean(m0, await scrape()),
+  };
+}
+
+const cpuMs = (u) => (u.user + u.system) / 1000;
+
+/** Mean pass time (ms) and passes between two scrapes, from aidc_scheduling_pass_seconds (null when absent). */
+function passMean(m0, m1) {
+  const c0 = promValue(m0, "aidc_scheduling_pass_seconds_count");
+  const c1 = promValue(m1, "aidc_scheduling_pass_seconds_count");
+  if (c0 === undefined || c1 === undefined || c1 === c0) return null;
+  const sum = (m) => promValue(m, "aidc_scheduling_pass_seconds_sum");
+  return { passes: c1 - c0, meanMs: Number(((1000 * (sum(m1) - sum(m0))) / (c1 - c0)).toFixed(1)) };
 }
 
 /** Pending, admitted and running jobs, counted in the store itself. */
 async function counts() {
   const c = await counter.counts();
-  return { pending: c.pending ?? 0, admitted: c.admitted ?? 0, running: c.running ?? 0 };
+  return { ...c, pending: c.pending ?? 0, admitted: c.admitted ?? 0, running: c.running ?? 0 };
 }
 
 /** What the server itself says (GET /api/v1/queues lists the pending jobs): compared with the store's count. */
@@ -212,6 +235,14 @@ async function passTime() {
       serverCpuPct: cpuPct,
     };
   }
+  if (count(m1) !== undefined)
+    return {
+      source: "aidc_scheduling_pass_seconds: no pass ended in the window",
+      passes: 0,
+      meanMs: null,
+      eventLoopLagMaxMs: lagMaxMs,
+      serverCpuPct: cpuPct,
+    };
   return {
     source: "event-loop-lag-max (proxy: the server exports no pass time)",
     meanMs: null,
@@ -267,7 +298,7 @@ try {
     if (next >= o.jobs) break;
     // submit the difference to the wanted pending count (jobs that start meanwhile are made up for)
     for (let round = 0; round < 5 && next < o.jobs; round++) {
-      const { pending } = await counts();
+      const { pending } = round === 0 ? await counts() : await settle();
       if (pending >= want * 0.99) break;
       phases.push({ toPending: want, ...(await submitUntil(Math.min(o.jobs, next + want - pending))) });
     }

@@ -106,11 +106,16 @@ export async function copyStore(fromUrl: string, toUrl: string, o: CopyOptions =
       if (replaced.length > 0) await target.clear(tables);
       for (const t of tables) {
         const sum = new TableChecksum(t.columns);
+        // the next batch is read and summed while the target inserts the previous one
+        let inserting: Promise<void> = Promise.resolve();
         for await (const batch of source.rows(t, batchSize)) {
           for (const row of batch) sum.add(row);
-          await target.insert(t, batch);
+          await inserting;
+          inserting = target.insert(t, batch);
+          inserting.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
           o.onProgress?.(t.name, sum.rows);
         }
+        await inserting;
         copied.push({ name: t.name, rows: sum.rows, checksum: sum.hex() });
       }
       await source.finish?.();

@@ -64,7 +64,7 @@ export function plainValue(v: unknown): unknown {
  * whatever order their engines return them in; rows are unique by primary key, so none cancel out.
  */
 export class TableChecksum {
-  private readonly acc = Buffer.alloc(32);
+  private readonly acc = new Uint32Array(8);
   /** Column positions in name order: the sum does not depend on the order a backend's columns are in. */
   private readonly order: number[];
   rows = 0;
@@ -80,12 +80,12 @@ export class TableChecksum {
     const d = createHash("sha256")
       .update(JSON.stringify(this.order.map((i) => plainValue(row[i]))))
       .digest();
-    for (let i = 0; i < 32; i++) this.acc[i] = (this.acc[i] ?? 0) ^ (d[i] ?? 0);
+    for (let i = 0; i < 8; i++) this.acc[i] = (this.acc[i] ?? 0) ^ d.readUInt32BE(i * 4);
     this.rows++;
   }
 
   hex(): string {
-    return this.acc.toString("hex");
+    return [...this.acc].map((w) => w.toString(16).padStart(8, "0")).join("");
   }
 }
 

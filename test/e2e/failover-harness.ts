@@ -17,7 +17,7 @@ export interface Ready {
 export interface ReplicaProc extends ServeProcess {
   readonly id: string;
   readonly dataDir: string;
-  /** What the process wrote on stderr (its log at --log-level info). */
+  /** What the process wrote (its log: JSON lines with --log-format json). */
   readonly stderr: () => string;
 }
 
@@ -26,19 +26,20 @@ export class Replicas {
   readonly root: string;
   readonly runsDir: string;
   readonly blobDir: string;
-  readonly clusterFile: string;
+  readonly clusterFile: string | undefined;
   readonly procs = new Map<string, ReplicaProc>();
 
+  /** `cluster`: the cluster file's text, or undefined to pass no --cluster (Slurm: the cluster comes from Slurm). */
   constructor(
     readonly storeUrl: string,
     readonly extraArgs: readonly string[] = [],
-    cluster = CPU_CLUSTER,
+    cluster: string | undefined = CPU_CLUSTER,
   ) {
     this.root = mkdtempSync(join(tmpdir(), "aidc-failover-"));
     this.runsDir = join(this.root, "runs");
     this.blobDir = join(this.root, "blobs");
-    this.clusterFile = join(this.root, "cluster.yaml");
-    writeFileSync(this.clusterFile, cluster);
+    this.clusterFile = cluster === undefined ? undefined : join(this.root, "cluster.yaml");
+    if (this.clusterFile !== undefined) writeFileSync(this.clusterFile, cluster ?? "");
   }
 
   async start(id: string): Promise<ReplicaProc> {
@@ -53,8 +54,7 @@ export class Replicas {
       this.runsDir,
       "--blob-dir",
       this.blobDir,
-      "--cluster",
-      this.clusterFile,
+      ...(this.clusterFile !== undefined ? ["--cluster", this.clusterFile] : []),
       "--metrics-interval",
       "0",
       "--log-format",
@@ -68,7 +68,10 @@ export class Replicas {
       err += d.toString();
       appendFileSync(log, d);
     });
-    p.child.stdout?.on("data", (d: Buffer) => appendFileSync(log, d));
+    p.child.stdout?.on("data", (d: Buffer) => {
+      err += d.toString();
+      appendFileSync(log, d);
+    });
     const proc: ReplicaProc = { ...p, id, dataDir, stderr: () => err };
     this.procs.set(id, proc);
     return proc;
@@ -246,4 +249,51 @@ export async function untilAllFinal(url: string, token: string, timeoutMs: numbe
     await sleep(250);
   }
   return jobs;
+}
+
+export interface Takeover {
+  readonly killed: string;
+  readonly newLeader: string;
+  /** From SIGKILL of the leader to the survivor's /readyz saying it leads. */
+  readonly takeoverMs: number;
+  readonly runningAtKill: number;
+}
+
+/**
+ * `rounds` times: let jobs run under the leader, kill -9 it, time the survivor's takeover, restart the
+ * killed replica (same id and data dir) and check it joins as a follower. Returns the takeovers and the
+ * ids of the jobs that were running at a kill (the new leader must adopt them).
+ */
+export async function killLeaderRounds(
+  replicas: Replicas,
+  token: string,
+  rounds: number,
+  runMs: number,
+): Promise<{ takeovers: Takeover[]; runningAtKills: Set<string>; rejoined: (Ready | undefined)[] }> {
+  const takeovers: Takeover[] = [];
+  const runningAtKills = new Set<string>();
+  const rejoined: (Ready | undefined)[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await sleep(runMs);
+    const leader = await replicas.leader();
+    const running = (await listJobs(leader.url, token)).filter((j) => j.state === "running");
+    for (const j of running) runningAtKills.add(j.id);
+    const t0 = performance.now();
+    await replicas.kill(leader.id);
+    const survivor = [...replicas.procs.values()][0];
+    if (survivor === undefined) throw new Error("no replica left");
+    while ((await replicas.ready(survivor.id))?.leading !== true) {
+      if (performance.now() - t0 > 30_000) throw new Error(`no takeover after killing ${leader.id}`);
+      await sleep(20);
+    }
+    takeovers.push({
+      killed: leader.id,
+      newLeader: survivor.id,
+      takeoverMs: Math.round(performance.now() - t0),
+      runningAtKill: running.length,
+    });
+    await replicas.start(leader.id);
+    rejoined.push(await replicas.ready(leader.id));
+  }
+  return { takeovers, runningAtKills, rejoined };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NO_PG_REASON, PgSchemas, pgRequired, pgTestUrl } from "../../packages/server/src/store/contract/harness.testing.js";
-import { jobEvents, listJobs, Replicas, sleep, Submitter, untilAllFinal } from "./failover-harness.js";
+import { jobEvents, killLeaderRounds, Replicas, Submitter, untilAllFinal } from "./failover-harness.js";
 
 const base = pgTestUrl();
 const schemas = base === undefined ? undefined : new PgSchemas(base);
@@ -29,7 +29,6 @@ describe.skipIf(base === undefined && !pgRequired())(
         tasks: [{ resources: { cpus: 1, memoryGiB: 1 } }],
         run: { command: `echo "$AIDC_RUN_ID" >> ${marks}/${key}; sleep 2` },
       });
-      const takeovers: { killed: string; newLeader: string; takeoverMs: number; runningAtKill: number }[] = [];
       try {
         await replicas.start("a");
         await replicas.leader(); // a initialises the store and leads
@@ -37,28 +36,7 @@ describe.skipIf(base === undefined && !pgRequired())(
         const token = replicas.token();
         const submitter = new Submitter(replicas, token, job);
         submitter.start(4, 400);
-        const adopted = new Set<string>();
-        for (let round = 0; round < 5; round++) {
-          await sleep(3000); // jobs start and run under this leader
-          const leader = await replicas.leader();
-          const running = (await listJobs(leader.url, token)).filter((j) => j.state === "running");
-          for (const j of running) adopted.add(j.id);
-          const t0 = performance.now();
-          await replicas.kill(leader.id);
-          const follower = [...replicas.procs.values()][0];
-          if (follower === undefined) throw new Error("no replica left");
-          // the takeover: the survivor says it leads
-          while ((await replicas.ready(follower.id))?.leading !== true) {
-            if (performance.now() - t0 > 30_000) throw new Error(`no takeover after killing ${leader.id}`);
-            await sleep(20);
-          }
-          const takeoverMs = Math.round(performance.now() - t0);
-          takeovers.push({ killed: leader.id, newLeader: follower.id, takeoverMs, runningAtKill: running.length });
-          // the killed replica comes back (same id and data dir) and joins as a follower
-          await replicas.start(leader.id);
-          const back = await replicas.ready(leader.id);
-          expect(back).toMatchObject({ status: "ready", leading: false, leader: follower.id });
-        }
+        const { takeovers, runningAtKills, rejoined } = await killLeaderRounds(replicas, token, 5, 3000);
         await submitter.stop();
         await submitter.settle();
         const leader = await replicas.leader();
@@ -71,10 +49,11 @@ describe.skipIf(base === undefined && !pgRequired())(
             rounds: takeovers,
             acknowledged: submitter.acks.filter((a) => a.id !== undefined).length,
             jobs: jobs.length,
-            runningAtKills: adopted.size,
+            runningAtKills: runningAtKills.size,
           }),
         );
-
+        // the killed replica came back as a follower of the survivor each time
+        takeovers.forEach((t, i) => expect(rejoined[i]).toMatchObject({ status: "ready", leading: false, leader: t.newLeader }));
         // every key has exactly one job, the one its acknowledgement named
         expect(submitter.acks.every((a) => a.id !== undefined)).toBe(true);
         expect(jobs.length).toBe(submitter.acks.length);
@@ -85,8 +64,8 @@ describe.skipIf(base === undefined && !pgRequired())(
         expect(jobs.filter((j) => j.state !== "succeeded").map((j) => `${j.name}: ${j.state} ${j.message ?? ""}`)).toEqual([]);
         const starts = new Map(readdirSync(marks).map((f) => [f, readFileSync(join(marks, f), "utf8").trim().split("\n")]));
         for (const j of jobs) expect(starts.get(j.name), j.name).toHaveLength(1);
-        expect(adopted.size).toBeGreaterThan(0);
-        for (const id of adopted) {
+        expect(runningAtKills.size).toBeGreaterThan(0);
+        for (const id of runningAtKills) {
           const types = (await jobEvents(leader.url, token, id)).map((e) => e.type);
           expect(
             types.filter((t) => t === "job.running"),
@@ -97,6 +76,7 @@ describe.skipIf(base === undefined && !pgRequired())(
             id,
           ).toHaveLength(1);
         }
+        // the issue's bound: a dead leader is replaced within 5 s (4 s lease + 0.25 s retry + recovery)
         for (const t of takeovers) expect(t.takeoverMs).toBeLessThan(5000);
       } finally {
         await replicas.stopAll();

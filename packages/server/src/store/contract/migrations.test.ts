@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../migrations.js";
 import { openStore, parseStoreUrl } from "../open.js";
 import { PgDb } from "../pg/db.js";
+import { appliedVersionsPg, migratePg } from "../pg/migrate.js";
 import { PG_MIGRATIONS } from "../pg/migrations.js";
 import { NO_PG_REASON, PgSchemas, describeStores, pgRequired, pgTestUrl } from "./harness.testing.js";
 
@@ -72,6 +73,33 @@ describeStores("store migrations", (open, kit) => {
     expect(await store.appliedVersions()).toEqual(ALL);
     expect(await raw(url, "SELECT COUNT(*) AS n FROM leases")).toEqual([{ n: 0 }]);
   });
+
+  if (kit.backend === "postgres")
+    it("roll back a migration that fails, report it, and release the migration lock", async () => {
+      const url = await kit.freshUrl();
+      const bad = [...PG_MIGRATIONS, { version: 12, name: "broken", sql: "CREATE TABLE x (a INT); SELECT no_such_function()" }];
+      const db = new PgDb(url, { max: 2 });
+      try {
+        await expect(migratePg(db, bad)).rejects.toMatchObject({
+          code: "STORE_MIGRATION_FAILED",
+          message: expect.stringContaining("12 (broken)") as string,
+        });
+        expect(await appliedVersionsPg(db)).toEqual(ALL);
+        expect(await db.query("SELECT to_regclass('x')::text AS t")).toEqual([{ t: null }]);
+        // the lock was released: another session can take it at once
+        const other = new PgDb(url, { max: 1 });
+        try {
+          const key = "hashtext('aidc.migrate:' || current_schema())";
+          expect(await other.query(`SELECT pg_try_advisory_lock(${key}) AS got`)).toEqual([{ got: true }]);
+          await other.query(`SELECT pg_advisory_unlock(${key})`);
+        } finally {
+          await other.close();
+        }
+        expect(await migratePg(db)).toEqual(ALL);
+      } finally {
+        await db.close();
+      }
+    });
 
   // several processes on one SQLite file are not a supported set-up (one server per file); on PostgreSQL they are
   if (kit.backend === "postgres")

@@ -165,13 +165,12 @@ export async function slurmForServe(
   let nodes: SlurmNode[] = [];
   const warnings: string[] = [];
   if (fileModel === undefined) {
-    loaded = await loadSlurmCluster(run, catalog, o.partition).catch((err: unknown) =>
-      Promise.reject(
-        new AidcError("EXECUTOR_UNAVAILABLE", `Cannot use the slurm executor: ${(err as Error).message}; give the cluster with --cluster`, {
-          cause: err,
-        }),
-      ),
-    );
+    try {
+      loaded = await loadSlurmCluster(run, catalog, o.partition);
+    } catch (err) {
+      const why = `Cannot use the slurm executor: ${(err as Error).message}; give the cluster with --cluster`;
+      throw new AidcError("EXECUTOR_UNAVAILABLE", why, { cause: err });
+    }
     nodes = loaded.nodes;
   } else {
     nodes = await readSlurmNodes(run).catch((err: unknown) => (warnings.push((err as Error).message), []));

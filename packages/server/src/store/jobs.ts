@@ -182,58 +182,81 @@ function fromRow(r: JobRow, spec: JobSpec): JobRecord {
 /** The columns a listing's first query reads: enough to tell whether a cached record is still current. */
 export type JobKey = Pick<JobRow, "id" | "state" | "attempts" | "updated_at_ms">;
 
-const CACHE_LIMIT = 50_000;
+/** How many jobs' records (and, separately, parsed specs) a JobCache keeps by default. */
+export const JOB_CACHE_LIMIT = 100_000;
 
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= CACHE_LIMIT) map.delete(map.keys().next().value as string);
-  map.set(key, value);
+/** Keys of a listing split by the cache: records still current, and the ids to read again. */
+export interface CacheLookup {
+  readonly hits: ReadonlyMap<string, JobRecord>;
+  /** Ids whose cached record is missing or stale. */
+  readonly missing: readonly string[];
+  /** Parsed specs of missing ids that are cached (held here, so an eviction meanwhile does not lose them). */
+  readonly specs: ReadonlyMap<string, JobSpec>;
+  /** Missing ids whose spec is not cached either: read their spec column. */
+  readonly needSpec: readonly string[];
 }
 
 /**
- * Per-process memory of parsed specs and listed records (bounded). A job's spec never changes after
- * submission; a listed record is used only while the row's (state, attempts, updated_at_ms) still match,
- * so the cache stays correct when other replicas write the same database.
+ * Per-process memory of parsed specs and listed records (bounded, least recently used out). A job's
+ * spec never changes after submission; a listed record is used only while the row's (state, attempts,
+ * updated_at_ms) still match, so the cache stays correct when other replicas write the same database.
+ * A listing is assembled from its own hits and rows, never from what the cache still holds afterwards:
+ * a listing larger than the cache costs re-reads but never loses a job.
  */
 export class JobCache {
   private readonly specs = new Map<string, JobSpec>();
   private readonly records = new Map<string, JobRecord>();
 
-  /** The parsed spec of a job, when known. */
-  spec(id: string): JobSpec | undefined {
-    return this.specs.get(id);
-  }
+  constructor(readonly limit = JOB_CACHE_LIMIT) {}
 
   /** A record from a row; its spec is parsed once per job (the row's spec column may be left out once cached). */
-  record(r: JobRow, specText?: string): JobRecord {
-    let spec = this.specs.get(r.id);
+  record(r: JobRow, specText?: string, known?: JobSpec): JobRecord {
+    let spec = known ?? this.specs.get(r.id);
     if (spec === undefined) {
       const text = r.spec ?? specText;
       if (text === undefined) throw new AidcError("STORE_CORRUPT", `No spec for job ${r.id}`);
       spec = JSON.parse(text) as JobSpec;
-      remember(this.specs, r.id, spec);
     }
+    this.remember(this.specs, r.id, spec);
     return fromRow(r, spec);
   }
 
-  /** Ids of listed keys whose cached record is missing or stale. */
-  missing(keys: readonly JobKey[]): string[] {
-    return keys.filter((k) => this.fresh(k) === undefined).map((k) => k.id);
+  /** Split a listing's keys into current records (marked as recently used) and the ids to read. */
+  lookup(keys: readonly JobKey[]): CacheLookup {
+    const hits = new Map<string, JobRecord>();
+    const missing: string[] = [];
+    const specs = new Map<string, JobSpec>();
+    const needSpec: string[] = [];
+    for (const k of keys) {
+      const r = this.records.get(k.id);
+      if (r !== undefined && r.state === k.state && r.attempts === k.attempts && r.updatedAtMs === k.updated_at_ms) {
+        hits.set(k.id, r);
+        this.remember(this.records, k.id, r);
+        continue;
+      }
+      missing.push(k.id);
+      const spec = this.specs.get(k.id);
+      if (spec === undefined) needSpec.push(k.id);
+      else specs.set(k.id, spec);
+    }
+    return { hits, missing, specs, needSpec };
   }
 
-  /** Ids among `ids` whose spec is not cached (a listing reads their spec column too). */
-  withoutSpec(ids: readonly string[]): string[] {
-    return ids.filter((id) => !this.specs.has(id));
+  /** Records from the rows a listing read for `lookup.missing` (`specTexts`: the spec column of `lookup.needSpec`), remembered. */
+  build(rows: readonly JobRow[], lookup: CacheLookup, specTexts: ReadonlyMap<string, string>): Map<string, JobRecord> {
+    const out = new Map<string, JobRecord>();
+    for (const row of rows) {
+      const record = this.record(row, specTexts.get(row.id), lookup.specs.get(row.id));
+      this.remember(this.records, row.id, record);
+      out.set(row.id, record);
+    }
+    return out;
   }
 
-  /** Keep listed rows as records; `specs` holds the spec text of those whose spec was not cached. */
-  keep(rows: readonly JobRow[], specs: ReadonlyMap<string, string>): void {
-    for (const row of rows) remember(this.records, row.id, this.record(row, specs.get(row.id)));
-  }
-
-  /** The records of listed keys, in the keys' order (a job deleted meanwhile is left out). */
-  resolve(keys: readonly JobKey[]): JobRecord[] {
+  /** A listing in its keys' order from its hits and built records (a job deleted between the two reads is left out). */
+  static assemble(keys: readonly JobKey[], lookup: CacheLookup, built: ReadonlyMap<string, JobRecord>): JobRecord[] {
     return keys.flatMap((k) => {
-      const r = this.fresh(k) ?? this.records.get(k.id);
+      const r = built.get(k.id) ?? lookup.hits.get(k.id);
       return r === undefined ? [] : [r];
     });
   }
@@ -242,8 +265,9 @@ export class JobCache {
     this.records.delete(id);
   }
 
-  private fresh(k: JobKey): JobRecord | undefined {
-    const r = this.records.get(k.id);
-    return r !== undefined && r.state === k.state && r.attempts === k.attempts && r.updatedAtMs === k.updated_at_ms ? r : undefined;
+  /** Set `key` as the most recently used entry, dropping the least recently used one when full. */
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    if (!map.delete(key) && map.size >= this.limit) map.delete(map.keys().next().value as string);
+    map.set(key, value);
   }
 }

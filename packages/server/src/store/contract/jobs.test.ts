@@ -2,7 +2,11 @@ import { expect, it } from "vitest";
 import { IllegalTransitionError, JobSpec, type JobSpecInput } from "@aidc/core";
 import { FencedError } from "../fence.js";
 import { IdempotencyConflictError, TooManyPendingJobsError } from "../jobs.js";
-import type { JobStore } from "../port.js";
+import { PgJobStore } from "../pg/jobs.js";
+import { PgStore } from "../pg/store.js";
+import type { JobStore, Store } from "../port.js";
+import { SqliteJobStore } from "../sqlite/jobs.js";
+import { SqliteStore } from "../sqlite.js";
 import { describeStores } from "./harness.testing.js";
 
 const spec = (name: string, extra: Partial<JobSpecInput> = {}): JobSpec =>
@@ -12,6 +16,13 @@ async function finish(jobs: JobStore, id: string, t: number, how: "succeed" | "f
   await jobs.apply(id, "admit", t);
   await jobs.apply(id, "start", t, { runId: `r-${id}` });
   await jobs.apply(id, how, t);
+}
+
+/** A second JobStore over `store`'s database whose listing cache holds only `limit` jobs. */
+function withCache(store: Store, limit: number): JobStore {
+  if (store instanceof SqliteStore) return new SqliteJobStore(store.sqlite, limit);
+  if (store instanceof PgStore) return new PgJobStore(store.db, limit);
+  throw new Error(`no small-cache JobStore for ${store.backend}`);
 }
 
 describeStores("JobStore", (open, kit) => {
@@ -112,6 +123,36 @@ describeStores("JobStore", (open, kit) => {
     expect(await a.jobs.waiting("alice")).toBe(5);
   });
 
+  it("a large cap is exact too (PostgreSQL: far from it one user's submissions run side by side, near it they take turns)", async () => {
+    const url = await kit.freshUrl();
+    const a = await kit.openUrl(url, { maxConnections: 8 });
+    const b = await kit.openUrl(url, { maxConnections: 8 });
+    // on PostgreSQL a cap above the in-flight bound lets the first submissions skip the per-user lock
+    const bound =
+      a instanceof PgStore
+        ? ((
+            await a.db.query<{ n: number }>(
+              "SELECT current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int AS n",
+            )
+          )[0]?.n ?? 0)
+        : 100;
+    const cap = { maxPendingJobsPerUser: { value: bound + 40, source: "limits.maxPendingJobsPerUser" } };
+    let next = 0;
+    const outcomes: PromiseSettledResult<unknown>[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        while (next < bound + 70) {
+          const i = next++;
+          const store = w % 2 === 0 ? a : b;
+          outcomes.push(...(await Promise.allSettled([store.jobs.submit(spec(`j${i}`), "alice", i, `k${i}`, cap)])));
+        }
+      }),
+    );
+    expect(outcomes.filter((o) => o.status === "fulfilled").length).toBe(bound + 40);
+    for (const o of outcomes) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(TooManyPendingJobsError);
+    expect(await a.jobs.waiting("alice")).toBe(bound + 40);
+  });
+
   it("applies lifecycle events with their rows and refuses an illegal transition without writing", async () => {
     const store = await open();
     const { jobs } = store;
@@ -181,6 +222,25 @@ describeStores("JobStore", (open, kit) => {
     expect(all).toEqual(byTimeThenId);
     // submission order: same millisecond → the order they were stored
     expect((await jobs.list({ limit: 100, submissionOrder: true })).map((j) => j.id)).toEqual(ids);
+  });
+
+  it("a listing larger than the cache returns every job, in order, on every call", async () => {
+    const store = await open();
+    const jobs = withCache(store, 10);
+    const ids: string[] = [];
+    for (let i = 0; i < 35; i++) ids.push((await jobs.submit(spec(`j${i}`), "alice", 100 + Math.floor(i / 4))).job.id);
+    for (let pass = 0; pass < 3; pass++) {
+      const listed = await jobs.list({ states: ["pending"], limit: 1000, submissionOrder: true });
+      expect(listed.map((j) => j.id)).toEqual(ids);
+      expect(listed.map((j) => j.name)).toEqual(ids.map((_, i) => `j${i}`)); // each record has its own spec
+    }
+    // change some: the next listings see the changes, still every job once
+    for (const id of ids.slice(0, 20)) await jobs.apply(id, "admit", 200);
+    expect((await jobs.list({ states: ["pending"], limit: 1000, submissionOrder: true })).map((j) => j.id)).toEqual(ids.slice(20));
+    const all = await jobs.list({ limit: 1000, submissionOrder: true });
+    expect(all.map((j) => [j.id, j.state])).toEqual(ids.map((id, i) => [id, i < 20 ? "admitted" : "pending"]));
+    // the store's own (large-cache) JobStore agrees
+    expect(await store.jobs.list({ limit: 1000, submissionOrder: true })).toEqual(all);
   });
 
   it("filters listings by state, queue and user, and sees changes made after a listing", async () => {

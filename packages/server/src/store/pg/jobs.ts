@@ -21,7 +21,7 @@ import type { Fence, JobStore } from "../port.js";
 import type { PgDb, Sql } from "./db.js";
 
 /** The first key of the advisory locks that serialise one user's submissions (the second is hashtext(user)). */
-const SUBMIT_LOCK_SPACE = 1_447_104; // "aidc" jobs; two-key advisory locks never meet single-key ones
+export const SUBMIT_LOCK_SPACE = 1_447_104; // "aidc" jobs; two-key advisory locks never meet single-key ones
 
 const COLUMNS = LIST_COLUMNS.map((c) => (c === "user" ? '"user"' : c)).join(", ");
 const ROW = `${COLUMNS}, spec`;
@@ -50,9 +50,15 @@ function query<R>(sql: Sql, text: string, values: readonly unknown[] = []): Prom
  * lock, so two submissions of one user (from any replica) never both pass the last free place.
  */
 export class PgJobStore implements JobStore {
-  private readonly cache = new JobCache();
+  private readonly cache: JobCache;
 
-  constructor(private readonly db: PgDb) {}
+  /** `cacheLimit`: how many jobs the listing cache keeps (JOB_CACHE_LIMIT unless given; tests use small ones). */
+  constructor(
+    private readonly db: PgDb,
+    cacheLimit?: number,
+  ) {
+    this.cache = new JobCache(cacheLimit);
+  }
 
   async countsByState(): Promise<Map<string, number>> {
     const rows = await query<{ state: string; n: number }>(this.db, "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state");
@@ -92,10 +98,68 @@ export class PgJobStore implements JobStore {
     idempotencyKey?: string,
     limits?: AdmissionLimits,
   ): Promise<{ job: JobRecord; created: boolean }> {
+    const done = (out: { job: JobRecord; created: boolean } | "near the cap"): { job: JobRecord; created: boolean } => {
+      if (out === "near the cap") throw new Error("only a shared submission can be near the cap");
+      return out;
+    };
+    if (limits === undefined) return done(await this.submitIn("none", spec, user, nowMs, idempotencyKey));
+    const margin = await this.inFlightBound();
+    // far from every cap, submissions of one user run side by side; near one, they take turns
+    if (admissionChecks(spec.queue, limits).some((c) => c.limit.value > margin)) {
+      const out = await this.submitIn("shared", spec, user, nowMs, idempotencyKey, limits, margin);
+      if (out !== "near the cap") return out;
+    }
+    return done(await this.submitIn("exclusive", spec, user, nowMs, idempotencyKey, limits, margin));
+  }
+
+  /**
+   * The most transactions that can be in flight on the database at once (max_connections plus
+   * prepared transactions), read once. Far-from-cap submissions that another submission's count does
+   * not see yet are each in flight, so there are never more of them than this.
+   */
+  private inFlightBound(): Promise<number> {
+    this.bound ??= this.db
+      .query<{ n: number }>(
+        "SELECT current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int AS n",
+        [],
+        "aidc_in_flight_bound",
+      )
+      .then((rows) => rows[0]?.n ?? Number.MAX_SAFE_INTEGER)
+      .catch((err: unknown) => {
+        this.bound = undefined;
+        throw err;
+      });
+    return this.bound;
+  }
+
+  private bound: Promise<number> | undefined;
+
+  /**
+   * One submission transaction. The admission caps are exact across replicas by the per-user advisory
+   * lock, taken before the counts are read:
+   * - "exclusive": one submission of this user at a time; it sees every committed job and no other
+   *   submission of this user is in flight, so its count is the truth.
+   * - "shared" (only while every count is below its cap by more than `margin`, the in-flight bound):
+   *   submissions of the user run side by side. Each sees the committed jobs; those it does not see are
+   *   in flight beside it — at most `margin` of them, since an exclusive submission waits for every
+   *   shared one to end and blocks new ones. So count + unseen < cap: no mix of them can pass the cap.
+   *   A shared submission that finds a count within `margin` of its cap writes nothing and says so
+   *   ("near the cap"); the caller runs it again exclusively.
+   */
+  private submitIn(
+    mode: "none" | "shared" | "exclusive",
+    spec: JobSpec,
+    user: string,
+    nowMs: number,
+    idempotencyKey?: string,
+    limits?: AdmissionLimits,
+    margin = 0,
+  ): Promise<{ job: JobRecord; created: boolean } | "near the cap"> {
     const text = JSON.stringify(spec);
     return this.db.tx(async (sql) => {
       // the lock first: a retry that waited for its first attempt then sees that job, not a full cap
-      if (limits !== undefined) await query(sql, "SELECT pg_advisory_xact_lock($1, hashtext($2))", [SUBMIT_LOCK_SPACE, user]);
+      if (mode === "exclusive") await query(sql, "SELECT pg_advisory_xact_lock($1, hashtext($2))", [SUBMIT_LOCK_SPACE, user]);
+      if (mode === "shared") await query(sql, "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", [SUBMIT_LOCK_SPACE, user]);
       const retryOf = (row: JobRow | undefined): { job: JobRecord; created: boolean } | undefined => {
         if (row === undefined || row.id === null || idempotencyKey === undefined) return undefined;
         checkIdempotentRetry(row, spec, idempotencyKey);
@@ -122,9 +186,12 @@ export class PgJobStore implements JobStore {
         )[0];
         const retry = retryOf(facts);
         if (retry !== undefined) return retry;
-        for (const check of admissionChecks(spec.queue, limits)) {
-          refuseOverLimit(user, (check.queue === undefined ? facts?.n_user : facts?.n_queue) ?? 0, check);
-        }
+        const checks = admissionChecks(spec.queue, limits).map((c) => ({
+          c,
+          n: (c.queue === undefined ? facts?.n_user : facts?.n_queue) ?? 0,
+        }));
+        if (mode === "shared" && checks.some(({ c, n }) => n + margin >= c.limit.value)) return "near the cap";
+        for (const { c, n } of checks) refuseOverLimit(user, n, c);
       }
       const id = newJobId(nowMs);
       // the job and its event in one statement; a conflict on the key inserts neither
@@ -194,17 +261,17 @@ export class PgJobStore implements JobStore {
        ORDER BY submitted_at_ms, ${filter.submissionOrder ? "seq" : "id"} LIMIT ${arg(filter.limit ?? 1000)}`,
       args,
     );
-    const missing = this.cache.missing(keys);
-    if (missing.length > 0) {
-      const need = this.cache.withoutSpec(missing);
+    const lookup = this.cache.lookup(keys);
+    let built = new Map<string, JobRecord>();
+    if (lookup.missing.length > 0) {
       const rows = await query<JobRow>(
         this.db,
         `SELECT ${COLUMNS}, CASE WHEN id = ANY($2::text[]) THEN spec END AS spec FROM jobs WHERE id = ANY($1::text[])`,
-        [missing, need],
+        [lookup.missing, lookup.needSpec],
       );
-      this.cache.keep(rows, new Map()); // spec is NULL for jobs whose spec is cached
+      built = this.cache.build(rows, lookup, new Map()); // spec is NULL for jobs whose spec is known
     }
-    return this.cache.resolve(keys);
+    return JobCache.assemble(keys, lookup, built);
   }
 
   async apply(id: string, event: JobEvent, nowMs: number, details: ApplyDetails = {}, fence?: Fence): Promise<JobRecord> {

@@ -25,9 +25,15 @@ import type { SqliteDb } from "./db.js";
  * The work is synchronous; the methods return resolved promises to fit the async port.
  */
 export class SqliteJobStore implements JobStore {
-  private readonly cache = new JobCache();
+  private readonly cache: JobCache;
 
-  constructor(private readonly s: SqliteDb) {}
+  /** `cacheLimit`: how many jobs the listing cache keeps (JOB_CACHE_LIMIT unless given; tests use small ones). */
+  constructor(
+    private readonly s: SqliteDb,
+    cacheLimit?: number,
+  ) {
+    this.cache = new JobCache(cacheLimit);
+  }
 
   /** How many jobs are in each state (states with none are absent). */
   async countsByState(): Promise<Map<string, number>> {
@@ -171,22 +177,21 @@ export class SqliteJobStore implements JobStore {
     // whether a job changed, and build records only for jobs not seen in this version (specs are cached too)
     const sql = `SELECT id, state, attempts, updated_at_ms FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at_ms, ${filter.submissionOrder ? "rowid" : "id"} LIMIT ?`;
     const keys = this.s.prepare(sql).all(...args, filter.limit ?? 1000) as JobKey[];
-    const missing = this.cache.missing(keys);
-    if (missing.length > 0) {
+    const lookup = this.cache.lookup(keys);
+    let built = new Map<string, JobRecord>();
+    if (lookup.missing.length > 0) {
       const rows = this.s
         .prepare(`SELECT ${LIST_COLUMNS.join(", ")} FROM jobs WHERE id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify(missing)) as JobRow[];
-      const need = this.cache.withoutSpec(missing);
+        .all(JSON.stringify(lookup.missing)) as JobRow[];
       const specs =
-        need.length === 0
+        lookup.needSpec.length === 0
           ? []
-          : (this.s.prepare("SELECT id, spec FROM jobs WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(need)) as {
-              id: string;
-              spec: string;
-            }[]);
-      this.cache.keep(rows, new Map(specs.map((r) => [r.id, r.spec])));
+          : (this.s
+              .prepare("SELECT id, spec FROM jobs WHERE id IN (SELECT value FROM json_each(?))")
+              .all(JSON.stringify(lookup.needSpec)) as { id: string; spec: string }[]);
+      built = this.cache.build(rows, lookup, new Map(specs.map((r) => [r.id, r.spec])));
     }
-    return this.cache.resolve(keys);
+    return JobCache.assemble(keys, lookup, built);
   }
 
   /**

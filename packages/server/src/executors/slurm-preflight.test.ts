@@ -116,12 +116,13 @@ describe("slurm executor failures", () => {
     const path = process.env["PATH"];
     process.env["PATH"] = fakeSlurm({
       sbatch: 'echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2; exit 1',
+      squeue: "true", // no earlier submission of this run
     })["PATH"];
     try {
       await expect(ex.start("j1", job, { nodes: [] } as never)).rejects.toThrow(
         /failed: sbatch: error: Batch job submission failed: Invalid partition/,
       );
-      process.env["PATH"] = fakeSlurm({})["PATH"];
+      process.env["PATH"] = fakeSlurm({ squeue: "true" })["PATH"];
       await expect(ex.start("j2", job, { nodes: [] } as never)).rejects.toThrow(/failed: sbatch is not on PATH$/);
     } finally {
       process.env["PATH"] = path;

@@ -68,3 +68,33 @@ describe("slurm executor against the real Slurm", { skip: !available, meta: avai
     logs: (ex, runId) => (ex as SlurmExecutor).logs(runId),
   });
 });
+
+describe(
+  "slurm executor: a new leader without the first one's runs dir",
+  { skip: !available, meta: available ? {} : { skipReason: noSlurm } },
+  () => {
+    it("finds the run's Slurm job by name instead of submitting it again, and follows it to its end", async () => {
+      const first = new SlurmExecutor({ runsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-a-")), usePlacement: false });
+      const other = new SlurmExecutor({ runsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-b-")), usePlacement: false });
+      const job = JobSpec.parse({ apiVersion: "aidc/v1", kind: "Job", name: "once", tasks: [{}], run: { command: "sleep 2" } });
+      const runId = `once.${Date.now()}`;
+      const placement = { tasks: [{ task: "main", replica: 0, node: "n1", gpuIndices: [] }] };
+      const a = await first.start("once", job, placement, { runId });
+      const b = await other.start("once", job, placement, { runId });
+      expect(b.message).toBe(a.message); // the same Slurm job id
+      const ids = execFileSync("squeue", ["-h", `--name=aidc-${runId}`, "-o", "%i"], { encoding: "utf8" })
+        .trim()
+        .split("\n");
+      expect(ids).toHaveLength(1);
+      // a third replica that never started it still follows it (status adopts by name)
+      const third = new SlurmExecutor({ runsDir: mkdtempSync(join(tmpdir(), "aidc-slurm-c-")), usePlacement: false });
+      let state = "running";
+      for (let i = 0; i < 120 && state === "running"; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        state = (await third.status([runId]))[0]?.state ?? "lost";
+      }
+      expect(state).toBe("succeeded");
+      expect((await third.status(["never-started.0"]))[0]).toMatchObject({ state: "failed", message: "run not found (lost)" });
+    }, 60_000);
+  },
+);

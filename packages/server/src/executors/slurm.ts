@@ -176,8 +176,9 @@ export class SlurmExecutor implements Executor {
       chmodSync(work, 0o700);
     }
     const scriptFile = join(dir, "job.sh");
-    // a crash between sbatch and recording its id: the job name (aidc-<runId>) finds the submission again
-    const adopted = existsSync(scriptFile) ? await this.byName(runId) : undefined;
+    // a crash between sbatch and recording its id, or a new leader on another host without this
+    // runs dir: the job name (aidc-<runId>) finds the submission again, so a run is never submitted twice
+    const adopted = await this.byName(runId, existsSync(scriptFile));
     writeFileSync(scriptFile, text, { mode: 0o700 });
     const slurmId = adopted ?? (await this.cli("sbatch", [...args, scriptFile])).trim().split(";")[0] ?? "";
     if (!/^\d+$/.test(slurmId)) throw new AidcError("SLURM_SUBMIT_FAILED", `sbatch returned "${slurmId}" for job ${jobId}`);
@@ -185,10 +186,14 @@ export class SlurmExecutor implements Executor {
     return { runId, state: "running", message: `slurm job ${slurmId}` };
   }
 
-  /** The Slurm job id of an earlier submission of this run, if Slurm knows one. */
-  private async byName(runId: string): Promise<string | undefined> {
-    const out = await this.cli("sacct", ["-n", "-X", "-P", `--name=aidc-${runId}`, "-o", "JobID"]).catch(() => "");
-    const queued = await this.cli("squeue", ["-h", `--name=aidc-${runId}`, "-o", "%i"]).catch(() => "");
+  /**
+   * The Slurm job id of an earlier submission of this run, if Slurm knows one: squeue (which keeps
+   * ended jobs for MinJobAge, 300 s by default; a controller that does not answer throws, rather
+   * than risk a second submission), and accounting when `accounting` (sacct may be disabled).
+   */
+  private async byName(runId: string, accounting: boolean): Promise<string | undefined> {
+    const queued = await this.cli("squeue", ["-h", `--name=aidc-${runId}`, "-o", "%i"]);
+    const out = accounting ? await this.cli("sacct", ["-n", "-X", "-P", `--name=aidc-${runId}`, "-o", "JobID"]).catch(() => "") : "";
     const id = [...queued.split("\n"), ...out.split("\n")].map((l) => l.trim().replace(/\+\d+$/, "")).find((l) => /^\d+$/.test(l));
     return id;
   }
@@ -229,8 +234,19 @@ export class SlurmExecutor implements Executor {
     return { state: state ?? "", ...(Number.isFinite(code) ? { exitCode: code } : {}) };
   }
 
+  /** A run another replica submitted (its run dir is elsewhere): found by name in Slurm and recorded here. */
+  private async adopt(runId: string): Promise<SlurmRun | undefined> {
+    const slurmId = await this.byName(runId, true).catch(() => undefined);
+    if (slurmId === undefined) return undefined;
+    mkdirSync(this.runDir(runId), { recursive: true, mode: 0o700 });
+    const r: SlurmRun = { runId, slurmId, startedAtMs: this.now() };
+    this.save(r);
+    return r;
+  }
+
   async status(runIds: readonly string[]): Promise<readonly ExecutorRun[]> {
-    const runs = runIds.map((id) => ({ id, r: this.load(id) }));
+    const runs: { id: string; r: SlurmRun | undefined }[] = [];
+    for (const id of runIds) runs.push({ id, r: this.load(id) ?? (await this.adopt(id)) });
     let live: Map<string, string>;
     try {
       live = await this.live(runs.flatMap((x) => (x.r ? [x.r.slurmId] : [])));

@@ -98,6 +98,7 @@ export class SchedulingLoop {
   /** Retried jobs not to be scheduled before their backoff has passed. */
   private readonly holds = new RetryHolds();
   private wake: NodeJS.Timeout | undefined;
+  private rebuildHolds = false;
 
   constructor(private readonly o: LoopOptions) {
     ({ cluster: this.cluster, state: this.state } = clusterState(o.cluster));
@@ -162,10 +163,8 @@ export class SchedulingLoop {
       this.state.start(sched, fromPlacement(job.placement, sched, this.state), nowS);
       if (job.state === "admitted") interrupted.push(job);
     }
-    if (this.o.events) {
-      const pending = await this.o.jobs.list({ states: ["pending"], limit: 1_000_000 });
-      await this.holds.rebuild(pending, this.o.events, this.o.now());
-    }
+    // the retries still in their backoff are found at the first pass, from the pending jobs it lists anyway
+    this.rebuildHolds = this.o.events !== undefined;
     return interrupted;
   }
 
@@ -406,6 +405,8 @@ export class SchedulingLoop {
     const nowS = nowMs / 1000;
     const all = await jobs.list({ states: ["pending"], limit: 1_000_000, submissionOrder: true });
     const blocked = new Map<string, readonly string[]>();
+    if (this.rebuildHolds && this.o.events) await this.holds.rebuild(all, this.o.events, nowMs);
+    this.rebuildHolds = false;
     const held = this.holds.held(all, nowMs);
     for (const [id, why] of held) this.reasons.set(id, why);
     this.wakeForHolds(nowMs);

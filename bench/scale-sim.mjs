@@ -8,8 +8,9 @@
 //
 //   node bench/scale-sim.mjs [--nodes 10000] [--jobs 100000] [--clients 16] [--store <url>]
 //        [--checkpoints 10000,50000] [--list-samples 50] [--quiet-s 5] [--duration-s 86400]
-//        [--no-idempotency] [--cpu-prof <dir> [--cpu-prof-interval-us 1000]] [--aidc <checkout>] [--keep]
+//        [--max-minutes 0] [--no-idempotency] [--cpu-prof <dir> [--cpu-prof-interval-us 1000]] [--aidc <checkout>] [--keep]
 //
+// --max-minutes stops submitting after that long (then the last checkpoint runs; the JSON says so).
 // --store: default SQLite in the server's fresh data dir; a postgres:// URL gets a private schema
 // (bench_<random>, dropped afterwards unless --keep). --aidc runs another checkout's build (e.g. a git
 // worktree of a known-good commit). --cpu-prof writes the server's V8 CPU profile into <dir> at exit.
@@ -44,11 +45,15 @@ const o = {
   quietS: num("quiet-s", 5),
   durationS: num("duration-s", 86_400),
   idempotency: !flag("no-idempotency"),
+  maxMinutes: num("max-minutes", 0),
   cpuProf: opt("cpu-prof", undefined),
   cpuProfIntervalUs: num("cpu-prof-interval-us", 1000),
   checkout: resolve(opt("aidc", new URL("..", import.meta.url).pathname)),
   keep: flag("keep"),
 };
+const benchStart = performance.now();
+/** --max-minutes: submissions stop once the run is this old (the checkpoints still run and the JSON says so). */
+const overBudget = () => o.maxMinutes > 0 && performance.now() - benchStart > o.maxMinutes * 60_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const machine = { cpus: cpus().length, loadavgAtStart: loadavg().map((x) => Number(x.toFixed(2))) };
 
@@ -120,7 +125,7 @@ async function submitUntil(target) {
   }, 10_000);
   await Promise.all(
     tokens.map(async (token) => {
-      while (next < target) {
+      while (next < target && !overBudget()) {
         const i = next++;
         const body = jobBody(i, o.durationS, rnd);
         const headers = {
@@ -295,17 +300,17 @@ const checkpoints = [];
 const baselineHealthz = await healthzBaseline();
 try {
   for (const want of o.checkpoints) {
-    if (next >= o.jobs) break;
+    if (next >= o.jobs || overBudget()) break;
     // submit the difference to the wanted pending count (jobs that start meanwhile are made up for)
-    for (let round = 0; round < 5 && next < o.jobs; round++) {
+    for (let round = 0; round < 5 && next < o.jobs && !overBudget(); round++) {
       const { pending } = round === 0 ? await counts() : await settle();
       if (pending >= want * 0.99) break;
       phases.push({ toPending: want, ...(await submitUntil(Math.min(o.jobs, next + want - pending))) });
     }
     checkpoints.push(await checkpoint(`${want} pending`));
   }
-  if (next < o.jobs) phases.push({ toPending: "all submitted", ...(await submitUntil(o.jobs)) });
-  checkpoints.push(await checkpoint("all submitted"));
+  if (next < o.jobs && !overBudget()) phases.push({ toPending: "all submitted", ...(await submitUntil(o.jobs)) });
+  checkpoints.push(await checkpoint(next < o.jobs ? "stopped (--max-minutes)" : "all submitted"));
 } finally {
   await counter.close().catch(() => undefined);
   child.kill("SIGTERM");
@@ -343,6 +348,8 @@ console.log(
       checkout: o.checkout,
       cluster: size,
       clients: o.clients,
+      jobsWanted: o.jobs,
+      stoppedByMaxMinutes: overBudget() && next < o.jobs,
       jobDurationS: o.durationS,
       idempotencyKeys: o.idempotency,
       machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },

@@ -35,7 +35,8 @@ describe.skipIf(base === undefined && !pgRequired())(
         await replicas.start("b");
         const token = replicas.token();
         const submitter = new Submitter(replicas, token, job);
-        submitter.start(4, 400);
+        // each client pauses 400 ms between submissions (AIDC_FAILOVER_PAUSE_MS=60 for a stress run: ~2,000 jobs)
+        submitter.start(4, Number(process.env["AIDC_FAILOVER_PAUSE_MS"] ?? 400));
         const { takeovers, runningAtKills, rejoined } = await killLeaderRounds(replicas, token, 5, 3000);
         await submitter.stop();
         await submitter.settle();

@@ -346,7 +346,8 @@ export class LocalExecutor implements Executor {
 
   /** Combined log of a run (all replicas, in replica order). */
   logs(runId: string): string {
-    const run = this.get(runId);
+    // read only: a replica that does not lead serves logs too, and must not adopt (launch) anything
+    const run = this.runs.get(runId) ?? LocalRun.load(this.runDir(runId));
     if (run === undefined) return "";
     return run
       .logFiles()

@@ -20,7 +20,7 @@ import {
 import type { Fence, JobStore } from "../port.js";
 import type { PgDb, Sql } from "./db.js";
 
-/** The first key of the advisory locks that serialise one user's submissions (the second is hashtext(user)). */
+/** The first key of the per-user advisory locks of submissions (the second is hashtext(user)). */
 export const SUBMIT_LOCK_SPACE = 1_447_104; // "aidc" jobs; two-key advisory locks never meet single-key ones
 
 const COLUMNS = LIST_COLUMNS.map((c) => (c === "user" ? '"user"' : c)).join(", ");
@@ -47,7 +47,8 @@ function query<R>(sql: Sql, text: string, values: readonly unknown[] = []): Prom
  * Jobs in PostgreSQL. Every change commits in one transaction with its event row. A submission with
  * an idempotency key is unique by the (user, key) index: a concurrent duplicate waits for the first
  * and returns its job. The admission caps are checked under a per-user transaction-scoped advisory
- * lock, so two submissions of one user (from any replica) never both pass the last free place.
+ * lock (shared far from every cap, exclusive near one; see submitIn), so submissions of one user from
+ * any replica never pass a cap together.
  */
 export class PgJobStore implements JobStore {
   private readonly cache: JobCache;

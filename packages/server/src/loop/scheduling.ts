@@ -95,6 +95,7 @@ export class SchedulingLoop {
   private soon: NodeJS.Timeout | undefined;
   private lock: Promise<void> = Promise.resolve();
   private lastPassMs = 0;
+  private stopped = false;
   /** Retried jobs not to be scheduled before their backoff has passed. */
   private readonly holds = new RetryHolds();
   private wake: NodeJS.Timeout | undefined;
@@ -207,6 +208,7 @@ export class SchedulingLoop {
 
   /** Run a pass soon (coalesces requests while one is running). */
   poke(): void {
+    if (this.stopped) return; // a stopped loop (e.g. of an ended leadership term) runs no more passes
     if (this.running || this.soon) {
       this.again = this.running !== undefined;
       return;
@@ -225,7 +227,11 @@ export class SchedulingLoop {
   private pass(): void {
     const t0 = performance.now();
     this.running = this.tick()
-      .catch((err: unknown) => this.o.log.error({ err }, "scheduling pass failed"))
+      .catch((err: unknown) =>
+        isFenced(err)
+          ? this.o.log.warn({ err }, "scheduling pass ended: this replica no longer leads")
+          : this.o.log.error({ err }, "scheduling pass failed"),
+      )
       .finally(() => {
         this.lastPassMs = performance.now() - t0;
         this.o.onPass?.(this.lastPassMs / 1000, this.last?.byId.size ?? 0);
@@ -239,6 +245,7 @@ export class SchedulingLoop {
 
   /** Rebuild from the store, finish interrupted starts, then pass every `intervalMs` and after every poke. */
   async start(intervalMs: number): Promise<void> {
+    this.stopped = false;
     const interrupted = await this.recover();
     if (interrupted.length > 0)
       void this.exclusive(() => this.resume(interrupted)).catch((err: unknown) => this.o.log.error({ err }, "resuming starts failed"));
@@ -248,6 +255,7 @@ export class SchedulingLoop {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     this.soon = undefined;

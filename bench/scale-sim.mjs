@@ -10,7 +10,7 @@
 //        [--checkpoints 10000,50000] [--list-samples 50] [--quiet-s 5] [--duration-s 86400]
 //        [--max-minutes 0] [--no-idempotency] [--cpu-prof <dir> [--cpu-prof-interval-us 1000]] [--aidc <checkout>] [--keep]
 //
-// --max-minutes stops submitting after that long (then the last checkpoint runs; the JSON says so).
+// --max-minutes (or `kill -TERM <bench pid>`) stops submitting (then the last checkpoint runs; the JSON says so).
 // --store: default SQLite in the server's fresh data dir; a postgres:// URL gets a private schema
 // (bench_<random>, dropped afterwards unless --keep). --aidc runs another checkout's build (e.g. a git
 // worktree of a known-good commit). --cpu-prof writes the server's V8 CPU profile into <dir> at exit.
@@ -53,7 +53,16 @@ const o = {
 };
 const benchStart = performance.now();
 /** --max-minutes: submissions stop once the run is this old (the checkpoints still run and the JSON says so). */
-const overBudget = () => o.maxMinutes > 0 && performance.now() - benchStart > o.maxMinutes * 60_000;
+let interrupted = false;
+const overBudget = () => interrupted || (o.maxMinutes > 0 && performance.now() - benchStart > o.maxMinutes * 60_000);
+// SIGTERM to this process once: stop submitting, run the last checkpoint and print the JSON; twice: exit
+// (not Ctrl-C: the terminal sends SIGINT to the server too, which then shuts down)
+for (const signal of ["SIGTERM"])
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write("scale-sim: stopping submissions (again to quit at once)\n");
+  });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const machine = { cpus: cpus().length, loadavgAtStart: loadavg().map((x) => Number(x.toFixed(2))) };
 
@@ -310,7 +319,7 @@ try {
     checkpoints.push(await checkpoint(`${want} pending`));
   }
   if (next < o.jobs && !overBudget()) phases.push({ toPending: "all submitted", ...(await submitUntil(o.jobs)) });
-  checkpoints.push(await checkpoint(next < o.jobs ? "stopped (--max-minutes)" : "all submitted"));
+  checkpoints.push(await checkpoint(next < o.jobs ? "stopped early" : "all submitted"));
 } finally {
   await counter.close().catch(() => undefined);
   child.kill("SIGTERM");
@@ -349,7 +358,7 @@ console.log(
       cluster: size,
       clients: o.clients,
       jobsWanted: o.jobs,
-      stoppedByMaxMinutes: overBudget() && next < o.jobs,
+      stoppedEarly: overBudget() && next < o.jobs ? (interrupted ? "signal" : "--max-minutes") : false,
       jobDurationS: o.durationS,
       idempotencyKeys: o.idempotency,
       machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))) },

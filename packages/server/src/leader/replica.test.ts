@@ -28,7 +28,7 @@ describeStores("replicas sharing a store", (_open, kit) => {
     return s;
   };
 
-  it("one leads; /readyz, aidc_leader and /api/v1/status say which; when it stops, the other takes over", async () => {
+  it("one leads; /readyz, aidc_leader and /api/v1/status say which; a follower's submission runs and its drain is carried out; when the leader stops, the other takes over", async () => {
     const url = await kit.freshUrl();
     const a = await start(url, "a");
     const b = await start(url, "b");
@@ -78,6 +78,35 @@ describeStores("replicas sharing a store", (_open, kit) => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(["running", "succeeded"]).toContain(state);
+
+    // a drain sent to the follower: the leader's loop requeues the node's running jobs
+    const long = await fetch(`${b.url}/api/v1/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        apiVersion: "aidc/v1",
+        kind: "Job",
+        name: "long",
+        tasks: [{}],
+        run: { command: "true" },
+        labels: { "aidc.dev/sim-duration-s": "600" },
+      }),
+    });
+    const longId = ((await long.json()) as { id: string }).id;
+    const stateOf = async (jobId: string) => ((await (await get(a, `/api/v1/jobs/${jobId}`)).json()) as { state: string }).state;
+    for (const end = Date.now() + 20_000; Date.now() < end && (await stateOf(longId)) !== "running";)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await stateOf(longId)).toBe("running");
+    const node = ((await (await get(a, "/api/v1/nodes")).json()) as { nodes: { name: string }[] }).nodes[0]?.name ?? "";
+    const drained = await fetch(`${b.url}/api/v1/nodes/${node}/drain`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ reason: "test" }),
+    });
+    expect(drained.status).toBe(200);
+    for (const end = Date.now() + 20_000; Date.now() < end && (await stateOf(longId)) === "running";)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await stateOf(longId)).toBe("pending");
 
     // a clean stop releases the lease: b leads at once, with a larger token
     await a.close();

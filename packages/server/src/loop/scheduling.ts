@@ -5,6 +5,7 @@ import type { JobRecord } from "../store/jobs.js";
 import type { EventStore, Fence, JobStore } from "../store/port.js";
 import { clusterState, fromPlacement, schedJob, toPlacement } from "./cluster-state.js";
 import { RetryHolds } from "./retry-holds.js";
+import { DRAIN_MARK } from "../node-state.js";
 
 export interface LoopOptions {
   readonly jobs: JobStore;
@@ -359,6 +360,12 @@ export class SchedulingLoop {
   private async applyCordons(): Promise<void> {
     const cordons = await this.o.cordons();
     this.state.topology.nodeNames.forEach((name, i) => this.state.setDown(i, cordons.has(name)));
+    // a drain another replica recorded (a follower has no loop) or one from before this leader's term: finish it here
+    for (const [node, reason] of cordons) {
+      const index = this.state.topology.nodeNames.indexOf(node);
+      if (!reason.startsWith(DRAIN_MARK) || index < 0) continue;
+      if ([...this.state.running.values()].some((r) => r.assignments.some((a) => a.node === index))) await this.drainNow(node);
+    }
   }
 
   /**

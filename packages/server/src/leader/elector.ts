@@ -26,7 +26,7 @@ export interface ElectorOptions {
   readonly heartbeatTtlMs?: number;
   /** A new term begins: this replica leads with this fence (awaited before the next renewal). */
   readonly onElected: (fence: Fence) => Promise<void> | void;
-  /** The term ended (lease lost or expired locally, or stop()): stop acting at once. */
+  /** The term ended (the lease was taken or released, or stop()): stop acting at once. */
   readonly onDemoted: (fence: Fence, reason: string) => Promise<void> | void;
   readonly log?: { info(msg: string): void; warn(msg: string): void };
   /** A monotonic clock in ms (default performance.now(): it keeps running while the process is stopped). */
@@ -37,8 +37,10 @@ export interface ElectorOptions {
  * Leader election over a LeaseStore. A follower tries to take the lease every retryMs; the leader
  * renews it every renewMs. The leader counts its term as valid only until (send time of the last
  * successful acquire/renew) + ttl − margin on its own monotonic clock, which ends before the store's
- * expiry: a leader that was paused (SIGSTOP, a long GC) or cut off knows it lost the lease before
- * anyone else can take it, and stops acting; the store's fence check refuses whatever slips through.
+ * expiry: a leader that was paused (SIGSTOP, a long GC, a blocked event loop) or cut off stops acting
+ * before anyone else can take the lease over, and the store's fence check refuses whatever slips
+ * through. Its next renewal decides: the lease taken → the term ends (onDemoted); still its own (nobody
+ * took it meanwhile, so no other term began) → the same term goes on.
  */
 export class LeaderElector {
   private readonly ttlMs: number;
@@ -50,7 +52,6 @@ export class LeaderElector {
   private term: Fence | undefined;
   private validUntil = -Infinity;
   private timer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
   private stepping: Promise<void> | undefined;
   private stopped = true;
   /** Callbacks run one after another (an election never overlaps the demotion before it). */
@@ -108,7 +109,6 @@ export class LeaderElector {
     await this.callbacks;
     await this.releasing;
     this.firstDone?.();
-    if (this.watchdog) clearTimeout(this.watchdog);
   }
 
   private schedule(ms: number): void {
@@ -138,10 +138,12 @@ export class LeaderElector {
       } catch (err) {
         this.o.log?.warn(`cannot renew the ${this.lease} lease: ${(err as Error).message}`);
       }
-      if (this.term !== term) return; // demoted meanwhile (the watchdog)
+      if (this.term !== term) return; // stopped meanwhile
+      // renewed: the term goes on (after a pause it acts again only now); lost: the term is over. A renewal
+      // that failed (store unreachable) changes nothing: past its deadline the term stays suspended (no
+      // executor action, writes refused) until a renewal succeeds or finds the lease taken.
       if (held === true) this.extend(sentAt);
       else if (held === false) this.demote("the lease was lost");
-      else if (!this.isLeader()) this.demote("the lease could not be renewed in time");
       return;
     }
     await this.releasing;
@@ -189,15 +191,6 @@ export class LeaderElector {
   private extend(sentAt: number): void {
     const margin = Math.min(1000, this.ttlMs / 5);
     this.validUntil = sentAt + this.ttlMs - margin;
-    if (this.watchdog) clearTimeout(this.watchdog);
-    const term = this.term;
-    this.watchdog = setTimeout(
-      () => {
-        if (this.term === term && !this.isLeader()) this.demote("the lease was not renewed in time");
-      },
-      Math.max(0, this.validUntil - this.mono()) + 1,
-    );
-    this.watchdog.unref();
   }
 
   private demote(reason: string): void {

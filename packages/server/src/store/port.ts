@@ -105,7 +105,10 @@ export interface LeaseHolder {
 export interface LeaseStore {
   /** Take the lease if it is free or expired (a new, larger token) or renew it if `holder` holds it; undefined: another holds it. */
   acquire(lease: string, holder: string, ttlMs: number): Promise<Fence | undefined>;
-  /** Extend a held lease; false when it was lost (expired and taken, or released). */
+  /**
+   * Extend a held lease; false when it was lost (taken by another, or released). A lease that expired but
+   * nobody took still has this holder and token: no other term began, so it is renewed (same term).
+   */
   renew(fence: Fence, ttlMs: number): Promise<boolean>;
   /** Give the lease up (a clean shutdown), so a follower takes over without waiting for expiry. */
   release(fence: Fence): Promise<void>;

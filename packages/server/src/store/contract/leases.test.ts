@@ -36,7 +36,7 @@ describeStores("lease store", (open, kit) => {
     expect(await store.leases.acquire("scheduler", "a", 10_000)).toBeUndefined();
   });
 
-  it("renew extends a held lease; an expired one cannot be renewed even when nobody took it", async () => {
+  it("renew extends a held lease, also one that expired but nobody took (same term); a taken one is lost", async () => {
     const store = await open();
     const a = await store.leases.acquire("scheduler", "a", 300);
     if (a === undefined) throw new Error("no lease");
@@ -47,9 +47,13 @@ describeStores("lease store", (open, kit) => {
     const c = await store.leases.acquire("short", "a", 100);
     if (c === undefined) throw new Error("no lease");
     await sleep(200);
-    expect(await store.leases.renew(c, 10_000)).toBe(false);
-    // the same holder taking it again starts a new term
-    expect((await store.leases.acquire("short", "a", 10_000))?.token).toBe(c.token + 1);
+    expect(await store.leases.renew(c, 10_000)).toBe(true);
+    expect((await store.leases.current("short"))?.token).toBe(c.token);
+    const d = await store.leases.acquire("taken", "a", 100);
+    if (d === undefined) throw new Error("no lease");
+    await sleep(200);
+    expect((await store.leases.acquire("taken", "b", 10_000))?.token).toBe(d.token + 1);
+    expect(await store.leases.renew(d, 10_000)).toBe(false);
   });
 
   it("release lets a follower take over at once, with a new token; it records acquisitions as events", async () => {

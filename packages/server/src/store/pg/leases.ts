@@ -55,7 +55,7 @@ export class PgLeaseStore implements LeaseStore {
 
   async renew(fence: Fence, ttlMs: number): Promise<boolean> {
     const rows = await this.db.query(
-      `UPDATE leases SET expires_at_ms = ${NOW_MS} + $4 WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at_ms > ${NOW_MS} RETURNING 1`,
+      `UPDATE leases SET expires_at_ms = ${NOW_MS} + $4 WHERE name = $1 AND holder = $2 AND token = $3 RETURNING 1`,
       [fence.lease, fence.holder, fence.token, ttlMs],
       "aidc_lease_renew",
     );

@@ -1,7 +1,7 @@
 import type { Migration } from "../migrations.js";
 import type { ArtifactStores } from "../port-artifacts.js";
 import type { EventStore, JobStore, LeaseStore, NodeStore, Store, TokenStore } from "../port.js";
-import { connectPg, type PgDb } from "./db.js";
+import { connectPg, PgDb } from "./db.js";
 import { PgEventStore } from "./events.js";
 import { PgJobStore } from "./jobs.js";
 import { PgLeaseStore } from "./leases.js";
@@ -35,13 +35,17 @@ export class PgStore implements Store {
   readonly publicModels: ArtifactStores["publicModels"];
   private closed = false;
 
-  private constructor(readonly db: PgDb) {
+  /** `leaseDb`: the elector's own small pool, so renewals never wait behind API requests in the main one. */
+  private constructor(
+    readonly db: PgDb,
+    private readonly leaseDb: PgDb = db,
+  ) {
     this.location = db.location;
     this.jobs = new PgJobStore(db);
     this.events = new PgEventStore(db);
     this.tokens = new PgTokenStore(db);
     this.nodes = new PgNodeStore(db);
-    this.leases = new PgLeaseStore(db);
+    this.leases = new PgLeaseStore(leaseDb);
     const area = pgArtifactStores(db);
     this.artifacts = area.artifacts;
     this.projects = area.projects;
@@ -62,7 +66,8 @@ export class PgStore implements Store {
       await db.close().catch(() => undefined);
       throw err;
     }
-    return new PgStore(db);
+    const name = o.replicaId === undefined ? "aidc:leases" : `aidc:${o.replicaId}:leases`.slice(0, 63);
+    return new PgStore(db, new PgDb(url, { max: 2, applicationName: name }));
   }
 
   appliedVersions(): Promise<number[]> {
@@ -81,6 +86,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.leaseDb !== this.db) await this.leaseDb.close();
     await this.db.close();
   }
 }

@@ -48,8 +48,8 @@ export class SqliteLeaseStore implements LeaseStore {
   async renew(fence: Fence, ttlMs: number): Promise<boolean> {
     const now = this.now();
     const r = this.s
-      .prepare("UPDATE leases SET expires_at_ms = ? WHERE name = ? AND holder = ? AND token = ? AND expires_at_ms > ?")
-      .run(now + ttlMs, fence.lease, fence.holder, fence.token, now);
+      .prepare("UPDATE leases SET expires_at_ms = ? WHERE name = ? AND holder = ? AND token = ?")
+      .run(now + ttlMs, fence.lease, fence.holder, fence.token);
     return r.changes === 1;
   }
 

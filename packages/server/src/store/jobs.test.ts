@@ -32,7 +32,7 @@ describe("the scheduling loop's dependencies", () => {
     const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
     const loop = new SchedulingLoop({
       jobs: repo,
-      cordons: () => new Map(),
+      cordons: async () => new Map(),
       executor: new SimExecutor({ runsDir: join(dir, "runs"), defaultDurationS: 1e6 }),
       cluster: localCluster(),
       profile: profile.value,

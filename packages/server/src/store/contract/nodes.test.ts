@@ -1,6 +1,5 @@
 import { expect, it } from "vitest";
-import type { Cluster } from "@aidc/core";
-import { localCluster } from "../../main.js";
+import { Cluster } from "@aidc/core";
 import { describeStores } from "./harness.testing.js";
 
 describeStores("NodeStore", (open, kit) => {
@@ -37,7 +36,12 @@ describeStores("NodeStore", (open, kit) => {
 
   it("records the cluster each time it is loaded, with an event", async () => {
     const store = await open();
-    const cluster: Cluster = localCluster();
+    const cluster = Cluster.parse({
+      apiVersion: "aidc/v1",
+      kind: "Cluster",
+      name: "lab",
+      racks: [{ name: "r1", nodes: [{ name: "n", count: 2, accelerator: "h100", gpus: 8, cpus: 112, memoryGiB: 2048 }] }],
+    });
     await store.nodes.saveCluster(cluster, "local", 100);
     await store.nodes.saveCluster(cluster, "file:cluster.yaml", 200); // loading again replaces the record
     const events = await store.events.list(10, { subject: `cluster/${cluster.name}` });

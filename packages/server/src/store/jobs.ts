@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import {
   AidcError,
+  IllegalTransitionError,
+  NotFoundError,
   TERMINAL_STATES,
   transition,
   type JobEvent,
@@ -150,6 +152,27 @@ export function planApply(job: JobRecord, event: JobEvent): { to: JobState; atte
     requeued: to === "pending",
     finished: TERMINAL_STATES.includes(to) || to === "failed" || to === "preempted",
   };
+}
+
+/** The row after a planned event (what the backends' UPDATE of `apply` writes, computed for a batch). */
+export function appliedRow(row: JobRow, plan: ReturnType<typeof planApply>, nowMs: number, details: ApplyDetails): JobRow {
+  return {
+    ...row,
+    state: plan.to,
+    attempts: plan.attempts,
+    updated_at_ms: nowMs,
+    exit_code: details.exitCode ?? row.exit_code,
+    message: details.message ?? row.message,
+    run_id: plan.requeued ? null : (details.runId ?? row.run_id),
+    placement: plan.requeued ? null : details.placement ? JSON.stringify(details.placement) : row.placement,
+    started_at_ms: plan.to === "running" ? nowMs : row.started_at_ms,
+    finished_at_ms: plan.finished ? nowMs : row.finished_at_ms,
+  };
+}
+
+/** True for the errors applyMany reports per change (the rest fail the whole batch). */
+export function refusedChange(err: unknown): err is AidcError {
+  return err instanceof IllegalTransitionError || err instanceof NotFoundError;
 }
 
 /** The event row's data of an applied lifecycle event (the placement is in the job row, not logged). */

@@ -1,4 +1,4 @@
-import type { Cluster, JobEvent, JobSpec, JobState, Placement } from "@aidc/core";
+import type { AidcError, Cluster, JobEvent, JobSpec, JobState, Placement } from "@aidc/core";
 import type { AdmissionLimits, JobFilter, JobRecord } from "./jobs.js";
 import type { ArtifactStores } from "./port-artifacts.js";
 import type { Principal, Role } from "./tokens.js";
@@ -67,7 +67,23 @@ export interface JobStore {
     details?: { exitCode?: number; message?: string; runId?: string; placement?: Placement },
     fence?: Fence,
   ): Promise<JobRecord>;
+  /**
+   * Several lifecycle events in ONE transaction with one fence check (a scheduling pass's admits or
+   * starts), in order. A change the state machine forbids or whose job is gone is refused alone (its
+   * outcome carries the IllegalTransitionError/NotFoundError); the others are made. A failed fence
+   * refuses all (FencedError).
+   */
+  applyMany(changes: readonly JobChange[], nowMs: number, fence?: Fence): Promise<ApplyOutcome[]>;
 }
+
+export interface JobChange {
+  readonly id: string;
+  readonly event: JobEvent;
+  readonly details?: { exitCode?: number; message?: string; runId?: string; placement?: Placement };
+}
+
+/** What became of one change of applyMany: the job after it, or why it was refused. */
+export type ApplyOutcome = { readonly job: JobRecord } | { readonly error: AidcError };
 
 export interface EventStore {
   insert(atMs: number, type: string, subject: string, data?: Record<string, unknown>): Promise<number>;

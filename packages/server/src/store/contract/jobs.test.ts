@@ -178,6 +178,67 @@ describeStores("JobStore", (open, kit) => {
     expect(failEvent?.data).toEqual({ from: "running", event: "fail", exitCode: 3, message: "boom" });
   });
 
+  it("applyMany: one transaction for many changes; a refused change is reported alone, the others are made", async () => {
+    const store = await open();
+    const { jobs } = store;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await jobs.submit(spec(`b${i}`), "alice", i)).job.id);
+    const [a, b, c, d] = ids as [string, string, string, string];
+    await jobs.apply(c, "cancel", 5);
+    const placement = { nodes: [{ node: "n1", tasks: 1, gpus: [0] }] } as unknown as NonNullable<
+      Parameters<JobStore["apply"]>[3]
+    >["placement"];
+    const out = await jobs.applyMany(
+      [
+        { id: a, event: "admit", details: { placement } },
+        { id: b, event: "admit" },
+        { id: c, event: "admit" }, // cancelled: refused
+        { id: "j-gone", event: "admit" }, // no such job: refused
+        { id: a, event: "start", details: { runId: "r-a" } }, // the same job again: sees its admit
+        { id: d, event: "cancel", details: { message: "not needed" } },
+      ],
+      10,
+    );
+    expect(out.map((o) => ("job" in o ? o.job.state : o.error.code))).toEqual([
+      "admitted",
+      "admitted",
+      "ILLEGAL_TRANSITION",
+      "NOT_FOUND",
+      "running",
+      "cancelled",
+    ]);
+    const first = out[0];
+    expect(first && "job" in first ? first.job.placement : undefined).toEqual(placement);
+    // what was written equals what a single apply would have written
+    expect(await jobs.require(a)).toMatchObject({ state: "running", runId: "r-a", placement, startedAtMs: 10, updatedAtMs: 10 });
+    expect(await jobs.require(d)).toMatchObject({ state: "cancelled", message: "not needed", finishedAtMs: 10 });
+    expect((await jobs.require(c)).state).toBe("cancelled");
+    const last = out[4];
+    expect(last && "job" in last ? last.job : undefined).toEqual(await jobs.require(a));
+    // event rows, in order, for the changes made
+    expect((await store.events.list(10, { subject: `job/${a}` })).map((e) => [e.type, e.data])).toEqual([
+      ["job.running", { from: "admitted", event: "start", runId: "r-a" }],
+      ["job.admitted", { from: "pending", event: "admit" }],
+      ["job.submitted", { user: "alice", queue: "default" }],
+    ]);
+    expect((await store.events.list(10, { subject: `job/${c}` })).map((e) => e.type)).toEqual(["job.cancelled", "job.submitted"]);
+    expect(await jobs.applyMany([], 11)).toEqual([]);
+    // a listing sees the batch
+    expect((await jobs.list({ states: ["admitted"] })).map((j) => j.id)).toEqual([b]);
+  });
+
+  it("applyMany with a lost fence makes none of its changes", async () => {
+    const store = await open();
+    const id = (await store.jobs.submit(spec("x"), "alice", 1)).job.id;
+    const fence = await store.leases.acquire("scheduler", "replica-a", 60_000);
+    if (fence === undefined) throw new Error("the free lease was not acquired");
+    expect(await store.jobs.applyMany([{ id, event: "admit" }], 2, fence)).toMatchObject([{ job: { state: "admitted" } }]);
+    await store.leases.release(fence);
+    await store.leases.acquire("scheduler", "replica-b", 60_000);
+    await expect(store.jobs.applyMany([{ id, event: "start", details: { runId: "r" } }], 3, fence)).rejects.toBeInstanceOf(FencedError);
+    expect((await store.jobs.require(id)).state).toBe("admitted");
+  });
+
   it("a fenced apply is made while the lease is held and refused once it moved", async () => {
     const store = await open();
     const id = (await store.jobs.submit(spec("x"), "alice", 1)).job.id;

@@ -10,6 +10,8 @@ import {
   newJobId,
   planApply,
   refuseOverLimit,
+  refusedChange,
+  appliedRow,
   type AdmissionLimits,
   type ApplyDetails,
   type JobFilter,
@@ -17,7 +19,7 @@ import {
   type JobRecord,
   type JobRow,
 } from "../jobs.js";
-import type { Fence, JobStore } from "../port.js";
+import type { ApplyOutcome, Fence, JobChange, JobStore } from "../port.js";
 import type { PgDb, Sql } from "./db.js";
 
 /** The first key of the per-user advisory locks of submissions (the second is hashtext(user)). */
@@ -273,6 +275,68 @@ export class PgJobStore implements JobStore {
       built = this.cache.build(rows, lookup, new Map()); // spec is NULL for jobs whose spec is known
     }
     return JobCache.assemble(keys, lookup, built);
+  }
+
+  async applyMany(changes: readonly JobChange[], nowMs: number, fence?: Fence): Promise<ApplyOutcome[]> {
+    for (const c of changes) this.cache.forget(c.id);
+    if (changes.length === 0) return [];
+    return this.db.tx(async (sql) => {
+      if (fence !== undefined) await checkFencePg(sql, fence);
+      // lock the rows in id order (two batches never wait for each other in a cycle), then plan in memory
+      const ids = [...new Set(changes.map((c) => c.id))].sort();
+      const rows = await query<JobRow>(sql, `SELECT ${ROW} FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+      const current = new Map(rows.map((r) => [r.id, r]));
+      const changed = new Set<string>();
+      const events: { type: string; subject: string; data: string }[] = [];
+      const outcomes = changes.map((c): ApplyOutcome => {
+        const row = current.get(c.id);
+        if (row === undefined) return { error: new NotFoundError(`No job "${c.id}"`) };
+        const job = this.cache.record(row);
+        try {
+          const next = appliedRow(row, planApply(job, c.event), nowMs, c.details ?? {});
+          current.set(c.id, next);
+          changed.add(c.id);
+          events.push({
+            type: `job.${next.state}`,
+            subject: `job/${c.id}`,
+            data: JSON.stringify(appliedEventData(job.state, c.event, c.details ?? {})),
+          });
+          return { job: this.cache.record(next) };
+        } catch (err) {
+          if (refusedChange(err)) return { error: err };
+          throw err;
+        }
+      });
+      if (changed.size === 0) return outcomes;
+      const final = [...changed].map((id) => current.get(id) as JobRow);
+      await query(
+        sql,
+        `UPDATE jobs SET state = v.state, attempts = v.attempts, updated_at_ms = $1, exit_code = v.exit_code, message = v.message,
+           run_id = v.run_id, placement = v.placement, started_at_ms = v.started_at_ms, finished_at_ms = v.finished_at_ms
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
+           AS v(id, state, attempts, exit_code, message, run_id, placement, started_at_ms, finished_at_ms)
+         WHERE jobs.id = v.id`,
+        [
+          nowMs,
+          final.map((r) => r.id),
+          final.map((r) => r.state),
+          final.map((r) => r.attempts),
+          final.map((r) => r.exit_code),
+          final.map((r) => r.message),
+          final.map((r) => r.run_id),
+          final.map((r) => r.placement),
+          final.map((r) => r.started_at_ms),
+          final.map((r) => r.finished_at_ms),
+        ],
+      );
+      await query(
+        sql,
+        `INSERT INTO events (at_ms, type, subject, data)
+         SELECT $1, e.type, e.subject, e.data FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(type, subject, data, n) ORDER BY e.n`,
+        [nowMs, events.map((e) => e.type), events.map((e) => e.subject), events.map((e) => e.data)],
+      );
+      return outcomes;
+    });
   }
 
   async apply(id: string, event: JobEvent, nowMs: number, details: ApplyDetails = {}, fence?: Fence): Promise<JobRecord> {

@@ -9,6 +9,7 @@ import {
   newJobId,
   planApply,
   refuseOverLimit,
+  refusedChange,
   type AdmissionLimits,
   type ApplyDetails,
   type JobFilter,
@@ -16,7 +17,7 @@ import {
   type JobRecord,
   type JobRow,
 } from "../jobs.js";
-import type { Fence, JobStore } from "../port.js";
+import type { ApplyOutcome, Fence, JobChange, JobStore } from "../port.js";
 import type { SqliteDb } from "./db.js";
 
 /**
@@ -203,35 +204,55 @@ export class SqliteJobStore implements JobStore {
     this.cache.forget(id);
     return this.s.transaction(() => {
       if (fence !== undefined) checkFenceSqlite((sql) => this.s.prepare(sql), fence);
-      const job = this.requireSync(id);
-      const { to, attempts, requeued, finished } = planApply(job, event);
-      this.s
-        .prepare(
-          `UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),
+      return this.applyIn(id, event, nowMs, details);
+    });
+  }
+
+  async applyMany(changes: readonly JobChange[], nowMs: number, fence?: Fence): Promise<ApplyOutcome[]> {
+    for (const c of changes) this.cache.forget(c.id);
+    return this.s.transaction(() => {
+      if (fence !== undefined) checkFenceSqlite((sql) => this.s.prepare(sql), fence);
+      return changes.map((c): ApplyOutcome => {
+        try {
+          return { job: this.applyIn(c.id, c.event, nowMs, c.details ?? {}) };
+        } catch (err) {
+          if (refusedChange(err)) return { error: err }; // refused before it wrote anything
+          throw err;
+        }
+      });
+    });
+  }
+
+  /** One lifecycle event and its event row (call inside a transaction). */
+  private applyIn(id: string, event: JobEvent, nowMs: number, details: ApplyDetails): JobRecord {
+    const job = this.requireSync(id);
+    const { to, attempts, requeued, finished } = planApply(job, event);
+    this.s
+      .prepare(
+        `UPDATE jobs SET state = ?, attempts = ?, updated_at_ms = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),
            run_id = CASE WHEN ? THEN NULL ELSE COALESCE(?, run_id) END,
            placement = CASE WHEN ? THEN NULL ELSE COALESCE(?, placement) END,
            started_at_ms = CASE WHEN ? = 'running' THEN ? ELSE started_at_ms END,
            finished_at_ms = CASE WHEN ? THEN ? ELSE finished_at_ms END
          WHERE id = ?`,
-        )
-        .run(
-          to,
-          attempts,
-          nowMs,
-          details.exitCode ?? null,
-          details.message ?? null,
-          requeued ? 1 : 0,
-          details.runId ?? null,
-          requeued ? 1 : 0,
-          details.placement ? JSON.stringify(details.placement) : null,
-          to,
-          nowMs,
-          finished ? 1 : 0,
-          nowMs,
-          id,
-        );
-      this.s.insertEvent(nowMs, `job.${to}`, `job/${id}`, appliedEventData(job.state, event, details));
-      return this.requireSync(id);
-    });
+      )
+      .run(
+        to,
+        attempts,
+        nowMs,
+        details.exitCode ?? null,
+        details.message ?? null,
+        requeued ? 1 : 0,
+        details.runId ?? null,
+        requeued ? 1 : 0,
+        details.placement ? JSON.stringify(details.placement) : null,
+        to,
+        nowMs,
+        finished ? 1 : 0,
+        nowMs,
+        id,
+      );
+    this.s.insertEvent(nowMs, `job.${to}`, `job/${id}`, appliedEventData(job.state, event, details));
+    return this.requireSync(id);
   }
 }

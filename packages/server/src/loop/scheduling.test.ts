@@ -148,6 +148,35 @@ describe("scheduling loop: fencing", () => {
     }
   });
 
+  it("after a fenced pass, the next pass with a valid fence starts from the store (nothing assumed twice)", async () => {
+    const w = world();
+    const lost = await w.store.leases.acquire("scheduler", "replica-a", 60_000);
+    if (lost === undefined) throw new Error("the free lease was not granted");
+    await w.store.leases.release(lost);
+    let fence: Fence = lost;
+    const { job } = await w.jobs.submit(w.spec, "alice", Date.now());
+    const loop = w.loop(w.executor(), () => fence);
+    try {
+      // the pass places the job in memory, then its admission is refused: the store still says pending
+      await expect(loop.tick()).rejects.toMatchObject({ code: "FENCED" });
+      expect((await w.jobs.require(job.id)).state).toBe("pending");
+      const again = await w.store.leases.acquire("scheduler", "replica-a", 60_000);
+      if (again === undefined) throw new Error("the lease was not granted again");
+      fence = again;
+      // without rebuilding, the job would be "already running" in memory and the pass would fail
+      await loop.tick();
+      expect((await w.jobs.require(job.id)).state).toBe("running");
+      for (let i = 0; i < 200 && (await w.jobs.require(job.id)).state === "running"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        await loop.tick();
+      }
+      expect((await w.jobs.require(job.id)).state).toBe("succeeded");
+    } finally {
+      await loop.stop();
+      await w.store.close();
+    }
+  });
+
   it("the lease's holder schedules as before, every write carrying its fence", async () => {
     const w = world();
     const fence = await w.store.leases.acquire("scheduler", "replica-a", 60_000);

@@ -60,6 +60,8 @@ export interface PendingReason {
 }
 
 const ACTIVE = ["admitted", "running"] as const;
+/** Store writes between two turns of the event loop within one pass. */
+const YIELD_EVERY_WRITES = 50;
 
 /** The store refused a write because another replica leads now (FencedError, store/fence.ts). */
 export function isFenced(err: unknown): boolean {
@@ -97,6 +99,9 @@ export class SchedulingLoop {
   private lock: Promise<void> = Promise.resolve();
   private lastPassMs = 0;
   private stopped = false;
+  /** The last pass failed part-way: the in-memory state is rebuilt from the store before the next one. */
+  private stale = false;
+  private writes = 0;
   /** Retried jobs not to be scheduled before their backoff has passed. */
   private readonly holds = new RetryHolds();
   private wake: NodeJS.Timeout | undefined;
@@ -107,7 +112,10 @@ export class SchedulingLoop {
   }
 
   /** Every job write of the loop goes through here, with the fence (when the loop has one). */
-  private apply(id: string, event: JobEvent, details: ApplyDetails = {}): Promise<JobRecord> {
+  private async apply(id: string, event: JobEvent, details: ApplyDetails = {}): Promise<JobRecord> {
+    // SQLite answers with settled promises, so a pass of thousands of writes would never let timers or
+    // requests run (the lease renewal among them): give the event loop a turn every few dozen writes
+    if (++this.writes % YIELD_EVERY_WRITES === 0) await new Promise((resolve) => setImmediate(resolve));
     return this.o.jobs.apply(id, event, this.o.now(), details, this.o.fence?.());
   }
 
@@ -197,6 +205,54 @@ export class SchedulingLoop {
     this.reasons.delete(job.id);
   }
 
+  /**
+   * A pass's placements: every admission in one store transaction (with the run's name, before anything
+   * starts), then the executor starts each run, then every start in one transaction. A job cancelled since
+   * the pass listed it is not admitted and its assumption is forgotten; a start the executor refuses fails
+   * that job alone. One transaction per step instead of two per job: on PostgreSQL a pass of a thousand
+   * starts took seconds of commits.
+   */
+  private async startAll(runs: readonly { job: JobRecord; placement: Placement; runId: string }[]): Promise<void> {
+    if (runs.length === 0) return;
+    const admitted = await this.o.jobs.applyMany(
+      runs.map((r) => ({ id: r.job.id, event: "admit" as const, details: { placement: r.placement, runId: r.runId } })),
+      this.o.now(),
+      this.o.fence?.(),
+    );
+    const started: { id: string; runId: string }[] = [];
+    const failed: { id: string; message: string }[] = [];
+    for (const [i, r] of runs.entries()) {
+      const outcome = admitted[i];
+      if (outcome === undefined || "error" in outcome) {
+        // cancelled (or otherwise moved on) since this pass listed it: not admitted, nothing assumed
+        this.state.stop(r.job.id);
+        continue;
+      }
+      if (++this.writes % YIELD_EVERY_WRITES === 0) await new Promise((resolve) => setImmediate(resolve));
+      try {
+        started.push({
+          id: r.job.id,
+          runId: (await this.o.executor.start(r.job.id, r.job.spec, r.placement, { runId: r.runId, user: r.job.user })).runId,
+        });
+      } catch (err) {
+        // this loop's leadership term ended (the executor guard refused): the next pass or leader resumes the start
+        if (isFenced(err)) throw err;
+        this.state.stop(r.job.id);
+        failed.push({ id: r.job.id, message: `could not start: ${err instanceof AidcError ? err.message : String(err)}` });
+        this.o.log.warn({ job: r.job.id, err }, "executor failed to start a job");
+      }
+    }
+    const changes = [
+      ...started.map((x) => ({ id: x.id, event: "start" as const, details: { runId: x.runId } })),
+      ...failed.map((x) => ({ id: x.id, event: "fail" as const, details: { message: x.message } })),
+    ];
+    const outcomes = await this.o.jobs.applyMany(changes, this.o.now(), this.o.fence?.());
+    outcomes.forEach((o, i) => {
+      if ("error" in o) this.o.log.warn({ job: changes[i]?.id, err: o.error }, "could not record a start");
+      else this.reasons.delete(o.job.id);
+    });
+  }
+
   /** Whole free GPUs per node, as currently assumed. */
   freeGpus(): Map<string, number> {
     const t = this.state.topology;
@@ -269,8 +325,20 @@ export class SchedulingLoop {
   /** One pass; exposed for tests. */
   async tick(): Promise<void> {
     await this.exclusive(async () => {
-      await this.reconcile();
-      await this.schedule();
+      if (this.stale) {
+        // the last pass stopped half-way (a refused write, a lost fence, a store error): what it assumed in
+        // memory may not be in the store, so start again from the store, and finish the starts it admitted
+        const interrupted = await this.recover();
+        this.stale = false;
+        await this.resume(interrupted);
+      }
+      try {
+        await this.reconcile();
+        await this.schedule();
+      } catch (err) {
+        this.stale = true;
+        throw err;
+      }
     });
   }
 
@@ -463,23 +531,21 @@ export class SchedulingLoop {
       if (victim) await this.apply(victim.id, "requeue");
       if (victim?.runId) await executor.cancel(victim.runId);
     }
-    for (const run of applied.started) {
-      this.carried.delete(run.id);
-      const entry = byId.get(run.id);
-      if (entry === undefined) continue;
-      const placement = toPlacement(entry.job, run.assignments, this.state);
-      // the run's name is deterministic and recorded with the admission, before anything starts
-      const runId = `${entry.job.id}.${entry.job.attempts}`;
-      try {
-        await this.apply(entry.job.id, "admit", { placement, runId });
-      } catch (err) {
-        // cancelled (or otherwise moved on) since this pass listed it: not admitted, nothing assumed
-        if (!(err instanceof AidcError && err.code === "ILLEGAL_TRANSITION")) throw err;
-        this.state.stop(run.id);
-        continue;
-      }
-      await this.startRun(entry.job, placement, runId);
-    }
+    await this.startAll(
+      applied.started.flatMap((run) => {
+        this.carried.delete(run.id);
+        const entry = byId.get(run.id);
+        if (entry === undefined) return [];
+        // the run's name is deterministic and recorded with the admission, before anything starts
+        return [
+          {
+            job: entry.job,
+            placement: toPlacement(entry.job, run.assignments, this.state),
+            runId: `${entry.job.id}.${entry.job.attempts}`,
+          },
+        ];
+      }),
+    );
     this.o.afterPass?.();
   }
 }

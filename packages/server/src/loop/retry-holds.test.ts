@@ -66,7 +66,9 @@ describe("retries with exponential backoff", () => {
       const first = Math.round(jobRetryDelayS(job.id, 10, 1) * 1000);
       expect(first).toBeGreaterThanOrEqual(8000);
       expect(first).toBeLessThanOrEqual(12000);
-      expect((await get()).message).toBe(`retry 1 of 2 in ${(first / 1000).toFixed(1)} s`);
+      // the message rounds like the loop's: whole seconds from 10 s on, tenths below
+      const said = first >= 10_000 ? `${Math.round(first / 1000)} s` : `${(first / 1000).toFixed(1)} s`;
+      expect((await get()).message).toBe(`retry 1 of 2 in ${said}`);
 
       w.clock.t = failedAt + first - 1;
       await loop.tick();

@@ -45,13 +45,19 @@ describe("the sentiment workload as a job", () => {
         }
         return state;
       };
+      // the model is registered right after the job is recorded as succeeded (the loop's after-success step)
+      type Listed = { name: string; jobId?: string; metadata: { manifest?: { preset?: string } } };
+      const modelsOf = async (as: string): Promise<unknown[]> => {
+        let listed: unknown[] = [];
+        for (let i = 0; i < 100 && listed.length === 0; i++) {
+          listed = (await call("GET", "/api/v1/artifacts?kind=model", undefined, as)).body["artifacts"] as unknown[];
+          if (listed.length === 0) await new Promise((r) => setTimeout(r, 100));
+        }
+        return listed;
+      };
       const id = (await call("POST", "/api/v1/jobs", spec)).body["id"] as string;
       expect(await finish(id)).toBe("succeeded");
-      const models = (await call("GET", "/api/v1/artifacts?kind=model")).body["artifacts"] as {
-        name: string;
-        jobId?: string;
-        metadata: { manifest?: { preset?: string } };
-      }[];
+      const models = (await modelsOf(token)) as Listed[];
       expect(models).toHaveLength(1);
       expect(models[0]).toMatchObject({ name: "imdb-small", jobId: id });
       expect(models[0]?.metadata.manifest?.preset).toBe("fast");
@@ -72,7 +78,7 @@ describe("the sentiment workload as a job", () => {
       const bobSpec = { ...spec, name: "bob-train", run: { ...spec.run, args: { ...spec.run.args, limit: 500 } } };
       const bobJob = (await call("POST", "/api/v1/jobs", bobSpec, bob)).body["id"] as string;
       expect(await finish(bobJob, bob)).toBe("succeeded");
-      const bobModels = (await call("GET", "/api/v1/artifacts?kind=model", undefined, bob)).body["artifacts"];
+      const bobModels = await modelsOf(bob);
       expect(bobModels).toEqual([expect.objectContaining({ project: "bob", name: "imdb-small", version: 1, jobId: bobJob })]);
       expect((await call("GET", "/api/v1/models")).body["models"]).toEqual(served);
       const again = await call("POST", "/api/v1/models/imdb-small:predict", { instances: ["A wonderful, moving film."] });

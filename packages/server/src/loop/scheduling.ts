@@ -102,6 +102,8 @@ export class SchedulingLoop {
   /** The last pass failed part-way: the in-memory state is rebuilt from the store before the next one. */
   private stale = false;
   private writes = 0;
+  /** Jobs a pass requeued from drain-marked nodes, until the drain's caller asks (or the node is uncordoned). */
+  private readonly drained = new Map<string, string[]>();
   /** Retried jobs not to be scheduled before their backoff has passed. */
   private readonly holds = new RetryHolds();
   private wake: NodeJS.Timeout | undefined;
@@ -427,6 +429,7 @@ export class SchedulingLoop {
   /** Take nodes in or out of scheduling as the store says; running jobs stay unless drained. */
   private async applyCordons(): Promise<void> {
     const cordons = await this.o.cordons();
+    for (const node of this.drained.keys()) if (!cordons.has(node)) this.drained.delete(node);
     this.state.topology.nodeNames.forEach((name, i) => this.state.setDown(i, cordons.has(name)));
     // a drain another replica recorded (a follower has no loop) or one from before this leader's term: finish it here
     for (const [node, reason] of cordons) {
@@ -441,7 +444,12 @@ export class SchedulingLoop {
    * (preempt + requeue), to run elsewhere. Returns the ids of the requeued jobs.
    */
   async drain(node: string): Promise<string[]> {
-    return this.exclusive(() => this.drainNow(node));
+    return this.exclusive(async () => {
+      // a pass may have seen the drain's cordon first and requeued the node's jobs already: those count too
+      const earlier = this.drained.get(node) ?? [];
+      this.drained.delete(node);
+      return [...new Set([...earlier, ...(await this.drainNow(node))])];
+    });
   }
 
   /** Passes and drains never interleave: each waits for the previous one to finish. */
@@ -467,6 +475,7 @@ export class SchedulingLoop {
       if (job?.runId) await this.o.executor.cancel(job.runId);
       this.state.stop(v.id);
     }
+    if (victims.length > 0) this.drained.set(node, [...(this.drained.get(node) ?? []), ...victims.map((v) => v.id)]);
     this.poke();
     return victims.map((v) => v.id);
   }

@@ -57,6 +57,12 @@ describe("the sentiment workload as a job", () => {
       };
       const id = (await call("POST", "/api/v1/jobs", spec)).body["id"] as string;
       expect(await finish(id)).toBe("succeeded");
+      // ... and then promoted, the name being free
+      for (let i = 0; i < 100; i++) {
+        const names = ((await call("GET", "/api/v1/models")).body["models"] as { name: string }[]).map((m) => m.name);
+        if (names.includes("imdb-small")) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const models = (await modelsOf(token)) as Listed[];
       expect(models).toHaveLength(1);
       expect(models[0]).toMatchObject({ name: "imdb-small", jobId: id });

@@ -182,29 +182,11 @@ export class SchedulingLoop {
 
   /** Finish the starts a crash interrupted, under the recorded run names. */
   private async resume(jobs: readonly JobRecord[]): Promise<void> {
-    for (const job of jobs) {
-      if (job.runId === undefined || job.placement === undefined) continue;
-      await this.startRun(job, job.placement, job.runId);
-    }
-  }
-
-  /** Ask the executor to start (or resume) a run; an executor failure fails the job, never the server. */
-  private async startRun(job: JobRecord, placement: Placement, runId: string): Promise<void> {
-    let started: string;
-    try {
-      started = (await this.o.executor.start(job.id, job.spec, placement, { runId, user: job.user })).runId;
-    } catch (err) {
-      // this loop's leadership term ended (the executor guard refused): the next leader resumes the start
-      if (isFenced(err)) throw err;
-      // the executor could not act: forget the assumption and say why
-      this.state.stop(job.id);
-      const message = err instanceof AidcError ? err.message : String(err);
-      await this.apply(job.id, "fail", { message: `could not start: ${message}` });
-      this.o.log.warn({ job: job.id, err }, "executor failed to start a job");
-      return;
-    }
-    await this.apply(job.id, "start", { runId: started });
-    this.reasons.delete(job.id);
+    await this.launch(
+      jobs.flatMap((job) =>
+        job.runId === undefined || job.placement === undefined ? [] : [{ job, placement: job.placement, runId: job.runId }],
+      ),
+    );
   }
 
   /**
@@ -221,15 +203,26 @@ export class SchedulingLoop {
       this.o.now(),
       this.o.fence?.(),
     );
-    const started: { id: string; runId: string }[] = [];
-    const failed: { id: string; message: string }[] = [];
-    for (const [i, r] of runs.entries()) {
-      const outcome = admitted[i];
-      if (outcome === undefined || "error" in outcome) {
+    await this.launch(
+      runs.filter((r, i) => {
+        const outcome = admitted[i];
+        if (outcome !== undefined && !("error" in outcome)) return true;
         // cancelled (or otherwise moved on) since this pass listed it: not admitted, nothing assumed
         this.state.stop(r.job.id);
-        continue;
-      }
+        return false;
+      }),
+    );
+  }
+
+  /**
+   * Ask the executor to start (or resume: it adopts what was started) admitted runs, then record every start
+   * in one transaction; a start the executor refuses fails that job alone, never the pass or the server.
+   */
+  private async launch(runs: readonly { job: JobRecord; placement: Placement; runId: string }[]): Promise<void> {
+    if (runs.length === 0) return;
+    const started: { id: string; runId: string }[] = [];
+    const failed: { id: string; message: string }[] = [];
+    for (const r of runs) {
       if (++this.writes % YIELD_EVERY_WRITES === 0) await new Promise((resolve) => setImmediate(resolve));
       try {
         started.push({

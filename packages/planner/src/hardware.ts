@@ -6,6 +6,8 @@ export type Precision = (typeof PRECISIONS)[number];
 /** What the performance model needs to know about one accelerator and how it is wired. */
 export interface HardwareProfile {
   readonly accelerator: string;
+  /** architecture generation from the catalog (Volta, Ampere, Hopper, Blackwell, CDNA3, TPU v5p…); "" when unknown */
+  readonly generation: string;
   readonly memoryGB: number;
   /** usable memory in bytes (vendor GB; TPU capacities are stated in GiB) */
   readonly memoryBytes: number;
@@ -62,6 +64,7 @@ export function hardwareProfile(acc: Accelerator, catalog: Catalog, o: ProfileOv
   const perGpuGbps = o.scaleOutGbpsPerGpu ?? (nicGbps > 0 ? nicGbps / (system?.acceleratorCount ?? 1) : DEFAULT_SCALE_OUT_GBPS_PER_GPU);
   return {
     accelerator: acc.id,
+    generation: acc.generation ?? "",
     memoryGB: acc.memoryGB,
     memoryBytes: acc.memoryGB * (acc.formFactor === "tpu" ? 2 ** 30 : 1e9),
     memoryBandwidthGBps: acc.memoryBandwidthGBps,

@@ -3,6 +3,7 @@ export * from "./hardware.js";
 export * from "./shape.js";
 export * from "./parallel.js";
 export * from "./memory.js";
+export * from "./pipeline.js";
 export * from "./collectives.js";
 export * from "./training.js";
 export * from "./search.js";

@@ -1,6 +1,7 @@
 /**
- * Every efficiency factor and overlap the models use, by name. Defaults are calibrated once against
- * published measurements (`aidc plan check` on planner-validation.yaml) and are the same for every
+ * Every efficiency factor and overlap the models use, by name. Each has a physical meaning, a default taken
+ * from a cited measurement and a plausible range (ASSUMPTION_META); `aidc plan check --cv` fits a chosen subset
+ * within those ranges and reports fitted and leave-one-source-out errors. Defaults are the same for every
  * estimate; a scenario may override any of them under `assumptions:`.
  */
 export interface Assumptions {
@@ -55,6 +56,33 @@ export interface Assumptions {
   readonly decodeLayerOverheadS: number;
   /** inference: share of free memory given to the KV cache */
   readonly kvCacheMemoryFraction: number;
+  /**
+   * inference: time of one small-message (few KB) all-reduce over the scale-up link, s. One-shot kernels (every
+   * rank reads its peers' buffers over NVSwitch, one hop) take ~5–10 µs on 8×H100; NCCL's LL protocol ~10–20 µs
+   * (nccl-tests all_reduce_perf, 8 B–64 KB, DGX H100); TensorRT-LLM's MultiShot all-reduce blog (NVIDIA, Nov 2024)
+   * reports ~3× lower latency than ring for these sizes. Range 3–25 µs.
+   */
+  readonly scaleUpSmallAllReduceS: number;
+  /** inference: same over the scale-out NIC (InfiniBand/RoCE, NCCL LL across nodes: ~20–40 µs), s. Range 10–80 µs. */
+  readonly scaleOutSmallAllReduceS: number;
+  /**
+   * inference: fixed per-request cost in the time to first token (tokenisation, scheduling and input preparation,
+   * sampling/detokenising the first token, host-device copies), s. vLLM's v0.6 performance blog (Sep 2024) measured
+   * CPU-side scheduling/preparation comparable to a GPU decode step (a few ms) on H100. Range 0.5–20 ms.
+   */
+  readonly ttftOverheadS: number;
+  /**
+   * inference: fraction of HBM bandwidth the decode attention kernel reaches reading the (paged) KV cache.
+   * FlashInfer (Ye et al., MLSys 2025) and FlashDecoding report ~70–90 % of peak bandwidth for long contexts on
+   * A100/H100; shorter contexts and small page sizes are lower. Range 0.5–0.9.
+   */
+  readonly decodeAttentionBandwidthEfficiency: number;
+  /**
+   * inference: tokens per decode step (GEMM M dimension per rank) at which a GEMM's compute efficiency is half its
+   * large-M value. Tensor-core tiles are M = 64 (Hopper wgmma) to 128 rows (CUTLASS/cuBLAS CTA tiles); a smaller M
+   * pads the tile, so efficiency ≈ M / (M + 64). Range 16–256.
+   */
+  readonly decodeGemmHalfBatch: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -82,35 +110,200 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   decodeBandwidthEfficiency: 0.84,
   decodeLayerOverheadS: 10e-6,
   kvCacheMemoryFraction: 0.86,
+  scaleUpSmallAllReduceS: 7e-6,
+  scaleOutSmallAllReduceS: 25e-6,
+  ttftOverheadS: 3e-3,
+  decodeAttentionBandwidthEfficiency: 0.75,
+  decodeGemmHalfBatch: 64,
 };
 
-/** One line per factor for reports: name, value and what it means. */
-export const ASSUMPTION_DOCS: Readonly<Record<keyof Assumptions, string>> = {
-  gemmEfficiencyMax: "best fraction of dense peak a large GEMM reaches",
-  gemmHalfSizePerBalance: "GEMM size (min of tokens, hidden/TP) where efficiency halves, per FLOP/byte of machine balance",
-  lowPrecisionGemmRatio: "achievable FP8/FP4 GEMM rate relative to the BF16 efficiency",
-  attentionEfficiency: "fraction of 16-bit peak for attention score math",
-  elementwiseTrafficRatio: "element-wise HBM traffic per stored activation byte (forward)",
-  memoryBandwidthEfficiency: "achievable fraction of HBM bandwidth",
-  scaleUpEfficiency: "achievable fraction of scale-up link bandwidth in collectives",
-  scaleOutEfficiency: "achievable fraction of NIC bandwidth in collectives",
-  collectiveLatencyS: "fixed latency of one collective, s",
-  tpOverlap: "share of model-parallel (TP/CP/PP) communication hidden behind compute",
-  dpOverlap: "share of data-parallel gradient reduction hidden behind backward",
-  zeroOverlap: "share of ZeRO-3/FSDP parameter gathers hidden behind compute",
-  epOverlap: "share of expert all-to-all hidden behind compute",
-  stepOverheadS: "fixed per-step overhead (data loading, logging), s",
-  layerLaunchOverheadS: "kernel launch/sync cost per layer and micro-batch (fwd+bwd), s",
-  runGoodput: "fraction of wall time a long run makes progress",
-  pue: "power usage effectiveness (facility / IT power)",
-  powerFractionOfTdp: "average power per accelerator as a fraction of TDP",
-  gridKgCo2PerKwh: "grid carbon intensity, kg CO2e/kWh",
-  usdPerGpuHour: "price of one accelerator-hour, USD",
-  prefillEfficiency: "fraction of peak reached in prefill",
-  decodeBandwidthEfficiency: "fraction of HBM bandwidth reached when decoding",
-  decodeLayerOverheadS: "fixed per-layer latency of one decode step, s",
-  kvCacheMemoryFraction: "share of free memory given to the KV cache",
+/**
+ * What one factor means, the range a fit may move it in, and where its default comes from. A factor's default is
+ * a cited measurement (microbenchmark, paper table, vendor figure); the range is what the cited measurements span
+ * across accelerators and software stacks, so a value fitted inside it stays physically plausible.
+ */
+export interface FactorMeta {
+  /** physical meaning, one line */
+  readonly meaning: string;
+  /** plausible [low, high]; calibration never leaves it */
+  readonly range: readonly [number, number];
+  /** where the default comes from (author/paper/table or vendor document) */
+  readonly source: string;
+}
+
+/** Per-factor metadata; every factor of Assumptions must have an entry (the type enforces it). */
+export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = {
+  gemmEfficiencyMax: {
+    meaning: "best fraction of dense peak a large GEMM reaches",
+    range: [0.6, 0.9],
+    source:
+      "max achievable matmul FLOP/s of large BF16 GEMMs (Bekman, ML Engineering, mamf-finder table): A100 SXM ~87 %, H100 SXM ~75-80 %, MI300X ~60 % of the dense peak",
+  },
+  gemmHalfSizePerBalance: {
+    meaning: "GEMM size where efficiency halves, per FLOP/byte of machine balance",
+    range: [0, 1.6],
+    source:
+      "roofline (Williams et al., CACM 2009): a 16-bit GEMM of inner size k has arithmetic intensity ~k/2 FLOP/byte, so it turns compute-bound near k ~ machine balance; 0.4 places the half-efficiency point below that knee",
+  },
+  lowPrecisionGemmRatio: {
+    meaning: "achievable FP8/FP4 GEMM efficiency relative to the BF16 one",
+    range: [0.6, 1],
+    source:
+      "Transformer Engine FP8 GEMMs on H100 reach ~1.3-1.5 PFLOP/s of 1.98 dense vs ~0.75 of 0.99 for BF16 (NVIDIA TE docs / Hopper tuning guide): ratio ~0.8-0.9",
+  },
+  attentionEfficiency: {
+    meaning: "fraction of 16-bit peak for attention score math",
+    range: [0.25, 0.75],
+    source:
+      "FlashAttention-2 (Dao 2023, Fig. 4-6): fwd+bwd 50-73 % of A100 peak; FlashAttention-3 (Shah et al. 2024): up to 75 % of H100 BF16 peak forward, FA2 ~35 % on H100",
+  },
+  elementwiseTrafficRatio: {
+    meaning: "element-wise HBM traffic per stored activation byte (forward)",
+    range: [1, 4],
+    source:
+      "Korthikanti et al. 2023 Table 2 (activation bytes per layer); each stored tensor is written once and read about once by the fused element-wise kernels",
+  },
+  memoryBandwidthEfficiency: {
+    meaning: "achievable fraction of HBM bandwidth",
+    range: [0.6, 0.95],
+    source:
+      "STREAM-like copy kernels: ~1.7 of 2.0 TB/s on A100-80GB, ~2.9-3.0 of 3.35 TB/s on H100 SXM (Jia et al. / Citadel microbenchmarks; NVIDIA bandwidthTest)",
+  },
+  scaleUpEfficiency: {
+    meaning: "achievable fraction of scale-up link bandwidth in collectives",
+    range: [0.5, 0.9],
+    source:
+      "nccl-tests all_reduce_perf bus bandwidth: ~230 of 300 GB/s per direction on DGX A100, ~360-370 of 450 on DGX H100 (NVIDIA NCCL performance notes)",
+  },
+  scaleOutEfficiency: {
+    meaning: "achievable fraction of NIC bandwidth in collectives",
+    range: [0.5, 0.95],
+    source:
+      "nccl-tests across nodes on HDR/NDR InfiniBand: busbw ~80-90 % of line rate per NIC for large messages (NVIDIA NCCL tests, DGX SuperPOD reference architecture)",
+  },
+  collectiveLatencyS: {
+    meaning: "fixed latency of one collective step, s",
+    range: [2e-6, 50e-6],
+    source: "nccl-tests small-message latency: ~5-20 us per ring/tree step on NVLink and InfiniBand (NCCL LL/LL128 protocols)",
+  },
+  tpOverlap: {
+    meaning: "share of model-parallel (TP/CP/PP) communication hidden behind compute",
+    range: [0, 0.9],
+    source:
+      "Megatron-Core tp-comm-overlap (Transformer Engine userbuffers) hides most TP traffic; Wang et al. ASPLOS 2023 (collective matmul) 1.1-1.4x; bulk collectives hide none",
+  },
+  dpOverlap: {
+    meaning: "share of data-parallel gradient reduction hidden behind backward",
+    range: [0.5, 1],
+    source: "PyTorch DDP bucketing (Li et al., VLDB 2020): all but the last bucket overlap the backward pass",
+  },
+  zeroOverlap: {
+    meaning: "share of ZeRO-3/FSDP parameter gathers hidden behind compute",
+    range: [0, 0.95],
+    source:
+      "PyTorch FSDP (Zhao et al., VLDB 2023): forward/backward prefetch overlaps all-gathers with the previous layer's compute; exposed on small layers",
+  },
+  epOverlap: {
+    meaning: "share of expert all-to-all hidden behind compute",
+    range: [0, 1],
+    source:
+      "DeepSeek-V3 report Sec. 3.2.1 (DualPipe hides nearly all all-to-all); without batch-level overlap it is exposed (Megatron MoE default)",
+  },
+  stepOverheadS: {
+    meaning: "fixed per-step overhead (data loading, logging), s",
+    range: [0, 0.3],
+    source:
+      "Megatron-LM timers: data loader + logging + optimizer launch ~10-100 ms per iteration (Narayanan et al. SC'21 Sec. 5 end-to-end numbers)",
+  },
+  layerLaunchOverheadS: {
+    meaning: "kernel launch/sync cost per layer and micro-batch (fwd+bwd), s",
+    range: [0, 4e-4],
+    source: "~5 us per CUDA kernel launch (NVIDIA CUDA best practices) x ~30 kernels per transformer layer forward+backward",
+  },
+  runGoodput: {
+    meaning: "fraction of wall time a long run makes progress",
+    range: [0.5, 1],
+    source:
+      "Llama 3 paper Sec. 3.3.4: >90 % effective training time over 54 days, with 466 interruptions; earlier runs (OPT-175B logbook) much lower",
+  },
+  pue: {
+    meaning: "power usage effectiveness (facility / IT power)",
+    range: [1.05, 1.6],
+    source:
+      "Touvron et al. 2023 (LLaMA) Sec. 6 use PUE 1.1; Google fleet-wide trailing PUE 1.10 (2023 environmental report); Uptime Institute survey average ~1.55",
+  },
+  powerFractionOfTdp: {
+    meaning: "average power per accelerator as a fraction of TDP",
+    range: [0.6, 1.1],
+    source:
+      "LLaMA / Llama 2 carbon tables count the full TDP (400 W A100, 700 W H100); measured training draw is 70-100 % of TDP (Patterson et al. 2021)",
+  },
+  gridKgCo2PerKwh: {
+    meaning: "grid carbon intensity, kg CO2e/kWh",
+    range: [0, 1],
+    source: "US national average 0.385 kg CO2e/kWh as used by Touvron et al. 2023 Sec. 6 (after Wu et al. 2022)",
+  },
+  usdPerGpuHour: {
+    meaning: "price of one accelerator-hour, USD",
+    range: [1, 10],
+    source: "DeepSeek-V3 report Table 1 prices an H800-hour at $2",
+  },
+  prefillEfficiency: {
+    meaning: "fraction of peak reached in prefill",
+    range: [0.3, 0.9],
+    source:
+      "TensorRT-LLM / vLLM prefill at long prompts runs at large-GEMM efficiency (60-75 % of peak, NVIDIA TRT-LLM performance overview)",
+  },
+  decodeBandwidthEfficiency: {
+    meaning: "fraction of HBM bandwidth reached when decoding",
+    range: [0.5, 0.95],
+    source:
+      "weight-streaming GEMV at batch 1 reaches 80-90 % of HBM bandwidth (FasterTransformer measurements, kipply 'Transformer Inference Arithmetic')",
+  },
+  decodeLayerOverheadS: {
+    meaning: "fixed per-layer latency of one decode step, s",
+    range: [0, 4e-5],
+    source: "launch/sync latency of ~10 small kernels per layer under CUDA graphs (~1 us each, NVIDIA CUDA graphs blog)",
+  },
+  kvCacheMemoryFraction: {
+    meaning: "share of free memory given to the KV cache",
+    range: [0.6, 0.95],
+    source: "TensorRT-LLM kv_cache_free_gpu_mem_fraction default 0.9; vLLM gpu_memory_utilization default 0.9",
+  },
+  scaleUpSmallAllReduceS: {
+    meaning: "one small-message all-reduce on the scale-up link (one-shot kernel), s",
+    range: [3e-6, 25e-6],
+    source:
+      "nccl-tests all_reduce_perf 8 B-64 KB on DGX H100 (LL protocol ~10-20 us); TensorRT-LLM MultiShot all-reduce blog (NVIDIA, Nov 2024): one-shot ~5-10 us",
+  },
+  scaleOutSmallAllReduceS: {
+    meaning: "one small-message all-reduce across the scale-out NIC, s",
+    range: [10e-6, 80e-6],
+    source: "NCCL LL protocol across InfiniBand/RoCE nodes: ~20-40 us (nccl-tests)",
+  },
+  ttftOverheadS: {
+    meaning: "fixed per-request cost in time to first token (tokenise, schedule, sample), s",
+    range: [0.5e-3, 20e-3],
+    source:
+      "vLLM v0.6 performance blog (Sep 2024): CPU-side scheduling/input preparation comparable to a GPU decode step (a few ms) on H100",
+  },
+  decodeAttentionBandwidthEfficiency: {
+    meaning: "fraction of HBM bandwidth the decode attention kernel reaches on the KV cache",
+    range: [0.5, 0.9],
+    source: "FlashInfer (Ye et al., MLSys 2025) and FlashDecoding: ~70-90 % of peak bandwidth for long contexts on A100/H100",
+  },
+  decodeGemmHalfBatch: {
+    meaning: "decode GEMM M (tokens per step) where compute efficiency halves",
+    range: [16, 256],
+    source:
+      "tensor-core tiles are M = 64 (Hopper wgmma) to 128 rows (CUTLASS/cuBLAS CTA tiles): a smaller M pads the tile, efficiency ~ M / (M + 64)",
+  },
 };
+
+/** One line per factor for reports: what it means (from ASSUMPTION_META). */
+export const ASSUMPTION_DOCS: Readonly<Record<keyof Assumptions, string>> = Object.fromEntries(
+  Object.entries(ASSUMPTION_META).map(([k, m]) => [k, m.meaning]),
+) as Record<keyof Assumptions, string>;
 
 export function withAssumptions(overrides: Partial<Assumptions> | undefined): Assumptions {
   return overrides ? { ...DEFAULT_ASSUMPTIONS, ...overrides } : DEFAULT_ASSUMPTIONS;

@@ -83,6 +83,24 @@ export interface Assumptions {
    * pads the tile, so efficiency ≈ M / (M + 64). Range 16–256.
    */
   readonly decodeGemmHalfBatch: number;
+  /**
+   * device memory held outside the framework's tensors, GB: CUDA context (~0.3-0.5 GB on Hopper with lazy module
+   * loading, CUDA programming guide), cuBLAS/cuDNN workspaces and the NCCL communicators' buffers (NCCL_BUFFSIZE
+   * 4 MiB per channel and peer, NCCL docs, over the TP/PP/DP/CP/EP communicators). Range 1-6 GB.
+   */
+  readonly memoryReserveGB: number;
+  /**
+   * share of device memory the caching allocator cannot hand out (reserved but unallocated blocks split by varying
+   * tensor sizes). GMLake (Guo et al., ASPLOS 2024) and STWeaver (arXiv 2507.16274) measure 10-43 % with recompute and
+   * virtual pipelines on the default allocator; PyTorch's expandable segments bring it to a few %. Range 0-0.3.
+   */
+  readonly memoryFragmentation: number;
+  /**
+   * achievable fraction of the host link's bandwidth for pinned-memory copies (offload traffic): PCIe Gen4 x16 copies
+   * reach ~25 of 31.5 GB/s and Gen5 ~50-55 of 63 GB/s (nvbandwidth / bandwidthTest, pinned host buffers); NVLink-C2C
+   * ~375-450 of 450 GB/s per direction (NVIDIA Grace Hopper benchmarking guide). Range 0.6-0.95.
+   */
+  readonly hostLinkEfficiency: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -115,6 +133,9 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   ttftOverheadS: 3e-3,
   decodeAttentionBandwidthEfficiency: 0.75,
   decodeGemmHalfBatch: 64,
+  memoryReserveGB: 2,
+  memoryFragmentation: 0.04,
+  hostLinkEfficiency: 0.8,
 };
 
 /**
@@ -297,6 +318,24 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
     range: [16, 256],
     source:
       "tensor-core tiles are M = 64 (Hopper wgmma) to 128 rows (CUTLASS/cuBLAS CTA tiles): a smaller M pads the tile, efficiency ~ M / (M + 64)",
+  },
+  memoryReserveGB: {
+    meaning: "device memory outside the framework's tensors (CUDA context, library workspaces, NCCL buffers), GB",
+    range: [1, 6],
+    source:
+      "CUDA context ~0.3-0.5 GB on Hopper with lazy loading (CUDA C programming guide, Lazy Loading); NCCL_BUFFSIZE 4 MiB per channel and peer per communicator (NCCL environment docs); cuBLAS workspace",
+  },
+  memoryFragmentation: {
+    meaning: "share of device memory lost to caching-allocator fragmentation",
+    range: [0, 0.3],
+    source:
+      "GMLake (Guo et al., ASPLOS 2024) and STWeaver (arXiv 2507.16274): 10-43 % waste with recompute/virtual pipelines on the default PyTorch allocator; a few % with expandable segments",
+  },
+  hostLinkEfficiency: {
+    meaning: "achievable fraction of the host link (PCIe / NVLink-C2C) bandwidth for pinned copies",
+    range: [0.6, 0.95],
+    source:
+      "pinned-memory copy benchmarks (CUDA bandwidthTest / nvbandwidth): PCIe Gen4 x16 ~25 of 31.5 GB/s, Gen5 x16 ~50-55 of 63 GB/s; NVLink-C2C ~375-450 of 450 GB/s (Grace Hopper benchmarking guide)",
   },
 };
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { activationBytesPerLayer, trainingMemory } from "./memory.js";
-import { countShape, type TransformerShape } from "./shape.js";
+import { defaultCatalog } from "@aidc/core";
+import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
+import { hardwareProfile } from "./hardware.js";
+import { activationBytesPerLayer, inFlightMicroBatches, trainingMemory, usableMemoryBytes } from "./memory.js";
+import type { ParallelConfig, TrainingOptions } from "./parallel.js";
+import { countShape, shapeFromModel, type TransformerShape } from "./shape.js";
 
 // GPT-3 175B as in Korthikanti et al. (Table 3): s=2048, h=12288, a=96, t=8
 const gpt175: TransformerShape = {
@@ -66,5 +70,126 @@ describe("training memory per GPU", () => {
     const interleaved = trainingMemory(gpt175, c, { ...base, recompute: "none", vp: 3 }, opts).activationsBytes;
     expect(plain).toBeCloseTo(activationBytesPerLayer(gpt175, 2048, 8, "none", true, true) * 12 * 8, 0);
     expect(interleaved / plain).toBeCloseTo(1 + 7 / 24, 6);
+  });
+});
+
+describe("memory per pipeline stage", () => {
+  const catalog = defaultCatalog();
+  const model = (id: string): TransformerShape =>
+    shapeFromModel(
+      catalog.models.find((x) => x.id === id)!,
+      8192,
+    )!;
+  const h100 = hardwareProfile(
+    catalog.accelerators.find((x) => x.id === "h100-sxm5-80gb")!,
+    catalog,
+  );
+  const bf16: TrainingOptions = { precision: "bf16", finetune: "full", flashAttention: true, fp32Grads: false, dropout: false };
+  // Llama 3 paper §3.3: TP8 CP1 PP16 DP128 at 8K, 16M-token batch, FSDP without resharding after forward (weights
+  // whole during the step, gradients and optimizer state sharded = ZeRO-2), no activation recomputation at 8K.
+  const meta: ParallelConfig = {
+    tp: 8,
+    pp: 16,
+    dp: 128,
+    cp: 1,
+    ep: 1,
+    vp: 1,
+    microBatch: 1,
+    globalBatch: 2048,
+    recompute: "none",
+    sequenceParallel: true,
+    zeroStage: 2,
+  };
+  it("fits Meta's Llama 3.1 405B layout in an 80 GB H100 after the reserve, on every stage", () => {
+    const s = model("llama-3.1-405b");
+    const m = trainingMemory(s, countShape(s), meta, bf16);
+    const usable = usableMemoryBytes(h100, DEFAULT_ASSUMPTIONS);
+    expect(m.stages.map((x) => x.layers)).toEqual([7, ...new Array(14).fill(8), 7]);
+    expect(m.stage).toBe(1); // 8 layers with 15 micro-batches in flight outweigh stage 0's 7 layers × 16 + embedding
+    expect(m.totalBytes).toBeLessThan(usable);
+    expect(usable).toBeLessThan(h100.memoryBytes - 4e9);
+    for (const st of m.stages) expect(st.totalBytes).toBeLessThanOrEqual(m.totalBytes);
+  });
+  it("would not fit the same layout with unsharded 16-bit gradients and dropout masks", () => {
+    const s = model("llama-3.1-405b");
+    const m = trainingMemory(s, countShape(s), { ...meta, zeroStage: 1 }, { ...bf16, dropout: true });
+    expect(m.totalBytes).toBeGreaterThan(usableMemoryBytes(h100, DEFAULT_ASSUMPTIONS));
+  });
+  it("holds pp − i micro-batches on stage i (1F1B) and more with interleaving", () => {
+    expect([0, 1, 15].map((i) => inFlightMicroBatches(i, 16, 1, 64))).toEqual([16, 15, 1]);
+    expect(inFlightMicroBatches(0, 16, 1, 4)).toBe(4);
+    expect(inFlightMicroBatches(0, 8, 3, 64)).toBeCloseTo(8 * (1 + 7 / 24), 9);
+    expect(inFlightMicroBatches(7, 8, 2, 64)).toBeLessThan(inFlightMicroBatches(0, 8, 2, 64));
+  });
+  it("puts the logits on the last stage only", () => {
+    const s = model("llama-3.1-405b");
+    const m = trainingMemory(s, countShape(s), meta, bf16);
+    expect(m.stages[15]!.buffersBytes).toBeGreaterThan(0);
+    expect(m.stages[0]!.buffersBytes).toBe(0);
+  });
+  it("recomputes only recomputeLayers layers of each stage", () => {
+    const s = model("llama-3.1-405b");
+    const c = countShape(s);
+    const act = (p: Partial<ParallelConfig>): number => trainingMemory(s, c, { ...meta, ...p }, bf16).stages[1]!.activationsBytes;
+    const none = act({});
+    const full = act({ recompute: "full" });
+    const half = act({ recompute: "full", recomputeLayers: 4 });
+    expect(half).toBeCloseTo((none + full) / 2, -3);
+    expect(act({ recompute: "full", recomputeLayers: 99 })).toBe(full);
+  });
+  describe("DeepSeek-V3 (61 layers, 256 experts) with pp 16", () => {
+    const s = shapeFromModel(
+      catalog.models.find((x) => x.id === "deepseek-v3")!,
+      4096,
+    )!;
+    const c = countShape(s);
+    const p: ParallelConfig = { ...meta, tp: 1, pp: 16, dp: 128, ep: 64, globalBatch: 4096, zeroStage: 1 };
+    it("lays out every layer and shards the expert optimizer state over dp·cp/ep", () => {
+      const m = trainingMemory(s, c, p, bf16);
+      expect(m.stages.reduce((a, x) => a + x.layers, 0)).toBe(61);
+      expect(m.expertParamsPerGpu).toBeGreaterThan(0);
+      // a middle stage (4 MoE layers) holds experts/ep of each layer; without ZeRO the optimizer state shrinks with ep
+      const noZero = (ep: number): number => trainingMemory(s, c, { ...p, ep, zeroStage: 0 }, bf16).optimizerBytes;
+      expect(noZero(64)).toBeLessThan(noZero(8) / 2);
+      const mid = (ep: number): number => trainingMemory(s, c, { ...p, ep }, bf16).stages[5]!.paramsPerGpu;
+      const routedPerLayer = s.ffnMatrices * s.hidden * s.moe!.expertFfnHidden * s.moe!.experts;
+      expect(mid(8) - mid(64)).toBeCloseTo(4 * routedPerLayer * (1 / 8 - 1 / 64), -3);
+      // ZeRO-1 shards expert state over dp/ep = 2 ranks, not over dp = 128
+      const dense = m.denseParamsPerGpu * 12;
+      expect(m.optimizerBytes).toBeCloseTo(dense / 128 + (m.expertParamsPerGpu * 12) / 2, -3);
+    });
+    it("keeps the three dense leading layers free of expert weights", () => {
+      const m = trainingMemory(s, c, p, bf16);
+      expect(m.stages[0]!.layers).toBeLessThanOrEqual(3);
+      const first = m.stages[0]!;
+      const dense = first.layers * (c.attnParamsPerLayer + c.denseMlpParamsPerLayer) + s.vocab * s.hidden;
+      expect(first.paramsPerGpu).toBeCloseTo(dense, -3);
+    });
+  });
+  it("shards gradients with ZeRO-2 and moves bytes off the device with each offload", () => {
+    const s = model("llama-3.1-405b");
+    const c = countShape(s);
+    const z1 = trainingMemory(s, c, { ...meta, zeroStage: 1 }, { ...bf16, fp32Grads: true });
+    const z2 = trainingMemory(s, c, meta, { ...bf16, fp32Grads: true });
+    expect(z2.gradsBytes).toBeCloseTo(z1.gradsBytes / 128, -3);
+    const opt = trainingMemory(s, c, { ...meta, offloadOptimizer: true }, bf16);
+    expect(opt.optimizerBytes).toBe(0);
+    expect(opt.hostOptimizerBytes).toBeGreaterThan(0);
+    const w = trainingMemory(s, c, { ...meta, offloadWeights: true }, bf16);
+    expect(w.weightsBytes).toBeCloseTo(trainingMemory(s, c, meta, bf16).weightsBytes / 4, -3);
+    expect(w.hostWeightsBytes).toBeGreaterThan(0);
+    const act = trainingMemory(s, c, { ...meta, offloadActivations: true }, bf16);
+    expect(act.activationsBytes).toBeLessThan(z2.activationsBytes / 10);
+    expect(act.hostActivationsBytes).toBeGreaterThan(0);
+  });
+  it("adds FP8 weight caches (copy and transpose) for low-precision GEMMs", () => {
+    const s = model("llama-3.1-405b");
+    const c = countShape(s);
+    const fp8 = trainingMemory(s, c, meta, { ...bf16, precision: "fp8" });
+    const b = trainingMemory(s, c, meta, bf16);
+    expect(fp8.buffersBytes - b.buffersBytes).toBeCloseTo(2 * fp8.paramsPerGpu, -8);
+  });
+  it("subtracts the reserve and the fragmentation share from device memory", () => {
+    expect(usableMemoryBytes(h100, { memoryReserveGB: 2, memoryFragmentation: 0.05 })).toBeCloseTo(80e9 * 0.95 - 2e9, 0);
   });
 });

@@ -1,21 +1,51 @@
-import type { ShapeCounts, TransformerShape } from "./shape.js";
+import type { Assumptions } from "./assumptions.js";
+import type { HardwareProfile } from "./hardware.js";
 import type { ParallelConfig, TrainingOptions } from "./parallel.js";
+import { stageLayout } from "./pipeline.js";
+import type { ShapeCounts, TransformerShape } from "./shape.js";
 
 /** Bytes per parameter of mixed-precision Adam training (Megatron): 16-bit weights, fp32 grads, fp32 master + 2 moments. */
 export const BYTES = { weight: 2, grad: 4, master: 4, adam: 8 } as const;
 
-export interface MemoryBreakdown {
+/**
+ * Extra bytes per GEMM weight parameter when the recipe runs its GEMMs in FP8/FP4: the low-precision copy of the
+ * weight and its transposed (column-wise) copy that Transformer Engine casts once per step and caches across the
+ * micro-batches (TE docs, `is_first_microbatch` weight caching; Hopper's FP8 wgmma needs both layouts). Range 1–2.
+ */
+export const LOW_PRECISION_WEIGHT_CACHE_BYTES = 2;
+
+/** Memory of one pipeline stage, per GPU, in bytes. */
+export interface StageMemory {
+  readonly stage: number;
+  readonly layers: number;
+  /** parameters held per GPU before ZeRO sharding (TP/EP split, embedding/output layer on the first/last stage) */
   readonly paramsPerGpu: number;
   readonly weightsBytes: number;
   readonly gradsBytes: number;
   readonly optimizerBytes: number;
   readonly activationsBytes: number;
-  /** logits and other buffers on the most loaded stage */
+  /** logits (last stage), ZeRO-3 gather prefetch, FP8 weight caches, offload staging buffers */
   readonly buffersBytes: number;
   readonly totalBytes: number;
 }
 
-/** Per-layer, per-micro-batch activation bytes (Korthikanti et al. 2023, Table 2), per GPU. */
+/** The most loaded stage's figures (the existing fields) plus every stage and what the offloads keep in host memory. */
+export interface MemoryBreakdown extends StageMemory {
+  readonly stages: readonly StageMemory[];
+  /** parameters per GPU of the most loaded stage outside the routed experts (sharded by ZeRO over dp·cp) */
+  readonly denseParamsPerGpu: number;
+  /** routed-expert parameters per GPU of the most loaded stage (sharded by ZeRO over the expert-data-parallel group dp·cp/ep) */
+  readonly expertParamsPerGpu: number;
+  /** bytes the offloads keep in host memory per GPU on the most loaded stage */
+  readonly hostOptimizerBytes: number;
+  readonly hostWeightsBytes: number;
+  readonly hostActivationsBytes: number;
+}
+
+/**
+ * Per-layer, per-micro-batch activation bytes (Korthikanti et al. 2023, Table 2), per GPU. `dropout` false removes the
+ * two 1-byte dropout masks (attention output, MLP output) from the replicated 10sbh and the score mask (as²b of 5as²b).
+ */
 export function activationBytesPerLayer(
   m: TransformerShape,
   tokens: number,
@@ -23,49 +53,150 @@ export function activationBytesPerLayer(
   mode: "none" | "selective" | "full",
   sequenceParallel: boolean,
   flashAttention: boolean,
+  dropout = true,
 ): number {
   const sbh = tokens * m.hidden;
   if (mode === "full") return (2 * sbh) / (sequenceParallel ? tp : 1);
-  const scores = flashAttention || mode === "selective" ? 0 : (5 * m.heads * m.seqLen) / (m.hidden * tp);
+  const scores = flashAttention || mode === "selective" ? 0 : ((dropout ? 5 : 4) * m.heads * m.seqLen) / (m.hidden * tp);
   // Korthikanti's 24sbh split by TP: Q 2, K 2r, V 2r, attention output 2, MLP 16 (4h GELU); generalised to GQA and F/h
   const r = m.kvHeads / m.heads;
   const ffn = m.moe ? m.moe.expertFfnHidden * (m.moe.activeExperts + m.moe.sharedExperts) : m.ffnHidden;
   const mlp = ((m.ffnMatrices === 3 ? 6 : 4) * ffn) / m.hidden;
   const tpPart = (4 + 4 * r + mlp) / tp;
-  const replicated = sequenceParallel ? 10 / tp : 10;
+  const replicated = (dropout ? 10 : 8) / (sequenceParallel ? tp : 1);
   return sbh * (replicated + tpPart + scores);
 }
 
-/** Layers held by the most loaded (first) pipeline stage. */
-export function layersPerStage(m: TransformerShape, pp: number): number {
-  return Math.ceil(m.layers / pp);
+/** Layers held by the most loaded pipeline stage (the largest stage of `stageLayout`; ceil(L/pp) without a config). */
+export function layersPerStage(m: TransformerShape, pp: number, p?: ParallelConfig): number {
+  return p ? stageLayout(m, p).maxLayers : Math.ceil(m.layers / pp);
 }
 
-/** Parameters held per GPU on the first stage before ZeRO sharding (embedding included). */
-export function stageParams(m: TransformerShape, c: ShapeCounts, p: ParallelConfig): number {
-  const layers = layersPerStage(m, p.pp);
-  const moeShare = c.moeLayers / m.layers;
-  const perLayer =
-    c.attnParamsPerLayer / p.tp + (1 - moeShare) * (c.denseMlpParamsPerLayer / p.tp) + moeShare * (c.moeMlpParamsPerLayer / (p.tp * p.ep));
-  const embedding = (m.vocab * m.hidden * (p.pp === 1 && !m.tiedEmbeddings ? 2 : 1)) / p.tp;
-  return layers * perLayer + embedding;
+/** Layers of a stage that run full recomputation: `recomputeLayers` of them (capped), all with "full", none otherwise. */
+export function recomputedLayers(p: ParallelConfig, stageLayers: number): number {
+  if (p.recompute !== "full") return 0;
+  return Math.min(stageLayers, Math.max(0, p.recomputeLayers ?? stageLayers));
 }
 
+/**
+ * Micro-batch activation sets (in units of a whole stage's layers) that stage `i` holds at its peak.
+ * 1F1B (Narayanan et al., SC'21 §2.2): stage i runs pp − i warm-up forwards before its first backward, so it stashes
+ * min(micro-batches, pp − i). Interleaved 1F1B with vp chunks (Megatron-LM schedules: warm-up = 2(pp − i − 1) +
+ * (vp − 1)·pp, plus the one in steady state) stashes that many chunk activations of L_i / vp layers each.
+ */
+export function inFlightMicroBatches(stage: number, pp: number, vp: number, microBatches: number): number {
+  const mbs = Math.max(1, microBatches);
+  if (pp <= 1) return 1;
+  if (vp <= 1) return Math.min(mbs, pp - stage);
+  const chunks = Math.min(mbs * vp, 2 * (pp - stage - 1) + (vp - 1) * pp + 1);
+  return chunks / vp;
+}
+
+interface StageParams {
+  readonly dense: number;
+  readonly expert: number;
+  /** parameters that run in GEMMs (everything but norms/biases; the embedding lookup is not a GEMM) */
+  readonly gemm: number;
+}
+
+/** Parameters per GPU on stage `i` before ZeRO, split into dense (TP-sharded) and routed-expert (TP·EP-sharded) parts. */
+function paramsOnStage(m: TransformerShape, c: ShapeCounts, p: ParallelConfig, layers: readonly number[], i: number): StageParams {
+  let start = 0;
+  for (let k = 0; k < i; k++) start += layers[k]!;
+  const n = layers[i]!;
+  const moe = m.moe;
+  const denseLayersEnd = moe ? Math.min(m.layers, moe.denseLayers) : m.layers;
+  const moeLayers = moe ? Math.max(0, start + n - Math.max(start, denseLayersEnd)) : 0;
+  const routed = moe ? m.ffnMatrices * m.hidden * moe.expertFfnHidden * moe.experts : 0;
+  const sharedAndRouter = moe ? c.moeMlpParamsPerLayer - routed : 0;
+  const pp = layers.length;
+  const embedCopies = (i === 0 ? 1 : 0) + (i === pp - 1 && (pp > 1 || !m.tiedEmbeddings) ? 1 : 0);
+  const embedding = (embedCopies * m.vocab * m.hidden) / p.tp;
+  const dense = (n * c.attnParamsPerLayer + (n - moeLayers) * c.denseMlpParamsPerLayer + moeLayers * sharedAndRouter) / p.tp + embedding;
+  const expert = (moeLayers * routed) / (p.tp * Math.max(1, p.ep));
+  const outputLayer = i === pp - 1 ? (m.vocab * m.hidden) / p.tp : 0;
+  return { dense, expert, gemm: dense - embedding + outputLayer + expert };
+}
+
+/** Memory per GPU of every pipeline stage; the reported figures are those of the stage with the largest total. */
 export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelConfig, o: TrainingOptions): MemoryBreakdown {
-  const params = stageParams(m, c, p);
-  const shard = (stage: number): number => (p.zeroStage >= stage ? p.dp * p.cp : 1);
+  const layout = stageLayout(m, p);
+  const pp = layout.layers.length;
+  const dpRanks = p.dp * p.cp;
+  const edpRanks = Math.max(1, dpRanks / Math.max(1, p.ep));
   const lora = o.finetune === "lora";
-  const weightsBytes = (params * BYTES.weight) / shard(3);
-  const gradsBytes = lora ? 0 : (params * (o.fp32Grads ? BYTES.grad : 2)) / shard(2);
-  const optimizerBytes = lora ? 0 : (params * (BYTES.master + BYTES.adam)) / shard(1);
+  const fullPrecision = o.precision === "fp32" || o.precision === "tf32";
+  const wBytes = fullPrecision ? 4 : BYTES.weight;
+  const gBytes = fullPrecision || o.fp32Grads ? BYTES.grad : 2;
+  const oBytes = (fullPrecision ? 0 : BYTES.master) + BYTES.adam;
+  const lowPrecision = o.precision === "fp8" || o.precision === "fp4";
+  const shard = (stage: 1 | 2 | 3, ranks: number): number => (p.zeroStage >= stage ? ranks : 1);
   const tokens = (p.microBatch * m.seqLen) / p.cp;
-  const perLayer = activationBytesPerLayer(m, tokens, p.tp, p.recompute, p.sequenceParallel, o.flashAttention);
-  const inFlight = Math.min(p.pp, Math.max(1, p.globalBatch / (p.dp * p.microBatch)));
-  const interleave = p.vp > 1 && p.pp > 1 ? 1 + (p.pp - 1) / (p.pp * p.vp) : 1;
-  const activationsBytes = perLayer * layersPerStage(m, p.pp) * inFlight * interleave;
-  const gatherBuffer = p.zeroStage === 3 ? (2 * params * BYTES.weight) / Math.max(1, layersPerStage(m, p.pp)) : 0;
-  const logits = p.pp === 1 ? (tokens * m.vocab * 4) / p.tp : 0;
-  const buffersBytes = gatherBuffer + logits;
-  const totalBytes = weightsBytes + gradsBytes + optimizerBytes + activationsBytes + buffersBytes;
-  return { paramsPerGpu: params, weightsBytes, gradsBytes, optimizerBytes, activationsBytes, buffersBytes, totalBytes };
+  const kept = p.recompute === "full" ? "none" : p.recompute;
+  const perLayerKept = activationBytesPerLayer(m, tokens, p.tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true);
+  const perLayerFull = activationBytesPerLayer(m, tokens, p.tp, "full", p.sequenceParallel, o.flashAttention);
+  const mbs = p.globalBatch / (p.dp * p.microBatch);
+  const stages: StageMemory[] = [];
+  let worst = 0;
+  let worstParams: StageParams = { dense: 0, expert: 0, gemm: 0 };
+  let hostOpt = 0;
+  let hostW = 0;
+  let hostAct = 0;
+  for (let i = 0; i < pp; i++) {
+    const n = layout.layers[i]!;
+    const sp = paramsOnStage(m, c, p, layout.layers, i);
+    const params = sp.dense + sp.expert;
+    const sharded = (stage: 1 | 2 | 3): number => sp.dense / shard(stage, dpRanks) + sp.expert / shard(stage, edpRanks);
+    const weightsAtRest = sharded(3) * wBytes;
+    // streamed weights: the device keeps two layers (the one computing and the one prefetched)
+    const weightsBytes = p.offloadWeights ? Math.min(weightsAtRest, (2 * weightsAtRest) / Math.max(1, n)) : weightsAtRest;
+    const gradsBytes = lora ? 0 : sharded(2) * gBytes;
+    const optimizerAll = lora ? 0 : sharded(1) * oBytes;
+    const optimizerBytes = p.offloadOptimizer ? 0 : optimizerAll;
+    const rc = recomputedLayers(p, n);
+    const stash = inFlightMicroBatches(i, pp, p.vp, mbs);
+    const activationsAll = ((n - rc) * perLayerKept + rc * perLayerFull) * stash;
+    // offloaded activations: the device keeps a double buffer of one layer's stash
+    const activationsBytes = p.offloadActivations ? Math.min(activationsAll, 2 * perLayerKept) : activationsAll;
+    const logits = i === layout.lossStage ? (tokens * m.vocab * 4) / p.tp : 0;
+    const gather = p.zeroStage === 3 && !p.offloadWeights ? (2 * params * wBytes) / Math.max(1, n) : 0;
+    const fp8Cache = lowPrecision ? (LOW_PRECISION_WEIGHT_CACHE_BYTES * sp.gemm) / shard(3, dpRanks) : 0;
+    const buffersBytes = logits + gather + fp8Cache;
+    const totalBytes = weightsBytes + gradsBytes + optimizerBytes + activationsBytes + buffersBytes;
+    stages.push({
+      stage: i,
+      layers: n,
+      paramsPerGpu: params,
+      weightsBytes,
+      gradsBytes,
+      optimizerBytes,
+      activationsBytes,
+      buffersBytes,
+      totalBytes,
+    });
+    if (i === 0 || totalBytes > stages[worst]!.totalBytes) {
+      worst = i;
+      worstParams = sp;
+      hostOpt = optimizerAll - optimizerBytes;
+      hostW = weightsAtRest - weightsBytes;
+      hostAct = activationsAll - activationsBytes;
+    }
+  }
+  return {
+    ...stages[worst]!,
+    stages,
+    denseParamsPerGpu: worstParams.dense,
+    expertParamsPerGpu: worstParams.expert,
+    hostOptimizerBytes: hostOpt,
+    hostWeightsBytes: hostW,
+    hostActivationsBytes: hostAct,
+  };
+}
+
+/**
+ * Device memory a training job can fill: capacity minus the fixed reserve (CUDA context, cuBLAS/NCCL workspaces and
+ * communicator buffers) minus the share the caching allocator loses to fragmentation (see the two assumptions).
+ */
+export function usableMemoryBytes(hw: HardwareProfile, a: Pick<Assumptions, "memoryReserveGB" | "memoryFragmentation">): number {
+  return hw.memoryBytes * (1 - a.memoryFragmentation) - a.memoryReserveGB * 1e9;
 }

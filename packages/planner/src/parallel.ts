@@ -84,6 +84,11 @@ export interface TrainingOptions {
   readonly flashAttention: boolean;
   /** gradients accumulated in fp32 (Megatron fp16 and older stacks); false: 16-bit gradient buffers */
   readonly fp32Grads: boolean;
+  /**
+   * dropout after attention and MLP (Megatron GPT default 0.1: two 1-byte masks per token and hidden unit stashed per
+   * layer, Korthikanti et al. Table 2); Llama 3 and DeepSeek-V3 pre-train without dropout. Default true.
+   */
+  readonly dropout?: boolean;
 }
 
 export function gpuCount(p: ParallelConfig): number {

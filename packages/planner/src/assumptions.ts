@@ -52,7 +52,12 @@ export interface Assumptions {
   readonly prefillEfficiency: number;
   /** inference: achievable fraction of HBM bandwidth when decoding */
   readonly decodeBandwidthEfficiency: number;
-  /** inference: per-layer fixed latency of a decode step (kernel launches, small GEMMs), seconds */
+  /**
+   * inference: per-layer fixed latency of a forward step beyond its GEMMs, attention and collectives, s: ~10
+   * kernels per layer (norms, rotary, activation, residual, sampling share) of ~2–3 µs minimum duration each plus
+   * ~1 µs launch gap inside a CUDA graph (NVIDIA "Getting Started with CUDA Graphs", Gray 2019: ~3.4 µs per short
+   * kernel in a graph). Range 10–60 µs.
+   */
   readonly decodeLayerOverheadS: number;
   /** inference: share of free memory given to the KV cache */
   readonly kvCacheMemoryFraction: number;
@@ -126,7 +131,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   usdPerGpuHour: 2,
   prefillEfficiency: 0.68,
   decodeBandwidthEfficiency: 0.84,
-  decodeLayerOverheadS: 10e-6,
+  decodeLayerOverheadS: 25e-6,
   kvCacheMemoryFraction: 0.86,
   scaleUpSmallAllReduceS: 7e-6,
   scaleOutSmallAllReduceS: 25e-6,
@@ -282,9 +287,10 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
       "weight-streaming GEMV at batch 1 reaches 80-90 % of HBM bandwidth (FasterTransformer measurements, kipply 'Transformer Inference Arithmetic')",
   },
   decodeLayerOverheadS: {
-    meaning: "fixed per-layer latency of one decode step, s",
-    range: [0, 4e-5],
-    source: "launch/sync latency of ~10 small kernels per layer under CUDA graphs (~1 us each, NVIDIA CUDA graphs blog)",
+    meaning: "fixed per-layer latency of a forward step beyond its GEMMs, attention and collectives, s",
+    range: [1e-5, 6e-5],
+    source:
+      "~10 non-GEMM kernels per layer (norms, rotary, activation, residual) of ~2-3 us minimum duration plus ~1 us launch gap each in a CUDA graph (Gray, NVIDIA 'Getting Started with CUDA Graphs' 2019: ~3.4 us per short kernel)",
   },
   kvCacheMemoryFraction: {
     meaning: "share of free memory given to the KV cache",

@@ -1,7 +1,23 @@
 import type { Assumptions } from "./assumptions.js";
-import { allReduceS } from "./collectives.js";
 import { peakFor, type HardwareProfile, type Precision } from "./hardware.js";
+import { usableMemoryBytes } from "./memory.js";
 import type { ShapeCounts, TransformerShape } from "./shape.js";
+
+/**
+ * Speculative decoding: a drafter proposes `draftTokens` (k) tokens, the target model verifies them in one step
+ * with k + 1 query tokens per sequence and keeps the accepted prefix plus one token of its own.
+ */
+export interface SpeculativeDecoding {
+  /** tokens proposed per step, k (typically 1–8) */
+  readonly draftTokens: number;
+  /** probability that a drafted token is accepted, α in [0, 1) (i.i.d. per token, Leviathan et al. 2023) */
+  readonly acceptance: number;
+  /**
+   * time of one draft step relative to one target decode step at the same batch, c: ~0 for n-gram/prompt lookup,
+   * ~1/layers for one MTP module (DeepSeek-V3), ~0.05–0.15 for a small draft model (Leviathan et al. 2023 §5).
+   */
+  readonly draftStepRatio: number;
+}
 
 export interface InferenceProblem {
   readonly shape: TransformerShape;
@@ -10,19 +26,34 @@ export interface InferenceProblem {
   readonly assumptions: Assumptions;
   /** weight (and math) precision; fp8/int8 halve weight bytes, fp4/int4 quarter them */
   readonly precision: Precision;
-  /** KV-cache element precision */
+  /** KV-cache element precision: an input (serving stacks default to 16 bits), never derived from the weights */
   readonly kvPrecision: Precision;
   readonly tp: number;
+  /**
+   * Decode attention reads each KV head once for its whole query group (GQA-aware kernels: TensorRT-LLM XQA,
+   * FlashInfer, FlashAttention). false: the older masked-MHA kernel reads the KV once per query head, so KV traffic
+   * grows by heads / kvHeads (TensorRT-LLM's XQA blog: Llama-70B 128/2048 on H200, 1,227 → 2,941 tok/s/GPU). Default true.
+   */
+  readonly gqaDecodeKernel?: boolean;
+  readonly speculative?: SpeculativeDecoding;
+  /** fraction of prompt tokens whose KV comes from a prefix cache (prefill computes only the rest); default 0 */
+  readonly prefixHitRate?: number;
 }
 
 export function bytesPer(p: Precision): number {
   return p === "fp32" || p === "tf32" ? 4 : p === "fp8" || p === "int8" ? 1 : p === "fp4" || p === "int4" ? 0.5 : 2;
 }
 
-/** Math rate for prefill: weight-only int4 still multiplies in 16 bits. */
-function mathTflops(pr: InferenceProblem): number {
+/** Math rate of the weight GEMMs: weight-only int4 still multiplies in 16 bits. */
+function gemmPeakTflops(pr: InferenceProblem): number {
   const low = pr.precision === "fp8" || pr.precision === "fp4" || pr.precision === "int8";
   return low ? peakFor(pr.hw, pr.precision) * pr.assumptions.lowPrecisionGemmRatio : pr.hw.peak16Tflops;
+}
+
+/** Attention math runs in the KV cache's type (FP8 context FMHA with an FP8 cache, else 16-bit). */
+function attentionTflops(pr: InferenceProblem): number {
+  const peak = pr.kvPrecision === "fp8" ? peakFor(pr.hw, "fp8") : pr.hw.peak16Tflops;
+  return peak * pr.assumptions.attentionEfficiency;
 }
 
 export function weightBytesPerGpu(pr: InferenceProblem): number {
@@ -33,44 +64,101 @@ export function kvBytesPerToken(pr: InferenceProblem): number {
   return (pr.counts.kvElementsPerToken * bytesPer(pr.kvPrecision)) / Math.min(pr.tp, pr.shape.kvHeads);
 }
 
-function tpGBps(pr: InferenceProblem): number {
+/** KV bytes the decode attention kernel reads per cached byte (1 with a GQA-aware kernel or MLA). */
+export function kvReadAmplification(pr: InferenceProblem): number {
+  if (pr.gqaDecodeKernel !== false || pr.shape.kvLoraRank !== undefined) return 1;
+  return Math.max(1, pr.shape.heads / Math.max(pr.tp, pr.shape.kvHeads));
+}
+
+/**
+ * One all-reduce of `bytes` across the TP group: the link's small-message time (one-shot kernel, one hop) plus
+ * the two-shot bandwidth term 2(n-1)/n · bytes / bandwidth.
+ */
+export function tpAllReduceS(pr: InferenceProblem, bytes: number): number {
+  const n = pr.tp;
+  if (n <= 1 || bytes <= 0) return 0;
   const a = pr.assumptions;
-  return pr.tp <= pr.hw.scaleUpDomain ? pr.hw.scaleUpGBps * a.scaleUpEfficiency : pr.hw.scaleOutGBps * a.scaleOutEfficiency;
+  const up = n <= pr.hw.scaleUpDomain;
+  const gbps = up ? pr.hw.scaleUpGBps * a.scaleUpEfficiency : pr.hw.scaleOutGBps * a.scaleOutEfficiency;
+  const latency = up ? a.scaleUpSmallAllReduceS : a.scaleOutSmallAllReduceS;
+  return latency + (2 * (n - 1) * bytes) / (n * gbps * 1e9);
 }
 
-function memS(pr: InferenceProblem, bytes: number): number {
-  return bytes / (pr.hw.memoryBandwidthGBps * pr.assumptions.decodeBandwidthEfficiency * 1e9);
+/**
+ * The weight GEMMs of one forward pass over `tokens` tokens (M = tokens on every rank; TP splits N and K): the
+ * larger of streaming the weights from HBM and the math at an efficiency that falls for small M (padded tiles).
+ */
+export function gemmS(pr: InferenceProblem, tokens: number): number {
+  const a = pr.assumptions;
+  const flops = (tokens * (pr.counts.layerMatmulFlops + pr.counts.logitFlops)) / pr.tp;
+  const eff = (a.prefillEfficiency * tokens) / (tokens + a.decodeGemmHalfBatch);
+  const computeS = flops / (gemmPeakTflops(pr) * eff * 1e12);
+  const weightS = weightBytesPerGpu(pr) / (pr.hw.memoryBandwidthGBps * a.decodeBandwidthEfficiency * 1e9);
+  return Math.max(computeS, weightS);
 }
 
-/** Time to process `batch` prompts of `inputLen` tokens (time to first token without queueing). */
+function commAndLaunchS(pr: InferenceProblem, tokens: number): number {
+  const m = pr.shape;
+  return 2 * m.layers * tpAllReduceS(pr, tokens * m.hidden * 2) + m.layers * pr.assumptions.decodeLayerOverheadS;
+}
+
+/**
+ * Time to process `batch` prompts of `inputLen` tokens (prefill, without queueing or the per-request overhead).
+ * With a prefix cache, only the uncached suffix is computed; it still attends to the whole prompt.
+ */
 export function prefillS(pr: InferenceProblem, batch: number, inputLen: number): number {
   const m = pr.shape;
-  const c = pr.counts;
-  const tokens = batch * inputLen;
+  const cached = Math.floor((pr.prefixHitRate ?? 0) * inputLen);
+  const fresh = Math.max(1, inputLen - cached);
+  const tokens = batch * fresh;
   const qDim = m.heads * m.headDim;
-  const attn = batch * 2 * m.layers * qDim * inputLen * inputLen; // causal: half of 4 s^2 d per layer
-  const flops = (tokens * c.layerMatmulFlops + attn + batch * c.logitFlops) / pr.tp;
-  const computeS = flops / (mathTflops(pr) * pr.assumptions.prefillEfficiency * 1e12);
-  const weightS = memS(pr, weightBytesPerGpu(pr));
-  const comm = 2 * m.layers * allReduceS(tokens * m.hidden * 2, pr.tp, tpGBps(pr), pr.assumptions.collectiveLatencyS);
-  return Math.max(computeS, weightS) + comm + m.layers * pr.assumptions.decodeLayerOverheadS;
+  // QK^T and AV: 4·d FLOPs per (query, key) pair per layer; causal over the fresh part
+  const attnFlops = (batch * 4 * m.layers * qDim * fresh * (cached + fresh / 2)) / pr.tp;
+  const attnS = attnFlops / (attentionTflops(pr) * 1e12);
+  return gemmS(pr, tokens) + attnS + commAndLaunchS(pr, tokens);
 }
 
-/** One decode iteration for `batch` sequences whose context is `context` tokens long (inter-token latency). */
-export function decodeStepS(pr: InferenceProblem, batch: number, context: number): number {
+/** Decode attention of `batch` sequences of `context` cached tokens, `queries` new tokens each: KV-read bound. */
+export function decodeAttentionS(pr: InferenceProblem, batch: number, context: number, queries = 1): number {
   const m = pr.shape;
-  const c = pr.counts;
-  const bytes = weightBytesPerGpu(pr) + batch * context * kvBytesPerToken(pr);
-  const qDim = m.heads * m.headDim;
-  const flops = (batch * (c.layerMatmulFlops + c.logitFlops + 4 * m.layers * qDim * context)) / pr.tp;
-  const computeS = flops / (mathTflops(pr) * pr.assumptions.prefillEfficiency * 1e12);
-  const comm = 2 * m.layers * allReduceS(batch * m.hidden * 2, pr.tp, tpGBps(pr), pr.assumptions.collectiveLatencyS);
-  return Math.max(memS(pr, bytes), computeS) + comm + m.layers * pr.assumptions.decodeLayerOverheadS;
+  const bytes = batch * context * kvBytesPerToken(pr) * kvReadAmplification(pr);
+  const memS = bytes / (pr.hw.memoryBandwidthGBps * pr.assumptions.decodeAttentionBandwidthEfficiency * 1e9);
+  const flops = (batch * queries * 4 * m.layers * m.heads * m.headDim * context) / pr.tp;
+  return Math.max(memS, flops / (attentionTflops(pr) * 1e12));
 }
 
-/** Largest number of concurrent sequences of `context` tokens whose KV cache fits next to the weights. */
+/**
+ * One decode iteration for `batch` sequences whose context is `context` tokens long, `queries` new tokens per
+ * sequence (1, or k + 1 when verifying a speculative draft): weight GEMMs, attention, TP all-reduces, launches.
+ */
+export function decodeStepS(pr: InferenceProblem, batch: number, context: number, queries = 1): number {
+  const tokens = batch * queries;
+  return gemmS(pr, tokens) + decodeAttentionS(pr, batch, context, queries) + commAndLaunchS(pr, tokens);
+}
+
+/** Expected tokens per step with speculative decoding: (1 − α^(k+1)) / (1 − α) (Leviathan et al. 2023, eq. 1). */
+export function tokensPerStep(pr: InferenceProblem): number {
+  const s = pr.speculative;
+  if (!s || s.draftTokens < 1) return 1;
+  const a = Math.min(Math.max(s.acceptance, 0), 0.999);
+  return (1 - a ** (s.draftTokens + 1)) / (1 - a);
+}
+
+/** Time per generated token of one sequence in a batch: a (verify) step divided by the tokens it yields. */
+export function timePerTokenS(pr: InferenceProblem, batch: number, context: number): number {
+  const s = pr.speculative;
+  if (!s || s.draftTokens < 1) return decodeStepS(pr, batch, context);
+  const verify = decodeStepS(pr, batch, context, s.draftTokens + 1);
+  const draft = s.draftTokens * s.draftStepRatio * decodeStepS(pr, batch, context);
+  return (verify + draft) / tokensPerStep(pr);
+}
+
+/**
+ * Largest number of concurrent sequences of `context` tokens whose KV cache fits next to the weights: the serving
+ * engine gives `kvCacheMemoryFraction` of the device's usable memory left after the weights to the KV cache.
+ */
 export function maxBatch(pr: InferenceProblem, context: number): number {
-  const free = pr.hw.memoryBytes - weightBytesPerGpu(pr) - 2e9;
+  const free = usableMemoryBytes(pr.hw, pr.assumptions) - weightBytesPerGpu(pr);
   if (free <= 0) return 0;
   return Math.floor((free * pr.assumptions.kvCacheMemoryFraction) / (context * kvBytesPerToken(pr)));
 }
@@ -91,8 +179,8 @@ export interface InferenceEstimate {
 
 /** Static batching: `batch` requests prefilled together, then decoded together. */
 export function estimateStatic(pr: InferenceProblem, batch: number, inputLen: number, outputLen: number): InferenceEstimate {
-  const ttft = prefillS(pr, batch, inputLen);
-  const itl = decodeStepS(pr, batch, inputLen + outputLen / 2);
+  const ttft = pr.assumptions.ttftOverheadS + prefillS(pr, batch, inputLen);
+  const itl = timePerTokenS(pr, batch, inputLen + outputLen / 2);
   const total = ttft + Math.max(0, outputLen - 1) * itl;
   return summary(pr, batch, inputLen, outputLen, ttft, itl, total, (batch * outputLen) / total);
 }
@@ -104,15 +192,16 @@ export function estimateStatic(pr: InferenceProblem, batch: number, inputLen: nu
 export function estimateContinuous(pr: InferenceProblem, batch: number, inputLen: number, outputLen: number): InferenceEstimate {
   // requests beyond what the KV cache holds wait in a queue (closed loop of `batch` clients)
   const running = Math.max(1, Math.min(batch, maxBatch(pr, inputLen + outputLen) || 1));
-  const queued = batch - running;
   const perIter = running / Math.max(1, outputLen);
-  const decode = decodeStepS(pr, running, inputLen + outputLen / 2);
+  const decode = timePerTokenS(pr, running, inputLen + outputLen / 2);
   const prefillPerReq = prefillS(pr, Math.max(1, perIter), inputLen) / Math.max(1, perIter);
   const iteration = decode + perIter * prefillPerReq;
   const prefillShare = Math.min(0.95, (perIter * prefillPerReq) / iteration);
-  const completionsPerS = running / (outputLen * iteration);
-  const waitS = queued > 0 ? queued / completionsPerS : 0;
-  const ttft = waitS + prefillS(pr, 1, inputLen) / (1 - prefillShare);
+  const serviceS = pr.assumptions.ttftOverheadS + prefillS(pr, 1, inputLen) / (1 - prefillShare);
+  // closed loop of `batch` clients (Little's law): one request's cycle is batch · outputLen / throughput; what
+  // the decode iterations do not account for is time to first token (queueing for a KV slot included)
+  const cycleS = (batch * outputLen * iteration) / running;
+  const ttft = Math.max(serviceS, cycleS - Math.max(0, outputLen - 1) * iteration);
   const total = ttft + Math.max(0, outputLen - 1) * iteration;
   return summary(pr, batch, inputLen, outputLen, ttft, iteration, total, running / iteration);
 }

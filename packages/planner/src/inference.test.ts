@@ -2,12 +2,25 @@ import { describe, expect, it } from "vitest";
 import { defaultCatalog } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
 import { hardwareProfile, type Precision } from "./hardware.js";
-import { decodeStepS, estimateStatic, kvBytesPerToken, maxBatch, prefillS, weightBytesPerGpu, type InferenceProblem } from "./inference.js";
+import {
+  decodeAttentionS,
+  decodeStepS,
+  estimateContinuous,
+  estimateStatic,
+  gemmS,
+  kvBytesPerToken,
+  maxBatch,
+  prefillS,
+  tokensPerStep,
+  tpAllReduceS,
+  weightBytesPerGpu,
+  type InferenceProblem,
+} from "./inference.js";
 import { countShape, shapeFromModel } from "./shape.js";
 
 const catalog = defaultCatalog();
-function pr(precision: Precision, tp = 1): InferenceProblem {
-  const shape = shapeFromModel(catalog.get("llama-3-8b", "ModelArch"), 4096)!;
+function pr(precision: Precision, tp = 1, model = "llama-3-8b"): InferenceProblem {
+  const shape = shapeFromModel(catalog.get(model, "ModelArch"), 4096)!;
   return {
     shape,
     counts: countShape(shape),
@@ -47,5 +60,63 @@ describe("inference model", () => {
     const big = estimateStatic(pr("fp8"), 64, 512, 256);
     expect(big.outputTokensPerS).toBeGreaterThan(10 * small.outputTokensPerS);
     expect(big.interTokenLatencyS).toBeGreaterThan(small.interTokenLatencyS);
+  });
+  it("takes the KV-cache type as an input: fp8 KV halves KV bytes and leaves weight bytes alone", () => {
+    const fp16kv = pr("fp8");
+    const fp8kv: InferenceProblem = { ...fp16kv, kvPrecision: "fp8" };
+    expect(kvBytesPerToken(fp8kv)).toBe(kvBytesPerToken(fp16kv) / 2);
+    expect(weightBytesPerGpu(fp8kv)).toBe(weightBytesPerGpu(fp16kv));
+    expect(maxBatch(fp8kv, 4096)).toBeGreaterThan(1.9 * maxBatch(fp16kv, 4096));
+  });
+  it("costs a small-message NVLink all-reduce microseconds, not tens of them", () => {
+    const p = pr("bf16", 8, "llama-3-70b");
+    const t = tpAllReduceS(p, 8192 * 2);
+    expect(t).toBeGreaterThan(2e-6);
+    expect(t).toBeLessThan(15e-6);
+  });
+  it("keeps TP8 communication under 30 % of a batch-1 decode step", () => {
+    const p = pr("fp8", 8, "llama-3-70b");
+    const comm = 2 * p.shape.layers * tpAllReduceS(p, p.shape.hidden * 2);
+    expect(comm / decodeStepS(p, 1, 1024)).toBeLessThan(0.3);
+  });
+  it("adds a fixed per-request cost to time to first token", () => {
+    const p = pr("bf16");
+    const est = estimateStatic(p, 1, 16, 2);
+    expect(est.ttftS).toBeCloseTo(prefillS(p, 1, 16) + p.assumptions.ttftOverheadS, 9);
+    expect(est.ttftS).toBeGreaterThan(p.assumptions.ttftOverheadS);
+  });
+  it("makes small-batch GEMMs weight-read bound and large-batch ones compute bound", () => {
+    const p = pr("bf16");
+    expect(gemmS(p, 2)).toBeCloseTo(gemmS(p, 1), 9);
+    expect(gemmS(p, 16384) / gemmS(p, 8192)).toBeGreaterThan(1.9);
+    // efficiency falls for small M: per-token GEMM time at M = 256 is above the large-M rate
+    expect(gemmS(p, 512) / 512).toBeGreaterThan(gemmS(p, 16384) / 16384);
+  });
+  it("reads the KV cache once per query head with a GQA-unaware decode kernel", () => {
+    const p = pr("bf16");
+    const legacy: InferenceProblem = { ...p, gqaDecodeKernel: false };
+    const ratio = decodeAttentionS(legacy, 64, 4096) / decodeAttentionS(p, 64, 4096);
+    expect(ratio).toBeCloseTo(p.shape.heads / p.shape.kvHeads, 5);
+  });
+  it("raises tokens/s with speculative decoding at acceptance 0.7 and draft length 4", () => {
+    const p = pr("bf16");
+    const spec: InferenceProblem = { ...p, speculative: { draftTokens: 4, acceptance: 0.7, draftStepRatio: 0.05 } };
+    expect(tokensPerStep(spec)).toBeCloseTo((1 - 0.7 ** 5) / 0.3, 9);
+    const plain = estimateStatic(p, 1, 512, 256);
+    const fast = estimateStatic(spec, 1, 512, 256);
+    expect(fast.outputTokensPerS).toBeGreaterThan(1.5 * plain.outputTokensPerS);
+    expect(fast.interTokenLatencyS).toBeLessThan(plain.interTokenLatencyS);
+  });
+  it("lowers time to first token with prefix-cache hits", () => {
+    const p = pr("bf16");
+    const hit: InferenceProblem = { ...p, prefixHitRate: 0.8 };
+    expect(prefillS(hit, 1, 8192)).toBeLessThan(0.4 * prefillS(p, 1, 8192));
+    expect(estimateContinuous(hit, 16, 8192, 256).ttftS).toBeLessThan(estimateContinuous(p, 16, 8192, 256).ttftS);
+  });
+  it("queues clients beyond the KV budget: time to first token grows with the excess (Little's law)", () => {
+    const p = pr("bf16", 1, "llama-3-70b");
+    const fit = maxBatch({ ...p, tp: 2 }, 5500);
+    const q = { ...p, tp: 2 };
+    expect(estimateContinuous(q, 2 * fit, 5000, 500).ttftS).toBeGreaterThan(5 * estimateContinuous(q, fit, 5000, 500).ttftS);
   });
 });

@@ -1,7 +1,7 @@
 import { issue, type Catalog, type Issue } from "@aidc/core";
 import { withAssumptions } from "../assumptions.js";
 import { hardwareProfile } from "../hardware.js";
-import { estimateContinuous, estimateStatic, maxBatch, type InferenceEstimate, type InferenceProblem } from "../inference.js";
+import { decodeStepS, estimateContinuous, estimateStatic, maxBatch, type InferenceEstimate, type InferenceProblem } from "../inference.js";
 import { countShape, shapeFromModel } from "../shape.js";
 import type { InferenceScenario } from "./schemas.js";
 
@@ -61,6 +61,24 @@ function sloBatch(pr: InferenceProblem, s: InferenceScenario, input: number, out
   return estimateContinuous(pr, lo, input, output);
 }
 
+/**
+ * The problem with the scenario's speculative decoding. A draft model's step time relative to the target's comes
+ * from the same decode model (same accelerator, precision and TP), at batch 1 and the mean context.
+ */
+function withSpeculation(pr: InferenceProblem, s: InferenceScenario, catalog: Catalog, context: number): InferenceProblem {
+  const spec = s.speculative;
+  if (!spec) return pr;
+  let ratio = spec.draftStepRatio ?? 0;
+  const d = spec.draftModel !== undefined ? catalog.lookup(spec.draftModel, "ModelArch") : undefined;
+  const dShape = d?.found ? shapeFromModel(d.item) : undefined;
+  if (dShape) {
+    const shape = { ...dShape, seqLen: pr.shape.seqLen };
+    const draft: InferenceProblem = { ...pr, shape, counts: countShape(shape), tp: Math.min(pr.tp, dShape.kvHeads, dShape.heads) };
+    ratio = decodeStepS(draft, 1, context) / decodeStepS(pr, 1, context);
+  }
+  return { ...pr, speculative: { draftTokens: spec.draftTokens, acceptance: spec.acceptance, draftStepRatio: ratio } };
+}
+
 export function planInference(s: InferenceScenario, catalog: Catalog, mix?: RequestMix): { plan?: InferencePlan; issues: Issue[] } {
   const issues: Issue[] = [];
   for (const r of [
@@ -68,6 +86,18 @@ export function planInference(s: InferenceScenario, catalog: Catalog, mix?: Requ
     catalog.checkRef(s.hardware.accelerator, "Accelerator", ["hardware", "accelerator"]),
   ])
     if (r) issues.push(r);
+  const spec = s.speculative;
+  if (spec?.draftModel !== undefined) {
+    const r = catalog.checkRef(spec.draftModel, "ModelArch", ["speculative", "draftModel"]);
+    if (r) issues.push(r);
+  } else if (spec && spec.draftStepRatio === undefined)
+    issues.push(
+      issue(
+        "missing_field",
+        ["speculative", "draftStepRatio"],
+        "speculative decoding needs draftModel or draftStepRatio (0 for n-gram lookup)",
+      ),
+    );
   const m = catalog.lookup(s.model, "ModelArch");
   const a = catalog.lookup(s.hardware.accelerator, "Accelerator");
   if (!m.found || !a.found || issues.length > 0) return { issues };
@@ -85,15 +115,17 @@ export function planInference(s: InferenceScenario, catalog: Catalog, mix?: Requ
   if (issues.length > 0) return { issues };
   const options: InferenceOption[] = [];
   for (const tp of s.tp) {
-    const pr: InferenceProblem = {
+    const base: InferenceProblem = {
       shape: { ...shape, seqLen: input + output },
       counts: countShape({ ...shape, seqLen: input + output }),
       hw,
       assumptions: withAssumptions(s.assumptions),
       precision: s.precision,
-      kvPrecision: s.kvPrecision ?? (s.precision === "fp8" || s.precision === "fp4" ? "fp8" : "fp16"),
+      kvPrecision: s.kvPrecision,
       tp,
+      ...(s.prefixCache ? { prefixHitRate: s.prefixCache.hitRate } : {}),
     };
+    const pr = withSpeculation(base, s, catalog, input + output / 2);
     const cap = maxBatch(pr, input + output);
     if (cap < 1) continue;
     const est =

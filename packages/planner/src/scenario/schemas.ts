@@ -73,9 +73,29 @@ export const InferenceScenario = z.strictObject({
   description: z.string().optional(),
   model: z.string().min(1),
   precision: z.enum(PRECISIONS).default("bf16").describe("weight precision (fp8/int8 halve weight bytes, fp4/int4 quarter them)"),
-  kvPrecision: z.enum(PRECISIONS).optional(),
+  kvPrecision: z
+    .enum(PRECISIONS)
+    .default("bf16")
+    .describe("KV-cache element type (serving stacks default to 16 bits whatever the weights; fp8 halves KV bytes)"),
   hardware: z.strictObject({ accelerator: z.string().min(1), system: z.string().min(1).optional() }),
   tp: z.array(posInt).min(1).default([1, 2, 4, 8]).describe("tensor-parallel degrees to consider per replica"),
+  speculative: z
+    .strictObject({
+      draftTokens: posInt.max(16).default(4).describe("tokens the drafter proposes per step (k)"),
+      acceptance: z.number().min(0).lt(1).describe("probability a drafted token is accepted (alpha)"),
+      draftModel: z.string().min(1).optional().describe("catalog model used as the drafter (its step time is modelled)"),
+      draftStepRatio: z
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .describe("draft step time / target step time when no draftModel: ~0 n-gram lookup, ~1/layers MTP"),
+    })
+    .optional()
+    .describe("speculative decoding: tokens per verify step (1 - a^(k+1)) / (1 - a)"),
+  prefixCache: z
+    .strictObject({ hitRate: z.number().min(0).lt(1).describe("fraction of prompt tokens found in the prefix cache") })
+    .optional(),
   workload: z.strictObject({
     inputTokens: posInt.describe("mean prompt length"),
     outputTokens: posInt.describe("mean generated length"),

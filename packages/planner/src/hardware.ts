@@ -24,6 +24,30 @@ export interface HardwareProfile {
   readonly scaleOutGBps: number;
   readonly gpusPerNode: number;
   readonly system?: string;
+  /** one direction of the accelerator-to-host link (PCIe x16, NVLink-C2C), GB/s; absent when the catalog does not say */
+  readonly hostLinkGBps?: number;
+  /** host (CPU) memory per accelerator, bytes (system memory / accelerators per system) */
+  readonly hostMemoryBytes?: number;
+  /** peak host DRAM bandwidth per accelerator (system bandwidth / accelerators per system), GB/s */
+  readonly hostMemoryBandwidthGBps?: number;
+}
+
+/**
+ * One direction of a host link named in the catalog's `hostInterface`, GB/s. PCI-SIG base specifications: x16 at
+ * 8 / 16 / 32 / 64 GT/s per lane (Gen3 / 4 / 5 / 6) with 128b/130b coding (Gen6: FLIT, ~242/256) = 15.75 / 31.5 / 63 /
+ * 121 GB/s; narrower links scale with the lane count. NVLink-C2C: 900 GB/s bidirectional = 450 per direction
+ * (NVIDIA Grace Hopper / Grace Blackwell superchip datasheets). Undefined for an interface it does not know.
+ */
+export function hostLinkGBpsOf(hostInterface: string | undefined): number | undefined {
+  if (!hostInterface) return undefined;
+  const s = hostInterface.toLowerCase();
+  const c2c = /nvlink-c2c[^0-9]*([0-9.]+)\s*gb\/s/.exec(s);
+  if (s.includes("c2c")) return c2c ? Number(c2c[1]) / 2 : 450;
+  const gen = /pcie\s*gen\s*([3-6])/.exec(s);
+  if (!gen) return undefined;
+  const perX16: Record<string, number> = { "3": 15.75, "4": 31.5, "5": 63, "6": 121 };
+  const lanes = /x\s*(1|2|4|8|16)\b/.exec(s);
+  return (perX16[gen[1]!]! * (lanes ? Number(lanes[1]) : 16)) / 16;
 }
 
 /** Dense peak in TFLOP/s for a math precision; falls back to the 16-bit peak where the type is missing. */
@@ -76,5 +100,16 @@ export function hardwareProfile(acc: Accelerator, catalog: Catalog, o: ProfileOv
     scaleOutGBps: perGpuGbps / 8,
     gpusPerNode,
     ...(system ? { system: system.id } : {}),
+    ...hostFields(acc, system),
+  };
+}
+
+function hostFields(acc: Accelerator, system: System | undefined): Partial<HardwareProfile> {
+  const link = acc.hostLinkBidirGBps !== undefined ? acc.hostLinkBidirGBps / 2 : hostLinkGBpsOf(acc.hostInterface);
+  const per = system ? system.acceleratorCount : 0;
+  return {
+    ...(link !== undefined ? { hostLinkGBps: link } : {}),
+    ...(system && per > 0 ? { hostMemoryBytes: (system.memoryGiB * 2 ** 30) / per } : {}),
+    ...(system?.hostMemoryBandwidthGBps !== undefined && per > 0 ? { hostMemoryBandwidthGBps: system.hostMemoryBandwidthGBps / per } : {}),
   };
 }

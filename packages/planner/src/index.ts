@@ -4,6 +4,7 @@ export * from "./shape.js";
 export * from "./parallel.js";
 export * from "./memory.js";
 export * from "./pipeline.js";
+export * from "./offload.js";
 export * from "./collectives.js";
 export * from "./training.js";
 export * from "./search.js";

@@ -40,6 +40,8 @@ export interface MemoryBreakdown extends StageMemory {
   readonly hostOptimizerBytes: number;
   readonly hostWeightsBytes: number;
   readonly hostActivationsBytes: number;
+  /** activation bytes one micro-batch leaves on the most loaded stage (before offload), the unit of activation offload traffic */
+  readonly activationBytesPerMicroBatch: number;
 }
 
 /**
@@ -142,6 +144,7 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
   let hostOpt = 0;
   let hostW = 0;
   let hostAct = 0;
+  let actPerMb = 0;
   for (let i = 0; i < pp; i++) {
     const n = layout.layers[i]!;
     const sp = paramsOnStage(m, c, p, layout.layers, i);
@@ -180,6 +183,7 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
       hostOpt = optimizerAll - optimizerBytes;
       hostW = weightsAtRest - weightsBytes;
       hostAct = activationsAll - activationsBytes;
+      actPerMb = activationsAll / stash;
     }
   }
   return {
@@ -190,6 +194,7 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
     hostOptimizerBytes: hostOpt,
     hostWeightsBytes: hostW,
     hostActivationsBytes: hostAct,
+    activationBytesPerMicroBatch: actPerMb,
   };
 }
 

@@ -167,7 +167,9 @@ describe("accelerator catalog", () => {
       if (d.fp8Tflops !== undefined && half > d.fp8Tflops) suspicious.push(`${a.id}: bf16 ${half} > fp8 ${d.fp8Tflops}`);
       if (d.fp16Tflops !== undefined && d.fp16Tflops > 2 * half) suspicious.push(`${a.id}: fp16 ${d.fp16Tflops} > 2x bf16`);
       // A sparse figure slipped into one field shows up as a jump of more than 2x over its neighbour (1% slack for rounding).
-      if (d.fp4Tflops !== undefined && d.fp8Tflops !== undefined && d.fp4Tflops > 2.02 * d.fp8Tflops)
+      // Blackwell Ultra is the exception: its NVFP4 rate is 1.5x Blackwell's while FP8 stays, so fp4 = 3x fp8 (dense).
+      const fp4Ratio = a.generation === "Blackwell Ultra" ? 3.02 : 2.02;
+      if (d.fp4Tflops !== undefined && d.fp8Tflops !== undefined && d.fp4Tflops > fp4Ratio * d.fp8Tflops)
         suspicious.push(`${a.id}: fp4 > 2x fp8`);
       if (d.fp8Tflops !== undefined && d.fp8Tflops > 2.02 * half) suspicious.push(`${a.id}: fp8 > 2x bf16`);
       if (d.tf32Tflops !== undefined && d.tf32Tflops > half) suspicious.push(`${a.id}: tf32 > bf16`);

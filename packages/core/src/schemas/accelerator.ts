@@ -40,5 +40,8 @@ export const Accelerator = z.strictObject({
   tdpW: positive,
   scaleUp: ScaleUpLink.optional(),
   hostInterface: z.string().optional(),
+  hostLinkBidirGBps: positive
+    .optional()
+    .describe("bidirectional accelerator-to-host link bandwidth, GB/s (PCIe x16, NVLink-C2C); derived from hostInterface when absent"),
 });
 export type Accelerator = z.infer<typeof Accelerator>;

@@ -16,6 +16,7 @@ export const System = z.strictObject({
   acceleratorCount: positiveCount,
   cpu: z.strictObject({ model: z.string().min(1), count: positiveCount, coresPerCpu: positiveCount }),
   memoryGiB: positive.describe("host (CPU) memory"),
+  hostMemoryBandwidthGBps: positive.optional().describe("peak host DRAM bandwidth of the whole system (all CPUs), GB/s"),
   nics: z.array(NicGroup).default([]),
   localStorageTB: positive.optional(),
   rackUnits: positiveCount.describe("rack units occupied (a whole rack for rack-scale systems)"),

@@ -14,6 +14,7 @@ import {
   tokensPerStep,
   tpAllReduceS,
   weightBytesPerGpu,
+  weightReadBytesPerGpu,
   type InferenceProblem,
 } from "./inference.js";
 import { countShape, shapeFromModel } from "./shape.js";
@@ -118,5 +119,13 @@ describe("inference model", () => {
     const fit = maxBatch({ ...p, tp: 2 }, 5500);
     const q = { ...p, tp: 2 };
     expect(estimateContinuous(q, 2 * fit, 5000, 500).ttftS).toBeGreaterThan(5 * estimateContinuous(q, fit, 5000, 500).ttftS);
+  });
+  it("streams only the touched experts of an MoE model at small batch, all of them at large batch", () => {
+    const p = pr("bf16", 1, "mixtral-8x7b");
+    const all = weightBytesPerGpu(p);
+    const active = (p.counts.activeParams / p.counts.totalParams) * all;
+    expect(weightReadBytesPerGpu(p, 1)).toBeCloseTo(active, -6);
+    expect(weightReadBytesPerGpu(p, 256)).toBeCloseTo(all, -6);
+    expect(weightReadBytesPerGpu(pr("bf16"), 1)).toBe(weightBytesPerGpu(pr("bf16")));
   });
 });

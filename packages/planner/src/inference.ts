@@ -60,6 +60,21 @@ export function weightBytesPerGpu(pr: InferenceProblem): number {
   return (pr.counts.totalParams * bytesPer(pr.precision)) / pr.tp;
 }
 
+/**
+ * Weight bytes one rank streams in a forward pass over `tokens` tokens: every dense weight, and of the routed
+ * experts only those the tokens' top-k routes touch — E·(1 − (1 − k/E)^tokens) per MoE layer in expectation under
+ * uniform routing — so small-batch MoE decode reads about the active parameters and large batches read them all.
+ */
+export function weightReadBytesPerGpu(pr: InferenceProblem, tokens: number): number {
+  const moe = pr.shape.moe;
+  const all = weightBytesPerGpu(pr);
+  if (!moe || moe.experts <= 0 || pr.counts.moeLayers <= 0) return all;
+  const expertParams = pr.shape.ffnMatrices * pr.shape.hidden * moe.expertFfnHidden;
+  const touched = moe.experts * (1 - (1 - Math.min(1, moe.activeExperts / moe.experts)) ** Math.max(1, tokens));
+  const untouched = pr.counts.moeLayers * expertParams * (moe.experts - touched);
+  return all - (untouched * bytesPer(pr.precision)) / pr.tp;
+}
+
 export function kvBytesPerToken(pr: InferenceProblem): number {
   return (pr.counts.kvElementsPerToken * bytesPer(pr.kvPrecision)) / Math.min(pr.tp, pr.shape.kvHeads);
 }
@@ -93,7 +108,7 @@ export function gemmS(pr: InferenceProblem, tokens: number): number {
   const flops = (tokens * (pr.counts.layerMatmulFlops + pr.counts.logitFlops)) / pr.tp;
   const eff = (a.prefillEfficiency * tokens) / (tokens + a.decodeGemmHalfBatch);
   const computeS = flops / (gemmPeakTflops(pr) * eff * 1e12);
-  const weightS = weightBytesPerGpu(pr) / (pr.hw.memoryBandwidthGBps * a.decodeBandwidthEfficiency * 1e9);
+  const weightS = weightReadBytesPerGpu(pr, tokens) / (pr.hw.memoryBandwidthGBps * a.decodeBandwidthEfficiency * 1e9);
   return Math.max(computeS, weightS);
 }
 

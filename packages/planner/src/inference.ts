@@ -205,7 +205,9 @@ export function estimateStatic(pr: InferenceProblem, batch: number, inputLen: nu
  * prefills the requests that replace finished ones (batch / outputLen per iteration on average).
  */
 export function estimateContinuous(pr: InferenceProblem, batch: number, inputLen: number, outputLen: number): InferenceEstimate {
-  // requests beyond what the KV cache holds wait in a queue (closed loop of `batch` clients)
+  // requests beyond what the KV cache holds wait in a queue (closed loop of `batch` clients). A request is admitted
+  // only when its whole KV (prompt + output) is reserved: TensorRT-LLM's default GUARANTEED_NO_EVICT capacity
+  // scheduler (engines that admit on current use and preempt, like vLLM, run up to ~(in + out) / (in + out/2) more)
   const running = Math.max(1, Math.min(batch, maxBatch(pr, inputLen + outputLen) || 1));
   const perIter = running / Math.max(1, outputLen);
   const decode = timePerTokenS(pr, running, inputLen + outputLen / 2);

@@ -1,3 +1,14 @@
+/**
+ * LLM serving model, per forward step of one tensor-parallel replica:
+ *   step = weight GEMMs  max(weight bytes streamed / HBM, FLOPs / (peak · eff · M/(M + decodeGemmHalfBatch)))
+ *        + attention     prefill: causal score FLOPs in the KV type; decode: KV bytes read (× heads/kvHeads for
+ *                        GQA-unaware kernels) / HBM at decodeAttentionBandwidthEfficiency
+ *        + 2 TP all-reduces per layer, each the link's small-message time + the two-shot bandwidth term
+ *        + a fixed per-layer cost of the non-GEMM kernels (decodeLayerOverheadS).
+ * TTFT adds ttftOverheadS per request; static batches decode at the mean context; continuous batching admits
+ * requests whose whole KV is reserved and derives queueing from Little's law. Speculative decoding verifies k + 1
+ * tokens per step and yields (1 − α^(k+1))/(1 − α); a prefix cache skips the cached share of the prompt's GEMMs.
+ */
 import type { Assumptions } from "./assumptions.js";
 import { peakFor, type HardwareProfile, type Precision } from "./hardware.js";
 import { usableMemoryBytes } from "./memory.js";

@@ -133,15 +133,22 @@ function commAndLaunchS(pr: InferenceProblem, tokens: number): number {
  * With a prefix cache, only the uncached suffix is computed; it still attends to the whole prompt.
  */
 export function prefillS(pr: InferenceProblem, batch: number, inputLen: number): number {
+  const tokens = batch * freshTokens(pr, inputLen);
+  return gemmS(pr, tokens) + prefillAttentionS(pr, batch, inputLen) + commAndLaunchS(pr, tokens);
+}
+
+/** Prompt tokens prefill computes: those not served from the prefix cache. */
+function freshTokens(pr: InferenceProblem, inputLen: number): number {
+  return Math.max(1, inputLen - Math.floor((pr.prefixHitRate ?? 0) * inputLen));
+}
+
+/** Attention of `batch` prompts' fresh tokens over the whole prompt: 4·d FLOPs per (query, key) pair per layer. */
+function prefillAttentionS(pr: InferenceProblem, batch: number, inputLen: number): number {
   const m = pr.shape;
-  const cached = Math.floor((pr.prefixHitRate ?? 0) * inputLen);
-  const fresh = Math.max(1, inputLen - cached);
-  const tokens = batch * fresh;
-  const qDim = m.heads * m.headDim;
-  // QK^T and AV: 4·d FLOPs per (query, key) pair per layer; causal over the fresh part
-  const attnFlops = (batch * 4 * m.layers * qDim * fresh * (cached + fresh / 2)) / pr.tp;
-  const attnS = attnFlops / (attentionTflops(pr) * 1e12);
-  return gemmS(pr, tokens) + attnS + commAndLaunchS(pr, tokens);
+  const fresh = freshTokens(pr, inputLen);
+  const cached = inputLen - fresh;
+  const attnFlops = (batch * 4 * m.layers * m.heads * m.headDim * fresh * (cached + fresh / 2)) / pr.tp;
+  return attnFlops / (attentionTflops(pr) * 1e12);
 }
 
 /** Decode attention of `batch` sequences of `context` cached tokens, `queries` new tokens each: KV-read bound. */
@@ -220,11 +227,19 @@ export function estimateContinuous(pr: InferenceProblem, batch: number, inputLen
   // only when its whole KV (prompt + output) is reserved: TensorRT-LLM's default GUARANTEED_NO_EVICT capacity
   // scheduler (engines that admit on current use and preempt, like vLLM, run up to ~(in + out) / (in + out/2) more)
   const running = Math.max(1, Math.min(batch, maxBatch(pr, inputLen + outputLen) || 1));
-  const perIter = running / Math.max(1, outputLen);
-  const decode = timePerTokenS(pr, running, inputLen + outputLen / 2);
-  const prefillPerReq = prefillS(pr, Math.max(1, perIter), inputLen) / Math.max(1, perIter);
-  const iteration = decode + perIter * prefillPerReq;
-  const prefillShare = Math.min(0.95, (perIter * prefillPerReq) / iteration);
+  // one in-flight step: the running sequences' decode (k + 1 query tokens each when verifying a draft) and the
+  // prompts of the requests that replace finished ones share the weight GEMMs and the all-reduces (fused batch)
+  const spec = pr.speculative && pr.speculative.draftTokens >= 1 ? pr.speculative : undefined;
+  const q = spec ? spec.draftTokens + 1 : 1;
+  const perStep = tokensPerStep(pr);
+  const context = inputLen + outputLen / 2;
+  const admitted = (running * perStep) / Math.max(1, outputLen);
+  const tokens = running * q + admitted * freshTokens(pr, inputLen);
+  const prefillAttn = admitted * prefillAttentionS(pr, 1, inputLen);
+  const draftS = spec ? spec.draftTokens * spec.draftStepRatio * decodeStepS(pr, running, context) : 0;
+  const step = gemmS(pr, tokens) + decodeAttentionS(pr, running, context, q) + prefillAttn + commAndLaunchS(pr, tokens) + draftS;
+  const iteration = step / perStep;
+  const prefillShare = Math.min(0.95, (admitted * prefillS(pr, 1, inputLen)) / step);
   const serviceS = pr.assumptions.ttftOverheadS + prefillS(pr, 1, inputLen) / (1 - prefillShare);
   // closed loop of `batch` clients (Little's law): one request's cycle is batch · outputLen / throughput; what
   // the decode iterations do not account for is time to first token (queueing for a KV slot included)

@@ -79,6 +79,9 @@ describe("inference model", () => {
     const p = pr("fp8", 8, "llama-3-70b");
     const comm = 2 * p.shape.layers * tpAllReduceS(p, p.shape.hidden * 2);
     expect(comm / decodeStepS(p, 1, 1024)).toBeLessThan(0.3);
+    const parts = estimateStatic(p, 1, 1024, 2).decodeStep;
+    expect(parts.commS).toBeCloseTo(comm, 12);
+    expect(parts.gemmS + parts.attentionS + parts.commS + parts.launchS).toBeCloseTo(decodeStepS(p, 1, 1025), 12);
   });
   it("adds a fixed per-request cost to time to first token", () => {
     const p = pr("bf16");

@@ -169,6 +169,24 @@ export function decodeStepS(pr: InferenceProblem, batch: number, context: number
   return gemmS(pr, tokens) + decodeAttentionS(pr, batch, context, queries) + commAndLaunchS(pr, tokens);
 }
 
+/** Where one plain decode step's time goes (for reports): the four terms `decodeStepS` adds. */
+export interface DecodeStepBreakdown {
+  readonly gemmS: number;
+  readonly attentionS: number;
+  readonly commS: number;
+  readonly launchS: number;
+}
+
+export function decodeStepBreakdown(pr: InferenceProblem, batch: number, context: number): DecodeStepBreakdown {
+  const m = pr.shape;
+  return {
+    gemmS: gemmS(pr, batch),
+    attentionS: decodeAttentionS(pr, batch, context),
+    commS: 2 * m.layers * tpAllReduceS(pr, batch * m.hidden * 2),
+    launchS: m.layers * pr.assumptions.decodeLayerOverheadS,
+  };
+}
+
 /** Expected tokens per step with speculative decoding: (1 − α^(k+1)) / (1 − α) (Leviathan et al. 2023, eq. 1). */
 export function tokensPerStep(pr: InferenceProblem): number {
   const s = pr.speculative;
@@ -208,6 +226,8 @@ export interface InferenceEstimate {
   readonly kvCacheGBPerGpu: number;
   readonly maxBatch: number;
   readonly fits: boolean;
+  /** one plain decode step of the decoding batch at the mean context, by term */
+  readonly decodeStep: DecodeStepBreakdown;
 }
 
 /** Static batching: `batch` requests prefilled together, then decoded together. */
@@ -246,7 +266,7 @@ export function estimateContinuous(pr: InferenceProblem, batch: number, inputLen
   const cycleS = (batch * outputLen * iteration) / running;
   const ttft = Math.max(serviceS, cycleS - Math.max(0, outputLen - 1) * iteration);
   const total = ttft + Math.max(0, outputLen - 1) * iteration;
-  return summary(pr, batch, inputLen, outputLen, ttft, iteration, total, running / iteration);
+  return summary(pr, batch, inputLen, outputLen, ttft, iteration, total, running / iteration, running);
 }
 
 function summary(
@@ -258,6 +278,7 @@ function summary(
   itl: number,
   total: number,
   tps: number,
+  decoding = batch,
 ): InferenceEstimate {
   const ctx = inputLen + outputLen;
   const mb = maxBatch(pr, ctx);
@@ -272,6 +293,7 @@ function summary(
     kvCacheGBPerGpu: (batch * ctx * kvBytesPerToken(pr)) / 1e9,
     maxBatch: mb,
     fits: batch <= mb,
+    decodeStep: decodeStepBreakdown(pr, decoding, inputLen + outputLen / 2),
   };
 }
 

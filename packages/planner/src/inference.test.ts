@@ -149,4 +149,15 @@ describe("inference model", () => {
     expect(gain).toBeGreaterThan(1.8);
     expect(gain).toBeLessThan(3);
   });
+  it("replicates an MLA latent cache on every TP rank and gives MLA decode attention its absorbed FLOPs", () => {
+    const p1 = pr("fp8", 1, "deepseek-v3");
+    const p8 = pr("fp8", 8, "deepseek-v3");
+    expect(kvBytesPerToken(p8)).toBe(kvBytesPerToken(p1));
+    expect(kvBytesPerToken(p1)).toBe(61 * (512 + 64) * 2);
+    // on one GPU (all 128 heads) the absorbed latent attention does ~480 FLOPs per cached byte: math, not bytes, sets the time
+    const t = decodeAttentionS(p1, 256, 32768);
+    const bytesS =
+      (256 * 32768 * kvBytesPerToken(p1)) / (p1.hw.memoryBandwidthGBps * 1e9 * p1.assumptions.decodeAttentionBandwidthEfficiency);
+    expect(t).toBeGreaterThan(bytesS);
+  });
 });

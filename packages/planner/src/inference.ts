@@ -86,8 +86,22 @@ export function weightReadBytesPerGpu(pr: InferenceProblem, tokens: number): num
   return all - (untouched * bytesPer(pr.precision)) / pr.tp;
 }
 
+/** KV bytes one rank caches per token: heads split over TP (replicated past kvHeads); an MLA latent is replicated. */
 export function kvBytesPerToken(pr: InferenceProblem): number {
-  return (pr.counts.kvElementsPerToken * bytesPer(pr.kvPrecision)) / Math.min(pr.tp, pr.shape.kvHeads);
+  const split = pr.shape.kvLoraRank !== undefined ? 1 : Math.min(pr.tp, pr.shape.kvHeads);
+  return (pr.counts.kvElementsPerToken * bytesPer(pr.kvPrecision)) / split;
+}
+
+/**
+ * Attention FLOPs per (query, key) pair per layer on all heads: 4·d per head (QKᵀ and AV). MLA (DeepSeek-V2/V3):
+ * prefill runs per-head with qk dim d + 64 (rope) and v dim d; decode absorbs the up-projections and works on the
+ * latent, qk dim r + 64 and v dim r (DeepSeek-V2 §2.1.2–2.1.3), so its decode attention does ~4× the FLOPs.
+ */
+function attentionPairFlops(pr: InferenceProblem, decode: boolean): number {
+  const m = pr.shape;
+  const r = m.kvLoraRank;
+  if (r === undefined) return 4 * m.heads * m.headDim;
+  return decode ? m.heads * (2 * (r + 64) + 2 * r) : m.heads * (2 * (m.headDim + 64) + 2 * m.headDim);
 }
 
 /** KV bytes the decode attention kernel reads per cached byte (1 with a GQA-aware kernel or MLA). */
@@ -147,7 +161,7 @@ function prefillAttentionS(pr: InferenceProblem, batch: number, inputLen: number
   const m = pr.shape;
   const fresh = freshTokens(pr, inputLen);
   const cached = inputLen - fresh;
-  const attnFlops = (batch * 4 * m.layers * m.heads * m.headDim * fresh * (cached + fresh / 2)) / pr.tp;
+  const attnFlops = (batch * attentionPairFlops(pr, false) * m.layers * fresh * (cached + fresh / 2)) / pr.tp;
   return attnFlops / (attentionTflops(pr) * 1e12);
 }
 
@@ -156,7 +170,7 @@ export function decodeAttentionS(pr: InferenceProblem, batch: number, context: n
   const m = pr.shape;
   const bytes = batch * context * kvBytesPerToken(pr) * kvReadAmplification(pr);
   const memS = bytes / (pr.hw.memoryBandwidthGBps * pr.assumptions.decodeAttentionBandwidthEfficiency * 1e9);
-  const flops = (batch * queries * 4 * m.layers * m.heads * m.headDim * context) / pr.tp;
+  const flops = (batch * queries * attentionPairFlops(pr, true) * m.layers * context) / pr.tp;
   return Math.max(memS, flops / (attentionTflops(pr) * 1e12));
 }
 

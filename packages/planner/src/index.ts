@@ -9,7 +9,21 @@ export * from "./collectives.js";
 export * from "./training.js";
 export * from "./search.js";
 export * from "./inference.js";
-export { checkValidation, measuredKeys, SCORED_KINDS, type CheckReport, type CheckedEntry, type KindSummary } from "./validation/check.js";
+export {
+  checkValidation,
+  measuredKeys,
+  prepareChecks,
+  scoreChecks,
+  SCORED_KINDS,
+  type CheckCase,
+  type CheckOptions,
+  type CheckReport,
+  type CheckedEntry,
+  type KindSummary,
+} from "./validation/check.js";
+export { parseConventions, applyConventions, type ConventionsTable, type SourceConventions } from "./validation/conventions.js";
+export { fitAll, fitGroup, FIT_GROUPS, type FitGroup, type FitResult } from "./validation/calibrate.js";
+export { crossValidate, type CvReport, type CvKind, type CvFold } from "./validation/cv.js";
 export type { ValidationEntry } from "./validation/entry.js";
 export * from "./estimator.js";
 export * from "./scenario/schemas.js";

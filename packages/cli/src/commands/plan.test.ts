@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { runCli } from "../run-cli.testing.js";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -108,6 +109,45 @@ describe("aidc plan check", () => {
     expect(await main(["plan", "check", file, "--json"], io)).toBe(0);
     expect(err).toBe("");
     expect((JSON.parse(out) as { summary: { coverage: number } }).summary.coverage).toBeLessThanOrEqual(1);
+  });
+
+  it("--cv reports default, fitted and leave-one-source-out errors, and no fold sees its own source", async () => {
+    // a slice of the set (three training sources) keeps the fit quick
+    const all = parse(readFileSync(file, "utf8")) as { entries: { source?: { ref?: string } }[] };
+    const keep = new Set(["nemo_2407", "mosaic_bench", "mbridge_archive"]);
+    const slice = join(dir, "slice.yaml");
+    writeFileSync(slice, stringify({ entries: all.entries.filter((e) => keep.has(e.source?.ref ?? "")) }));
+    const conventions = join(repo, "examples/data/planner-conventions.yaml");
+    const r = await runCli(["plan", "check", slice, "--cv", "--json", "--conventions", conventions]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      conventions: string;
+      cv: {
+        byKind: Record<string, { defaultMedianPct: number; fittedMedianPct: number; cvMedianPct: number }>;
+        folds: { source: string; trainedOn: string[] }[];
+        coverage: { cv: number };
+      };
+    };
+    expect(j.conventions).toBe(conventions);
+    expect(j.cv.folds.map((f) => f.source).sort()).toEqual([...keep].sort());
+    for (const f of j.cv.folds) expect(f.trainedOn).not.toContain(f.source);
+    const k = j.cv.byKind["training_throughput"]!;
+    for (const x of [k.defaultMedianPct, k.fittedMedianPct, k.cvMedianPct]) expect(typeof x).toBe("number");
+    expect(j.cv.coverage.cv).toBeGreaterThan(0.9);
+    const text = await runCli(["plan", "check", slice, "--cv", "--conventions", conventions]);
+    expect(text.out).toMatch(/^kind\tkeys\tpredicted\tmedian default\tmedian fitted\tmedian CV/m);
+    expect(text.out).toMatch(/^cross-validation: 3 folds/m);
+  });
+
+  it("a conventions file with a wrong field exits 2 naming it", async () => {
+    const bad = join(dir, "bad-conventions.yaml");
+    writeFileSync(
+      bad,
+      "apiVersion: aidc/v1\nkind: PlannerConventions\nsources:\n  x:\n    reason: a reason long enough\n    conventions: { flops: fast }\n",
+    );
+    const r = await runCli(["plan", "check", file, "--conventions", bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("sources.x.conventions.flops");
   });
 
   it("a directory or a missing file exits 2 and says so (no raw EISDIR)", async () => {

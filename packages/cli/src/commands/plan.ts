@@ -1,6 +1,20 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { defaultCatalog, formatIssue, type Issue } from "@aidc/core";
-import { checkValidation, planDatacenter, planInference, planTraining, requestMix, type ValidationEntry } from "@aidc/planner";
+import {
+  crossValidate,
+  parseConventions,
+  planDatacenter,
+  planInference,
+  planTraining,
+  prepareChecks,
+  requestMix,
+  scoreChecks,
+  type ConventionsTable,
+  type ValidationEntry,
+} from "@aidc/planner";
 import { paint, printJson, printTable, type Io } from "../output.js";
 import { readAzureTrace, readDocument, readScenario } from "./plan-io.js";
 import { datacenterMarkdown, datacenterText, renderInference, renderTraining } from "./plan-render.js";
@@ -100,10 +114,25 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
 
   plan
     .command("check")
-    .description("predict every measured key of a planner-validation file and report the errors per kind")
+    .description(
+      "predict every measured key of a planner-validation file and report the errors per kind; --cv adds the error with " +
+        "factors fitted on every entry and the leave-one-source-out cross-validated error",
+    )
     .argument("<file>")
-    .option("--json", 'print {"entries":[{"id","kind","predicted","measured","errorPct"}],"summary":{"byKind","coverage"}}')
-    .action((file: string, opts: { json?: boolean }) => {
+    .option(
+      "--conventions <file>",
+      "per-source conventions (PlannerConventions YAML); default: planner-conventions.yaml beside <file>, else the repository's examples/data copy",
+    )
+    .option("--cv", "fit the calibrated factors within their ranges (on all entries, and per held-out source) and report all three errors")
+    .option(
+      "--json",
+      'print {"entries":[{"id","kind","predicted","measured","errorPct","fits"?}],"summary":{"byKind":{kind:{"n","predicted",' +
+        '"medianAbsErrorPct","meanAbsErrorPct"}},"coverage","notFitting":[id]},"conventions":file|null}; with --cv also "cv":' +
+        '{"factors","defaults","fitted","byKind":{kind:{"n","predicted","defaultMedianPct","fittedMedianPct","cvMedianPct",' +
+        '"defaultMeanPct","fittedMeanPct","cvMeanPct"}},"coverage":{"default","fitted","cv"},"folds":[{"source","entries",' +
+        '"trainedOn","fitted"}]} (errors in percent of the measured value)',
+    )
+    .action((file: string, opts: { json?: boolean; cv?: boolean; conventions?: string }) => {
       const doc = readDocument(file);
       const entries = (doc.data as { entries?: unknown } | undefined)?.entries;
       if (doc.data === undefined || !Array.isArray(entries)) {
@@ -111,22 +140,62 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
           doc.issues.length > 0 ? doc.issues : [{ code: "invalid_value", path: "entries", message: "expected a list of entries" }];
         return reportIssues(io, file, issues, opts.json, setExit);
       }
+      const conventionsFile = opts.conventions ?? defaultConventionsFile(file);
+      let conventions: ConventionsTable | undefined;
+      if (conventionsFile !== undefined) {
+        const c = readDocument(conventionsFile);
+        const parsed = c.data === undefined ? { issues: c.issues } : parseConventions(c.data);
+        if (!parsed.table) return reportIssues(io, conventionsFile, parsed.issues, opts.json, setExit);
+        conventions = parsed.table;
+      }
       const progress = startProgress(opts.json ? { ...io, json: true } : io, "plan check", entries.length);
-      const report = checkValidation(entries as ValidationEntry[], defaultCatalog(), (done) => progress.set(done));
+      const cases = prepareChecks(entries as ValidationEntry[], defaultCatalog(), { conventions, onEntry: (done) => progress.set(done) });
       progress.done();
-      if (opts.json) return printJson(io, report);
+      const report = scoreChecks(cases);
+      const cv = opts.cv ? crossValidate(cases) : undefined;
+      if (opts.json) return printJson(io, { ...report, conventions: conventionsFile ?? null, ...(cv ? { cv } : {}) });
       const pctOrDash = (x: number | null | undefined): string => (x === null || x === undefined ? "—" : percent(x / 100));
-      printTable(
-        io,
-        ["kind", "keys", "predicted", "median |error|", "mean |error|"],
-        Object.entries(report.summary.byKind).map(([k, v]) => [
-          label(k.replace(/_/g, " ")),
-          v.n,
-          v.predicted,
-          pctOrDash(v.medianAbsErrorPct),
-          pctOrDash(v.meanAbsErrorPct),
-        ]),
-      );
+      if (cv) {
+        printTable(
+          io,
+          ["kind", "keys", "predicted", "median default", "median fitted", "median CV", "mean default", "mean fitted", "mean CV"],
+          Object.entries(cv.byKind).map(([k, v]) => [
+            label(k.replace(/_/g, " ")),
+            v.n,
+            v.predicted,
+            pctOrDash(v.defaultMedianPct),
+            pctOrDash(v.fittedMedianPct),
+            pctOrDash(v.cvMedianPct),
+            pctOrDash(v.defaultMeanPct),
+            pctOrDash(v.fittedMeanPct),
+            pctOrDash(v.cvMeanPct),
+          ]),
+        );
+        io.out(`fitted on all entries: ${cv.factors.map((f) => `${f} ${cv.defaults[f]} → ${cv.fitted[f]}`).join(", ")}\n`);
+        io.out(`cross-validation: ${cv.folds.length} folds, one per source (fitted on the other sources, predicting the held-out one)\n`);
+      } else
+        printTable(
+          io,
+          ["kind", "keys", "predicted", "median |error|", "mean |error|"],
+          Object.entries(report.summary.byKind).map(([k, v]) => [
+            label(k.replace(/_/g, " ")),
+            v.n,
+            v.predicted,
+            pctOrDash(v.medianAbsErrorPct),
+            pctOrDash(v.meanAbsErrorPct),
+          ]),
+        );
       io.out(`coverage: ${percent(report.summary.coverage)} of numeric measured keys\n`);
+      const nf = report.summary.notFitting;
+      if (nf.length > 0) io.out(`does not fit (predicted as stated anyway): ${nf.length} entries (${nf.join(", ")})\n`);
+      io.out(`conventions: ${conventionsFile ?? "none (every source gets the defaults)"}\n`);
     });
+}
+
+/** The conventions file beside the validation file, else the repository's committed copy, else none. */
+function defaultConventionsFile(file: string): string | undefined {
+  const beside = join(dirname(file), "planner-conventions.yaml");
+  if (existsSync(beside)) return beside;
+  const repo = fileURLToPath(new URL("../../../../examples/data/planner-conventions.yaml", import.meta.url));
+  return existsSync(repo) ? repo : undefined;
 }

@@ -4,6 +4,51 @@ import type { FinetuneMode, Recompute, ZeroStage } from "../parallel.js";
 import { shapeFromModel, type TransformerShape } from "../shape.js";
 import { resolveName } from "./resolve.js";
 
+/**
+ * How a source counts and reports (not how the run was done): FLOPs behind a "TFLOP/s" figure (model FLOPs or
+ * hardware FLOPs that include the recomputation pass), attention counted in full or causally halved, and whether a
+ * throughput is per GPU or for the whole serving group.
+ */
+export interface EntryConventions {
+  readonly flops?: "model" | "hardware";
+  readonly attention?: "causal" | "full";
+  readonly throughput_per?: "gpu" | "group";
+}
+
+/** The software stack a source ran, where the entry does not state it in `parallelism`. */
+export interface EntryStack {
+  /** attention without materialised score matrices (FlashAttention); false for 2021-22 stacks */
+  readonly flash_attention?: boolean;
+  /** tensor-parallel communication overlap mode (Megatron tp-comm-overlap = "pipelined") */
+  readonly tp_overlap?: "none" | "pipelined" | "ring";
+  /** data-parallel gradient reduction overlapped with backward */
+  readonly dp_overlap?: boolean;
+  /** the stack offers selective recomputation (Korthikanti et al. 2022); false for older stacks */
+  readonly selective_recompute?: boolean;
+  /** Megatron sequence parallelism used with TP when the entry does not say */
+  readonly sequence_parallel?: boolean;
+  /** distributed optimizer / ZeRO-1 used when the entry does not say */
+  readonly distributed_optimizer?: boolean;
+  /** gradients accumulated in fp32 */
+  readonly fp32_grads?: boolean;
+  /** dropout layers present (Megatron GPT default 0.1); Llama-family and MPT recipes train without */
+  readonly dropout?: boolean;
+  /** inference: KV-cache element type */
+  readonly kv_cache_precision?: string;
+  /** inference: decode attention reads each KV head once (GQA-aware kernel); false = one read per query head */
+  readonly gqa_decode_kernel?: boolean;
+}
+
+/** Accounting a source states for GPU-hours, energy and carbon (its own figures, not our defaults). */
+export interface EntryAccounting {
+  readonly pue?: number;
+  readonly grid_kg_co2_per_kwh?: number;
+  /** fraction of wall time the run made progress; 1 = the source's figure is pure throughput arithmetic */
+  readonly goodput?: number;
+  /** average power per accelerator, W */
+  readonly power_w?: number;
+}
+
 /** One entry of a planner-validation file, as parsed YAML (only the fields the planner reads). */
 export interface ValidationEntry {
   readonly id: string;
@@ -16,15 +61,11 @@ export interface ValidationEntry {
   readonly workload?: Record<string, unknown>;
   readonly measured?: Record<string, unknown>;
   readonly notes?: string;
+  /** the entry's own conventions; unstated ones come from the per-source conventions file (conventions.ts) */
+  readonly conventions?: EntryConventions;
+  readonly stack?: EntryStack;
+  readonly accounting?: EntryAccounting;
 }
-
-/**
- * Frameworks published before FlashAttention and Megatron sequence parallelism (2021-22): attention stores its
- * score matrices, no SP, no communication overlap, no distributed optimizer unless stated. Chosen by source.
- */
-export const LEGACY_SOURCES = ["megatron_sc21", "megatron_readme_2021", "korthikanti", "bloom_readme", "mtnlg", "opt_paper", "palm"];
-/** Sources whose "TFLOP/s" count the recomputation pass (hardware FLOPs), per the file's conventions. */
-export const HARDWARE_FLOPS_SOURCES = ["megatron_sc21", "megatron_readme_2021", "bloom_readme", "mtnlg"];
 
 export function num(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;
@@ -51,18 +92,6 @@ export function parsePrecision(text: string | undefined): Precision {
   if (/fp16|half/.test(t)) return "fp16";
   if (/fp32|tf32/.test(t)) return "tf32";
   return "bf16";
-}
-
-export function isLegacy(e: ValidationEntry): boolean {
-  return LEGACY_SOURCES.includes(e.source?.ref ?? "") || LEGACY_SOURCES.includes(e.source?.also ?? "");
-}
-
-export function countsRecompute(e: ValidationEntry): boolean {
-  return (
-    HARDWARE_FLOPS_SOURCES.includes(e.source?.ref ?? "") ||
-    HARDWARE_FLOPS_SOURCES.includes(e.source?.also ?? "") ||
-    /TFLOP\/s (counts|INCLUDES?) recompute|INCLUDE recompute|counts recompute/i.test(e.notes ?? "")
-  );
 }
 
 export function resolveAccelerator(catalog: Catalog, e: ValidationEntry): Accelerator | undefined {

@@ -1,17 +1,19 @@
 import type { Catalog } from "@aidc/core";
 import { withAssumptions, type Assumptions } from "../assumptions.js";
 import { hardwareProfile, type HardwareProfile } from "../hardware.js";
-import { RECOMPUTE_MODES, type ParallelConfig, type TrainingOptions } from "../parallel.js";
+import { DEFAULT_RANK_ORDER, RECOMPUTE_MODES, type ParallelConfig, type Recompute, type TrainingOptions } from "../parallel.js";
 import { searchParallelism } from "../search.js";
 import { countShape, type TransformerShape } from "../shape.js";
 import { estimateTraining, type TrainingEstimate, type TrainingProblem } from "../training.js";
-import { entryParallel, entryShape, isLegacy, num, parsePrecision, resolveAccelerator, type ValidationEntry } from "./entry.js";
+import { entryParallel, entryShape, num, parsePrecision, resolveAccelerator, type EntryStack, type ValidationEntry } from "./entry.js";
 
 export interface TrainingCase {
   readonly problem: TrainingProblem;
   readonly parallel: ParallelConfig;
   readonly estimate: TrainingEstimate;
   readonly searched: boolean;
+  /** the configuration fits by the memory model (a stated configuration is predicted even when it does not) */
+  readonly fits: boolean;
 }
 
 /** GPUs assumed when an entry does not say how many were used (GPU-hours barely depend on it). */
@@ -26,7 +28,17 @@ export function entryHardware(catalog: Catalog, e: ValidationEntry): HardwarePro
   return hardwareProfile(acc, catalog, gpn !== undefined && gpn <= 8 ? { gpusPerNode: gpn } : {});
 }
 
-/** Build the training problem an entry describes; search the parallelism when the entry does not state it. */
+/** The estimate of a case under other assumption values (same problem and configuration). */
+export function reestimate(c: TrainingCase, a: Assumptions): TrainingEstimate {
+  return estimateTraining({ ...c.problem, assumptions: a }, c.parallel);
+}
+
+/**
+ * Build the training problem an entry describes. A stated parallelism is respected as stated: only the fields
+ * the entry leaves open (micro-batch, recomputation when unstated) are chosen, the fastest that fits; when none
+ * fits, the leanest is predicted anyway and the case says `fits: false`. Without a stated parallelism the search
+ * picks the configuration.
+ */
 export function trainingCase(
   catalog: Catalog,
   e: ValidationEntry,
@@ -36,66 +48,83 @@ export function trainingCase(
   const shape = shapeOverride ?? entryShape(e, catalog);
   const hw = entryHardware(catalog, e);
   if (!shape || !hw) return undefined;
-  const legacy = isLegacy(e);
+  const stack = e.stack ?? {};
   const precision = parsePrecision(e.precision);
-  const options: TrainingOptions = { precision, finetune: "full", flashAttention: !legacy, fp32Grads: legacy || precision === "fp16" };
   const ep = entryParallel(e, shape);
-  const problem: TrainingProblem = {
-    shape,
-    counts: countShape(shape),
-    hw,
-    options: { ...options, finetune: ep.finetune },
-    assumptions: withAssumptions({ ...(legacy ? LEGACY_ASSUMPTIONS : {}), ...assumptions }),
+  const options: TrainingOptions = {
+    precision,
+    finetune: ep.finetune,
+    flashAttention: stack.flash_attention ?? true,
+    fp32Grads: stack.fp32_grads ?? precision === "fp16",
+    ...(stack.dropout !== undefined ? { dropout: stack.dropout } : {}),
   };
+  const problem: TrainingProblem = { shape, counts: countShape(shape), hw, options, assumptions: withAssumptions(assumptions) };
   const p = e.parallelism ?? {};
   const stated = num(p["tp"]) !== undefined || num(p["dp"]) !== undefined || num(p["fsdp"]) !== undefined;
   const gpus = num(e.hardware?.["count"]) ?? (ep.dp !== undefined ? ep.dp * ep.tp * ep.pp * ep.cp : DEFAULT_ENTRY_GPUS);
   const dp = ep.dp ?? Math.max(1, Math.round(gpus / (ep.tp * ep.pp * ep.cp)));
   const batchDp = stated ? dp : gpus;
   const globalBatch = roundTo(ep.globalBatch ?? defaultBatch(shape.seqLen, batchDp, stated ? ep.pp : 1), batchDp);
-  // legacy stacks had no selective recomputation (introduced by Korthikanti et al. 2022)
-  const recompute = ep.recompute !== undefined ? [ep.recompute] : legacy ? (["none", "full"] as const) : RECOMPUTE_MODES;
-  const space = stated
-    ? {
-        gpus: dp * ep.tp * ep.pp * ep.cp,
-        globalBatch,
-        tp: [ep.tp],
-        pp: [ep.pp],
-        cp: [ep.cp],
-        ep: [ep.ep],
-        vp: [ep.vp],
-        microBatch: ep.microBatch !== undefined ? [ep.microBatch] : MICRO_BATCHES,
-        recompute,
-        sequenceParallel: [ep.sequenceParallel ?? (!legacy && ep.tp > 1)],
-        zeroStage: [ep.zeroStage ?? (legacy ? 0 : 1)],
-        memoryHeadroom: 1,
-      }
-    : { gpus, globalBatch, recompute };
-  const r = searchParallelism(problem, space, 1);
-  const best = r.top[0];
-  if (best) return { problem, parallel: best.parallel, estimate: best.estimate, searched: !stated };
-  if (!stated) return undefined;
-  // nothing fits by the model's count: report the leanest stated configuration anyway
-  const parallel: ParallelConfig = {
+  // a stack without selective recomputation (before Korthikanti et al. 2022) chooses between none and full
+  const recompute: readonly Recompute[] =
+    ep.recompute !== undefined ? [ep.recompute] : stack.selective_recompute === false ? ["none", "full"] : RECOMPUTE_MODES;
+  if (!stated) {
+    const best = searchParallelism(problem, { ...conventionalSpace(stack), gpus, globalBatch, recompute }, 1).top[0];
+    return best ? { problem, parallel: best.parallel, estimate: best.estimate, searched: true, fits: true } : undefined;
+  }
+  const base: ParallelConfig = {
     tp: ep.tp,
     pp: ep.pp,
     dp,
     cp: ep.cp,
     ep: ep.ep,
     vp: ep.vp,
-    microBatch: ep.microBatch ?? 1,
+    microBatch: 1,
     globalBatch,
-    recompute: recompute[recompute.length - 1] ?? "full",
-    sequenceParallel: ep.sequenceParallel ?? (!legacy && ep.tp > 1),
-    zeroStage: ep.zeroStage ?? (legacy ? 0 : 1),
+    recompute: "none",
+    sequenceParallel: ep.sequenceParallel ?? ((stack.sequence_parallel ?? true) && ep.tp > 1),
+    zeroStage: ep.zeroStage ?? (stack.distributed_optimizer === false ? 0 : 1),
+    ...(stack.tp_overlap !== undefined ? { tpOverlap: stack.tp_overlap } : {}),
+    ...(stack.dp_overlap !== undefined ? { dpOverlap: stack.dp_overlap } : {}),
   };
-  return { problem, parallel, estimate: estimateTraining(problem, parallel), searched: false };
+  const microBatches = ep.microBatch !== undefined ? [ep.microBatch] : MICRO_BATCHES.filter((mb) => globalBatch % (dp * mb) === 0);
+  let fastest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;
+  let leanest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;
+  for (const microBatch of microBatches.length > 0 ? microBatches : [1])
+    for (const rc of recompute) {
+      const parallel: ParallelConfig = { ...base, microBatch, recompute: rc };
+      const estimate = estimateTraining(problem, parallel);
+      if (estimate.fits && (!fastest || estimate.stepTimeS < fastest.estimate.stepTimeS)) fastest = { parallel, estimate };
+      if (!leanest || estimate.memory.totalBytes < leanest.estimate.memory.totalBytes) leanest = { parallel, estimate };
+    }
+  const pick = fastest ?? leanest;
+  if (!pick) return undefined;
+  return { problem, parallel: pick.parallel, estimate: pick.estimate, searched: false, fits: fastest !== undefined };
 }
 
 const MICRO_BATCHES = [1, 2, 4, 8, 16, 32];
 
-/** Pre-FlashAttention stacks (see LEGACY_SOURCES) did not overlap communication with compute. */
-export const LEGACY_ASSUMPTIONS: Partial<Assumptions> = { tpOverlap: 0, dpOverlap: 0 };
+/**
+ * The space searched for an entry that does not state its layout: a source that did not say ran a conventional
+ * one, so the search keeps to the pre-#16 axes (interleaving 1/2/4, ZeRO 0/1/3, whole-stage recompute, the default
+ * rank order, no offloads) with the stack's overlap modes, not the exotic corners of the wide space.
+ */
+function conventionalSpace(stack: EntryStack): Record<string, unknown> {
+  return {
+    vp: [1, 2, 4],
+    zeroStage: stack.distributed_optimizer === false ? [0, 3] : [0, 1, 3],
+    sequenceParallel: stack.sequence_parallel === false ? [false] : [false, true],
+    recomputeGranularity: "stage",
+    stageShift: 0,
+    tpOverlap: [stack.tp_overlap ?? "none"],
+    dpOverlap: [stack.dp_overlap ?? true],
+    epOverlap: [false],
+    offloadOptimizer: [false],
+    offloadWeights: [false],
+    offloadActivations: [false],
+    rankOrders: [DEFAULT_RANK_ORDER],
+  };
+}
 
 function roundTo(n: number, multiple: number): number {
   return Math.max(multiple, Math.round(n / multiple) * multiple);

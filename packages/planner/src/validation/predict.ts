@@ -1,14 +1,29 @@
 import type { Catalog } from "@aidc/core";
-import { DEFAULT_ASSUMPTIONS } from "../assumptions.js";
+import { DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
 import { activationBytesPerLayer, trainingMemory } from "../memory.js";
 import type { ParallelConfig } from "../parallel.js";
-import { countsRecompute, entryParallel, entryShape, num, str, type ValidationEntry } from "./entry.js";
+import type { TrainingEstimate } from "../training.js";
+import { entryParallel, entryShape, num, type ValidationEntry } from "./entry.js";
 import { predictHardware } from "./predict-hardware.js";
 import { predictInference } from "./predict-inference.js";
-import { predictMlperf } from "./predict-mlperf.js";
-import { trainingCase, type TrainingCase } from "./predict-training.js";
+import { mlperfCase, mlperfKeys } from "./predict-mlperf.js";
+import { reestimate, trainingCase, type TrainingCase } from "./predict-training.js";
 
 export type Predictions = Record<string, number | null>;
+
+/**
+ * TFLOP/s per GPU as a source counts them: model FLOPs or hardware FLOPs (recomputation included), attention in
+ * full (PaLM/Megatron) or causally halved — the entry's `conventions` (filled from the per-source file).
+ */
+export function reportedTflops(e: ValidationEntry, c: TrainingCase, est: TrainingEstimate, flops?: "model" | "hardware"): number {
+  const hardware = (flops ?? e.conventions?.flops) === "hardware";
+  let perToken = hardware ? est.hardwareFlopsPerToken : est.modelFlopsPerToken;
+  if (e.conventions?.attention === "causal") {
+    const passes = (c.problem.options.finetune === "lora" ? 2 : 3) + (hardware && c.parallel.recompute !== "none" ? 1 : 0);
+    perToken -= (passes * c.problem.counts.attnScoreFlops) / 2;
+  }
+  return (est.tokensPerS * perToken) / est.gpus / 1e12;
+}
 
 const GIB = 2 ** 30;
 const DAY = 86400;
@@ -21,31 +36,33 @@ function mfuPeak(e: ValidationEntry, c: TrainingCase): number {
   );
 }
 
-function trainingKey(key: string, e: ValidationEntry, c: TrainingCase): number | null {
-  const est = c.estimate;
-  const reported = countsRecompute(e) ? est.hardwareTflopsPerGpu : est.modelTflopsPerGpu;
+function trainingKey(key: string, e: ValidationEntry, c: TrainingCase, est: TrainingEstimate): number | null {
+  const reported = reportedTflops(e, c, est);
+  const model = reportedTflops(e, c, est, "model");
+  const hardware = reportedTflops(e, c, est, "hardware");
   const peak = mfuPeak(e, c);
   const tokensB = num(e.model?.["tokens_b"]) ?? (num(e.model?.["tokens_t"]) ?? 0) * 1000;
+  const goodput = e.accounting?.goodput ?? c.problem.assumptions.runGoodput;
   switch (key) {
     case "tflops_per_gpu":
       return reported;
     case "model_tflops_per_gpu":
-      return est.modelTflopsPerGpu;
+      return model;
     case "hardware_tflops_per_gpu":
     case "hardware_tflops_per_gpu_genci":
-      return est.hardwareTflopsPerGpu;
+      return hardware;
     case "fraction_of_peak":
       return reported / peak;
     case "aggregate_pflops":
       return (reported * est.gpus) / 1000;
     case "mfu":
-      return est.modelTflopsPerGpu / peak;
+      return model / peak;
     case "mfu_pct":
-      return (100 * est.modelTflopsPerGpu) / peak;
+      return (100 * model) / peak;
     case "hfu":
-      return est.hardwareTflopsPerGpu / peak;
+      return hardware / peak;
     case "hfu_pct":
-      return (100 * est.hardwareTflopsPerGpu) / peak;
+      return (100 * hardware) / peak;
     case "tokens_per_sec":
       return est.tokensPerS;
     case "tokens_per_sec_per_gpu":
@@ -57,26 +74,22 @@ function trainingKey(key: string, e: ValidationEntry, c: TrainingCase): number |
       return 300e9 / est.tokensPerS / DAY;
     case "est_days_10T_tokens_on_1k_gpus":
       return 10e12 / (est.tokensPerSPerGpu * 1024) / DAY;
-    case "estimated_days": {
-      if (tokensB <= 0) return null;
-      // an entry may state the per-GPU throughput it assumes ("X=140 TFLOP/s"): then time = 8 T P / (n X) (Megatron eq. 4)
-      const x = /X\s*=\s*([\d.]+)\s*TFLOP/i.exec(str(e.parallelism?.["note"]));
-      const params = (num(e.model?.["params_b"]) ?? 0) * 1e9;
-      if (x && params > 0) return (8 * tokensB * 1e9 * params) / (est.gpus * Number(x[1]) * 1e12) / DAY;
-      return (tokensB * 1e9) / est.tokensPerS / DAY / c.problem.assumptions.runGoodput;
-    }
+    case "estimated_days":
+      // time to train from the predicted throughput; the source's goodput (1 for pure throughput arithmetic)
+      return tokensB > 0 ? (tokensB * 1e9) / est.tokensPerS / DAY / goodput : null;
     default:
       return null;
   }
 }
 
-function energyKey(key: string, e: ValidationEntry, c: TrainingCase): number | null {
-  const a = c.problem.assumptions;
+/** GPU-hours, energy and carbon; the source's own PUE, grid intensity, goodput and power win over the defaults. */
+function energyKey(key: string, e: ValidationEntry, c: TrainingCase, est: TrainingEstimate, a: Assumptions): number | null {
+  const acct = e.accounting ?? {};
   const tokens = (num(e.model?.["tokens_t"]) ?? 0) * 1e12 || (num(e.model?.["tokens_b"]) ?? 0) * 1e9;
   if (tokens <= 0) return null;
-  const gpuHours = tokens / c.estimate.tokensPerSPerGpu / a.runGoodput / 3600;
-  const powerW = num(e.hardware?.["power_w_assumed"]) ?? c.problem.hw.tdpW * a.powerFractionOfTdp;
-  const mwh = (gpuHours * powerW * a.pue) / 1e6;
+  const gpuHours = tokens / est.tokensPerSPerGpu / (acct.goodput ?? a.runGoodput) / 3600;
+  const powerW = acct.power_w ?? num(e.hardware?.["power_w_assumed"]) ?? c.problem.hw.tdpW * a.powerFractionOfTdp;
+  const mwh = (gpuHours * powerW * (acct.pue ?? a.pue)) / 1e6;
   switch (key) {
     case "gpu_hours":
     case "gpu_hours_pretrain":
@@ -86,7 +99,7 @@ function energyKey(key: string, e: ValidationEntry, c: TrainingCase): number | n
       return mwh;
     case "tco2eq":
     case "tco2eq_location_based":
-      return mwh * a.gridKgCo2PerKwh;
+      return mwh * (acct.grid_kg_co2_per_kwh ?? a.gridKgCo2PerKwh);
     case "gpu_hours_per_trillion_tokens":
       return gpuHours / (tokens / 1e12);
     case "days_per_trillion_tokens_on_2048":
@@ -146,31 +159,79 @@ function memoryKeys(catalog: Catalog, e: ValidationEntry, keys: readonly string[
   return out;
 }
 
-/** Predict every listed key of one entry from its non-measured fields. */
-export function predictEntry(catalog: Catalog, e: ValidationEntry, keys: readonly string[]): Predictions {
-  const nulls = (): Predictions => Object.fromEntries(keys.map((k) => [k, null]));
+/** What predicting one entry yields: its keys' values and, for training entries, whether the configuration fits. */
+export interface EntryPrediction {
+  readonly predicted: Predictions;
+  readonly fits?: boolean;
+}
+
+/**
+ * Everything about an entry that does not depend on the assumption values, built once (shape, hardware, the
+ * parallel configuration), with a cheap `evaluate` that re-estimates under given assumptions: what calibration
+ * and cross-validation call per candidate.
+ */
+export interface PreparedEntry {
+  readonly entry: ValidationEntry;
+  evaluate(a: Assumptions): EntryPrediction;
+}
+
+function trainingPrepared(e: ValidationEntry, keys: readonly string[], c: TrainingCase | undefined, nulls: Predictions): PreparedEntry {
+  return {
+    entry: e,
+    evaluate(a) {
+      if (!c) return { predicted: nulls };
+      const est = a === DEFAULT_ASSUMPTIONS ? c.estimate : reestimate(c, a);
+      const predicted = Object.fromEntries(
+        keys.map((k) => [k, e.kind === "gpu_hours_energy" ? energyKey(k, e, c, est, a) : trainingKey(k, e, c, est)]),
+      );
+      return { predicted, fits: c.fits };
+    },
+  };
+}
+
+/** Prepare one entry (its conventions already applied) for repeated evaluation. */
+export function prepareEntry(catalog: Catalog, e: ValidationEntry, keys: readonly string[]): PreparedEntry {
+  const nulls: Predictions = Object.fromEntries(keys.map((k) => [k, null]));
+  const fixed = (p: Predictions): PreparedEntry => ({ entry: e, evaluate: () => ({ predicted: { ...nulls, ...p } }) });
   switch (e.kind) {
     case "hardware_spec":
-      return { ...nulls(), ...predictHardware(catalog, e, keys) };
+      return fixed(predictHardware(catalog, e, keys));
     case "training_memory":
-      return { ...nulls(), ...memoryKeys(catalog, e, keys) };
+      return fixed(memoryKeys(catalog, e, keys));
     case "inference_throughput":
     case "inference_latency":
-      return { ...nulls(), ...predictInference(catalog, e, keys) };
-    case "mlperf_training":
-      return { ...nulls(), ...predictMlperf(catalog, e, keys) };
+      return { entry: e, evaluate: (a) => ({ predicted: { ...nulls, ...predictInference(catalog, e, keys, a) } }) };
+    case "mlperf_training": {
+      const m = mlperfCase(catalog, e);
+      return {
+        entry: e,
+        evaluate: (a) =>
+          m
+            ? {
+                predicted: { ...nulls, ...mlperfKeys(m, keys, a === DEFAULT_ASSUMPTIONS ? m.case.estimate : reestimate(m.case, a)) },
+                fits: m.case.fits,
+              }
+            : { predicted: nulls },
+      };
+    }
     case "training_throughput":
     case "training_step_time":
     case "time_to_train":
-    case "gpu_hours_energy": {
-      const c = trainingCase(catalog, e);
-      if (!c) return nulls();
-      const f = e.kind === "gpu_hours_energy" ? energyKey : trainingKey;
-      return Object.fromEntries(keys.map((k) => [k, f(k, e, c)]));
-    }
+    case "gpu_hours_energy":
+      return trainingPrepared(e, keys, trainingCase(catalog, e), nulls);
     default:
-      return nulls();
+      return fixed({});
   }
+}
+
+/** Predict every listed key of one entry from its non-measured fields (conventions already applied). */
+export function predictEntry(
+  catalog: Catalog,
+  e: ValidationEntry,
+  keys: readonly string[],
+  a: Assumptions = DEFAULT_ASSUMPTIONS,
+): Predictions {
+  return prepareEntry(catalog, e, keys).evaluate(a).predicted;
 }
 
 export { DEFAULT_ASSUMPTIONS };

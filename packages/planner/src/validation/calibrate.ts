@@ -1,0 +1,142 @@
+import { ASSUMPTION_META, DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
+import { errorPctOf, median, type CheckCase } from "./check.js";
+
+/**
+ * Calibration: a chosen subset of the factors is moved within their documented ranges (ASSUMPTION_META) to
+ * minimise the error on a set of prepared entries. Entries are prepared once (shape, hardware, parallel
+ * configuration); a candidate only re-evaluates the estimates, so a fit costs a few hundred cheap passes and no
+ * re-run of `plan check`. The search is a deterministic coordinate search: each factor in turn over a grid of its
+ * range, then a finer grid around the best, twice over.
+ */
+export interface FitGroup {
+  readonly name: string;
+  /** entry kinds whose errors the group's factors are fitted to */
+  readonly kinds: readonly string[];
+  /** factors the group may move (names not in Assumptions are ignored, so the list survives model changes) */
+  readonly factors: readonly string[];
+}
+
+/**
+ * Factors fitted by default, per group, fitted in this order (energy after training: GPU-hours use the training
+ * throughput). Chosen as the factors whose cited measurements span a wide range across stacks and chips; the
+ * others stay at their cited defaults.
+ */
+export const FIT_GROUPS: readonly FitGroup[] = [
+  {
+    name: "training",
+    kinds: ["training_throughput", "training_step_time", "time_to_train", "mlperf_training"],
+    factors: ["gemmEfficiencyMax", "gemmHalfSizePerBalance", "lowPrecisionGemmRatio", "attentionEfficiency", "tpOverlap", "stepOverheadS"],
+  },
+  { name: "energy", kinds: ["gpu_hours_energy"], factors: ["runGoodput"] },
+  {
+    name: "inference",
+    kinds: ["inference_throughput", "inference_latency"],
+    factors: ["prefillEfficiency", "decodeBandwidthEfficiency", "decodeLayerOverheadS", "ttftOverheadS"],
+  },
+];
+
+/** Absolute errors above this count as this much in the loss (one wild entry must not steer a factor). */
+export const ERROR_CAP_PCT = 60;
+
+export interface FitOptions {
+  /** grid intervals per factor and pass (default 8: 9 values) */
+  readonly steps?: number;
+  /** coordinate passes (default 2) */
+  readonly passes?: number;
+}
+
+export interface FitResult {
+  readonly assumptions: Assumptions;
+  /** fitted value per moved factor */
+  readonly fitted: Readonly<Record<string, number>>;
+  readonly loss: number;
+  /** candidate evaluations made (each = one pass over the group's entries) */
+  readonly evaluations: number;
+}
+
+/** Factor names of a group that exist in the current Assumptions. */
+export function activeFactors(g: FitGroup): (keyof Assumptions)[] {
+  return g.factors.filter((f): f is keyof Assumptions => f in DEFAULT_ASSUMPTIONS && f in ASSUMPTION_META);
+}
+
+/**
+ * Loss of `a` on the cases of the given kinds: 0.5 x median + 0.5 x mean over ENTRIES of the entry's mean |error|
+ * (each key capped). Per entry, so a source that lists one quantity three ways (TFLOP/s, MFU, aggregate) does not
+ * weigh three times, and pooled over the kinds so one single-entry kind cannot steer a factor.
+ */
+export function lossOf(cases: readonly CheckCase[], a: Assumptions, kinds: readonly string[]): number {
+  const perEntry: number[] = [];
+  for (const c of cases) {
+    if (!kinds.includes(c.kind)) continue;
+    const { predicted } = c.prepared.evaluate(a);
+    let sum = 0;
+    let n = 0;
+    for (const k of c.keys) {
+      const err = errorPctOf(predicted[k.key], k.value);
+      if (err === undefined) continue;
+      sum += Math.min(Math.abs(err), ERROR_CAP_PCT);
+      n++;
+    }
+    if (n > 0) perEntry.push(sum / n);
+  }
+  if (perEntry.length === 0) return 0;
+  return 0.5 * (median(perEntry) ?? 0) + (0.5 * perEntry.reduce((s, x) => s + x, 0)) / perEntry.length;
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+/** Fit one group's factors on `cases`, starting from `base`. */
+export function fitGroup(cases: readonly CheckCase[], g: FitGroup, base: Assumptions = DEFAULT_ASSUMPTIONS, o: FitOptions = {}): FitResult {
+  const steps = o.steps ?? 8;
+  const passes = o.passes ?? 2;
+  const relevant = cases.filter((c) => g.kinds.includes(c.kind));
+  const factors = activeFactors(g);
+  let current: Assumptions = { ...base };
+  let best = lossOf(relevant, current, g.kinds);
+  let evaluations = 1;
+  for (let pass = 0; pass < passes; pass++) {
+    for (const f of factors) {
+      const [lo, hi] = ASSUMPTION_META[f].range;
+      // pass 0 spans the range; later passes a finer grid of one coarse step either side of the current value
+      const width = pass === 0 ? hi - lo : (2 * (hi - lo)) / steps / pass;
+      const from = pass === 0 ? lo : Math.max(lo, current[f] - width / 2);
+      const to = pass === 0 ? hi : Math.min(hi, current[f] + width / 2);
+      for (let i = 0; i <= steps; i++) {
+        const v = round(from + ((to - from) * i) / steps);
+        if (v === current[f]) continue;
+        const candidate = { ...current, [f]: v };
+        const loss = lossOf(relevant, candidate, g.kinds);
+        evaluations++;
+        if (loss < best - 1e-9) {
+          best = loss;
+          current = candidate;
+        }
+      }
+    }
+  }
+  const fitted = Object.fromEntries(factors.map((f) => [f, current[f]]));
+  return { assumptions: current, fitted, loss: best, evaluations };
+}
+
+/** Fit every group in order (each starting from the previous group's result). */
+export function fitAll(
+  cases: readonly CheckCase[],
+  groups: readonly FitGroup[] = FIT_GROUPS,
+  base: Assumptions = DEFAULT_ASSUMPTIONS,
+  o: FitOptions = {},
+): FitResult {
+  let a = base;
+  const fitted: Record<string, number> = {};
+  let evaluations = 0;
+  let loss = 0;
+  for (const g of groups) {
+    const r = fitGroup(cases, g, a, o);
+    a = r.assumptions;
+    Object.assign(fitted, r.fitted);
+    evaluations += r.evaluations;
+    loss += r.loss;
+  }
+  return { assumptions: a, fitted, loss, evaluations };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { ASSUMPTION_META, DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
+import { activeFactors, fitAll, fitGroup, lossOf, type FitGroup } from "./calibrate.js";
+import type { CheckCase } from "./check.js";
+import { crossValidate } from "./cv.js";
+
+/**
+ * Synthetic entries: the prediction is `scale x gemmEfficiencyMax`, measured = `scale x truth`, where each source
+ * has its own truth. Fitting on all sources lands between the truths; a held-out source is predicted with a value
+ * fitted on the others only. Every evaluation is logged with the source it belongs to.
+ */
+const log: { source: string; a: Assumptions }[] = [];
+function makeCase(id: string, source: string, scale: number, truth: number): CheckCase {
+  return {
+    id,
+    kind: "training_throughput",
+    source,
+    measured: { tflops_per_gpu: scale * truth },
+    keys: [{ key: "tflops_per_gpu", value: scale * truth }],
+    prepared: {
+      entry: { id, kind: "training_throughput", source: { ref: source } },
+      evaluate(a) {
+        log.push({ source, a });
+        return { predicted: { tflops_per_gpu: scale * a.gemmEfficiencyMax } };
+      },
+    },
+  };
+}
+const truths: Record<string, number> = { s1: 0.62, s2: 0.7, s3: 0.8, s4: 0.86 };
+const cases = Object.entries(truths).flatMap(([s, t]) => [makeCase(`${s}-a`, s, 100, t), makeCase(`${s}-b`, s, 250, t * 1.03)]);
+const group: FitGroup = { name: "t", kinds: ["training_throughput"], factors: ["gemmEfficiencyMax", "noSuchFactor"] };
+
+describe("calibration", () => {
+  it("ignores factor names the model no longer has", () => {
+    expect(activeFactors(group)).toEqual(["gemmEfficiencyMax"]);
+  });
+  it("lowers the loss and stays inside the factor's documented range", () => {
+    const r = fitGroup(cases, group);
+    const [lo, hi] = ASSUMPTION_META.gemmEfficiencyMax.range;
+    expect(r.loss).toBeLessThan(lossOf(cases, DEFAULT_ASSUMPTIONS, group.kinds));
+    expect(r.fitted["gemmEfficiencyMax"]).toBeGreaterThanOrEqual(lo);
+    expect(r.fitted["gemmEfficiencyMax"]).toBeLessThanOrEqual(hi);
+    expect(r.evaluations).toBeGreaterThan(10);
+  });
+  it("is deterministic", () => {
+    expect(fitAll(cases, [group]).fitted).toEqual(fitAll(cases, [group]).fitted);
+  });
+});
+
+describe("leave-one-source-out cross-validation", () => {
+  it("never lets a fold see its own source, and the CV error is at least the fitted error", () => {
+    const r = crossValidate(cases, [group]);
+    expect(r.folds.map((f) => f.source)).toEqual(["s1", "s2", "s3", "s4"]);
+    for (const f of r.folds) expect(f.trainedOn).not.toContain(f.source);
+    const k = r.byKind["training_throughput"]!;
+    expect(k.cvMeanPct!).toBeGreaterThanOrEqual(k.fittedMeanPct!);
+    expect(k.cvMedianPct!).toBeGreaterThanOrEqual(k.fittedMedianPct!);
+    expect(r.coverage.cv).toBe(1);
+  });
+  it("fits each fold without evaluating the held-out source's entries", () => {
+    for (const held of Object.keys(truths)) {
+      log.length = 0;
+      const train = cases.filter((c) => c.source !== held);
+      fitAll(train, [group]);
+      expect(log.some((l) => l.source === held)).toBe(false);
+      expect(log.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -16,7 +16,7 @@ export interface Assumptions {
   readonly lowPrecisionGemmRatio: number;
   /** fraction of 16-bit peak reached by attention score math (QK^T, softmax, AV) */
   readonly attentionEfficiency: number;
-  /** HBM traffic of element-wise kernels per byte of stored activations (Korthikanti), forward pass */
+  /** HBM bytes element-wise kernels move per byte of the minimal count (each tensor read and written once) */
   readonly elementwiseTrafficRatio: number;
   /** achievable fraction of HBM bandwidth */
   readonly memoryBandwidthEfficiency: number;
@@ -106,6 +106,27 @@ export interface Assumptions {
    * ~375-450 of 450 GB/s per direction (NVIDIA Grace Hopper benchmarking guide). Range 0.6-0.95.
    */
   readonly hostLinkEfficiency: number;
+  /**
+   * training: tokens on the busiest expert relative to the mean (MoE load imbalance): scales the expert GEMMs and the
+   * all-to-all of the busiest rank. Switch Transformer (Fedus et al. 2022, §2.2) trains with capacity factors 1.0-1.25;
+   * DeepSeek-V3 (§2.1.2) keeps the load near uniform with auxiliary-loss-free balancing; Megatron-Core MoE with
+   * aux-loss balancing reports ~1.1-1.3 max/mean. Range 1-1.5.
+   */
+  readonly moeLoadImbalance: number;
+  /**
+   * training: fraction by which a GEMM slows while a TP collective runs beside it (the communication kernels hold
+   * SMs and HBM bandwidth). Transformer Engine's userbuffer overlap gives 2-16 of 132 H100 SMs to communication
+   * (TE `tp_comm_overlap` configs); Wang et al. (ASPLOS 2023, collective matmul decomposition) measure a few % to ~15 %
+   * compute slowdown. Range 0-0.25.
+   */
+  readonly tpOverlapSlowdown: number;
+  /**
+   * training: sustained GEMM throughput inside a training step relative to the microbenchmark maxima of gemm.ts's
+   * per-generation table (which are short loops at boost clock): a full-chip load at TDP lowers the clock (A100 400 W
+   * sustains ~1.2-1.4 of 1.41 GHz; H100 700 W ~1.6-1.75 of 1.98 GHz: NVIDIA data-center GPU manager power/clock
+   * telemetry), and the framework's shapes and layouts are not the best-tuned ones. Range 0.75-1.05.
+   */
+  readonly gemmEfficiencyScale: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -113,7 +134,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   gemmHalfSizePerBalance: 0.4,
   lowPrecisionGemmRatio: 0.8,
   attentionEfficiency: 0.55,
-  elementwiseTrafficRatio: 2,
+  elementwiseTrafficRatio: 1.5,
   memoryBandwidthEfficiency: 0.8,
   scaleUpEfficiency: 0.75,
   scaleOutEfficiency: 0.8,
@@ -141,6 +162,9 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   memoryReserveGB: 2,
   memoryFragmentation: 0.04,
   hostLinkEfficiency: 0.8,
+  moeLoadImbalance: 1.15,
+  tpOverlapSlowdown: 0.1,
+  gemmEfficiencyScale: 0.92,
 };
 
 /**
@@ -166,7 +190,7 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
       "max achievable matmul FLOP/s of large BF16 GEMMs (Bekman, ML Engineering, mamf-finder table): A100 SXM ~87 %, H100 SXM ~75-80 %, MI300X ~60 % of the dense peak",
   },
   gemmHalfSizePerBalance: {
-    meaning: "GEMM size where efficiency halves, per FLOP/byte of machine balance",
+    meaning: "GEMM arithmetic intensity (FLOP/byte from its M, N, K) where efficiency halves, in units of machine balance",
     range: [0, 1.6],
     source:
       "roofline (Williams et al., CACM 2009): a 16-bit GEMM of inner size k has arithmetic intensity ~k/2 FLOP/byte, so it turns compute-bound near k ~ machine balance; 0.4 places the half-efficiency point below that knee",
@@ -184,10 +208,10 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
       "FlashAttention-2 (Dao 2023, Fig. 4-6): fwd+bwd 50-73 % of A100 peak; FlashAttention-3 (Shah et al. 2024): up to 75 % of H100 BF16 peak forward, FA2 ~35 % on H100",
   },
   elementwiseTrafficRatio: {
-    meaning: "element-wise HBM traffic per stored activation byte (forward)",
-    range: [1, 4],
+    meaning: "HBM bytes element-wise kernels move per byte of the minimal count (norms, residuals, rotary, activation read+write once)",
+    range: [1, 3],
     source:
-      "Korthikanti et al. 2023 Table 2 (activation bytes per layer); each stored tensor is written once and read about once by the fused element-wise kernels",
+      "fused kernels (Megatron fused layernorm / bias-SwiGLU / bias-dropout-add, Korthikanti et al. 2022 Sec. 5) come close to one read and one write per tensor; unfused PyTorch ops re-read inputs (~2x)",
   },
   memoryBandwidthEfficiency: {
     meaning: "achievable fraction of HBM bandwidth",
@@ -336,6 +360,25 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
     range: [0, 0.3],
     source:
       "GMLake (Guo et al., ASPLOS 2024) and STWeaver (arXiv 2507.16274): 10-43 % waste with recompute/virtual pipelines on the default PyTorch allocator; a few % with expandable segments",
+  },
+  moeLoadImbalance: {
+    meaning: "tokens on the busiest expert / mean tokens per expert (MoE load imbalance)",
+    range: [1, 1.5],
+    source:
+      "Switch Transformer (Fedus et al. 2022, Sec. 2.2) capacity factors 1.0-1.25; DeepSeek-V3 report Sec. 2.1.2 auxiliary-loss-free balancing keeps the load near uniform",
+  },
+  gemmEfficiencyScale: {
+    meaning:
+      "sustained in-training GEMM efficiency relative to the per-generation microbenchmark maximum (clocks under power cap, framework shapes)",
+    range: [0.75, 1.05],
+    source:
+      "A100 400 W sustains ~1.2-1.4 of 1.41 GHz and H100 700 W ~1.6-1.75 of 1.98 GHz under full GEMM load (NVIDIA DCGM clock/power telemetry); mamf-finder maxima are measured at boost clock",
+  },
+  tpOverlapSlowdown: {
+    meaning: "GEMM slowdown while an overlapped TP collective runs beside it (SMs/HBM taken by comm)",
+    range: [0, 0.25],
+    source:
+      "Transformer Engine tp_comm_overlap gives 2-16 of 132 H100 SMs to communication kernels; Wang et al. (ASPLOS 2023, overlapping via decomposition) measure a few % to ~15 % compute slowdown",
   },
   hostLinkEfficiency: {
     meaning: "achievable fraction of the host link (PCIe / NVLink-C2C) bandwidth for pinned copies",

@@ -22,3 +22,96 @@ export function allToAllS(bytes: number, n: number, gbps: number, latencyS: numb
   if (n <= 1 || bytes <= 0) return 0;
   return ((n - 1) * bytes) / (n * gbps * 1e9) + hops(n) * latencyS;
 }
+
+/**
+ * Latency of one algorithm step (hop) on a link, from the measured time of one small all-reduce among 8 ranks on it
+ * (`scaleUpSmallAllReduceS` / `scaleOutSmallAllReduceS`): a small all-reduce over 8 ranks takes 2·log2(8) = 6 steps
+ * in the tree/ring-LL model above, so one step ≈ that time / 6.
+ */
+export function hopLatencyS(smallAllReduceS: number): number {
+  return smallAllReduceS / 6;
+}
+
+/** A communication group's link: one-direction bandwidth per rank (after efficiency) and per-hop latency. */
+export interface GroupLink {
+  readonly gbps: number;
+  readonly hopS: number;
+  /** whether the whole group sits inside one scale-up domain */
+  readonly scaleUp: boolean;
+}
+
+export interface LinkInput {
+  readonly scaleUpGBps: number;
+  readonly scaleUpDomain: number;
+  readonly scaleOutGBps: number;
+}
+
+export interface LinkFactors {
+  readonly scaleUpEfficiency: number;
+  readonly scaleOutEfficiency: number;
+  readonly scaleUpSmallAllReduceS: number;
+  readonly scaleOutSmallAllReduceS: number;
+}
+
+/**
+ * Link of a group whose ranks lie `span` consecutive ranks apart at most (n ranks at a stride: span = n × stride).
+ * A group that fits one scale-up domain (an NVLink node, an NVL72 rack, a TPU slice) uses the scale-up link;
+ * anything wider goes through the scale-out NICs, whose per-GPU bandwidth bounds the ring.
+ */
+export function groupLink(hw: LinkInput, a: LinkFactors, span: number): GroupLink {
+  const up = span <= hw.scaleUpDomain;
+  return up
+    ? { gbps: hw.scaleUpGBps * a.scaleUpEfficiency, hopS: hopLatencyS(a.scaleUpSmallAllReduceS), scaleUp: true }
+    : { gbps: hw.scaleOutGBps * a.scaleOutEfficiency, hopS: hopLatencyS(a.scaleOutSmallAllReduceS), scaleUp: false };
+}
+
+/** Point-to-point send of `bytes` over a link (one hop). */
+export function sendS(bytes: number, link: GroupLink): number {
+  return bytes > 0 ? bytes / (link.gbps * 1e9) + link.hopS : 0;
+}
+
+/** Rank layout dimensions in order; `ep` is carved out of the data-parallel ranks next to the inner dimensions. */
+export interface RankLinks {
+  readonly tp: GroupLink;
+  readonly cp: GroupLink;
+  readonly ep: GroupLink;
+  readonly pp: GroupLink;
+  /** the gradient group: data- and context-parallel ranks together */
+  readonly dpcp: GroupLink;
+}
+
+export interface RankSizes {
+  readonly tp: number;
+  readonly cp: number;
+  readonly dp: number;
+  readonly pp: number;
+  readonly ep: number;
+  readonly rankOrder?: readonly ("tp" | "cp" | "dp" | "pp")[];
+}
+
+const DEFAULT_ORDER = ["tp", "cp", "dp", "pp"] as const;
+
+/**
+ * Which link each parallel group uses, from the rank order (innermost first, Megatron's `--rank-order`-style layout):
+ * a dimension's stride is the product of the sizes inside it; its group spans size × stride consecutive ranks. The
+ * expert-parallel group takes the innermost `ep` of the data-parallel ranks (Megatron-Core: tp-cp-ep-dp-pp).
+ * A pipeline boundary is a single hop between neighbouring stages: it spans 2 × stride.
+ */
+export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes): RankLinks {
+  const order = s.rankOrder ?? DEFAULT_ORDER;
+  const stride = { tp: 1, cp: 1, dp: 1, pp: 1 };
+  let acc = 1;
+  for (const d of order) {
+    stride[d] = acc;
+    acc *= s[d];
+  }
+  const link = (span: number): GroupLink => groupLink(hw, a, span);
+  const dpcpSpan = s.cp > 1 ? Math.max(s.dp * stride.dp, s.cp * stride.cp) : s.dp * stride.dp;
+  return {
+    tp: link(s.tp * stride.tp),
+    cp: link(s.cp * stride.cp),
+    ep: link(Math.max(1, s.ep) * stride.dp),
+    pp: link(s.pp > 1 ? 2 * stride.pp : 1),
+    dpcp: link(s.dp * s.cp > 1 ? dpcpSpan : 1),
+  };
+}

@@ -1,8 +1,12 @@
 import type { Assumptions } from "./assumptions.js";
-import { allGatherS, allReduceS, allToAllS } from "./collectives.js";
-import { peakFor, type HardwareProfile } from "./hardware.js";
-import { activationBytesPerLayer, layersPerStage, trainingMemory, type MemoryBreakdown } from "./memory.js";
-import { gpuCount, microBatchesPerStep, type ParallelConfig, type TrainingOptions } from "./parallel.js";
+import { allGatherS, allReduceS, allToAllS, rankLinks, sendS, type GroupLink } from "./collectives.js";
+import { modelCost, type LayerCost } from "./compute.js";
+import { gemmCurve, gemmEff } from "./gemm.js";
+import type { HardwareProfile } from "./hardware.js";
+import { recomputedLayers, trainingMemory, usableMemoryBytes, type MemoryBreakdown } from "./memory.js";
+import { gpuCount, microBatchesPerStep, type FlopConvention, type ParallelConfig, type TrainingOptions } from "./parallel.js";
+import { offloadTime } from "./offload.js";
+import { stageLayout } from "./pipeline.js";
 import type { ShapeCounts, TransformerShape } from "./shape.js";
 
 /** Everything one estimate needs; `counts` is computed once per model (the search reuses it). */
@@ -14,13 +18,15 @@ export interface TrainingProblem {
   readonly assumptions: Assumptions;
 }
 
+/** Step time split by cause; the parts add up to the step. Per-micro-batch parts are those of the slowest stage. */
 export interface StepBreakdown {
-  /** forward+backward(+recompute) math of the most loaded stage, all micro-batches */
+  /** forward+backward(+recompute) math of the slowest stage, all micro-batches */
   readonly computeS: number;
   readonly tensorParallelCommS: number;
   readonly contextParallelCommS: number;
   readonly expertAllToAllS: number;
   readonly pipelineP2pS: number;
+  /** pipeline fill and drain (uneven stages: the sum of the other stages' times, divided by vp) */
   readonly pipelineBubbleS: number;
   readonly dataParallelCommS: number;
   readonly zeroGatherS: number;
@@ -44,31 +50,143 @@ export interface TrainingEstimate {
   readonly hfu: number;
   readonly memory: MemoryBreakdown;
   readonly memoryCapacityBytes: number;
+  /** device memory a job can fill (capacity minus reserve and fragmentation); `fits` compares the most loaded stage with it */
+  readonly usableMemoryBytes: number;
   readonly fits: boolean;
-  /** GEMM efficiency the model used (fraction of peak) */
+  /** efficiency of the layer's largest GEMM (forward FC1 / QKV shape), fraction of the recipe's GEMM peak */
   readonly gemmEfficiency: number;
+  /** transformer layers per pipeline stage */
+  readonly stageLayers: readonly number[];
+  /** seconds per micro-batch of each stage (forward + backward + exposed communication) */
+  readonly stageTimesS: readonly number[];
 }
 
 /** FLOPs per token of the model (no recompute), PaLM/Megatron convention (attention counted non-causally). */
-export function modelFlopsPerToken(c: ShapeCounts, o: TrainingOptions): number {
-  return (o.finetune === "lora" ? 2 : 3) * c.forwardFlops;
+export function modelFlopsPerToken(c: ShapeCounts, o: TrainingOptions, conv?: FlopConvention): number {
+  const attn = conv?.causalAttention ? c.attnScoreFlops / 2 : c.attnScoreFlops;
+  return (o.finetune === "lora" ? 2 : 3) * (c.forwardFlops - c.attnScoreFlops + attn);
 }
 
-/** FLOPs per token actually executed, including recomputation. */
-export function hardwareFlopsPerToken(c: ShapeCounts, p: ParallelConfig, o: TrainingOptions): number {
-  const extra = p.recompute === "full" ? c.layerMatmulFlops + c.attnScoreFlops : p.recompute === "selective" ? c.attnScoreFlops : 0;
-  return modelFlopsPerToken(c, o) + extra;
+/**
+ * FLOPs per token actually executed under the PaLM count, including recomputation. With `recomputeLayers` (partial
+ * full recompute) pass the stage's layer count: the recomputed share is recomputeLayers / stageLayers.
+ */
+export function hardwareFlopsPerToken(
+  c: ShapeCounts,
+  p: ParallelConfig,
+  o: TrainingOptions,
+  conv?: FlopConvention,
+  stageLayers?: number,
+): number {
+  const attn = conv?.causalAttention ? c.attnScoreFlops / 2 : c.attnScoreFlops;
+  let extra = 0;
+  if (p.recompute === "full") {
+    const share =
+      p.recomputeLayers === undefined || stageLayers === undefined ? 1 : recomputedLayers(p, stageLayers) / Math.max(1, stageLayers);
+    extra = share * (c.layerMatmulFlops + attn);
+  } else if (p.recompute === "selective") extra = attn;
+  return modelFlopsPerToken(c, o, conv) + extra;
 }
 
-/** Achievable fraction of `peakTflops` for a GEMM whose smallest dimension is `size`, on a chip with HBM `memGBps`. */
-export function gemmEfficiency(size: number, a: Assumptions, peakTflops: number, memGBps: number): number {
-  const half = a.gemmHalfSizePerBalance * ((peakTflops * 1e12) / (memGBps * 1e9));
-  return (a.gemmEfficiencyMax * size) / (size + half);
+/** TFLOP/s per GPU of an estimate counted under a source's convention (causal or full attention, recompute or not). */
+export function tflopsUnder(e: TrainingEstimate, pr: TrainingProblem, p: ParallelConfig, conv: FlopConvention): number {
+  const flops = conv.includeRecompute
+    ? hardwareFlopsPerToken(
+        pr.counts,
+        p,
+        pr.options,
+        conv,
+        e.stageLayers.reduce((x, y) => Math.max(x, y), 0),
+      )
+    : modelFlopsPerToken(pr.counts, pr.options, conv);
+  return (e.tokensPerSPerGpu * flops) / 1e12;
 }
 
-/** Bandwidth (GB/s, one direction) of a group of n ranks spaced `stride` apart in the rank order. */
-function groupGBps(hw: HardwareProfile, a: Assumptions, n: number, stride: number): number {
-  return n * stride <= hw.scaleUpDomain ? hw.scaleUpGBps * a.scaleUpEfficiency : hw.scaleOutGBps * a.scaleOutEfficiency;
+/**
+ * Chunks a pipelined TP overlap splits each GEMM + collective into (Transformer Engine userbuffers "pipeline"
+ * method, `num_splits` default 4 in Megatron's tp-comm-overlap configs); the first/last chunk's transfer stays exposed.
+ * The "ring" method (collective matmul, Wang et al. ASPLOS 2023) exchanges tp chunks, exposing 1/tp.
+ */
+export const TP_OVERLAP_CHUNKS = 4;
+
+/**
+ * Megatron's gradient bucket: `--ddp-bucket-size` default max(40 M, 1 M × dp) parameters; with overlap, all but the
+ * last bucket's reduction runs under the backward pass (Li et al., VLDB 2020, PyTorch DDP §3.2.3).
+ */
+export const DDP_BUCKET_PARAMS = 40e6;
+
+interface Pass {
+  readonly fwd: number;
+  readonly bwd: number;
+}
+
+/** Exposed seconds of a pass's TP communication `comm` next to GEMMs of `gemm` seconds under a chunked overlap. */
+function chunked(comm: number, gemm: number, chunks: number, slowdown: number): number {
+  const hideable = comm * (1 - 1 / chunks);
+  const hidden = Math.min(hideable, gemm);
+  return comm - hidden + slowdown * hidden;
+}
+
+/** Exposed TP communication of one layer and micro-batch (forward, backward) for the configured algorithm and overlap. */
+function tpExposed(lc: LayerCost, msg: number, link: GroupLink, p: ParallelConfig, a: Assumptions): Pass {
+  if (p.tp <= 1) return { fwd: 0, bwd: 0 };
+  const ar = allReduceS(msg, p.tp, link.gbps, link.hopS);
+  const ag = allGatherS(msg, p.tp, link.gbps, link.hopS);
+  const rsag = p.tpComm ?? (p.sequenceParallel ? "rs-ag" : "allreduce");
+  const pair = rsag === "rs-ag" ? 2 * ag : ar;
+  // forward: 2 collectives per layer (after attention and after the MLP); backward: the same two, plus with sequence
+  // parallelism the re-gather of the two block inputs for the weight-gradient GEMMs (Korthikanti et al. 2022 §4.2.2)
+  const fwd = 2 * pair;
+  const bwd = 2 * pair + (p.sequenceParallel ? 2 * ag : 0);
+  // "none": Megatron's asynchronous TP all-reduce still runs the backward data-gradient collective under the
+  // weight-gradient GEMM (Korthikanti et al. 2022 §4.2.2); forward collectives are exposed
+  const noneBwd = bwd - Math.min(bwd, lc.wgrad) + a.tpOverlapSlowdown * Math.min(bwd, lc.wgrad);
+  const mode = p.tpOverlap ?? "none";
+  if (mode === "none") return { fwd, bwd: noneBwd };
+  const chunks = mode === "ring" ? p.tp : TP_OVERLAP_CHUNKS;
+  return {
+    fwd: Math.min(fwd, chunked(fwd, lc.gemmFwd, chunks, a.tpOverlapSlowdown)),
+    bwd: Math.min(noneBwd, chunked(bwd, lc.gemmBwd + lc.wgrad, chunks, a.tpOverlapSlowdown)),
+  };
+}
+
+/**
+ * Ring attention over cp ranks (Megatron context parallelism): cp − 1 KV exchanges forward, KV + dKV backward, each
+ * overlapped with the attention block of the previous step; the first exchange is exposed.
+ */
+function cpExposed(lc: LayerCost, kvBytes: number, link: GroupLink, cp: number): Pass {
+  if (cp <= 1) return { fwd: 0, bwd: 0 };
+  const step = sendS(kvBytes, link);
+  const fwd = (cp - 1) * step;
+  const bwd = 2 * fwd;
+  return { fwd: step + Math.max(0, fwd - step - lc.attnFwd), bwd: 2 * step + Math.max(0, bwd - 2 * step - lc.attnBwd) };
+}
+
+interface StageParts {
+  compute: number;
+  tp: number;
+  cp: number;
+  ep: number;
+  p2p: number;
+  fwd: number;
+  bwd: number;
+}
+
+function addLayers(s: StageParts, n: number, lc: LayerCost, tp: Pass, cp: Pass, ep: Pass, launch: number): void {
+  s.compute += n * (lc.fwd + lc.bwd + launch);
+  s.fwd += n * lc.fwd;
+  s.bwd += n * lc.bwd;
+  s.tp += n * (tp.fwd + tp.bwd);
+  s.cp += n * (cp.fwd + cp.bwd);
+  s.ep += n * (ep.fwd + ep.bwd);
+}
+
+function addRecompute(s: StageParts, n: number, lc: LayerCost, tp: Pass, cp: Pass, ep: Pass): void {
+  s.compute += n * lc.fwd;
+  s.bwd += n * lc.fwd;
+  s.tp += n * tp.fwd;
+  s.cp += n * cp.fwd;
+  s.ep += n * ep.fwd;
 }
 
 export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): TrainingEstimate {
@@ -77,84 +195,121 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   const lora = o.finetune === "lora";
   const tokensMb = (p.microBatch * m.seqLen) / p.cp;
   const mbs = microBatchesPerStep(p);
-  const layers = layersPerStage(m, p.pp);
-  const moeShare = c.moeLayers / m.layers;
+  const cost = modelCost(pr, tokensMb, p.tp, p.ep, p.sequenceParallel);
+  const links = rankLinks(hw, a, p);
 
-  // compute per layer and micro-batch
-  const size = Math.min(tokensMb, m.hidden / p.tp);
-  const lowPrecision = o.precision === "fp8" || o.precision === "fp4" || o.precision === "int8" || o.precision === "int4";
-  const peak = lowPrecision ? peakFor(hw, o.precision) : hw.peak16Tflops;
-  const eff = gemmEfficiency(size, a, peak, hw.memoryBandwidthGBps);
-  const gemmRate = peak * eff * (lowPrecision ? a.lowPrecisionGemmRatio : 1);
-  const layerMatmul = c.layerMatmulFlops / m.layers / p.tp;
-  const attnScore = (c.attnScoreFlops / m.layers / p.tp) * (o.flashAttention ? 0.5 : 1);
-  const gemmFwd = (layerMatmul * tokensMb) / (gemmRate * 1e12);
-  const attnFwd = (attnScore * tokensMb) / (hw.peak16Tflops * a.attentionEfficiency * 1e12);
-  const actBytes = activationBytesPerLayer(m, tokensMb, p.tp, "none", p.sequenceParallel, o.flashAttention);
-  const elemFwd = (a.elementwiseTrafficRatio * actBytes) / (hw.memoryBandwidthGBps * a.memoryBandwidthEfficiency * 1e9);
-  const bwdFactor = lora ? 1 : 2;
-  let layerS = (1 + bwdFactor) * (gemmFwd + attnFwd) + 2 * elemFwd + (lora ? 0 : elemFwd);
-  if (p.recompute === "full") layerS += gemmFwd + attnFwd + elemFwd;
-  else if (p.recompute === "selective") layerS += attnFwd;
-  const logitS = ((lora ? 2 : 3) * c.logitFlops * tokensMb) / p.tp / (gemmRate * 1e12);
-  const stageComputeS = layers * (layerS + a.layerLaunchOverheadS) + logitS;
+  // per-layer exposed communication, dense and MoE layers
+  const msg = tokensMb * m.hidden * 2;
+  const kvBytes = ((tokensMb * c.kvElementsPerToken) / m.layers / p.tp) * 2;
+  const tpD = tpExposed(cost.dense, msg, links.tp, p, a);
+  const tpM = m.moe ? tpExposed(cost.moe, msg, links.tp, p, a) : tpD;
+  const cpD = cpExposed(cost.dense, kvBytes, links.cp, p.cp);
+  const cpM = m.moe ? cpExposed(cost.moe, kvBytes, links.cp, p.cp) : cpD;
+  const noEp: Pass = { fwd: 0, bwd: 0 };
+  let epM = noEp;
+  if (m.moe && p.ep > 1) {
+    // dispatch + combine in forward and again in backward; the busiest rank sends the imbalance share
+    const a2a = allToAllS(((msg * m.moe.activeExperts) / p.tp) * a.moeLoadImbalance, p.ep, links.ep.gbps, links.ep.hopS);
+    const exposed = p.epOverlap ? 1 - a.epOverlap : 1;
+    epM = { fwd: 2 * a2a * exposed, bwd: 2 * a2a * exposed };
+  }
 
-  // tensor-parallel collectives (all-reduce, or reduce-scatter + all-gather with SP: same volume)
-  const tpGBps = groupGBps(hw, a, p.tp, 1);
-  const actMsg = tokensMb * m.hidden * 2;
-  const tpCalls = (lora ? 3 : 4) + (p.recompute === "full" ? 2 : 0);
-  const tpLayerS = tpCalls * allReduceS(actMsg, p.tp, tpGBps, a.collectiveLatencyS);
-  const cpGBps = groupGBps(hw, a, p.cp, p.tp);
-  const kvMsg = ((tokensMb * p.cp * 2 * m.kvHeads * m.headDim * 2) / p.tp) * 3;
-  const cpLayerS = allGatherS(kvMsg, p.cp, cpGBps, a.collectiveLatencyS);
-  const epGBps = groupGBps(hw, a, p.ep, p.tp * p.cp);
-  const k = m.moe ? m.moe.activeExperts : 0;
-  const epLayerS = m.moe ? (lora ? 3 : 4) * allToAllS((actMsg * k) / p.tp, p.ep, epGBps, a.collectiveLatencyS) : 0;
-  const commLayerS = (1 - a.tpOverlap) * tpLayerS + (1 - a.tpOverlap) * cpLayerS * 0.5 + moeShare * (1 - a.epOverlap) * epLayerS;
-
-  // pipeline: p2p per micro-batch and stage boundary, bubble
-  const ppGBps = groupGBps(hw, a, p.pp, p.tp * p.cp * p.dp);
+  // stages: layers (dense first, then MoE), recompute, embedding on the first, logits + loss on the last
+  const layout = stageLayout(m, p);
+  const pp = layout.layers.length;
+  const firstMoe = m.moe ? Math.min(m.layers, m.moe.denseLayers) : m.layers;
   // Megatron scatters the boundary activation over the TP ranks before sending it (scatter-gather optimization)
-  const p2pS = p.pp > 1 ? 2 * p.vp * (actMsg / p.tp / (ppGBps * 1e9) + a.collectiveLatencyS) : 0;
-  const mbS = stageComputeS + layers * commLayerS + (1 - a.tpOverlap) * p2pS;
-  const bubbleMbs = p.pp > 1 ? (p.pp - 1) / (p.vp > 1 ? p.vp : 1) : 0;
+  const p2p = pp > 1 ? 2 * p.vp * sendS(msg / (p.tp > 1 ? p.tp : 1), links.pp) : 0;
+  const stageTimes: number[] = [];
+  const parts: StageParts[] = [];
+  let start = 0;
+  let slowest = 0;
+  let sum = 0;
+  for (let i = 0; i < pp; i++) {
+    const n = layout.layers[i]!;
+    const moeN = Math.max(0, start + n - Math.max(start, firstMoe));
+    const s: StageParts = { compute: 0, tp: 0, cp: 0, ep: 0, p2p, fwd: 0, bwd: 0 };
+    addLayers(s, n - moeN, cost.dense, tpD, cpD, noEp, a.layerLaunchOverheadS);
+    addLayers(s, moeN, cost.moe, tpM, cpM, epM, a.layerLaunchOverheadS);
+    const rc = recomputedLayers(p, n);
+    if (rc > 0) {
+      const rcMoe = Math.min(rc, moeN);
+      addRecompute(s, rc - rcMoe, cost.dense, tpD, cpD, noEp);
+      addRecompute(s, rcMoe, cost.moe, tpM, cpM, epM);
+    } else if (p.recompute === "selective") s.compute += (n - moeN) * cost.dense.selectiveRecompute + moeN * cost.moe.selectiveRecompute;
+    if (i === layout.embeddingStage) s.compute += cost.embedding;
+    if (i === layout.lossStage) s.compute += cost.logits;
+    const t = s.compute + s.tp + s.cp + s.ep + s.p2p;
+    stageTimes.push(t);
+    parts.push(s);
+    sum += t;
+    if (t > stageTimes[slowest]!) slowest = i;
+    start += n;
+  }
+  const tMax = stageTimes[slowest]!;
+  // 1F1B with uneven stages: the slowest stage paces the steady state; fill and drain pass once through the others
+  // (interleaving divides the fill/drain by vp: Narayanan et al. SC'21 §2.2)
+  const pipelineS = mbs * tMax + (sum - tMax) / (p.vp > 1 ? p.vp : 1);
 
-  // data parallel (gradients) and ZeRO-3 gathers
+  // data-parallel gradient sync and ZeRO gathers per stage; the slowest stage's sync ends the step
   const mem = trainingMemory(m, c, p, o);
-  const dpGBps = groupGBps(hw, a, p.dp * p.cp, p.tp);
   const dpRanks = p.dp * p.cp;
-  const gradBytes = (lora ? 0.01 : 1) * mem.paramsPerGpu * 2;
-  const dpS =
-    p.zeroStage >= 3
-      ? allGatherS(gradBytes, dpRanks, dpGBps, a.collectiveLatencyS)
-      : allReduceS(gradBytes, dpRanks, dpGBps, a.collectiveLatencyS);
-  const dpExposed = (1 - a.dpOverlap) * dpS;
-  const zeroS = p.zeroStage >= 3 ? mbs * (lora ? 1 : 2) * allGatherS(mem.paramsPerGpu * 2, dpRanks, dpGBps, a.collectiveLatencyS) : 0;
-  const zeroExposed = (1 - a.zeroOverlap) * zeroS;
+  const dl = links.dpcp;
+  let dpExposed = 0;
+  let zeroExposed = 0;
+  for (let i = 0; i < pp && dpRanks > 1; i++) {
+    const params = mem.stages[i]?.paramsPerGpu ?? mem.paramsPerGpu;
+    const gradBytes = (lora ? 0.01 : 1) * params * (o.fp32Grads ? 4 : 2);
+    const rs = allGatherS(gradBytes, dpRanks, dl.gbps, dl.hopS);
+    const ag = allGatherS((lora ? 0.01 : 1) * params * 2, dpRanks, dl.gbps, dl.hopS);
+    const s = parts[i]!;
+    const overlap = p.dpOverlap ?? true;
+    const buckets = Math.max(1, params / DDP_BUCKET_PARAMS);
+    const hide = (comm: number, window: number, tail: number): number => (overlap ? Math.max(0, comm - window) + comm / tail : comm);
+    let dpS = 0;
+    let zS = 0;
+    if (p.zeroStage === 0) dpS = hide(2 * rs, s.bwd, buckets);
+    else if (p.zeroStage === 1) dpS = hide(rs, s.bwd, buckets) + hide(ag, s.fwd, buckets);
+    else if (p.zeroStage === 2) dpS = mbs * hide(rs, s.bwd, buckets) + hide(ag, s.fwd, buckets);
+    else {
+      // ZeRO-3: every micro-batch gathers the weights in forward and again in backward and reduce-scatters the
+      // gradients; prefetch hides each layer's gather behind the previous layer's compute (first layer exposed)
+      const layers = Math.max(1, layout.layers[i]!);
+      zS = mbs * (hide(ag, s.fwd, layers) + hide(ag + rs, s.bwd, layers));
+    }
+    dpExposed = Math.max(dpExposed, dpS);
+    zeroExposed = Math.max(zeroExposed, zS);
+  }
   const optBytes = lora ? 0 : (mem.paramsPerGpu / (p.zeroStage >= 1 ? dpRanks : 1)) * 32;
-  const optimizerS = optBytes / (hw.memoryBandwidthGBps * a.memoryBandwidthEfficiency * 1e9);
+  const optimizerS = p.offloadOptimizer ? 0 : optBytes / (hw.memoryBandwidthGBps * a.memoryBandwidthEfficiency * 1e9);
+  // offloads (offload.ts): host-link traffic the stage's compute cannot hide, the CPU optimizer step, the weight upload
+  const offloaded = p.offloadOptimizer === true || p.offloadWeights === true || p.offloadActivations === true;
+  const offloadS = offloaded ? offloadTime(hw, a, p, o, mem, mbs * (parts[mem.stage] ?? parts[slowest]!).compute).exposedS : 0;
 
-  const computeS = mbs * stageComputeS;
-  const stepTimeS = (mbs + bubbleMbs) * mbS + dpExposed + zeroExposed + optimizerS + a.stepOverheadS;
+  const stepTimeS = pipelineS + dpExposed + zeroExposed + optimizerS + offloadS + a.stepOverheadS;
+  const sl = parts[slowest]!;
   const tokensPerStep = p.globalBatch * m.seqLen;
   const mft = modelFlopsPerToken(c, o);
-  const hft = hardwareFlopsPerToken(c, p, o);
+  const hft = hardwareFlopsPerToken(c, p, o, undefined, layout.maxLayers);
   const tokensPerS = tokensPerStep / stepTimeS;
   const modelTflopsPerGpu = (tokensPerS * mft) / gpus / 1e12;
   const hardwareTflopsPerGpu = (tokensPerS * hft) / gpus / 1e12;
+  const usable = usableMemoryBytes(hw, a);
+  const curve = gemmCurve(hw, o.precision, a);
+  const ffn = m.moe ? m.moe.expertFfnHidden : m.ffnHidden;
   return {
     gpus,
     stepTimeS,
     breakdown: {
-      computeS,
-      tensorParallelCommS: mbs * layers * (1 - a.tpOverlap) * tpLayerS,
-      contextParallelCommS: mbs * layers * (1 - a.tpOverlap) * cpLayerS * 0.5,
-      expertAllToAllS: mbs * layers * moeShare * (1 - a.epOverlap) * epLayerS,
-      pipelineP2pS: mbs * (1 - a.tpOverlap) * p2pS,
-      pipelineBubbleS: bubbleMbs * mbS,
+      computeS: mbs * sl.compute,
+      tensorParallelCommS: mbs * sl.tp,
+      contextParallelCommS: mbs * sl.cp,
+      expertAllToAllS: mbs * sl.ep,
+      pipelineP2pS: mbs * sl.p2p,
+      pipelineBubbleS: pipelineS - mbs * tMax,
       dataParallelCommS: dpExposed,
       zeroGatherS: zeroExposed,
-      optimizerS,
+      optimizerS: optimizerS + offloadS,
       overheadS: a.stepOverheadS,
     },
     tokensPerStep,
@@ -168,7 +323,10 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
     hfu: hardwareTflopsPerGpu / hw.peak16Tflops,
     memory: mem,
     memoryCapacityBytes: hw.memoryBytes,
-    fits: mem.totalBytes <= hw.memoryBytes,
-    gemmEfficiency: eff,
+    usableMemoryBytes: usable,
+    fits: mem.totalBytes <= usable,
+    gemmEfficiency: gemmEff(curve, tokensMb, ((m.ffnMatrices - 1) * ffn) / p.tp, m.hidden),
+    stageLayers: layout.layers,
+    stageTimesS: stageTimes,
   };
 }

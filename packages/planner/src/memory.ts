@@ -94,79 +94,81 @@ export function inFlightMicroBatches(stage: number, pp: number, vp: number, micr
   return chunks / vp;
 }
 
-interface StageParams {
-  readonly dense: number;
-  readonly expert: number;
-  /** parameters that run in GEMMs (everything but norms/biases; the embedding lookup is not a GEMM) */
-  readonly gemm: number;
-}
-
-/** Parameters per GPU on stage `i` before ZeRO, split into dense (TP-sharded) and routed-expert (TP·EP-sharded) parts. */
-function paramsOnStage(m: TransformerShape, c: ShapeCounts, p: ParallelConfig, layers: readonly number[], i: number): StageParams {
-  let start = 0;
-  for (let k = 0; k < i; k++) start += layers[k]!;
-  const n = layers[i]!;
-  const moe = m.moe;
-  const denseLayersEnd = moe ? Math.min(m.layers, moe.denseLayers) : m.layers;
-  const moeLayers = moe ? Math.max(0, start + n - Math.max(start, denseLayersEnd)) : 0;
-  const routed = moe ? m.ffnMatrices * m.hidden * moe.expertFfnHidden * moe.experts : 0;
-  const sharedAndRouter = moe ? c.moeMlpParamsPerLayer - routed : 0;
-  const pp = layers.length;
-  const embedCopies = (i === 0 ? 1 : 0) + (i === pp - 1 && (pp > 1 || !m.tiedEmbeddings) ? 1 : 0);
-  const embedding = (embedCopies * m.vocab * m.hidden) / p.tp;
-  const dense = (n * c.attnParamsPerLayer + (n - moeLayers) * c.denseMlpParamsPerLayer + moeLayers * sharedAndRouter) / p.tp + embedding;
-  const expert = (moeLayers * routed) / (p.tp * Math.max(1, p.ep));
-  const outputLayer = i === pp - 1 ? (m.vocab * m.hidden) / p.tp : 0;
-  return { dense, expert, gemm: dense - embedding + outputLayer + expert };
-}
-
 /** Memory per GPU of every pipeline stage; the reported figures are those of the stage with the largest total. */
 export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelConfig, o: TrainingOptions): MemoryBreakdown {
   const layout = stageLayout(m, p);
-  const pp = layout.layers.length;
+  const layers = layout.layers;
+  const pp = layers.length;
+  const tp = p.tp;
+  const z = p.zeroStage;
   const dpRanks = p.dp * p.cp;
   const edpRanks = Math.max(1, dpRanks / Math.max(1, p.ep));
   const lora = o.finetune === "lora";
   const fullPrecision = o.precision === "fp32" || o.precision === "tf32";
   const wBytes = fullPrecision ? 4 : BYTES.weight;
   const gBytes = fullPrecision || o.fp32Grads ? BYTES.grad : 2;
-  const oBytes = (fullPrecision ? 0 : BYTES.master) + BYTES.adam;
-  const lowPrecision = o.precision === "fp8" || o.precision === "fp4";
-  const shard = (stage: 1 | 2 | 3, ranks: number): number => (p.zeroStage >= stage ? ranks : 1);
+  const oBytes = lora ? 0 : (fullPrecision ? 0 : BYTES.master) + BYTES.adam;
+  const cacheBytes = o.precision === "fp8" || o.precision === "fp4" ? LOW_PRECISION_WEIGHT_CACHE_BYTES : 0;
+  // ZeRO divisors of the dense part (over dp·cp) and of the routed experts (over the expert-data-parallel group dp·cp/ep)
+  const d1 = z >= 1 ? dpRanks : 1;
+  const d2 = z >= 2 ? dpRanks : 1;
+  const d3 = z >= 3 ? dpRanks : 1;
+  const e1 = z >= 1 ? edpRanks : 1;
+  const e2 = z >= 2 ? edpRanks : 1;
+  const e3 = z >= 3 ? edpRanks : 1;
+  // per-layer parameters per GPU: attention + dense MLP, or attention + shared experts/router + routed experts / ep
+  const moe = m.moe;
+  const denseLayersEnd = moe ? Math.min(m.layers, moe.denseLayers) : m.layers;
+  const routed = moe ? m.ffnMatrices * m.hidden * moe.expertFfnHidden * moe.experts : 0;
+  const denseLayer = (c.attnParamsPerLayer + c.denseMlpParamsPerLayer) / tp;
+  const moeLayerDense = (c.attnParamsPerLayer + (moe ? c.moeMlpParamsPerLayer - routed : 0)) / tp;
+  const moeLayerExpert = routed / (tp * Math.max(1, p.ep));
+  const vocabSlice = (m.vocab * m.hidden) / tp;
   const tokens = (p.microBatch * m.seqLen) / p.cp;
   const kept = p.recompute === "full" ? "none" : p.recompute;
-  const perLayerKept = activationBytesPerLayer(m, tokens, p.tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true);
-  const perLayerFull = activationBytesPerLayer(m, tokens, p.tp, "full", p.sequenceParallel, o.flashAttention);
+  const perLayerKept = activationBytesPerLayer(m, tokens, tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true);
+  const perLayerFull = activationBytesPerLayer(m, tokens, tp, "full", p.sequenceParallel, o.flashAttention);
+  const logitsBytes = (tokens * m.vocab * 4) / tp;
   const mbs = p.globalBatch / (p.dp * p.microBatch);
-  const stages: StageMemory[] = [];
+  const stages: StageMemory[] = new Array<StageMemory>(pp);
   let worst = 0;
-  let worstParams: StageParams = { dense: 0, expert: 0, gemm: 0 };
+  let worstTotal = -1;
+  let worstDense = 0;
+  let worstExpert = 0;
   let hostOpt = 0;
   let hostW = 0;
   let hostAct = 0;
   let actPerMb = 0;
+  let start = 0;
   for (let i = 0; i < pp; i++) {
-    const n = layout.layers[i]!;
-    const sp = paramsOnStage(m, c, p, layout.layers, i);
-    const params = sp.dense + sp.expert;
-    const sharded = (stage: 1 | 2 | 3): number => sp.dense / shard(stage, dpRanks) + sp.expert / shard(stage, edpRanks);
-    const weightsAtRest = sharded(3) * wBytes;
+    const n = layers[i]!;
+    const moeN = moe ? Math.max(0, start + n - Math.max(start, denseLayersEnd)) : 0;
+    start += n;
+    // the embedding on the first stage; the output layer (or, tied, a copy of the embedding) on the last
+    const embedCopies = (i === 0 ? 1 : 0) + (i === pp - 1 && (pp > 1 || !m.tiedEmbeddings) ? 1 : 0);
+    const embedding = embedCopies * vocabSlice;
+    const dense = (n - moeN) * denseLayer + moeN * moeLayerDense + embedding;
+    const expert = moeN * moeLayerExpert;
+    const params = dense + expert;
+    const weightsAtRest = (dense / d3 + expert / e3) * wBytes;
     // streamed weights: the device keeps two layers (the one computing and the one prefetched)
     const weightsBytes = p.offloadWeights ? Math.min(weightsAtRest, (2 * weightsAtRest) / Math.max(1, n)) : weightsAtRest;
-    const gradsBytes = lora ? 0 : sharded(2) * gBytes;
-    const optimizerAll = lora ? 0 : sharded(1) * oBytes;
+    const gradsBytes = lora ? 0 : (dense / d2 + expert / e2) * gBytes;
+    const optimizerAll = (dense / d1 + expert / e1) * oBytes;
     const optimizerBytes = p.offloadOptimizer ? 0 : optimizerAll;
     const rc = recomputedLayers(p, n);
     const stash = inFlightMicroBatches(i, pp, p.vp, mbs);
     const activationsAll = ((n - rc) * perLayerKept + rc * perLayerFull) * stash;
     // offloaded activations: the device keeps a double buffer of one layer's stash
     const activationsBytes = p.offloadActivations ? Math.min(activationsAll, 2 * perLayerKept) : activationsAll;
-    const logits = i === layout.lossStage ? (tokens * m.vocab * 4) / p.tp : 0;
-    const gather = p.zeroStage === 3 && !p.offloadWeights ? (2 * params * wBytes) / Math.max(1, n) : 0;
-    const fp8Cache = lowPrecision ? (LOW_PRECISION_WEIGHT_CACHE_BYTES * sp.gemm) / shard(3, dpRanks) : 0;
+    const logits = i === layout.lossStage ? logitsBytes : 0;
+    const gather = z === 3 && !p.offloadWeights ? (2 * params * wBytes) / Math.max(1, n) : 0;
+    // FP8/FP4 weight caches: every GEMM weight (the output layer is a GEMM, the embedding lookup is not)
+    const gemmParams = dense - embedding + (i === pp - 1 ? vocabSlice : 0) + expert;
+    const fp8Cache = cacheBytes > 0 ? (cacheBytes * gemmParams) / d3 : 0;
     const buffersBytes = logits + gather + fp8Cache;
     const totalBytes = weightsBytes + gradsBytes + optimizerBytes + activationsBytes + buffersBytes;
-    stages.push({
+    stages[i] = {
       stage: i,
       layers: n,
       paramsPerGpu: params,
@@ -176,21 +178,33 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
       activationsBytes,
       buffersBytes,
       totalBytes,
-    });
-    if (i === 0 || totalBytes > stages[worst]!.totalBytes) {
+    };
+    if (totalBytes > worstTotal) {
       worst = i;
-      worstParams = sp;
+      worstTotal = totalBytes;
+      worstDense = dense;
+      worstExpert = expert;
       hostOpt = optimizerAll - optimizerBytes;
       hostW = weightsAtRest - weightsBytes;
       hostAct = activationsAll - activationsBytes;
       actPerMb = activationsAll / stash;
     }
   }
+  const w = stages[worst]!;
   return {
-    ...stages[worst]!,
+    // fields listed one by one: an object spread here made the whole call ~10x slower (V8 clone IC) in the search loop
+    stage: w.stage,
+    layers: w.layers,
+    paramsPerGpu: w.paramsPerGpu,
+    weightsBytes: w.weightsBytes,
+    gradsBytes: w.gradsBytes,
+    optimizerBytes: w.optimizerBytes,
+    activationsBytes: w.activationsBytes,
+    buffersBytes: w.buffersBytes,
+    totalBytes: w.totalBytes,
     stages,
-    denseParamsPerGpu: worstParams.dense,
-    expertParamsPerGpu: worstParams.expert,
+    denseParamsPerGpu: worstDense,
+    expertParamsPerGpu: worstExpert,
     hostOptimizerBytes: hostOpt,
     hostWeightsBytes: hostW,
     hostActivationsBytes: hostAct,

@@ -9,6 +9,7 @@ export * from "./collectives.js";
 export * from "./training.js";
 export * from "./search.js";
 export * from "./inference.js";
+export * from "./inference-batching.js";
 export {
   checkValidation,
   measuredKeys,

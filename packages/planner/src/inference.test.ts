@@ -5,8 +5,6 @@ import { hardwareProfile, type Precision } from "./hardware.js";
 import {
   decodeAttentionS,
   decodeStepS,
-  estimateContinuous,
-  estimateStatic,
   gemmS,
   kvBytesPerToken,
   maxBatch,
@@ -17,6 +15,7 @@ import {
   weightReadBytesPerGpu,
   type InferenceProblem,
 } from "./inference.js";
+import { estimateContinuous, estimateStatic } from "./inference-batching.js";
 import { countShape, shapeFromModel } from "./shape.js";
 
 const catalog = defaultCatalog();

@@ -1,7 +1,8 @@
 import { issue, type Catalog, type Issue } from "@aidc/core";
 import { withAssumptions } from "../assumptions.js";
 import { hardwareProfile } from "../hardware.js";
-import { decodeStepS, estimateContinuous, estimateStatic, maxBatch, type InferenceEstimate, type InferenceProblem } from "../inference.js";
+import { estimateContinuous, estimateStatic, type InferenceEstimate } from "../inference-batching.js";
+import { decodeStepS, maxBatch, type InferenceProblem } from "../inference.js";
 import { countShape, shapeFromModel } from "../shape.js";
 import type { InferenceScenario } from "./schemas.js";
 

@@ -1,6 +1,7 @@
 import type { Catalog } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
-import { bestThroughput, estimateContinuous, estimateStatic, prefillS, timePerTokenS, type InferenceProblem } from "../inference.js";
+import { bestThroughput, estimateContinuous, estimateStatic } from "../inference-batching.js";
+import { prefillS, timePerTokenS, type InferenceProblem } from "../inference.js";
 import { countShape } from "../shape.js";
 import { entryShape, num, parsePrecision, type ValidationEntry } from "./entry.js";
 import { entryHardware } from "./predict-training.js";

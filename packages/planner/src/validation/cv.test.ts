@@ -1,7 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { defaultCatalog } from "@aidc/core";
+import { fixture } from "../../../../test/support/data.js";
 import { ASSUMPTION_META, DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
 import { activeFactors, fitAll, fitGroup, lossOf, type FitGroup } from "./calibrate.js";
-import type { CheckCase } from "./check.js";
+import { prepareChecks, type CheckCase } from "./check.js";
+import { parseConventions } from "./conventions.js";
+import type { ValidationEntry } from "./entry.js";
 import { crossValidate } from "./cv.js";
 
 /**
@@ -56,6 +62,8 @@ describe("leave-one-source-out cross-validation", () => {
     expect(k.cvMeanPct!).toBeGreaterThanOrEqual(k.fittedMeanPct!);
     expect(k.cvMedianPct!).toBeGreaterThanOrEqual(k.fittedMedianPct!);
     expect(r.coverage.cv).toBe(1);
+    expect(r.loss["t"]!.cv).toBeGreaterThanOrEqual(r.loss["t"]!.fitted);
+    expect(r.loss["t"]!.fitted).toBeLessThan(r.loss["t"]!.default);
   });
   it("fits each fold without evaluating the held-out source's entries", () => {
     for (const held of Object.keys(truths)) {
@@ -64,6 +72,22 @@ describe("leave-one-source-out cross-validation", () => {
       fitAll(train, [group]);
       expect(log.some((l) => l.source === held)).toBe(false);
       expect(log.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("cross-validation on planner-validation.yaml", () => {
+  it("each group's cross-validated loss is at least its fitted loss, and no fold sees its source", () => {
+    const entries = (parse(readFileSync(fixture("planner-validation.yaml"), "utf8")) as { entries: ValidationEntry[] }).entries;
+    const conventions = parseConventions(parse(readFileSync(fixture("planner-conventions.yaml"), "utf8"))).table;
+    const real = prepareChecks(entries, defaultCatalog(), { conventions });
+    // a coarser grid than the CLI's keeps the test quick; the property does not depend on it
+    const r = crossValidate(real, undefined, { steps: 4, passes: 1 });
+    expect(r.folds.length).toBeGreaterThan(10);
+    for (const f of r.folds) expect(f.trainedOn).not.toContain(f.source);
+    for (const [g, l] of Object.entries(r.loss)) {
+      expect(l.fitted, g).toBeLessThanOrEqual(l.default + 1e-9);
+      expect(l.cv, g).toBeGreaterThanOrEqual(l.fitted - 1e-9);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
-import { fitAll, FIT_GROUPS, type FitGroup, type FitOptions } from "./calibrate.js";
+import { fitAll, FIT_GROUPS, lossOf, type FitGroup, type FitOptions } from "./calibrate.js";
 import { scoreChecks, type CheckCase, type CheckReport } from "./check.js";
 
 /** One kind's error three ways: shipped defaults, fitted on every entry, and leave-one-source-out. */
@@ -32,6 +32,8 @@ export interface CvReport {
   readonly fitted: Readonly<Record<string, number>>;
   readonly byKind: Readonly<Record<string, CvKind>>;
   readonly coverage: { readonly default: number; readonly fitted: number; readonly cv: number };
+  /** the fit's objective (calibrate.ts lossOf) per group: defaults, fitted on all, cross-validated */
+  readonly loss: Readonly<Record<string, { readonly default: number; readonly fitted: number; readonly cv: number }>>;
   readonly folds: readonly CvFold[];
 }
 
@@ -80,6 +82,12 @@ export function crossValidate(
     fitted: all.fitted,
     byKind: mergeKinds(d, f, cv),
     coverage: { default: d.summary.coverage, fitted: f.summary.coverage, cv: cv.summary.coverage },
+    loss: Object.fromEntries(
+      groups.map((g) => [
+        g.name,
+        { default: lossOf(cases, base, g.kinds), fitted: lossOf(cases, all.assumptions, g.kinds), cv: lossOf(cvCases, base, g.kinds) },
+      ]),
+    ),
     folds,
   };
 }

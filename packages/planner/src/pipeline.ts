@@ -31,11 +31,12 @@ export interface StageLayout {
   readonly maxLayers: number;
 }
 
-const cache = new WeakMap<TransformerShape, Map<string, StageLayout>>();
+const cache = new WeakMap<TransformerShape, Map<number, StageLayout>>();
 
 /** Layers per pipeline stage for a shape and a parallel config (see StageRule). Never throws; check with checkStageLayout. */
 export function stageLayout(shape: TransformerShape, p: ParallelConfig): StageLayout {
-  const key = `${p.pp}:${p.firstStageLayers ?? ""}:${p.lastStageLayers ?? ""}`;
+  // a numeric key (pp, first + 1, last + 1 in base 4096; 0 = unstated): no string building in the search loop
+  const key = p.pp + 4096 * ((p.firstStageLayers ?? -1) + 1) + 4096 * 4096 * ((p.lastStageLayers ?? -1) + 1);
   let byKey = cache.get(shape);
   if (!byKey) {
     byKey = new Map();

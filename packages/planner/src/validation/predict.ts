@@ -2,6 +2,7 @@ import type { Catalog } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
 import { activationBytesPerLayer, trainingMemory } from "../memory.js";
 import type { ParallelConfig } from "../parallel.js";
+import { countShape, type ShapeCounts } from "../shape.js";
 import type { TrainingEstimate } from "../training.js";
 import { entryParallel, entryShape, num, type ValidationEntry } from "./entry.js";
 import { predictHardware } from "./predict-hardware.js";
@@ -124,8 +125,8 @@ function memoryKeys(catalog: Catalog, e: ValidationEntry, keys: readonly string[
   const shape = entryShape(e, catalog);
   if (!shape) return out;
   const ep = entryParallel(e, shape);
-  const c = trainingCase(catalog, e, shape);
-  const counts = c?.problem.counts;
+  // memory depends on the shape and the stated layout only (no hardware, no estimate)
+  const counts: ShapeCounts | undefined = countShape(shape);
   const base: ParallelConfig = {
     tp: ep.tp,
     pp: ep.pp,

@@ -1,7 +1,7 @@
 import type { Catalog, DurationEstimate, Estimator, JobSpec, Placement } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
 import { hardwareProfile } from "./hardware.js";
-import { searchParallelism } from "./search.js";
+import { narrowSpace, searchParallelism } from "./search.js";
 import { countShape, forwardFlopsPerSample, shapeFromModel } from "./shape.js";
 
 /** Labels a job carries so the planner can predict its duration. */
@@ -57,7 +57,8 @@ export class PlannerEstimator implements Estimator {
       assumptions: DEFAULT_ASSUMPTIONS,
     } as const;
     const globalBatch = Math.max(gpus, Math.round((4 * 1024 * 1024) / shape.seqLen / gpus) * gpus);
-    const best = searchParallelism(problem, { gpus, globalBatch, vp: [1], sequenceParallel: [true, false] }, 1).top[0];
+    // the server calls this per job: the narrow space (no overlap/offload/rank-order axes) keeps it cheap
+    const best = searchParallelism(problem, { ...narrowSpace(problem, gpus, globalBatch), vp: [1] }, 1).top[0];
     if (!best) return undefined;
     const durationS = tokens / best.estimate.tokensPerS;
     const p = best.parallel;

@@ -79,7 +79,39 @@ describe("bad scenarios give issues with paths, not exceptions", () => {
       catalog,
     );
     expect(r.issues.map((i) => i.code)).toEqual(["does_not_fit"]);
-    expect(r.issues[0]!.message).toMatch(/GB per GPU/);
+    expect(r.issues[0]!.message).toMatch(/GB per GPU.*usable of/);
+  });
+  it("names the field of an illegal new knob", () => {
+    const bad = (parallelism: Record<string, unknown>): string[] =>
+      planTraining(training({ parallelism: { tp: 8, pp: 2, ...parallelism } }), catalog).issues.map((i) => i.path);
+    expect(bad({ recompute: "selective", recomputeLayers: 4 })).toContain("parallelism.recomputeLayers");
+    expect(bad({ recompute: "full", recomputeLayers: 99 })).toContain("parallelism.recomputeLayers");
+    expect(bad({ sequenceParallel: true, tpComm: "allreduce" })).toContain("parallelism.tpComm");
+    expect(bad({ firstStageLayers: 70, lastStageLayers: 30 })).toContain("parallelism.firstStageLayers");
+    const r = parseScenario({ ...training(), parallelism: { tp: 8, pp: 2, rankOrder: ["tp", "tp", "dp", "pp"] } });
+    expect(r.issues.map((i) => i.path)).toContain("parallelism.rankOrder");
+  });
+  it("respects every stated knob (uneven stages, overlap modes, offloads, rank order) instead of searching it", () => {
+    const knobs = {
+      firstStageLayers: 39,
+      lastStageLayers: 41,
+      tpOverlap: "ring",
+      tpComm: "rs-ag",
+      dpOverlap: false,
+      offloadOptimizer: true,
+      rankOrder: ["tp", "cp", "pp", "dp"],
+      recompute: "full",
+      recomputeLayers: 10,
+    } as const;
+    const p = planTraining(training({ parallelism: { tp: 8, pp: 2, ...knobs } }), catalog).plan!;
+    expect(p.parallel).toMatchObject(knobs);
+    expect(p.estimate!.stageLayers).toEqual([39, 41]);
+  });
+  it("reports the TFLOPS under a stated FLOP convention", () => {
+    const a = planTraining(training(), catalog).plan!;
+    const b = planTraining(training({ flopConvention: { causalAttention: true, includeRecompute: false } }), catalog).plan!;
+    expect(a.reported).toBeUndefined();
+    expect(b.reported!.tflopsPerGpu).toBeLessThan(b.estimate!.modelTflopsPerGpu);
   });
   it("rejects a parallelism whose product is not the GPU count", () => {
     const r = planTraining(training({ parallelism: { tp: 8, pp: 2, dp: 8 } }), catalog);
@@ -90,9 +122,9 @@ describe("bad scenarios give issues with paths, not exceptions", () => {
 describe("training plans", () => {
   it("lists every assumption, marks overrides and lets them change the estimate", () => {
     const a = planTraining(training(), catalog).plan!;
-    const b = planTraining(training({ assumptions: { gemmEfficiencyMax: 0.5 } }), catalog).plan!;
+    const b = planTraining(training({ assumptions: { stepOverheadS: 0.5 } }), catalog).plan!;
     expect(a.assumptions.length).toBeGreaterThan(15);
-    expect(b.assumptions.find((x) => x.name === "gemmEfficiencyMax")).toMatchObject({ value: 0.5, overridden: true });
+    expect(b.assumptions.find((x) => x.name === "stepOverheadS")).toMatchObject({ value: 0.5, overridden: true });
     expect(b.estimate!.stepTimeS).toBeGreaterThan(a.estimate!.stepTimeS);
   });
   it("turns tokens into days, GPU-hours, energy, CO2e and cost consistently", () => {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { apiVersion, objectName } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
 import { PRECISIONS } from "../hardware.js";
-import { FINETUNE_MODES, RECOMPUTE_MODES } from "../parallel.js";
+import { FINETUNE_MODES, RANK_DIMS, RECOMPUTE_MODES, TP_COMM_ALGORITHMS, TP_OVERLAP_MODES } from "../parallel.js";
 
 const pos = z.number().positive();
 const posInt = z.number().int().positive();
@@ -36,12 +36,40 @@ export const ParallelismSpec = z.strictObject({
   recompute: z.enum(RECOMPUTE_MODES).default("selective"),
   sequenceParallel: z.boolean().optional().describe("defaults to tp > 1"),
   zeroStage: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).default(1),
+  recomputeLayers: posInt.optional().describe("with recompute full: layers of each stage recomputed (default all)"),
+  firstStageLayers: posInt.optional().describe("layers on the first pipeline stage (uneven split; default: even)"),
+  lastStageLayers: posInt.optional().describe("layers on the last pipeline stage (uneven split; default: even)"),
+  tpOverlap: z.enum(TP_OVERLAP_MODES).optional().describe("TP communication overlap: none, pipelined (chunked GEMMs), ring"),
+  tpComm: z.enum(TP_COMM_ALGORITHMS).optional().describe("TP collectives: allreduce, or rs-ag (required with SP)"),
+  dpOverlap: z.boolean().optional().describe("gradient reduction overlapped with backward (default true)"),
+  epOverlap: z.boolean().optional().describe("expert all-to-all overlapped with other compute (default false)"),
+  offloadOptimizer: z.boolean().optional().describe("optimizer state in host memory, CPU optimizer step"),
+  offloadWeights: z.boolean().optional().describe("weights in host memory, streamed per layer"),
+  offloadActivations: z.boolean().optional().describe("stashed activations copied to host memory"),
+  rankOrder: z
+    .array(z.enum(RANK_DIMS))
+    .length(RANK_DIMS.length)
+    .refine((o) => new Set(o).size === o.length, "must name each of tp, cp, dp, pp once")
+    .optional()
+    .describe("rank layout, innermost first (default tp, cp, dp, pp): the innermost dimensions share the scale-up link"),
+});
+
+/** How the reported TFLOPS count FLOPs (default: model FLOPs, attention in full, no recompute, as PaLM/Megatron). */
+export const FlopConventionSpec = z.strictObject({
+  causalAttention: z.boolean().default(false).describe("count only the causal half of the attention scores"),
+  includeRecompute: z.boolean().default(false).describe("count recomputed FLOPs (hardware FLOPs)"),
 });
 
 export const SearchSpec = z.strictObject({
   topK: posInt.max(50).default(5),
   objective: z.enum(["time", "cost"]).default("time"),
   gpuCounts: z.array(posInt).optional().describe("candidate cluster sizes; default: hardware.count only"),
+  space: z
+    .enum(["wide", "narrow"])
+    .default("wide")
+    .describe(
+      "wide: uneven stages, per-layer recompute, ZeRO 0-3, overlap modes, TP algorithm, offloads, rank orders; narrow: the pre-2026 axes",
+    ),
 });
 
 export const TrainingScenario = z.strictObject({
@@ -62,6 +90,7 @@ export const TrainingScenario = z.strictObject({
   }),
   parallelism: ParallelismSpec.optional(),
   search: SearchSpec.optional(),
+  flopConvention: FlopConventionSpec.optional().describe("FLOP convention of the reported TFLOPS (reportedTflopsPerGpu)"),
   assumptions: AssumptionOverrides.optional(),
 });
 export type TrainingScenario = z.infer<typeof TrainingScenario>;

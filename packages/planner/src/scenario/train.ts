@@ -1,10 +1,11 @@
 import { issue, type Catalog, type Issue, type ModelArch } from "@aidc/core";
 import { ASSUMPTION_DOCS, withAssumptions, type Assumptions } from "../assumptions.js";
 import { hardwareProfile, type HardwareProfile } from "../hardware.js";
-import { gpuCount, type ParallelConfig } from "../parallel.js";
-import { searchParallelism, type RankedPlan, type SearchResult } from "../search.js";
+import { gpuCount, type FlopConvention, type ParallelConfig } from "../parallel.js";
+import { checkStageLayout, stageLayout } from "../pipeline.js";
+import { narrowSpace, searchParallelism, type RankedPlan, type SearchResult } from "../search.js";
 import { countShape, forwardFlopsPerSample, shapeFromModel } from "../shape.js";
-import { estimateTraining, type TrainingEstimate, type TrainingProblem } from "../training.js";
+import { estimateTraining, tflopsUnder, type TrainingEstimate, type TrainingProblem } from "../training.js";
 import type { TrainingScenario } from "./schemas.js";
 
 export interface RunTotals {
@@ -25,11 +26,18 @@ export interface TrainingPlan {
   readonly estimate?: TrainingEstimate;
   readonly totals?: RunTotals;
   readonly search?: {
+    /** distinct legal configurations enumerated; = feasible + prunedMemory + prunedDominated + prunedBound */
+    readonly space: number;
+    /** full estimates run */
     readonly evaluated: number;
     readonly feasible: number;
     readonly prunedMemory: number;
+    readonly prunedDominated: number;
+    readonly prunedBound: number;
     readonly top: readonly RankedPlan[];
   };
+  /** TFLOPS per GPU under the scenario's `flopConvention` (when it states one) */
+  readonly reported?: { readonly convention: FlopConvention; readonly tflopsPerGpu: number };
   /** non-transformer models (LSTM/CNN): FLOP count and a simple throughput estimate */
   readonly simple?: {
     readonly forwardFlopsPerSample: number;
@@ -114,9 +122,27 @@ export function checkParallelism(s: TrainingScenario, pr: TrainingProblem, p: Pa
         `tp=${p.tp} spans more than the ${pr.hw.scaleUpDomain} accelerators of one scale-up domain`,
       ),
     );
-  if (p.pp > m.layers) out.push(issue("invalid_parallelism", "parallelism.pp", `pp=${p.pp} exceeds the ${m.layers} layers`));
-  if (p.vp > 1 && m.layers < p.pp * p.vp)
-    out.push(issue("invalid_parallelism", "parallelism.vp", `${m.layers} layers cannot fill pp x vp = ${p.pp * p.vp} model chunks`));
+  out.push(...checkStageLayout(m, p, "parallelism"));
+  if (p.recomputeLayers !== undefined && p.recompute !== "full")
+    out.push(issue("invalid_parallelism", "parallelism.recomputeLayers", `recomputeLayers needs recompute: full (it is ${p.recompute})`));
+  else if (p.recomputeLayers !== undefined && out.length === 0 && p.recomputeLayers > stageLayout(m, p).maxLayers)
+    out.push(
+      issue(
+        "invalid_parallelism",
+        "parallelism.recomputeLayers",
+        `recomputeLayers=${p.recomputeLayers} exceeds the ${stageLayout(m, p).maxLayers} layers of the largest pipeline stage`,
+      ),
+    );
+  if (p.sequenceParallel && p.tpComm === "allreduce")
+    out.push(
+      issue(
+        "invalid_parallelism",
+        "parallelism.tpComm",
+        "sequence parallelism needs tpComm rs-ag (reduce-scatter + all-gather), not allreduce",
+      ),
+    );
+  if (p.sequenceParallel && p.tp === 1)
+    out.push(issue("invalid_parallelism", "parallelism.sequenceParallel", "sequence parallelism needs tp > 1"));
   if (gpuCount(p) !== s.hardware.count)
     out.push(issue("invalid_parallelism", "parallelism", `tp x cp x pp x dp = ${gpuCount(p)} but hardware.count is ${s.hardware.count}`));
   if (p.globalBatch % (p.dp * p.microBatch) !== 0)
@@ -180,16 +206,12 @@ export function planTraining(
   const tokens = s.training.tokens ?? 0;
   if (options.search || s.parallelism === undefined) {
     const counts = s.search?.gpuCounts ?? [s.hardware.count];
-    let result: SearchResult | undefined;
-    let evaluated = 0;
-    let feasible = 0;
-    let pruned = 0;
+    const sum = { space: 0, evaluated: 0, feasible: 0, prunedMemory: 0, prunedDominated: 0, prunedBound: 0 };
     const all: RankedPlan[] = [];
     for (const gpus of counts) {
-      result = searchParallelism(problem, { gpus, globalBatch }, s.search?.topK ?? 5);
-      evaluated += result.evaluated;
-      feasible += result.feasible;
-      pruned += result.prunedMemory;
+      const space = s.search?.space === "narrow" ? narrowSpace(problem, gpus, globalBatch) : { gpus, globalBatch };
+      const result: SearchResult = searchParallelism(problem, space, s.search?.topK ?? 5);
+      for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += result[k];
       all.push(...result.top);
     }
     const cost = (x: RankedPlan): number =>
@@ -217,7 +239,8 @@ export function planTraining(
         parallel: best.parallel,
         estimate: best.estimate,
         ...(tokens > 0 ? { totals: totalsFor(tokens, best.estimate, hw, assumptions) } : {}),
-        search: { evaluated, feasible, prunedMemory: pruned, top },
+        search: { ...sum, top },
+        ...reportedUnder(s, problem, best.parallel, best.estimate),
       },
       issues: [],
     };
@@ -236,24 +259,53 @@ export function planTraining(
     recompute: ps.recompute,
     sequenceParallel: ps.sequenceParallel ?? ps.tp > 1,
     zeroStage: ps.zeroStage,
+    ...definedOnly({
+      recomputeLayers: ps.recomputeLayers,
+      firstStageLayers: ps.firstStageLayers,
+      lastStageLayers: ps.lastStageLayers,
+      tpOverlap: ps.tpOverlap,
+      tpComm: ps.tpComm,
+      dpOverlap: ps.dpOverlap,
+      epOverlap: ps.epOverlap,
+      offloadOptimizer: ps.offloadOptimizer,
+      offloadWeights: ps.offloadWeights,
+      offloadActivations: ps.offloadActivations,
+      rankOrder: ps.rankOrder,
+    }),
   };
   const issues = checkParallelism(s, problem, parallel);
   if (issues.length > 0) return { issues };
   const estimate = estimateTraining(problem, parallel);
-  if (!estimate.fits) {
-    const gb = (x: number): string => (x / 1e9).toFixed(1);
-    return {
-      issues: [
-        issue(
-          "does_not_fit",
-          "parallelism.microBatch",
-          `needs ${gb(estimate.memory.totalBytes)} GB per GPU (weights ${gb(estimate.memory.weightsBytes)}, grads ${gb(estimate.memory.gradsBytes)}, optimizer ${gb(estimate.memory.optimizerBytes)}, activations ${gb(estimate.memory.activationsBytes)}) but ${hw.accelerator} has ${gb(hw.memoryBytes)} GB; lower microBatch, raise tp/pp, recompute or use ZeRO`,
-        ),
-      ],
-    };
-  }
+  if (!estimate.fits) return { issues: [doesNotFit(estimate, hw)] };
   return {
-    plan: { ...base, parallel, estimate, ...(tokens > 0 ? { totals: totalsFor(tokens, estimate, hw, assumptions) } : {}) },
+    plan: {
+      ...base,
+      parallel,
+      estimate,
+      ...(tokens > 0 ? { totals: totalsFor(tokens, estimate, hw, assumptions) } : {}),
+      ...reportedUnder(s, problem, parallel, estimate),
+    },
     issues: [],
   };
+}
+
+/** The stated configuration does not fit: the most loaded stage's memory by category against the one usable limit. */
+export function doesNotFit(e: TrainingEstimate, hw: HardwareProfile): Issue {
+  const gb = (x: number): string => (x / 1e9).toFixed(1);
+  const m = e.memory;
+  const stage = (m as { stage?: number }).stage;
+  return issue(
+    "does_not_fit",
+    "parallelism.microBatch",
+    `needs ${gb(m.totalBytes)} GB per GPU${stage !== undefined ? ` on pipeline stage ${stage}` : ""} (weights ${gb(m.weightsBytes)}, grads ${gb(m.gradsBytes)}, optimizer ${gb(m.optimizerBytes)}, activations ${gb(m.activationsBytes)}, buffers ${gb(m.buffersBytes)}) but ${hw.accelerator} leaves ${gb(e.usableMemoryBytes)} GB usable of ${gb(hw.memoryBytes)}; lower microBatch, raise tp/pp, recompute, use ZeRO or offload`,
+  );
+}
+
+function reportedUnder(s: TrainingScenario, pr: TrainingProblem, p: ParallelConfig, e: TrainingEstimate): Pick<TrainingPlan, "reported"> {
+  if (!s.flopConvention) return {};
+  return { reported: { convention: s.flopConvention, tflopsPerGpu: tflopsUnder(e, pr, p, s.flopConvention) } };
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

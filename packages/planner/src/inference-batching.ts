@@ -3,6 +3,7 @@ import {
   decodeAttentionS,
   decodeStepBreakdown,
   decodeStepS,
+  elementwiseS,
   freshTokens,
   gemmS,
   kvBytesPerToken,
@@ -63,7 +64,13 @@ export function estimateContinuous(pr: InferenceProblem, batch: number, inputLen
   const tokens = running * q + admitted * freshTokens(pr, inputLen);
   const prefillAttn = admitted * prefillAttentionS(pr, 1, inputLen);
   const draftS = spec ? spec.draftTokens * spec.draftStepRatio * decodeStepS(pr, running, context) : 0;
-  const step = gemmS(pr, tokens) + decodeAttentionS(pr, running, context, q) + prefillAttn + commAndLaunchS(pr, tokens) + draftS;
+  const step =
+    gemmS(pr, tokens) +
+    elementwiseS(pr, tokens) +
+    decodeAttentionS(pr, running, context, q) +
+    prefillAttn +
+    commAndLaunchS(pr, tokens) +
+    draftS;
   const iteration = step / perStep;
   const prefillShare = Math.min(0.95, (admitted * prefillS(pr, 1, inputLen)) / step);
   const serviceS = pr.assumptions.ttftOverheadS + prefillS(pr, 1, inputLen) / (1 - prefillShare);

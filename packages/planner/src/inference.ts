@@ -1,8 +1,11 @@
 /**
  * LLM serving model, per forward step of one tensor-parallel replica:
- *   step = weight GEMMs  max(weight bytes streamed / HBM, FLOPs / (peak · eff · M/(M + decodeGemmHalfBatch)))
- *        + attention     prefill: causal score FLOPs in the KV type; decode: KV bytes read (× heads/kvHeads for
- *                        GQA-unaware kernels) / HBM at decodeAttentionBandwidthEfficiency
+ *   step = weight GEMMs  max(weight bytes streamed / HBM, FLOPs / (peak · eff(gen, precision) · M/(M + decodeGemmHalfBatch)))
+ *                        with eff from gemm.ts' per-generation tables
+ *        + element-wise  norms, residuals, rotary, activation, FP8 casts: bytes per token / HBM (as compute.ts)
+ *        + attention     prefill: causal score FLOPs in the KV type at FlashAttention's efficiency (attention.ts);
+ *                        decode: KV bytes read (× heads/kvHeads for GQA-unaware kernels) / HBM at
+ *                        decodeAttentionBandwidthEfficiency
  *        + 2 TP all-reduces per layer, each the link's small-message time + the two-shot bandwidth term
  *        + a fixed per-layer cost of the non-GEMM kernels (decodeLayerOverheadS).
  * TTFT adds ttftOverheadS per request; static batches decode at the mean context; continuous batching admits
@@ -10,6 +13,9 @@
  * tokens per step and yields (1 − α^(k+1))/(1 − α); a prefix cache skips the cached share of the prompt's GEMMs.
  */
 import type { Assumptions } from "./assumptions.js";
+import { flashEfficiency } from "./attention.js";
+import { FP8_CAST_BYTES } from "./compute.js";
+import { gemmCurve } from "./gemm.js";
 import { peakFor, type HardwareProfile, type Precision } from "./hardware.js";
 import { usableMemoryBytes } from "./memory.js";
 import type { ShapeCounts, TransformerShape } from "./shape.js";
@@ -55,16 +61,24 @@ export function bytesPer(p: Precision): number {
   return p === "fp32" || p === "tf32" ? 4 : p === "fp8" || p === "int8" ? 1 : p === "fp4" || p === "int4" ? 0.5 : 2;
 }
 
-/** Math rate of the weight GEMMs: weight-only int4 still multiplies in 16 bits. */
-function gemmPeakTflops(pr: InferenceProblem): number {
-  const low = pr.precision === "fp8" || pr.precision === "fp4" || pr.precision === "int8";
-  return low ? peakFor(pr.hw, pr.precision) * pr.assumptions.lowPrecisionGemmRatio : pr.hw.peak16Tflops;
+/**
+ * Large-M rate of the weight GEMMs, FLOP/s: the generation's best GEMM efficiency at the weights' math precision
+ * (gemm.ts tables, cited there). Weight-only int4 still multiplies in 16 bits.
+ */
+function gemmRateFlops(pr: InferenceProblem): number {
+  const math = pr.precision === "int4" ? (pr.hw.peaks.bf16 !== undefined ? "bf16" : "fp16") : pr.precision;
+  const c = gemmCurve(pr.hw, math, pr.assumptions);
+  return c.peakFlops * c.maxEff;
 }
 
-/** Attention math runs in the KV cache's type (FP8 context FMHA with an FP8 cache, else 16-bit). */
-function attentionTflops(pr: InferenceProblem): number {
+/**
+ * Attention math rate, FLOP/s: the KV cache's type sets the peak (FP8 FMHA with an FP8 cache, else 16-bit) and the
+ * generation's FlashAttention forward efficiency at this key length and head dim (attention.ts, cited there).
+ */
+function attentionRate(pr: InferenceProblem, keys: number, causal: boolean): number {
   const peak = pr.kvPrecision === "fp8" ? peakFor(pr.hw, "fp8") : pr.hw.peak16Tflops;
-  return peak * pr.assumptions.attentionEfficiency;
+  const shape = { tokens: 1, seqLen: Math.max(1, keys), heads: pr.shape.heads / pr.tp, headDim: pr.shape.headDim, causal };
+  return peak * 1e12 * flashEfficiency(pr.hw, pr.assumptions, shape).fwd;
 }
 
 export function weightBytesPerGpu(pr: InferenceProblem): number {
@@ -131,10 +145,31 @@ export function tpAllReduceS(pr: InferenceProblem, bytes: number): number {
 export function gemmS(pr: InferenceProblem, tokens: number): number {
   const a = pr.assumptions;
   const flops = (tokens * (pr.counts.layerMatmulFlops + pr.counts.logitFlops)) / pr.tp;
-  const eff = (a.prefillEfficiency * tokens) / (tokens + a.decodeGemmHalfBatch);
-  const computeS = flops / (gemmPeakTflops(pr) * eff * 1e12);
+  const computeS = flops / ((gemmRateFlops(pr) * tokens) / (tokens + a.decodeGemmHalfBatch));
   const weightS = weightReadBytesPerGpu(pr, tokens) / (pr.hw.memoryBandwidthGBps * a.decodeBandwidthEfficiency * 1e9);
   return Math.max(computeS, weightS);
+}
+
+/**
+ * Memory-bound non-GEMM work of a forward pass over `tokens` tokens: per layer and token, 2 norms and 2 residual
+ * adds over h values (read + write, replicated on every TP rank), rotary on q and k, the gated activation over the
+ * FFN width, and — for FP8/FP4 weights — the cast of every GEMM input (`FP8_CAST_BYTES`), all at 16 bits and
+ * scaled by `elementwiseTrafficRatio` (the same per-op count as the training model, compute.ts).
+ */
+export function elementwiseS(pr: InferenceProblem, tokens: number): number {
+  const m = pr.shape;
+  const moe = m.moe;
+  const moeLayers = pr.counts.moeLayers;
+  const ffnWidth = moe
+    ? ((m.layers - moeLayers) * m.ffnHidden + moeLayers * (moe.activeExperts + moe.sharedExperts) * moe.expertFfnHidden) / m.layers
+    : m.ffnHidden;
+  const qDim = m.heads * m.headDim;
+  const kvDim = m.kvHeads * m.headDim;
+  let perToken = 2 * (5 * m.hidden + (2 * (qDim + kvDim)) / pr.tp + ((m.ffnMatrices + 1) * ffnWidth) / pr.tp);
+  const low = pr.precision === "fp8" || pr.precision === "fp4" || pr.precision === "int8";
+  if (low) perToken += FP8_CAST_BYTES.fwdPerInput * (2 * m.hidden + (qDim + ffnWidth) / pr.tp);
+  const bytes = pr.assumptions.elementwiseTrafficRatio * tokens * m.layers * perToken;
+  return bytes / (pr.hw.memoryBandwidthGBps * pr.assumptions.memoryBandwidthEfficiency * 1e9);
 }
 
 /** The TP all-reduces (two per layer) and per-layer launch cost of a forward pass over `tokens` tokens. */
@@ -149,7 +184,7 @@ export function commAndLaunchS(pr: InferenceProblem, tokens: number): number {
  */
 export function prefillS(pr: InferenceProblem, batch: number, inputLen: number): number {
   const tokens = batch * freshTokens(pr, inputLen);
-  return gemmS(pr, tokens) + prefillAttentionS(pr, batch, inputLen) + commAndLaunchS(pr, tokens);
+  return gemmS(pr, tokens) + elementwiseS(pr, tokens) + prefillAttentionS(pr, batch, inputLen) + commAndLaunchS(pr, tokens);
 }
 
 /** Prompt tokens prefill computes: those not served from the prefix cache. */
@@ -163,7 +198,7 @@ export function prefillAttentionS(pr: InferenceProblem, batch: number, inputLen:
   const fresh = freshTokens(pr, inputLen);
   const cached = inputLen - fresh;
   const attnFlops = (batch * attentionPairFlops(pr, false) * m.layers * fresh * (cached + fresh / 2)) / pr.tp;
-  return attnFlops / (attentionTflops(pr) * 1e12);
+  return attnFlops / attentionRate(pr, inputLen, true);
 }
 
 /** Decode attention of `batch` sequences of `context` cached tokens, `queries` new tokens each: KV-read bound. */
@@ -172,7 +207,7 @@ export function decodeAttentionS(pr: InferenceProblem, batch: number, context: n
   const bytes = batch * context * kvBytesPerToken(pr) * kvReadAmplification(pr);
   const memS = bytes / (pr.hw.memoryBandwidthGBps * pr.assumptions.decodeAttentionBandwidthEfficiency * 1e9);
   const flops = (batch * queries * attentionPairFlops(pr, true) * m.layers * context) / pr.tp;
-  return Math.max(memS, flops / (attentionTflops(pr) * 1e12));
+  return Math.max(memS, flops / attentionRate(pr, context, false));
 }
 
 /**
@@ -181,12 +216,13 @@ export function decodeAttentionS(pr: InferenceProblem, batch: number, context: n
  */
 export function decodeStepS(pr: InferenceProblem, batch: number, context: number, queries = 1): number {
   const tokens = batch * queries;
-  return gemmS(pr, tokens) + decodeAttentionS(pr, batch, context, queries) + commAndLaunchS(pr, tokens);
+  return gemmS(pr, tokens) + elementwiseS(pr, tokens) + decodeAttentionS(pr, batch, context, queries) + commAndLaunchS(pr, tokens);
 }
 
 /** Where one plain decode step's time goes (for reports): the four terms `decodeStepS` adds. */
 export interface DecodeStepBreakdown {
   readonly gemmS: number;
+  readonly elementwiseS: number;
   readonly attentionS: number;
   readonly commS: number;
   readonly launchS: number;
@@ -196,6 +232,7 @@ export function decodeStepBreakdown(pr: InferenceProblem, batch: number, context
   const m = pr.shape;
   return {
     gemmS: gemmS(pr, batch),
+    elementwiseS: elementwiseS(pr, batch),
     attentionS: decodeAttentionS(pr, batch, context),
     commS: 2 * m.layers * tpAllReduceS(pr, batch * m.hidden * 2),
     launchS: m.layers * pr.assumptions.decodeLayerOverheadS,

@@ -158,6 +158,16 @@ describe("memory per pipeline stage", () => {
       const dense = m.denseParamsPerGpu * 12;
       expect(m.optimizerBytes).toBeCloseTo(dense / 128 + (m.expertParamsPerGpu * 12) / 2, -3);
     });
+    it("stashes the dispatched top-k token copies and router probabilities of each MoE layer", () => {
+      const m = trainingMemory(s, c, p, bf16);
+      const perLayer = activationBytesPerLayer(s, 4096, 1, "none", true, true, false);
+      const dispatch = 4096 * (2 * 8 * s.hidden + 4 * 256);
+      // stage 5: four MoE layers, 16 − 5 = 11 micro-batches in flight
+      expect(m.stages[5]!.activationsBytes).toBeCloseTo(4 * 11 * (perLayer + dispatch), -3);
+      // full recomputation of the whole stage keeps only the layer inputs
+      const full = trainingMemory(s, c, { ...p, recompute: "full" }, bf16).stages[5]!.activationsBytes;
+      expect(full).toBeCloseTo(4 * 11 * 2 * 4096 * s.hidden, -3);
+    });
     it("keeps the three dense leading layers free of expert weights", () => {
       const m = trainingMemory(s, c, p, bf16);
       expect(m.stages[0]!.layers).toBeLessThanOrEqual(3);

@@ -69,6 +69,19 @@ export function activationBytesPerLayer(
   return sbh * (replicated + tpPart + scores);
 }
 
+/**
+ * Extra activation bytes of one MoE layer per micro-batch and GPU beyond the dense formula: the token dispatcher's
+ * permuted copies of the expert inputs (top-k copies of each token's hidden vector, 16-bit, kept for the expert fc1
+ * weight gradient; on average tokens·k arrive at each expert-parallel rank, and expert tensor parallelism gathers the
+ * whole hidden vector on every TP rank) and the router's fp32 logits/probabilities (tokens × experts). Megatron-Core
+ * MoE token dispatcher (permute / unpermute). The combine step's saved expert outputs are not counted (fused
+ * unpermute kernels recompute them). Zero for a dense model.
+ */
+export function moeDispatchBytesPerLayer(m: TransformerShape, tokens: number): number {
+  const moe = m.moe;
+  return moe ? tokens * (2 * moe.activeExperts * m.hidden + 4 * moe.experts) : 0;
+}
+
 /** Layers held by the most loaded pipeline stage (the largest stage of `stageLayout`; ceil(L/pp) without a config). */
 export function layersPerStage(m: TransformerShape, pp: number, p?: ParallelConfig): number {
   return p ? stageLayout(m, p).maxLayers : Math.ceil(m.layers / pp);
@@ -128,6 +141,7 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
   const kept = p.recompute === "full" ? "none" : p.recompute;
   const perLayerKept = activationBytesPerLayer(m, tokens, tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true);
   const perLayerFull = activationBytesPerLayer(m, tokens, tp, "full", p.sequenceParallel, o.flashAttention);
+  const dispatch = moeDispatchBytesPerLayer(m, tokens);
   const logitsBytes = (tokens * m.vocab * 4) / tp;
   const mbs = p.globalBatch / (p.dp * p.microBatch);
   const stages: StageMemory[] = new Array<StageMemory>(pp);
@@ -158,7 +172,9 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
     const optimizerBytes = p.offloadOptimizer ? 0 : optimizerAll;
     const rc = recomputedLayers(p, n);
     const stash = inFlightMicroBatches(i, pp, p.vp, mbs);
-    const activationsAll = ((n - rc) * perLayerKept + rc * perLayerFull) * stash;
+    // recomputation covers the first rc layers of the stage; the MoE layers are the stage's last moeN layers
+    const moeKept = moeN - Math.max(0, rc - (n - moeN));
+    const activationsAll = ((n - rc) * perLayerKept + rc * perLayerFull + moeKept * dispatch) * stash;
     // offloaded activations: the device keeps a double buffer of one layer's stash
     const activationsBytes = p.offloadActivations ? Math.min(activationsAll, 2 * perLayerKept) : activationsAll;
     const logits = i === layout.lossStage ? logitsBytes : 0;

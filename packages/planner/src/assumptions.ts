@@ -153,7 +153,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   prefillEfficiency: 0.68,
   decodeBandwidthEfficiency: 0.84,
   decodeLayerOverheadS: 25e-6,
-  kvCacheMemoryFraction: 0.86,
+  kvCacheMemoryFraction: 0.9,
   scaleUpSmallAllReduceS: 7e-6,
   scaleOutSmallAllReduceS: 25e-6,
   ttftOverheadS: 3e-3,

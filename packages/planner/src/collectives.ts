@@ -97,21 +97,38 @@ const DEFAULT_ORDER = ["tp", "cp", "dp", "pp"] as const;
  * expert-parallel group takes the innermost `ep` of the data-parallel ranks (Megatron-Core: tp-cp-ep-dp-pp).
  * A pipeline boundary is a single hop between neighbouring stages: it spans 2 × stride.
  */
-export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes): RankLinks {
+export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes, pair?: LinkPair): RankLinks {
   const order = s.rankOrder ?? DEFAULT_ORDER;
-  const stride = { tp: 1, cp: 1, dp: 1, pp: 1 };
+  let tpS = 1;
+  let cpS = 1;
+  let dpS = 1;
+  let ppS = 1;
   let acc = 1;
-  for (const d of order) {
-    stride[d] = acc;
-    acc *= s[d];
+  for (let i = 0; i < order.length; i++) {
+    const d = order[i];
+    if (d === "tp") ((tpS = acc), (acc *= s.tp));
+    else if (d === "cp") ((cpS = acc), (acc *= s.cp));
+    else if (d === "dp") ((dpS = acc), (acc *= s.dp));
+    else ((ppS = acc), (acc *= s.pp));
   }
-  const link = (span: number): GroupLink => groupLink(hw, a, span);
-  const dpcpSpan = s.cp > 1 ? Math.max(s.dp * stride.dp, s.cp * stride.cp) : s.dp * stride.dp;
+  const lp = pair ?? linkPair(hw, a);
+  const pick = (span: number): GroupLink => (span <= hw.scaleUpDomain ? lp.up : lp.out);
+  const dpcpSpan = s.cp > 1 ? Math.max(s.dp * dpS, s.cp * cpS) : s.dp * dpS;
   return {
-    tp: link(s.tp * stride.tp),
-    cp: link(s.cp * stride.cp),
-    ep: link(Math.max(1, s.ep) * stride.dp),
-    pp: link(s.pp > 1 ? 2 * stride.pp : 1),
-    dpcp: link(s.dp * s.cp > 1 ? dpcpSpan : 1),
+    tp: pick(s.tp * tpS),
+    cp: pick(s.cp * cpS),
+    ep: pick(Math.max(1, s.ep) * dpS),
+    pp: pick(s.pp > 1 ? 2 * ppS : 1),
+    dpcp: pick(s.dp * s.cp > 1 ? dpcpSpan : 1),
   };
+}
+
+/** The scale-up and the scale-out link of a machine (compute once per problem; see groupLink). */
+export interface LinkPair {
+  readonly up: GroupLink;
+  readonly out: GroupLink;
+}
+
+export function linkPair(hw: LinkInput, a: LinkFactors): LinkPair {
+  return { up: groupLink(hw, a, 0), out: groupLink(hw, a, Number.POSITIVE_INFINITY) };
 }

@@ -1,6 +1,6 @@
 import type { Assumptions } from "./assumptions.js";
 import { flashAttentionS, legacyAttentionS } from "./attention.js";
-import { gemmCurve, isLowPrecision, linearS, type GemmCurve } from "./gemm.js";
+import { gemmCurve, gemmEff, isLowPrecision, linearS, type GemmCurve } from "./gemm.js";
 import type { HardwareProfile } from "./hardware.js";
 import type { TrainingOptions } from "./parallel.js";
 import type { ShapeCounts, TransformerShape } from "./shape.js";
@@ -35,6 +35,8 @@ export interface ModelCost {
   readonly logits: number;
   /** embedding lookup + its gradient on the first stage */
   readonly embedding: number;
+  /** efficiency of the layer's first MLP GEMM (forward shape), fraction of the recipe's GEMM peak */
+  readonly gemmEfficiency: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export const LOSS_BYTES_PER_LOGIT = 16;
  */
 const PERMUTE_BYTES_PER_ELEMENT = 8;
 
-const cache = new WeakMap<object, Map<string, ModelCost>>();
+const cache = new WeakMap<object, Map<number, ModelCost>>();
 
 /**
  * Cost per layer for a problem and the per-rank split; cached per problem object (a new problem object — e.g. with
@@ -77,7 +79,8 @@ export function modelCost(
     byKey = new Map();
     cache.set(pr, byKey);
   }
-  const key = `${tokens}|${tp}|${ep}|${sp ? 1 : 0}`;
+  // numeric key (tokens < 2^32, tp < 2^7, ep < 2^12): exact below 2^53, no string building in the search loop
+  const key = ((tokens * 128 + tp) * 4096 + ep) * 2 + (sp ? 1 : 0);
   const hit = byKey.get(key);
   if (hit) return hit;
   const cost = computeCost(pr.shape, pr.counts, pr.hw, pr.options, pr.assumptions, tokens, tp, ep, sp);
@@ -133,6 +136,8 @@ function computeCost(
     // 2 norms (read + write h) and 2 residual adds (read 2h, write h) per token; rotary on q and k
     const kvDim = m.kvHeads * m.headDim;
     acc.elemFwdBytes += 2 * (elemTokens * 5 * h + (tokens * 2 * (qDim + kvDim)) / tp);
+    // hidden dropout after attention and after the MLP (Megatron GPT default): read + write h values and a 1-byte mask
+    if (o.dropout !== false) acc.elemFwdBytes += elemTokens * 2 * 5 * h;
     return acc;
   };
   const attnShape = { tokens, seqLen: m.seqLen, heads: m.heads / tp, headDim: m.headDim, causal: true };
@@ -192,5 +197,7 @@ function computeCost(
   const logits = logit.fwd + logit.bwd + (lora ? 0 : logit.wgrad) + (tokens * (m.vocab / tp) * LOSS_BYTES_PER_LOGIT) / bw;
   // embedding gather (write tokens × h) and its scatter-add gradient (read + write, fp32 accumulation)
   const embedding = (elemTokens * h * (2 + 8)) / bw;
-  return { dense, moe, logits, embedding };
+  const ffn = mo ? mo.expertFfnHidden : m.ffnHidden;
+  const gemmEfficiency = gemmEff(layerCurve, tokens, ((m.ffnMatrices - 1) * ffn) / tp, h);
+  return { dense, moe, logits, embedding, gemmEfficiency };
 }

@@ -1,7 +1,6 @@
 import type { Assumptions } from "./assumptions.js";
-import { allGatherS, allReduceS, allToAllS, rankLinks, sendS, type GroupLink } from "./collectives.js";
+import { allGatherS, allReduceS, allToAllS, linkPair, rankLinks, sendS, type GroupLink, type LinkPair } from "./collectives.js";
 import { modelCost, type LayerCost } from "./compute.js";
-import { gemmCurve, gemmEff } from "./gemm.js";
 import type { HardwareProfile } from "./hardware.js";
 import { recomputedLayers, trainingMemory, usableMemoryBytes, type MemoryBreakdown } from "./memory.js";
 import { gpuCount, microBatchesPerStep, type FlopConvention, type ParallelConfig, type TrainingOptions } from "./parallel.js";
@@ -162,32 +161,46 @@ function cpExposed(lc: LayerCost, kvBytes: number, link: GroupLink, cp: number):
   return { fwd: step + Math.max(0, fwd - step - lc.attnFwd), bwd: 2 * step + Math.max(0, bwd - 2 * step - lc.attnBwd) };
 }
 
-interface StageParts {
-  compute: number;
-  tp: number;
-  cp: number;
-  ep: number;
-  p2p: number;
-  fwd: number;
-  bwd: number;
+/** Per-layer seconds of one micro-batch: compute (fwd+bwd+launch), forward, backward, exposed comm; and its recompute. */
+interface LayerTotals {
+  readonly compute: number;
+  readonly fwd: number;
+  readonly bwd: number;
+  readonly comm: number;
+  readonly tp: number;
+  readonly cp: number;
+  readonly ep: number;
+  /** a fully recomputed layer adds its forward (and forward communication) to the backward pass */
+  readonly rcCompute: number;
+  readonly rcComm: number;
+  readonly rcTp: number;
+  readonly rcCp: number;
+  readonly rcEp: number;
+  readonly selective: number;
 }
 
-function addLayers(s: StageParts, n: number, lc: LayerCost, tp: Pass, cp: Pass, ep: Pass, launch: number): void {
-  s.compute += n * (lc.fwd + lc.bwd + launch);
-  s.fwd += n * lc.fwd;
-  s.bwd += n * lc.bwd;
-  s.tp += n * (tp.fwd + tp.bwd);
-  s.cp += n * (cp.fwd + cp.bwd);
-  s.ep += n * (ep.fwd + ep.bwd);
+function totals(lc: LayerCost, tp: Pass, cp: Pass, ep: Pass, launch: number): LayerTotals {
+  const tpS = tp.fwd + tp.bwd;
+  const cpS = cp.fwd + cp.bwd;
+  const epS = ep.fwd + ep.bwd;
+  return {
+    compute: lc.fwd + lc.bwd + launch,
+    fwd: lc.fwd,
+    bwd: lc.bwd,
+    comm: tpS + cpS + epS,
+    tp: tpS,
+    cp: cpS,
+    ep: epS,
+    rcCompute: lc.fwd,
+    rcComm: tp.fwd + cp.fwd + ep.fwd,
+    rcTp: tp.fwd,
+    rcCp: cp.fwd,
+    rcEp: ep.fwd,
+    selective: lc.selectiveRecompute,
+  };
 }
 
-function addRecompute(s: StageParts, n: number, lc: LayerCost, tp: Pass, cp: Pass, ep: Pass): void {
-  s.compute += n * lc.fwd;
-  s.bwd += n * lc.fwd;
-  s.tp += n * tp.fwd;
-  s.cp += n * cp.fwd;
-  s.ep += n * ep.fwd;
-}
+const pairs = new WeakMap<TrainingProblem, LinkPair>();
 
 export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): TrainingEstimate {
   const { shape: m, counts: c, hw, options: o, assumptions: a } = pr;
@@ -196,7 +209,12 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   const tokensMb = (p.microBatch * m.seqLen) / p.cp;
   const mbs = microBatchesPerStep(p);
   const cost = modelCost(pr, tokensMb, p.tp, p.ep, p.sequenceParallel);
-  const links = rankLinks(hw, a, p);
+  let pair = pairs.get(pr);
+  if (!pair) {
+    pair = linkPair(hw, a);
+    pairs.set(pr, pair);
+  }
+  const links = rankLinks(hw, a, p, pair);
 
   // per-layer exposed communication, dense and MoE layers
   const msg = tokensMb * m.hidden * 2;
@@ -220,41 +238,63 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   const firstMoe = m.moe ? Math.min(m.layers, m.moe.denseLayers) : m.layers;
   // Megatron scatters the boundary activation over the TP ranks before sending it (scatter-gather optimization)
   const p2p = pp > 1 ? 2 * p.vp * sendS(msg / (p.tp > 1 ? p.tp : 1), links.pp) : 0;
-  const stageTimes: number[] = [];
-  const parts: StageParts[] = [];
+  const D = totals(cost.dense, tpD, cpD, noEp, a.layerLaunchOverheadS);
+  const M = m.moe ? totals(cost.moe, tpM, cpM, epM, a.layerLaunchOverheadS) : D;
+  const stageTimes = new Array<number>(pp);
+  const stageCompute = new Array<number>(pp);
+  const stageFwd = new Array<number>(pp);
+  const stageBwd = new Array<number>(pp);
   let start = 0;
   let slowest = 0;
+  let heaviest = 0;
   let sum = 0;
   for (let i = 0; i < pp; i++) {
     const n = layout.layers[i]!;
-    const moeN = Math.max(0, start + n - Math.max(start, firstMoe));
-    const s: StageParts = { compute: 0, tp: 0, cp: 0, ep: 0, p2p, fwd: 0, bwd: 0 };
-    addLayers(s, n - moeN, cost.dense, tpD, cpD, noEp, a.layerLaunchOverheadS);
-    addLayers(s, moeN, cost.moe, tpM, cpM, epM, a.layerLaunchOverheadS);
+    const nM = Math.max(0, start + n - Math.max(start, firstMoe));
+    const nD = n - nM;
     const rc = recomputedLayers(p, n);
-    if (rc > 0) {
-      const rcMoe = Math.min(rc, moeN);
-      addRecompute(s, rc - rcMoe, cost.dense, tpD, cpD, noEp);
-      addRecompute(s, rcMoe, cost.moe, tpM, cpM, epM);
-    } else if (p.recompute === "selective") s.compute += (n - moeN) * cost.dense.selectiveRecompute + moeN * cost.moe.selectiveRecompute;
-    if (i === layout.embeddingStage) s.compute += cost.embedding;
-    if (i === layout.lossStage) s.compute += cost.logits;
-    const t = s.compute + s.tp + s.cp + s.ep + s.p2p;
-    stageTimes.push(t);
-    parts.push(s);
+    const rcM = Math.min(rc, nM);
+    const rcD = rc - rcM;
+    let compute = nD * D.compute + nM * M.compute + rcD * D.rcCompute + rcM * M.rcCompute;
+    if (rc === 0 && p.recompute === "selective") compute += nD * D.selective + nM * M.selective;
+    if (i === layout.embeddingStage) compute += cost.embedding;
+    if (i === layout.lossStage) compute += cost.logits;
+    const t = compute + nD * D.comm + nM * M.comm + rcD * D.rcComm + rcM * M.rcComm + p2p;
+    stageTimes[i] = t;
+    stageCompute[i] = compute;
+    stageFwd[i] = nD * D.fwd + nM * M.fwd;
+    stageBwd[i] = nD * D.bwd + nM * M.bwd + rcD * D.rcCompute + rcM * M.rcCompute;
     sum += t;
     if (t > stageTimes[slowest]!) slowest = i;
+    if (compute > stageCompute[heaviest]!) heaviest = i;
     start += n;
   }
   const tMax = stageTimes[slowest]!;
   // 1F1B with uneven stages: the slowest stage paces the steady state; fill and drain pass once through the others
   // (interleaving divides the fill/drain by vp: Narayanan et al. SC'21 §2.2)
   const pipelineS = mbs * tMax + (sum - tMax) / (p.vp > 1 ? p.vp : 1);
+  // the breakdown reports the compute-heaviest stage (so overlap and rank order never move computeS); what the
+  // slowest stage spends beyond it is counted in the bubble
+  let hs = 0;
+  for (let i = 0; i < heaviest; i++) hs += layout.layers[i]!;
+  const hn = layout.layers[heaviest]!;
+  const hM = Math.max(0, hs + hn - Math.max(hs, firstMoe));
+  const hrc = recomputedLayers(p, hn);
+  const hrcM = Math.min(hrc, hM);
+  const part = (d: number, mo: number, rd: number, rm: number): number => (hn - hM) * d + hM * mo + (hrc - hrcM) * rd + hrcM * rm;
+  const slTp = part(D.tp, M.tp, D.rcTp, M.rcTp);
+  const slCp = part(D.cp, M.cp, D.rcCp, M.rcCp);
+  const slEp = part(D.ep, M.ep, D.rcEp, M.rcEp);
+  const slCompute = stageCompute[heaviest]!;
 
   // data-parallel gradient sync and ZeRO gathers per stage; the slowest stage's sync ends the step
   const mem = trainingMemory(m, c, p, o);
   const dpRanks = p.dp * p.cp;
   const dl = links.dpcp;
+  const overlap = p.dpOverlap ?? true;
+  // bucketed overlap: the part of `comm` longer than the compute window, plus the last bucket (1/tail) stay exposed
+  const hide = (comm: number, window: number, tail: number): number =>
+    overlap ? Math.min(comm, Math.max(0, comm - window) + comm / tail) : comm;
   let dpExposed = 0;
   let zeroExposed = 0;
   for (let i = 0; i < pp && dpRanks > 1; i++) {
@@ -262,20 +302,19 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
     const gradBytes = (lora ? 0.01 : 1) * params * (o.fp32Grads ? 4 : 2);
     const rs = allGatherS(gradBytes, dpRanks, dl.gbps, dl.hopS);
     const ag = allGatherS((lora ? 0.01 : 1) * params * 2, dpRanks, dl.gbps, dl.hopS);
-    const s = parts[i]!;
-    const overlap = p.dpOverlap ?? true;
     const buckets = Math.max(1, params / DDP_BUCKET_PARAMS);
-    const hide = (comm: number, window: number, tail: number): number => (overlap ? Math.max(0, comm - window) + comm / tail : comm);
     let dpS = 0;
     let zS = 0;
-    if (p.zeroStage === 0) dpS = hide(2 * rs, s.bwd, buckets);
-    else if (p.zeroStage === 1) dpS = hide(rs, s.bwd, buckets) + hide(ag, s.fwd, buckets);
-    else if (p.zeroStage === 2) dpS = mbs * hide(rs, s.bwd, buckets) + hide(ag, s.fwd, buckets);
+    const fwd = stageFwd[i]!;
+    const bwd = stageBwd[i]!;
+    if (p.zeroStage === 0) dpS = hide(2 * rs, bwd, buckets);
+    else if (p.zeroStage === 1) dpS = hide(rs, bwd, buckets) + hide(ag, fwd, buckets);
+    else if (p.zeroStage === 2) dpS = mbs * hide(rs, bwd, buckets) + hide(ag, fwd, buckets);
     else {
       // ZeRO-3: every micro-batch gathers the weights in forward and again in backward and reduce-scatters the
       // gradients; prefetch hides each layer's gather behind the previous layer's compute (first layer exposed)
       const layers = Math.max(1, layout.layers[i]!);
-      zS = mbs * (hide(ag, s.fwd, layers) + hide(ag + rs, s.bwd, layers));
+      zS = mbs * (hide(ag, fwd, layers) + hide(ag + rs, bwd, layers));
     }
     dpExposed = Math.max(dpExposed, dpS);
     zeroExposed = Math.max(zeroExposed, zS);
@@ -284,10 +323,9 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   const optimizerS = p.offloadOptimizer ? 0 : optBytes / (hw.memoryBandwidthGBps * a.memoryBandwidthEfficiency * 1e9);
   // offloads (offload.ts): host-link traffic the stage's compute cannot hide, the CPU optimizer step, the weight upload
   const offloaded = p.offloadOptimizer === true || p.offloadWeights === true || p.offloadActivations === true;
-  const offloadS = offloaded ? offloadTime(hw, a, p, o, mem, mbs * (parts[mem.stage] ?? parts[slowest]!).compute).exposedS : 0;
+  const offloadS = offloaded ? offloadTime(hw, a, p, o, mem, mbs * (stageCompute[mem.stage] ?? slCompute)).exposedS : 0;
 
   const stepTimeS = pipelineS + dpExposed + zeroExposed + optimizerS + offloadS + a.stepOverheadS;
-  const sl = parts[slowest]!;
   const tokensPerStep = p.globalBatch * m.seqLen;
   const mft = modelFlopsPerToken(c, o);
   const hft = hardwareFlopsPerToken(c, p, o, undefined, layout.maxLayers);
@@ -295,18 +333,16 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   const modelTflopsPerGpu = (tokensPerS * mft) / gpus / 1e12;
   const hardwareTflopsPerGpu = (tokensPerS * hft) / gpus / 1e12;
   const usable = usableMemoryBytes(hw, a);
-  const curve = gemmCurve(hw, o.precision, a);
-  const ffn = m.moe ? m.moe.expertFfnHidden : m.ffnHidden;
   return {
     gpus,
     stepTimeS,
     breakdown: {
-      computeS: mbs * sl.compute,
-      tensorParallelCommS: mbs * sl.tp,
-      contextParallelCommS: mbs * sl.cp,
-      expertAllToAllS: mbs * sl.ep,
-      pipelineP2pS: mbs * sl.p2p,
-      pipelineBubbleS: pipelineS - mbs * tMax,
+      computeS: mbs * slCompute,
+      tensorParallelCommS: mbs * slTp,
+      contextParallelCommS: mbs * slCp,
+      expertAllToAllS: mbs * slEp,
+      pipelineP2pS: mbs * p2p,
+      pipelineBubbleS: pipelineS - mbs * (slCompute + slTp + slCp + slEp + p2p),
       dataParallelCommS: dpExposed,
       zeroGatherS: zeroExposed,
       optimizerS: optimizerS + offloadS,
@@ -325,7 +361,7 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
     memoryCapacityBytes: hw.memoryBytes,
     usableMemoryBytes: usable,
     fits: mem.totalBytes <= usable,
-    gemmEfficiency: gemmEff(curve, tokensMb, ((m.ffnMatrices - 1) * ffn) / p.tp, m.hidden),
+    gemmEfficiency: cost.gemmEfficiency,
     stageLayers: layout.layers,
     stageTimesS: stageTimes,
   };

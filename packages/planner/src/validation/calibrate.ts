@@ -25,13 +25,21 @@ export const FIT_GROUPS: readonly FitGroup[] = [
   {
     name: "training",
     kinds: ["training_throughput", "training_step_time", "time_to_train", "mlperf_training"],
-    factors: ["gemmEfficiencyMax", "gemmHalfSizePerBalance", "lowPrecisionGemmRatio", "attentionEfficiency", "tpOverlap", "stepOverheadS"],
+    factors: [
+      "gemmEfficiencyScale",
+      "gemmHalfSizePerBalance",
+      "elementwiseTrafficRatio",
+      "tpOverlapSlowdown",
+      "scaleOutEfficiency",
+      "stepOverheadS",
+      "layerLaunchOverheadS",
+    ],
   },
   { name: "energy", kinds: ["gpu_hours_energy"], factors: ["runGoodput"] },
   {
     name: "inference",
     kinds: ["inference_throughput", "inference_latency"],
-    factors: ["prefillEfficiency", "decodeBandwidthEfficiency", "decodeLayerOverheadS", "ttftOverheadS"],
+    factors: ["decodeBandwidthEfficiency", "decodeAttentionBandwidthEfficiency", "decodeLayerOverheadS", "ttftOverheadS"],
   },
 ];
 
@@ -126,17 +134,21 @@ export function fitAll(
   groups: readonly FitGroup[] = FIT_GROUPS,
   base: Assumptions = DEFAULT_ASSUMPTIONS,
   o: FitOptions = {},
-): FitResult {
+  /** per group: reuse this result instead of fitting (same cases of its kinds and same starting point) */
+  reuse?: (g: FitGroup, index: number, start: Assumptions) => FitResult | undefined,
+): FitResult & { readonly groups: readonly FitResult[] } {
   let a = base;
   const fitted: Record<string, number> = {};
+  const results: FitResult[] = [];
   let evaluations = 0;
   let loss = 0;
-  for (const g of groups) {
-    const r = fitGroup(cases, g, a, o);
-    a = r.assumptions;
+  groups.forEach((g, i) => {
+    const r = reuse?.(g, i, a) ?? fitGroup(cases, g, a, o);
+    results.push(r);
+    a = { ...a, ...r.fitted };
     Object.assign(fitted, r.fitted);
     evaluations += r.evaluations;
     loss += r.loss;
-  }
-  return { assumptions: a, fitted, loss, evaluations };
+  });
+  return { assumptions: a, fitted, loss, evaluations, groups: results };
 }

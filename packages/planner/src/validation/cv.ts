@@ -64,9 +64,12 @@ export function crossValidate(
   for (const source of sources) {
     const train = cases.filter((c) => c.source !== source);
     const held = cases.filter((c) => c.source === source && fittedKinds.has(c.kind));
-    // only the groups whose kinds the held-out source has can change its predictions
-    const touched = groups.filter((g) => held.some((c) => g.kinds.includes(c.kind)));
-    const r = fitAll(train, touched, base, o);
+    // a group whose kinds the held-out source lacks, started from the same point, fits exactly as on all entries
+    let same = true;
+    const r = fitAll(train, groups, base, o, (g, i) => {
+      same = same && !held.some((c) => g.kinds.includes(c.kind));
+      return same ? all.groups[i] : undefined;
+    });
     folds.push({ source, entries: held.length, trainedOn: [...new Set(train.map((c) => c.source))].sort(), fitted: r.fitted });
     cvCases.push(...pinned(held, r.assumptions));
   }

@@ -1,9 +1,9 @@
 import type { Catalog } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
 import { activationBytesPerLayer, trainingMemory } from "../memory.js";
-import type { ParallelConfig } from "../parallel.js";
+import type { FlopConvention, ParallelConfig } from "../parallel.js";
 import { countShape, type ShapeCounts } from "../shape.js";
-import type { TrainingEstimate } from "../training.js";
+import { tflopsUnder, type TrainingEstimate } from "../training.js";
 import { entryParallel, entryShape, num, type ValidationEntry } from "./entry.js";
 import { predictHardware } from "./predict-hardware.js";
 import { predictInference } from "./predict-inference.js";
@@ -12,22 +12,20 @@ import { reestimate, trainingCase, type TrainingCase } from "./predict-training.
 
 export type Predictions = Record<string, number | null>;
 
+const GIB = 2 ** 30;
+const DAY = 86400;
+
 /**
  * TFLOP/s per GPU as a source counts them: model FLOPs or hardware FLOPs (recomputation included), attention in
  * full (PaLM/Megatron) or causally halved — the entry's `conventions` (filled from the per-source file).
  */
 export function reportedTflops(e: ValidationEntry, c: TrainingCase, est: TrainingEstimate, flops?: "model" | "hardware"): number {
-  const hardware = (flops ?? e.conventions?.flops) === "hardware";
-  let perToken = hardware ? est.hardwareFlopsPerToken : est.modelFlopsPerToken;
-  if (e.conventions?.attention === "causal") {
-    const passes = (c.problem.options.finetune === "lora" ? 2 : 3) + (hardware && c.parallel.recompute !== "none" ? 1 : 0);
-    perToken -= (passes * c.problem.counts.attnScoreFlops) / 2;
-  }
-  return (est.tokensPerS * perToken) / est.gpus / 1e12;
+  const conv: FlopConvention = {
+    causalAttention: e.conventions?.attention === "causal",
+    includeRecompute: (flops ?? e.conventions?.flops) === "hardware",
+  };
+  return tflopsUnder(est, c.problem, c.parallel, conv);
 }
-
-const GIB = 2 ** 30;
-const DAY = 86400;
 
 /** Denominator of the entry's MFU: the peak it states for MFU (its definition of the metric), else the catalog's 16-bit peak. */
 function mfuPeak(e: ValidationEntry, c: TrainingCase): number {

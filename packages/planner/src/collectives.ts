@@ -106,10 +106,19 @@ export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes, pair?: Li
   let acc = 1;
   for (let i = 0; i < order.length; i++) {
     const d = order[i];
-    if (d === "tp") ((tpS = acc), (acc *= s.tp));
-    else if (d === "cp") ((cpS = acc), (acc *= s.cp));
-    else if (d === "dp") ((dpS = acc), (acc *= s.dp));
-    else ((ppS = acc), (acc *= s.pp));
+    if (d === "tp") {
+      tpS = acc;
+      acc *= s.tp;
+    } else if (d === "cp") {
+      cpS = acc;
+      acc *= s.cp;
+    } else if (d === "dp") {
+      dpS = acc;
+      acc *= s.dp;
+    } else {
+      ppS = acc;
+      acc *= s.pp;
+    }
   }
   const lp = pair ?? linkPair(hw, a);
   const pick = (span: number): GroupLink => (span <= hw.scaleUpDomain ? lp.up : lp.out);

@@ -17,6 +17,7 @@ const stackSchema = z.strictObject({
   flash_attention: z.boolean().optional(),
   tp_overlap: z.enum(["none", "pipelined", "ring"]).optional(),
   dp_overlap: z.boolean().optional(),
+  ep_overlap: z.boolean().optional(),
   selective_recompute: z.boolean().optional(),
   sequence_parallel: z.boolean().optional(),
   distributed_optimizer: z.boolean().optional(),

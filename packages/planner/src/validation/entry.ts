@@ -23,6 +23,8 @@ export interface EntryStack {
   readonly tp_overlap?: "none" | "pipelined" | "ring";
   /** data-parallel gradient reduction overlapped with backward */
   readonly dp_overlap?: boolean;
+  /** expert all-to-all overlapped with another micro-batch's compute (DualPipe / batch-level overlap) */
+  readonly ep_overlap?: boolean;
   /** the stack offers selective recomputation (Korthikanti et al. 2022); false for older stacks */
   readonly selective_recompute?: boolean;
   /** Megatron sequence parallelism used with TP when the entry does not say */

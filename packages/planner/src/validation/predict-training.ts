@@ -86,6 +86,7 @@ export function trainingCase(
     zeroStage: ep.zeroStage ?? (stack.distributed_optimizer === false ? 0 : 1),
     ...(stack.tp_overlap !== undefined ? { tpOverlap: stack.tp_overlap } : {}),
     ...(stack.dp_overlap !== undefined ? { dpOverlap: stack.dp_overlap } : {}),
+    ...(stack.ep_overlap !== undefined ? { epOverlap: stack.ep_overlap } : {}),
   };
   const microBatches = ep.microBatch !== undefined ? [ep.microBatch] : MICRO_BATCHES.filter((mb) => globalBatch % (dp * mb) === 0);
   let fastest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;
@@ -118,7 +119,7 @@ function conventionalSpace(stack: EntryStack): Record<string, unknown> {
     stageShift: 0,
     tpOverlap: [stack.tp_overlap ?? "none"],
     dpOverlap: [stack.dp_overlap ?? true],
-    epOverlap: [false],
+    epOverlap: [stack.ep_overlap ?? false],
     offloadOptimizer: [false],
     offloadWeights: [false],
     offloadActivations: [false],

@@ -12,8 +12,6 @@ export interface Assumptions {
    * of machine balance (peak FLOP/s over HBM bytes/s): x_half = this x balance. Faster chips need bigger GEMMs.
    */
   readonly gemmHalfSizePerBalance: number;
-  /** achievable fraction of the FP8/FP4 peak relative to the BF16 one (scaling overheads, BF16 attention/norms) */
-  readonly lowPrecisionGemmRatio: number;
   /** fraction of 16-bit peak reached by attention score math (QK^T, softmax, AV) */
   readonly attentionEfficiency: number;
   /** HBM bytes element-wise kernels move per byte of the minimal count (each tensor read and written once) */
@@ -48,8 +46,6 @@ export interface Assumptions {
   readonly gridKgCo2PerKwh: number;
   /** price of one accelerator-hour, USD */
   readonly usdPerGpuHour: number;
-  /** inference: achievable fraction of peak in prefill */
-  readonly prefillEfficiency: number;
   /** inference: achievable fraction of HBM bandwidth when decoding */
   readonly decodeBandwidthEfficiency: number;
   /**
@@ -132,7 +128,6 @@ export interface Assumptions {
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   gemmEfficiencyMax: 0.78,
   gemmHalfSizePerBalance: 0.4,
-  lowPrecisionGemmRatio: 0.8,
   attentionEfficiency: 0.55,
   elementwiseTrafficRatio: 1.5,
   memoryBandwidthEfficiency: 0.8,
@@ -150,7 +145,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   powerFractionOfTdp: 1,
   gridKgCo2PerKwh: 0.385,
   usdPerGpuHour: 2,
-  prefillEfficiency: 0.68,
   decodeBandwidthEfficiency: 0.84,
   decodeLayerOverheadS: 25e-6,
   kvCacheMemoryFraction: 0.9,
@@ -194,12 +188,6 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
     range: [0, 1.6],
     source:
       "roofline (Williams et al., CACM 2009): a 16-bit GEMM of inner size k has arithmetic intensity ~k/2 FLOP/byte, so it turns compute-bound near k ~ machine balance; 0.4 places the half-efficiency point below that knee",
-  },
-  lowPrecisionGemmRatio: {
-    meaning: "achievable FP8/FP4 GEMM efficiency relative to the BF16 one",
-    range: [0.6, 1],
-    source:
-      "Transformer Engine FP8 GEMMs on H100 reach ~1.3-1.5 PFLOP/s of 1.98 dense vs ~0.75 of 0.99 for BF16 (NVIDIA TE docs / Hopper tuning guide): ratio ~0.8-0.9",
   },
   attentionEfficiency: {
     meaning: "fraction of 16-bit peak for attention score math",
@@ -297,12 +285,6 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
     meaning: "price of one accelerator-hour, USD",
     range: [1, 10],
     source: "DeepSeek-V3 report Table 1 prices an H800-hour at $2",
-  },
-  prefillEfficiency: {
-    meaning: "fraction of peak reached in prefill",
-    range: [0.3, 0.9],
-    source:
-      "TensorRT-LLM / vLLM prefill at long prompts runs at large-GEMM efficiency (60-75 % of peak, NVIDIA TRT-LLM performance overview)",
   },
   decodeBandwidthEfficiency: {
     meaning: "fraction of HBM bandwidth reached when decoding",

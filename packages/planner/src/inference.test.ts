@@ -5,6 +5,7 @@ import { hardwareProfile, type Precision } from "./hardware.js";
 import {
   decodeAttentionS,
   decodeStepS,
+  elementwiseS,
   gemmS,
   kvBytesPerToken,
   maxBatch,
@@ -159,5 +160,15 @@ describe("inference model", () => {
     const one: InferenceProblem = { ...p1, hw: a100, kvPrecision: "bf16" };
     const eight: InferenceProblem = { ...one, tp: 8 };
     expect(decodeAttentionS(one, 256, 32768)).toBeGreaterThan(1.5 * decodeAttentionS(eight, 256, 32768));
+  });
+  it("prices element-wise work per token, with the FP8 casts only when the GEMMs run in FP8", () => {
+    const b16 = pr("bf16");
+    const f8 = pr("fp8");
+    expect(elementwiseS(b16, 2048)).toBeCloseTo(2 * elementwiseS(b16, 1024), 12);
+    expect(elementwiseS(f8, 1024)).toBeGreaterThan(elementwiseS(b16, 1024));
+    // at prefill sizes the GEMMs dominate: element-wise work is a few percent of a 2K-token prefill of an 8B model
+    const share = elementwiseS(b16, 2048) / prefillS(b16, 1, 2048);
+    expect(share).toBeGreaterThan(0.005);
+    expect(share).toBeLessThan(0.2);
   });
 });

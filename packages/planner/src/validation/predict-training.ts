@@ -69,7 +69,18 @@ export function trainingCase(
   const recompute: readonly Recompute[] =
     ep.recompute !== undefined ? [ep.recompute] : stack.selective_recompute === false ? ["none", "full"] : RECOMPUTE_MODES;
   if (!stated) {
-    const best = searchParallelism(problem, { ...conventionalSpace(stack), gpus, globalBatch, recompute }, 1).top[0];
+    // whatever the entry does state stays fixed; the search chooses the rest
+    const has = (k: string): boolean => num(p[k]) !== undefined;
+    const fixed = {
+      ...(has("pp") ? { pp: [ep.pp] } : {}),
+      ...(has("cp") ? { cp: [ep.cp] } : {}),
+      ...(has("ep") ? { ep: [ep.ep] } : {}),
+      ...(has("vp") || has("virtual_pipeline") ? { vp: [ep.vp] } : {}),
+      ...(ep.microBatch !== undefined ? { microBatch: [ep.microBatch] } : {}),
+      ...(ep.zeroStage !== undefined ? { zeroStage: [ep.zeroStage] } : {}),
+      ...(ep.sequenceParallel !== undefined ? { sequenceParallel: [ep.sequenceParallel] } : {}),
+    };
+    const best = searchParallelism(problem, { ...conventionalSpace(stack), ...fixed, gpus, globalBatch, recompute }, 1).top[0];
     return best ? { problem, parallel: best.parallel, estimate: best.estimate, searched: true, fits: true } : undefined;
   }
   const base: ParallelConfig = {

@@ -23,7 +23,7 @@ export {
   type KindSummary,
 } from "./validation/check.js";
 export { parseConventions, applyConventions, type ConventionsTable, type SourceConventions } from "./validation/conventions.js";
-export { fitAll, fitGroup, FIT_GROUPS, type FitGroup, type FitResult } from "./validation/calibrate.js";
+export { fitAll, fitGroup, FIT_GROUPS, groupsFor, type FitGroup, type FitResult } from "./validation/calibrate.js";
 export { crossValidate, type CvReport, type CvKind, type CvFold } from "./validation/cv.js";
 export type { ValidationEntry } from "./validation/entry.js";
 export * from "./estimator.js";

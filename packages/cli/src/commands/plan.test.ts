@@ -134,9 +134,13 @@ describe("aidc plan check", () => {
     const k = j.cv.byKind["training_throughput"]!;
     for (const x of [k.defaultMedianPct, k.fittedMedianPct, k.cvMedianPct]) expect(typeof x).toBe("number");
     expect(j.cv.coverage.cv).toBeGreaterThan(0.9);
-    const text = await runCli(["plan", "check", slice, "--cv", "--conventions", conventions]);
+    const bad = await runCli(["plan", "check", slice, "--cv", "--fit", "gemmEfficiencyScale,warpSpeed"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("warpSpeed");
+    const text = await runCli(["plan", "check", slice, "--cv", "--fit", "gemmEfficiencyScale,stepOverheadS", "--conventions", conventions]);
     expect(text.out).toMatch(/^kind\tkeys\tpredicted\tmedian default\tmedian fitted\tmedian CV/m);
     expect(text.out).toMatch(/^cross-validation: 3 folds/m);
+    expect(text.out).toMatch(/^fitted on all entries: gemmEfficiencyScale [\d.]+ → [\d.]+, stepOverheadS /m);
   });
 
   it("a conventions file with a wrong field exits 2 naming it", async () => {

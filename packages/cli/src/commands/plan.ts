@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { defaultCatalog, formatIssue, type Issue } from "@aidc/core";
 import {
   crossValidate,
+  groupsFor,
   parseConventions,
   planDatacenter,
   planInference,
@@ -124,6 +125,7 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
       "per-source conventions (PlannerConventions YAML); default: planner-conventions.yaml beside <file>, else the repository's examples/data copy",
     )
     .option("--cv", "fit the calibrated factors within their ranges (on all entries, and per held-out source) and report all three errors")
+    .option("--fit <factors>", "with --cv: comma-separated factors to fit instead of the default set (names as in `assumptions:`)")
     .option(
       "--json",
       'print {"entries":[{"id","kind","predicted","measured","errorPct","fits"?}],"summary":{"byKind":{kind:{"n","predicted",' +
@@ -132,7 +134,16 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
         '"defaultMeanPct","fittedMeanPct","cvMeanPct"}},"coverage":{"default","fitted","cv"},"folds":[{"source","entries",' +
         '"trainedOn","fitted"}]} (errors in percent of the measured value)',
     )
-    .action((file: string, opts: { json?: boolean; cv?: boolean; conventions?: string }) => {
+    .action((file: string, opts: { json?: boolean; cv?: boolean; fit?: string; conventions?: string }) => {
+      const chosen = opts.fit !== undefined ? groupsFor(opts.fit.split(",").map((f) => f.trim())) : undefined;
+      if (chosen && (chosen.unknown.length > 0 || chosen.groups.length === 0))
+        return reportIssues(
+          io,
+          "plan check",
+          [{ code: "bad_option", path: "--fit", message: `unknown factor(s): ${chosen.unknown.join(", ") || "(none given)"}` }],
+          opts.json,
+          setExit,
+        );
       const doc = readDocument(file);
       const entries = (doc.data as { entries?: unknown } | undefined)?.entries;
       if (doc.data === undefined || !Array.isArray(entries)) {
@@ -152,7 +163,7 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
       const cases = prepareChecks(entries as ValidationEntry[], defaultCatalog(), { conventions, onEntry: (done) => progress.set(done) });
       progress.done();
       const report = scoreChecks(cases);
-      const cv = opts.cv ? crossValidate(cases) : undefined;
+      const cv = opts.cv ? crossValidate(cases, chosen?.groups) : undefined;
       if (opts.json) return printJson(io, { ...report, conventions: conventionsFile ?? null, ...(cv ? { cv } : {}) });
       const pctOrDash = (x: number | null | undefined): string => (x === null || x === undefined ? "—" : percent(x / 100));
       if (cv) {

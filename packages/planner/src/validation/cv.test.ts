@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { defaultCatalog } from "@aidc/core";
 import { fixture } from "../../../../test/support/data.js";
 import { ASSUMPTION_META, DEFAULT_ASSUMPTIONS, type Assumptions } from "../assumptions.js";
-import { activeFactors, fitAll, fitGroup, lossOf, type FitGroup } from "./calibrate.js";
+import { activeFactors, fitAll, fitGroup, groupsFor, lossOf, type FitGroup } from "./calibrate.js";
 import { prepareChecks, type CheckCase } from "./check.js";
 import { parseConventions } from "./conventions.js";
 import type { ValidationEntry } from "./entry.js";
@@ -48,6 +48,14 @@ describe("calibration", () => {
     expect(r.fitted["gemmEfficiencyMax"]).toBeLessThanOrEqual(hi);
     expect(r.evaluations).toBeGreaterThan(10);
   });
+  it("puts a chosen factor in the group whose kinds it affects and names unknown ones", () => {
+    const r = groupsFor(["stepOverheadS", "ttftOverheadS", "noSuchFactor"]);
+    expect(r.groups.map((g) => [g.name, g.factors])).toEqual([
+      ["training", ["stepOverheadS"]],
+      ["inference", ["ttftOverheadS"]],
+    ]);
+    expect(r.unknown).toEqual(["noSuchFactor"]);
+  });
   it("is deterministic", () => {
     expect(fitAll(cases, [group]).fitted).toEqual(fitAll(cases, [group]).fitted);
   });
@@ -82,12 +90,16 @@ describe("cross-validation on planner-validation.yaml", () => {
     const conventions = parseConventions(parse(readFileSync(fixture("planner-conventions.yaml"), "utf8"))).table;
     const real = prepareChecks(entries, defaultCatalog(), { conventions });
     // a coarser grid than the CLI's keeps the test quick; the property does not depend on it
-    const r = crossValidate(real, undefined, { steps: 4, passes: 1 });
+    const r = crossValidate(real, groupsFor(["stepOverheadS", "runGoodput", "ttftOverheadS"]).groups, {
+      steps: 4,
+      passes: 1,
+    });
     expect(r.folds.length).toBeGreaterThan(10);
     for (const f of r.folds) expect(f.trainedOn).not.toContain(f.source);
-    for (const [g, l] of Object.entries(r.loss)) {
-      expect(l.fitted, g).toBeLessThanOrEqual(l.default + 1e-9);
-      expect(l.cv, g).toBeGreaterThanOrEqual(l.fitted - 1e-9);
-    }
+    // in expectation CV >= fitted; with one or two factors a fold's grid point can land slightly better on its
+    // held-out source than the all-entries point does, so allow half a percentage point
+    // (a later group starts from the earlier groups' fit, so only the first is compared with the plain defaults)
+    expect(r.loss["training"]!.fitted).toBeLessThanOrEqual(r.loss["training"]!.default + 1e-9);
+    for (const [g, l] of Object.entries(r.loss)) expect(l.cv, g).toBeGreaterThanOrEqual(l.fitted - 0.5);
   });
 });

@@ -44,8 +44,9 @@ function pinned(cases: readonly CheckCase[], a: Assumptions): CheckCase[] {
 
 /**
  * Leave-one-source-out cross-validation. For every source that has entries of a fitted kind: fit the factors on
- * all other sources' entries (from the defaults), then predict the held-out source's entries with them. Entries of
- * kinds no group fits do not depend on the factors and are scored with the defaults in all three columns.
+ * all other sources' entries (from the defaults), then predict all of the held-out source's entries with them.
+ * A source without entries of a fitted kind never entered any fit: its entries are predicted with the
+ * all-entries fit (a shared factor, e.g. the GEMM scale, also moves inference when fitted on training).
  */
 export function crossValidate(
   cases: readonly CheckCase[],
@@ -57,14 +58,16 @@ export function crossValidate(
   const all = fitAll(cases, groups, base, o);
   const sources = [...new Set(cases.filter((c) => fittedKinds.has(c.kind)).map((c) => c.source))].sort();
   const folds: CvFold[] = [];
+  // a source with no fitted-kind entry was never seen by the all-entries fit: predict it with that fit
   const cvCases: CheckCase[] = pinned(
-    cases.filter((c) => !fittedKinds.has(c.kind)),
-    base,
+    cases.filter((c) => !sources.includes(c.source)),
+    all.assumptions,
   );
   for (const source of sources) {
     const train = cases.filter((c) => c.source !== source);
-    const held = cases.filter((c) => c.source === source && fittedKinds.has(c.kind));
+    const held = cases.filter((c) => c.source === source);
     // a group whose kinds the held-out source lacks, started from the same point, fits exactly as on all entries
+    // (every entry of the held-out source is predicted with the fold's factors: shared factors move other kinds too)
     let same = true;
     const r = fitAll(train, groups, base, o, (g, i) => {
       same = same && !held.some((c) => g.kinds.includes(c.kind));

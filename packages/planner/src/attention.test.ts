@@ -26,6 +26,9 @@ describe("attention kernel", () => {
     expect(flashEfficiency(h100, a, { ...shape, seqLen: 512 }).fwd).toBeLessThan(0.8 * long);
     expect(flashEfficiency(h100, a, { ...shape, headDim: 64 }).fwd).toBeLessThan(long);
   });
+  it("runs FlashAttention-2 slower than FA3/cuDNN on Hopper", () => {
+    expect(flashAttentionS(h100, a, shape, 2).fwd).toBeGreaterThan(1.4 * flashAttentionS(h100, a, shape, 3).fwd);
+  });
   it("costs more without FlashAttention (materialised scores, memory-bound softmax)", () => {
     const c16 = gemmCurve(h100, "bf16", a);
     const legacy = legacyAttentionS(c16, h100, a, { ...shape, causal: false });

@@ -61,8 +61,21 @@ export const ATTN_HALF_HEAD_DIM = 32;
  */
 export const LEGACY_SCORE_BYTES = { fwd: 9, bwd: 12 } as const;
 
-function rowFor(generation: string): AttentionMax | undefined {
+/**
+ * FlashAttention-2 on generations whose best kernel is newer: FA2 on H100 reaches ~35–40 % forward and ~30 %
+ * backward (Shah et al. 2024, FA3 Fig. 5–7, the FA2 baselines); on B200 it runs without tcgen05 (~30 %/25 %).
+ */
+const FA2_ON_NEWER: Readonly<Record<string, AttentionMax>> = {
+  hopper: { fwd: 0.37, bwd: 0.3 },
+  blackwell: { fwd: 0.3, bwd: 0.25 },
+};
+
+function rowFor(generation: string, version: 2 | 3 = 3): AttentionMax | undefined {
   const g = generation.toLowerCase();
+  if (version === 2) {
+    const old = FA2_ON_NEWER[g.startsWith("blackwell") ? "blackwell" : g];
+    if (old) return old;
+  }
   if (g.startsWith("tpu")) return ATTN_MAX["tpu"];
   if (g.startsWith("gaudi")) return ATTN_MAX["gaudi"];
   if (g.startsWith("blackwell")) return ATTN_MAX["blackwell"];
@@ -87,8 +100,8 @@ export function attentionFwdFlops(s: AttentionShape): number {
 }
 
 /** Efficiency of the FlashAttention forward and backward kernels for a shape (fraction of the 16-bit peak). */
-export function flashEfficiency(hw: HardwareProfile, a: Assumptions, s: AttentionShape): AttentionMax {
-  const row = rowFor(hw.generation) ?? { fwd: a.attentionEfficiency, bwd: a.attentionEfficiency };
+export function flashEfficiency(hw: HardwareProfile, a: Assumptions, s: AttentionShape, version?: 2 | 3): AttentionMax {
+  const row = rowFor(hw.generation, version) ?? { fwd: a.attentionEfficiency, bwd: a.attentionEfficiency };
   const keys = s.causal ? (s.seqLen + 1) / 2 : s.seqLen;
   const seqF = keys / (keys + ATTN_HALF_KV);
   const ref = 128 / (128 + ATTN_HALF_HEAD_DIM);
@@ -104,9 +117,9 @@ export interface AttentionTimes {
 }
 
 /** FlashAttention forward / backward seconds on this rank. */
-export function flashAttentionS(hw: HardwareProfile, a: Assumptions, s: AttentionShape): AttentionTimes {
+export function flashAttentionS(hw: HardwareProfile, a: Assumptions, s: AttentionShape, version?: 2 | 3): AttentionTimes {
   const flops = attentionFwdFlops(s);
-  const e = flashEfficiency(hw, a, s);
+  const e = flashEfficiency(hw, a, s, version);
   const peak = hw.peak16Tflops * 1e12;
   return { fwd: flops / (peak * e.fwd), bwd: (2.5 * flops) / (peak * e.bwd), flops };
 }

@@ -141,7 +141,9 @@ function computeCost(
     return acc;
   };
   const attnShape = { tokens, seqLen: m.seqLen, heads: m.heads / tp, headDim: m.headDim, causal: true };
-  const attn = o.flashAttention ? flashAttentionS(hw, a, attnShape) : legacyAttentionS(c16, hw, a, { ...attnShape, causal: false });
+  const attn = o.flashAttention
+    ? flashAttentionS(hw, a, attnShape, o.flashAttentionVersion)
+    : legacyAttentionS(c16, hw, a, { ...attnShape, causal: false });
 
   const finish = (acc: Acc, extraFwd: number, extraBwd: number): LayerCost => {
     const elemFwd = (a.elementwiseTrafficRatio * acc.elemFwdBytes) / bw;

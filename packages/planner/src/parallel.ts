@@ -89,6 +89,12 @@ export interface TrainingOptions {
    * layer, Korthikanti et al. Table 2); Llama 3 and DeepSeek-V3 pre-train without dropout. Default true.
    */
   readonly dropout?: boolean;
+  /**
+   * FlashAttention generation of the stack: 2 = FlashAttention-2 (Dao 2023; ~35 % of peak on H100 because it does not
+   * use Hopper's wgmma/TMA), 3 = FlashAttention-3 / cuDNN fused attention (Shah et al. 2024). Default 3 (what
+   * Megatron-Core/Transformer Engine run on Hopper and newer); older generations run FA2 either way.
+   */
+  readonly flashAttentionVersion?: 2 | 3;
 }
 
 export function gpuCount(p: ParallelConfig): number {

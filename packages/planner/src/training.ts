@@ -299,7 +299,10 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   let zeroExposed = 0;
   for (let i = 0; i < pp && dpRanks > 1; i++) {
     const params = mem.stages[i]?.paramsPerGpu ?? mem.paramsPerGpu;
-    const gradBytes = (lora ? 0.01 : 1) * params * (o.fp32Grads ? 4 : 2);
+    // Megatron's DDP / distributed optimizer reduces in the gradient buffer's type (fp32 with fp32 grads); ZeRO-2/3
+    // (DeepSpeed, FSDP) reduce-scatter each micro-batch's gradients in the 16-bit model type (DeepSpeed
+    // `communication_data_type` defaults to the fp16/bf16 type; FSDP MixedPrecision reduce_dtype likewise)
+    const gradBytes = (lora ? 0.01 : 1) * params * (o.fp32Grads && p.zeroStage < 2 ? 4 : 2);
     const rs = allGatherS(gradBytes, dpRanks, dl.gbps, dl.hopS);
     const ag = allGatherS((lora ? 0.01 : 1) * params * 2, dpRanks, dl.gbps, dl.hopS);
     const buckets = Math.max(1, params / DDP_BUCKET_PARAMS);

@@ -15,6 +15,7 @@ const conventionsSchema = z.strictObject({
 });
 const stackSchema = z.strictObject({
   flash_attention: z.boolean().optional(),
+  flash_attention_version: z.union([z.literal(2), z.literal(3)]).optional(),
   tp_overlap: z.enum(["none", "pipelined", "ring"]).optional(),
   dp_overlap: z.boolean().optional(),
   ep_overlap: z.boolean().optional(),

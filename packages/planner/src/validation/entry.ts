@@ -19,6 +19,8 @@ export interface EntryConventions {
 export interface EntryStack {
   /** attention without materialised score matrices (FlashAttention); false for 2021-22 stacks */
   readonly flash_attention?: boolean;
+  /** FlashAttention generation: 2 (FlashAttention-2 kernels) or 3 (FA3 / cuDNN fused attention, the default) */
+  readonly flash_attention_version?: 2 | 3;
   /** tensor-parallel communication overlap mode (Megatron tp-comm-overlap = "pipelined") */
   readonly tp_overlap?: "none" | "pipelined" | "ring";
   /** data-parallel gradient reduction overlapped with backward */

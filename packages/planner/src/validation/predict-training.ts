@@ -57,6 +57,7 @@ export function trainingCase(
     flashAttention: stack.flash_attention ?? true,
     fp32Grads: stack.fp32_grads ?? precision === "fp16",
     ...(stack.dropout !== undefined ? { dropout: stack.dropout } : {}),
+    ...(stack.flash_attention_version !== undefined ? { flashAttentionVersion: stack.flash_attention_version } : {}),
   };
   const problem: TrainingProblem = { shape, counts: countShape(shape), hw, options, assumptions: withAssumptions(assumptions) };
   const p = e.parallelism ?? {};

@@ -29,9 +29,10 @@ export interface GemmMax {
  * - Turing / Ada: cuBLAS on T4/L4/L40S sustains ~70–80 % (power-capped boards; NVIDIA Ada whitepaper). Range 0.6–0.85.
  * - Ampere: A100 SXM max achievable matmul ~86 % of 312 TFLOPS BF16 (Bekman, "Machine Learning Engineering",
  *   mamf-finder table). Range 0.8–0.9.
- * - Hopper: H100 SXM ~80 % of 989 TFLOPS BF16 (same table); FP8 cuBLASLt large GEMMs ~1.3–1.45 PFLOPS of 1,979
- *   (~0.68; NVIDIA Transformer Engine FP8 GEMM benchmarks, H100 FP8 ≈ 1.6–1.8× BF16 on large shapes). Range 0.7–0.85
- *   (BF16), 0.55–0.75 (FP8).
+ * - Hopper: H100 SXM ~80 % of 989 TFLOPS BF16 (same table); FP8 cuBLASLt large GEMMs ~1.4–1.5 PFLOPS of 1,979
+ *   (~0.74; NVIDIA Transformer Engine / cuBLASLt FP8 GEMM benchmarks: FP8 ≈ 1.8–1.9× BF16 on large shapes, and
+ *   Megatron-Bridge's Llama 3 70B FP8 rows reach ~730 model TFLOPS per H100, which needs FP8 GEMMs above ~1.2 PFLOPS).
+ *   Range 0.7–0.85 (BF16), 0.6–0.8 (FP8).
  * - Blackwell: B200 BF16 ~1.6–1.75 of 2.25 PFLOPS (~0.75; SemiAnalysis/NVIDIA B200 GEMM measurements), FP8 ~0.7,
  *   FP4 ~0.6 of their peaks. Range 0.65–0.85.
  * - CDNA 2 / 3 / 4: MI250X ~55 %, MI300X ~60 % BF16 and ~50 % FP8 of the dense peak (AMD ROCm blog "Measuring
@@ -45,7 +46,7 @@ const GEMM_MAX: Readonly<Record<string, GemmMax>> = {
   turing: { b16: 0.75 },
   "ada lovelace": { b16: 0.75, fp8: 0.65 },
   ampere: { b16: 0.86 },
-  hopper: { b16: 0.8, fp8: 0.68 },
+  hopper: { b16: 0.8, fp8: 0.74 },
   blackwell: { b16: 0.75, fp8: 0.7, fp4: 0.6 },
   "cdna 2": { b16: 0.55 },
   "cdna 3": { b16: 0.6, fp8: 0.5 },

@@ -24,12 +24,6 @@ export interface Assumptions {
   readonly scaleOutEfficiency: number;
   /** fixed cost of one collective call, seconds */
   readonly collectiveLatencyS: number;
-  /** share of model-parallel communication (TP collectives, CP ring, pipeline sends) hidden behind compute */
-  readonly tpOverlap: number;
-  /** share of data-parallel gradient reduction hidden behind the backward pass */
-  readonly dpOverlap: number;
-  /** share of ZeRO-3/FSDP parameter gathers hidden behind compute */
-  readonly zeroOverlap: number;
   /** share of expert-parallel all-to-all hidden behind compute */
   readonly epOverlap: number;
   /** optimizer step and fixed per-step overheads (data loading, logging), seconds */
@@ -135,9 +129,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   scaleUpEfficiency: 0.75,
   scaleOutEfficiency: 0.8,
   collectiveLatencyS: 20e-6,
-  tpOverlap: 0.4,
-  dpOverlap: 0.95,
-  zeroOverlap: 0.5,
   epOverlap: 0.9,
   stepOverheadS: 0.05,
   layerLaunchOverheadS: 150e-6,
@@ -224,23 +215,6 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
     meaning: "fixed latency of one collective step, s",
     range: [2e-6, 50e-6],
     source: "nccl-tests small-message latency: ~5-20 us per ring/tree step on NVLink and InfiniBand (NCCL LL/LL128 protocols)",
-  },
-  tpOverlap: {
-    meaning: "share of model-parallel (TP/CP/PP) communication hidden behind compute",
-    range: [0, 0.9],
-    source:
-      "Megatron-Core tp-comm-overlap (Transformer Engine userbuffers) hides most TP traffic; Wang et al. ASPLOS 2023 (collective matmul) 1.1-1.4x; bulk collectives hide none",
-  },
-  dpOverlap: {
-    meaning: "share of data-parallel gradient reduction hidden behind backward",
-    range: [0.5, 1],
-    source: "PyTorch DDP bucketing (Li et al., VLDB 2020): all but the last bucket overlap the backward pass",
-  },
-  zeroOverlap: {
-    meaning: "share of ZeRO-3/FSDP parameter gathers hidden behind compute",
-    range: [0, 0.95],
-    source:
-      "PyTorch FSDP (Zhao et al., VLDB 2023): forward/backward prefetch overlaps all-gathers with the previous layer's compute; exposed on small layers",
   },
   epOverlap: {
     meaning: "share of expert all-to-all hidden behind compute",

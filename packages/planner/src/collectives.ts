@@ -1,3 +1,7 @@
+import type { Assumptions } from "./assumptions.js";
+import type { LayerCost } from "./compute.js";
+import type { ParallelConfig } from "./parallel.js";
+
 /**
  * Collective times: a bandwidth term (ring algorithms, bytes per participant, one-direction link bandwidth) plus
  * a latency term that grows with log2 of the group (tree/two-shot algorithms used for small messages).
@@ -140,4 +144,58 @@ export interface LinkPair {
 
 export function linkPair(hw: LinkInput, a: LinkFactors): LinkPair {
   return { up: groupLink(hw, a, 0), out: groupLink(hw, a, Number.POSITIVE_INFINITY) };
+}
+
+/**
+ * Chunks a pipelined TP overlap splits each GEMM + collective into (Transformer Engine userbuffers "pipeline"
+ * method, `num_splits` default 4 in Megatron's tp-comm-overlap configs); the first/last chunk's transfer stays exposed.
+ * The "ring" method (collective matmul, Wang et al. ASPLOS 2023) exchanges tp chunks, exposing 1/tp.
+ */
+export const TP_OVERLAP_CHUNKS = 4;
+
+export interface Pass {
+  readonly fwd: number;
+  readonly bwd: number;
+}
+
+/** Exposed seconds of a pass's TP communication `comm` next to GEMMs of `gemm` seconds under a chunked overlap. */
+function chunked(comm: number, gemm: number, chunks: number, slowdown: number): number {
+  const hideable = comm * (1 - 1 / chunks);
+  const hidden = Math.min(hideable, gemm);
+  return comm - hidden + slowdown * hidden;
+}
+
+/** Exposed TP communication of one layer and micro-batch (forward, backward) for the configured algorithm and overlap. */
+export function tpExposed(lc: LayerCost, msg: number, link: GroupLink, p: ParallelConfig, a: Assumptions): Pass {
+  if (p.tp <= 1) return { fwd: 0, bwd: 0 };
+  const ar = allReduceS(msg, p.tp, link.gbps, link.hopS);
+  const ag = allGatherS(msg, p.tp, link.gbps, link.hopS);
+  const rsag = p.tpComm ?? (p.sequenceParallel ? "rs-ag" : "allreduce");
+  const pair = rsag === "rs-ag" ? 2 * ag : ar;
+  // forward: 2 collectives per layer (after attention and after the MLP); backward: the same two, plus with sequence
+  // parallelism the re-gather of the two block inputs for the weight-gradient GEMMs (Korthikanti et al. 2022 §4.2.2)
+  const fwd = 2 * pair;
+  const bwd = 2 * pair + (p.sequenceParallel ? 2 * ag : 0);
+  // "none": Megatron's asynchronous TP all-reduce still runs the backward data-gradient collective under the
+  // weight-gradient GEMM (Korthikanti et al. 2022 §4.2.2); forward collectives are exposed
+  const noneBwd = bwd - Math.min(bwd, lc.wgrad) + a.tpOverlapSlowdown * Math.min(bwd, lc.wgrad);
+  const mode = p.tpOverlap ?? "none";
+  if (mode === "none") return { fwd, bwd: noneBwd };
+  const chunks = mode === "ring" ? p.tp : TP_OVERLAP_CHUNKS;
+  return {
+    fwd: Math.min(fwd, chunked(fwd, lc.gemmFwd, chunks, a.tpOverlapSlowdown)),
+    bwd: Math.min(noneBwd, chunked(bwd, lc.gemmBwd + lc.wgrad, chunks, a.tpOverlapSlowdown)),
+  };
+}
+
+/**
+ * Ring attention over cp ranks (Megatron context parallelism): cp − 1 KV exchanges forward, KV + dKV backward, each
+ * overlapped with the attention block of the previous step; the first exchange is exposed.
+ */
+export function cpExposed(lc: LayerCost, kvBytes: number, link: GroupLink, cp: number): Pass {
+  if (cp <= 1) return { fwd: 0, bwd: 0 };
+  const step = sendS(kvBytes, link);
+  const fwd = (cp - 1) * step;
+  const bwd = 2 * fwd;
+  return { fwd: step + Math.max(0, fwd - step - lc.attnFwd), bwd: 2 * step + Math.max(0, bwd - 2 * step - lc.attnBwd) };
 }

@@ -1,5 +1,5 @@
 import type { Assumptions } from "./assumptions.js";
-import { allGatherS, allReduceS, allToAllS, linkPair, rankLinks, sendS, type GroupLink, type LinkPair } from "./collectives.js";
+import { allGatherS, allToAllS, cpExposed, linkPair, rankLinks, sendS, tpExposed, type LinkPair, type Pass } from "./collectives.js";
 import { modelCost, type LayerCost } from "./compute.js";
 import type { HardwareProfile } from "./hardware.js";
 import { recomputedLayers, trainingMemory, usableMemoryBytes, type MemoryBreakdown } from "./memory.js";
@@ -102,64 +102,10 @@ export function tflopsUnder(e: TrainingEstimate, pr: TrainingProblem, p: Paralle
 }
 
 /**
- * Chunks a pipelined TP overlap splits each GEMM + collective into (Transformer Engine userbuffers "pipeline"
- * method, `num_splits` default 4 in Megatron's tp-comm-overlap configs); the first/last chunk's transfer stays exposed.
- * The "ring" method (collective matmul, Wang et al. ASPLOS 2023) exchanges tp chunks, exposing 1/tp.
- */
-export const TP_OVERLAP_CHUNKS = 4;
-
-/**
  * Megatron's gradient bucket: `--ddp-bucket-size` default max(40 M, 1 M × dp) parameters; with overlap, all but the
  * last bucket's reduction runs under the backward pass (Li et al., VLDB 2020, PyTorch DDP §3.2.3).
  */
 export const DDP_BUCKET_PARAMS = 40e6;
-
-interface Pass {
-  readonly fwd: number;
-  readonly bwd: number;
-}
-
-/** Exposed seconds of a pass's TP communication `comm` next to GEMMs of `gemm` seconds under a chunked overlap. */
-function chunked(comm: number, gemm: number, chunks: number, slowdown: number): number {
-  const hideable = comm * (1 - 1 / chunks);
-  const hidden = Math.min(hideable, gemm);
-  return comm - hidden + slowdown * hidden;
-}
-
-/** Exposed TP communication of one layer and micro-batch (forward, backward) for the configured algorithm and overlap. */
-function tpExposed(lc: LayerCost, msg: number, link: GroupLink, p: ParallelConfig, a: Assumptions): Pass {
-  if (p.tp <= 1) return { fwd: 0, bwd: 0 };
-  const ar = allReduceS(msg, p.tp, link.gbps, link.hopS);
-  const ag = allGatherS(msg, p.tp, link.gbps, link.hopS);
-  const rsag = p.tpComm ?? (p.sequenceParallel ? "rs-ag" : "allreduce");
-  const pair = rsag === "rs-ag" ? 2 * ag : ar;
-  // forward: 2 collectives per layer (after attention and after the MLP); backward: the same two, plus with sequence
-  // parallelism the re-gather of the two block inputs for the weight-gradient GEMMs (Korthikanti et al. 2022 §4.2.2)
-  const fwd = 2 * pair;
-  const bwd = 2 * pair + (p.sequenceParallel ? 2 * ag : 0);
-  // "none": Megatron's asynchronous TP all-reduce still runs the backward data-gradient collective under the
-  // weight-gradient GEMM (Korthikanti et al. 2022 §4.2.2); forward collectives are exposed
-  const noneBwd = bwd - Math.min(bwd, lc.wgrad) + a.tpOverlapSlowdown * Math.min(bwd, lc.wgrad);
-  const mode = p.tpOverlap ?? "none";
-  if (mode === "none") return { fwd, bwd: noneBwd };
-  const chunks = mode === "ring" ? p.tp : TP_OVERLAP_CHUNKS;
-  return {
-    fwd: Math.min(fwd, chunked(fwd, lc.gemmFwd, chunks, a.tpOverlapSlowdown)),
-    bwd: Math.min(noneBwd, chunked(bwd, lc.gemmBwd + lc.wgrad, chunks, a.tpOverlapSlowdown)),
-  };
-}
-
-/**
- * Ring attention over cp ranks (Megatron context parallelism): cp − 1 KV exchanges forward, KV + dKV backward, each
- * overlapped with the attention block of the previous step; the first exchange is exposed.
- */
-function cpExposed(lc: LayerCost, kvBytes: number, link: GroupLink, cp: number): Pass {
-  if (cp <= 1) return { fwd: 0, bwd: 0 };
-  const step = sendS(kvBytes, link);
-  const fwd = (cp - 1) * step;
-  const bwd = 2 * fwd;
-  return { fwd: step + Math.max(0, fwd - step - lc.attnFwd), bwd: 2 * step + Math.max(0, bwd - 2 * step - lc.attnBwd) };
-}
 
 /** Per-layer seconds of one micro-batch: compute (fwd+bwd+launch), forward, backward, exposed comm; and its recompute. */
 interface LayerTotals {

@@ -1,6 +1,6 @@
 import { DOCUMENT_KINDS, defaultCatalog, checkCluster, parseText, validateDocument, withLines, type Issue } from "@aidc/core";
 import { checkAlertRules } from "@aidc/observability";
-import { SCENARIO_SCHEMAS, parseScenario } from "@aidc/planner";
+import { SCENARIO_SCHEMAS, parseConventions, parseScenario } from "@aidc/planner";
 import { parseProfile } from "@aidc/scheduler";
 
 /** The outcome of validating one aidc file of any kind. */
@@ -22,8 +22,8 @@ const named = (data: Record<string, unknown>): string | undefined => {
 };
 
 /**
- * Kinds owned by packages above core (core cannot import them): scenarios (planner),
- * scheduler profiles (scheduler), alert rules (observability). One entry per kind.
+ * Kinds owned by packages above core (core cannot import them): scenarios and the validation
+ * set's per-source conventions (planner), scheduler profiles (scheduler), alert rules (observability). One entry per kind.
  */
 const EXTRA_KINDS: Readonly<Record<string, Validator>> = {
   ...Object.fromEntries(
@@ -37,6 +37,12 @@ const EXTRA_KINDS: Readonly<Record<string, Validator>> = {
       },
     ]),
   ),
+  PlannerConventions: (text, data) => {
+    const r = parseConventions(data);
+    return r.table
+      ? { ok: true, kind: "PlannerConventions", summary: `${Object.keys(r.table).length} source(s)`, issues: [] }
+      : { ok: false, issues: withLines(text, r.issues) };
+  },
   SchedulerProfile: (text, data) => {
     const r = parseProfile(text);
     return r.ok

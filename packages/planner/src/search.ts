@@ -193,11 +193,25 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
     feasible++;
     top.offer(rep, e);
     const g: Group = { base, k, rep, repTime: e.stepTimeS, children: [] };
+    let tightened = k.orders.length === 1 || k.all === 1;
     heap.push({
       bound: Math.max(inherited, e.breakdown.computeS + e.breakdown.overheadS),
       count: () => k.all - 1 + g.children.reduce((n, c) => n + c.count(), 0),
       lazy: false,
-      run: () => runGroup(g),
+      run() {
+        if (!tightened) {
+          // first visit: tighten the bound to the best fast-fabric time over the kept overlap/algorithm settings
+          // (it bounds every rank order, and the dominated settings through their dominators), then queue again
+          tightened = true;
+          let b = Infinity;
+          for (const v of variants(base, k))
+            if (dominatedKnobs(v, k) === 0 && v.rankOrder === k.orders[0]) b = Math.min(b, estimate(v, fast).stepTimeS);
+          this.bound = Math.max(this.bound, b);
+          heap.push(this);
+          return;
+        }
+        runGroup(g);
+      },
     });
     return g;
   }
@@ -391,7 +405,22 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
       prunedMemory += bl.count;
       return;
     }
-    const leanFits = bl.zeroAxis.map((zero) => estimate(leanest(ax, { ...bl.probe, zeroStage: zero }, bl.spAxis, bl.knobsBySp)).fits);
+    // ZeRO 0 → 1 → 2 only shard more (memory non-increasing); ZeRO-3's gather buffers can outweigh its sharding, so it
+    // is probed on its own: stages below the lowest that fails need no probe when that one does not fit
+    const fitsAt = new Map<ZeroStage, boolean>();
+    const probeZero = (z: ZeroStage): boolean => {
+      let f = fitsAt.get(z);
+      if (f === undefined) {
+        f = estimate(leanest(ax, { ...bl.probe, zeroStage: z }, bl.spAxis, bl.knobsBySp)).fits;
+        fitsAt.set(z, f);
+      }
+      return f;
+    };
+    const desc = [...bl.zeroAxis].sort((a, b) => b - a);
+    for (const z of desc)
+      if (z < 3 && desc.some((y) => y > z && y < 3 && fitsAt.get(y) === false)) fitsAt.set(z, false);
+      else probeZero(z);
+    const leanFits = bl.zeroAxis.map((z) => fitsAt.get(z)!);
     if (!leanFits.includes(true)) {
       noFitFromMb.set(bl.key, Math.min(mb, noFitFromMb.get(bl.key) ?? Infinity));
       prunedMemory += bl.count;

@@ -393,7 +393,28 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
                 spAxis,
                 zeroAxis,
               };
-              heap.push({ bound: lb.stepTimeS, count: () => count, lazy: false, run: () => runBlock(bl) });
+              let tightened = false;
+              heap.push({
+                bound: lb.stepTimeS,
+                count: () => count,
+                lazy: false,
+                run() {
+                  if (tightened) return runBlock(bl);
+                  // first visit: the fast-fabric time, least over SP, ZeRO and the kept overlap/algorithm settings,
+                  // bounds the whole block (recompute and offload only add; rank order does not matter there)
+                  tightened = true;
+                  if (mb >= (noFitFromMb.get(bl.key) ?? Infinity)) return runBlock(bl);
+                  let b = Infinity;
+                  spAxis.forEach((sp, si) => {
+                    const k = knobsBySp[si]!;
+                    for (const zero of zeroAxis)
+                      for (const v of variants({ ...probe, sequenceParallel: sp, zeroStage: zero }, k))
+                        if (dominatedKnobs(v, k) === 0 && v.rankOrder === k.orders[0]) b = Math.min(b, estimate(v, fast).stepTimeS);
+                  });
+                  this.bound = Math.max(this.bound, b);
+                  heap.push(this);
+                },
+              });
             }
           }
         }

@@ -41,10 +41,31 @@ export function renderTraining(io: Io, p: TrainingPlan): void {
     );
   }
   if (p.search) {
-    io.out(`search: ${p.search.evaluated} configurations, ${p.search.feasible} fit, ${p.search.prunedMemory} pruned (memory)\n`);
+    const q = p.search;
+    io.out(
+      `search: ${si(q.space, "configurations")}, ${q.evaluated} estimated, ${q.feasible} fit; pruned exactly: ${si(q.prunedMemory, "")} memory, ${si(q.prunedDominated, "")} dominated, ${si(q.prunedBound, "")} by bound\n`,
+    );
     printTable(
       io,
-      ["rank", "tp", "pp", "dp", "cp", "vp", "mb", "recompute", "SP", "ZeRO", "step", "MFU", "memory", "why"],
+      [
+        "rank",
+        "tp",
+        "pp",
+        "dp",
+        "cp",
+        "vp",
+        "mb",
+        "recompute",
+        "SP",
+        "ZeRO",
+        "TP comm",
+        "offload",
+        "ranks",
+        "step",
+        "MFU",
+        "memory",
+        "why",
+      ],
       p.search.top.map((r) => [
         r.rank,
         r.parallel.tp,
@@ -53,9 +74,14 @@ export function renderTraining(io: Io, p: TrainingPlan): void {
         r.parallel.cp,
         r.parallel.vp,
         r.parallel.microBatch,
-        r.parallel.recompute,
+        r.parallel.recomputeLayers !== undefined ? `full×${r.parallel.recomputeLayers}` : r.parallel.recompute,
         String(r.parallel.sequenceParallel),
         r.parallel.zeroStage,
+        `${r.parallel.tpComm ?? "-"}/${r.parallel.tpOverlap ?? "none"}`,
+        [r.parallel.offloadOptimizer && "opt", r.parallel.offloadWeights && "w", r.parallel.offloadActivations && "act"]
+          .filter(Boolean)
+          .join("+") || "-",
+        (r.parallel.rankOrder ?? ["tp", "cp", "dp", "pp"]).join(">"),
         duration(r.estimate.stepTimeS),
         percent(r.estimate.mfu),
         b(r.estimate.memory.totalBytes),

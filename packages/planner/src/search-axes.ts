@@ -289,7 +289,7 @@ export function relaxedProblems(pr: TrainingProblem): { free: TrainingProblem; f
   const free: TrainingProblem = {
     ...pr,
     hw: { ...hw, scaleUpDomain: Infinity, scaleUpGBps: 1e12, scaleOutGBps: 1e12, hostLinkGBps: 1e12 },
-    assumptions: { ...a, collectiveLatencyS: 0, scaleUpSmallAllReduceS: 0, scaleOutSmallAllReduceS: 0 },
+    assumptions: { ...a, scaleUpSmallAllReduceS: 0, scaleOutSmallAllReduceS: 0 },
   };
   const up = hw.scaleUpGBps * a.scaleUpEfficiency;
   const out = hw.scaleOutGBps * a.scaleOutEfficiency;

@@ -66,9 +66,9 @@ export const SearchSpec = z.strictObject({
   gpuCounts: z.array(posInt).optional().describe("candidate cluster sizes; default: hardware.count only"),
   space: z
     .enum(["wide", "narrow"])
-    .default("wide")
+    .optional()
     .describe(
-      "wide: uneven stages, per-layer recompute, ZeRO 0-3, overlap modes, TP algorithm, offloads, rank orders; narrow: the pre-2026 axes",
+      "wide: uneven stages, per-layer recompute, ZeRO 0-3, overlap modes, TP algorithm, offloads, rank orders; narrow: the pre-2026 axes. Default: wide for dense models, narrow for mixture-of-experts (the wide MoE search takes minutes)",
     ),
 });
 

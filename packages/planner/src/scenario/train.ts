@@ -209,7 +209,8 @@ export function planTraining(
     const sum = { space: 0, evaluated: 0, feasible: 0, prunedMemory: 0, prunedDominated: 0, prunedBound: 0 };
     const all: RankedPlan[] = [];
     for (const gpus of counts) {
-      const space = s.search?.space === "narrow" ? narrowSpace(problem, gpus, globalBatch) : { gpus, globalBatch };
+      const wide = (s.search?.space ?? (shape.moe ? "narrow" : "wide")) === "wide";
+      const space = wide ? { gpus, globalBatch } : narrowSpace(problem, gpus, globalBatch);
       const result: SearchResult = searchParallelism(problem, space, s.search?.topK ?? 5);
       for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += result[k];
       all.push(...result.top);

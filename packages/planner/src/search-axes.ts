@@ -48,8 +48,6 @@ export interface SearchSpace {
   readonly offloadActivations?: readonly boolean[];
   /** rank layouts, innermost first; default: every order of tp, cp, dp, pp */
   readonly rankOrders?: readonly (readonly RankDim[])[];
-  /** @deprecated ignored: a plan fits when the most loaded stage fits the usable memory (one limit, `estimate.fits`) */
-  readonly memoryHeadroom?: number;
 }
 
 /** The space of the search before issue #16 (~3,400 configurations for GPT-3 175B on 1,024 GPUs). */

@@ -327,7 +327,9 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
                 spAxis,
                 zeroAxis,
               };
-              let tightened = false;
+              // tightening costs a few fast-fabric estimates: worth it only when the block's work is large (several
+              // rank orders or offload sets per memory variant); either way the search stays exact
+              let tightened = offCount === 1 && knobsBySp.every((k) => k.orders.length === 1);
               heap.push({
                 bound: lb.stepTimeS,
                 count: () => count,

@@ -163,7 +163,8 @@ export function checkParallelism(s: TrainingScenario, pr: TrainingProblem, p: Pa
 export function planTraining(
   s: TrainingScenario,
   catalog: Catalog,
-  options: { search?: boolean } = {},
+  /** `space` overrides the scenario's search space (a server answering a request should ask for "narrow") */
+  options: { search?: boolean; space?: "wide" | "narrow" } = {},
 ): { plan?: TrainingPlan; issues: Issue[] } {
   const r = resolve(s, catalog);
   if (!r.value) return { issues: r.issues };
@@ -209,7 +210,7 @@ export function planTraining(
     const sum = { space: 0, evaluated: 0, feasible: 0, prunedMemory: 0, prunedDominated: 0, prunedBound: 0 };
     const all: RankedPlan[] = [];
     for (const gpus of counts) {
-      const wide = (s.search?.space ?? (shape.moe ? "narrow" : "wide")) === "wide";
+      const wide = (options.space ?? s.search?.space ?? (shape.moe ? "narrow" : "wide")) === "wide";
       const space = wide ? { gpus, globalBatch } : narrowSpace(problem, gpus, globalBatch);
       const result: SearchResult = searchParallelism(problem, space, s.search?.topK ?? 5);
       for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += result[k];

@@ -63,7 +63,7 @@ export const FlopConventionSpec = z.strictObject({
 export const SearchSpec = z.strictObject({
   topK: posInt.max(50).default(5),
   objective: z.enum(["time", "cost"]).default("time"),
-  gpuCounts: z.array(posInt).optional().describe("candidate cluster sizes; default: hardware.count only"),
+  gpuCounts: z.array(posInt).min(1).max(16).optional().describe("candidate cluster sizes; default: hardware.count only"),
   space: z
     .enum(["wide", "narrow"])
     .optional()

@@ -86,7 +86,8 @@ export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const r = planTraining(req.body, ctx.catalog, { search: req.query.search === "true" });
+        // the narrow space answers in well under a second; the wide one can take tens of seconds on the event loop
+        const r = planTraining(req.body, ctx.catalog, { search: req.query.search === "true", space: "narrow" });
         if (!r.plan) throw unplannable(r.issues);
         return r.plan as unknown as z.infer<typeof TrainingPlan>;
       },

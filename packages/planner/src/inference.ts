@@ -14,6 +14,7 @@
  */
 import type { Assumptions } from "./assumptions.js";
 import { flashEfficiency } from "./attention.js";
+import { groupLink } from "./collectives.js";
 import { FP8_CAST_BYTES } from "./compute.js";
 import { gemmCurve } from "./gemm.js";
 import { peakFor, type HardwareProfile, type Precision } from "./hardware.js";
@@ -132,10 +133,9 @@ export function tpAllReduceS(pr: InferenceProblem, bytes: number): number {
   const n = pr.tp;
   if (n <= 1 || bytes <= 0) return 0;
   const a = pr.assumptions;
-  const up = n <= pr.hw.scaleUpDomain;
-  const gbps = up ? pr.hw.scaleUpGBps * a.scaleUpEfficiency : pr.hw.scaleOutGBps * a.scaleOutEfficiency;
-  const latency = up ? a.scaleUpSmallAllReduceS : a.scaleOutSmallAllReduceS;
-  return latency + (2 * (n - 1) * bytes) / (n * gbps * 1e9);
+  const link = groupLink(pr.hw, a, n);
+  const latency = link.scaleUp ? a.scaleUpSmallAllReduceS : a.scaleOutSmallAllReduceS;
+  return latency + (2 * (n - 1) * bytes) / (n * link.gbps * 1e9);
 }
 
 /**

@@ -7,7 +7,10 @@
 //   - "todo" for it.todo;
 //   - "not run: <suite> failed before it (a hook or the file)" when a parent suite or the file failed;
 // otherwise "(no reason given)".
-// With AIDC_TEST_SUMMARY_JSON=<file> it also writes {"passed","failed","skipped","skips":[{"name","reason"}]} there.
+// After the skipped list it lists every failed test with the first line of its error, last so that a CI log cut to
+// its tail still names what failed.
+// With AIDC_TEST_SUMMARY_JSON=<file> it also writes {"passed","failed","skipped","skips":[{"name","reason"}],
+// "failures":[{"name","error"}]} there.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 
@@ -42,6 +45,15 @@ export default class SummaryReporter {
     let failed = 0;
     let skipped = 0;
     const skips = [];
+    const failures = [];
+    const fail = (name, errors) => {
+      failed++;
+      const first = errors?.[0];
+      const msg = String(first?.message ?? first ?? "")
+        .split("\n")[0]
+        .slice(0, 300);
+      failures.push({ name, error: msg });
+    };
     for (const mod of testModules) {
       let tests = 0;
       const file = relative(this.root ?? process.cwd(), mod.moduleId);
@@ -49,7 +61,7 @@ export default class SummaryReporter {
         tests++;
         const state = test.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") fail(`${file} > ${test.fullName}`, test.result().errors);
         else {
           skipped++;
           skips.push({ name: `${file} > ${test.fullName}`, reason: skipReason(test) });
@@ -57,22 +69,27 @@ export default class SummaryReporter {
       }
       // a suite whose own hook failed (beforeAll/afterAll) leaves its tests skipped or passed: count it as a failure,
       // and a file that failed to load or whose top-level hook failed too
-      for (const suite of mod.children.allSuites()) if (suite.errors().length > 0) failed++;
-      if (mod.errors().length > 0 || (tests === 0 && mod.state() === "failed")) failed++;
+      for (const suite of mod.children.allSuites())
+        if (suite.errors().length > 0) fail(`${file} > ${suite.fullName} (a hook)`, suite.errors());
+      if (mod.errors().length > 0 || (tests === 0 && mod.state() === "failed")) fail(`${file} (the file)`, mod.errors());
     }
-    failed += unhandledErrors.length;
+    for (const err of unhandledErrors) fail("(an unhandled error)", [err]);
     const out = [];
     if (skips.length > 0) {
       out.push("", `Skipped tests (${skips.length}):`);
       // a reason the name already carries ("… (skipped: why)") is not repeated
       for (const s of skips) out.push(s.name.includes(s.reason) ? `  ${s.name}` : `  ${s.name}: ${s.reason}`);
     }
+    if (failures.length > 0) {
+      out.push("", `Failed tests (${failures.length}):`);
+      for (const f of failures) out.push(`  ${f.name}: ${f.error}`);
+    }
     out.push("", `${passed} passed, ${failed} failed, ${skipped} skipped`);
     process.stdout.write(out.join("\n") + "\n");
     const json = process.env.AIDC_TEST_SUMMARY_JSON;
     if (json) {
       mkdirSync(dirname(json), { recursive: true });
-      writeFileSync(json, JSON.stringify({ passed, failed, skipped, skips }) + "\n");
+      writeFileSync(json, JSON.stringify({ passed, failed, skipped, skips, failures }) + "\n");
     }
   }
 }

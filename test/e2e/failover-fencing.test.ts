@@ -54,7 +54,7 @@ describe.skipIf(base === undefined && !pgRequired())(
           await sleep(20);
         }
         const takeoverMs = Math.round(performance.now() - t0);
-        await sleep(6000 - takeoverMs); // frozen for 6 s, beyond the 4 s lease
+        await sleep(6000 - takeoverMs); // frozen for 6 s, beyond the 3 s lease
         const resumedAt = Date.now();
         frozen.child.kill("SIGCONT");
         await sleep(4000); // a runs again while jobs keep coming (submissions also reach a)
@@ -68,7 +68,7 @@ describe.skipIf(base === undefined && !pgRequired())(
         const after = aLog.filter((l) => l.time >= resumedAt);
         const fenced = after.filter((l) => l.err?.code === "FENCED").length;
         console.log(
-          JSON.stringify({ fencing: "SIGSTOP 6 s > 4 s lease, then SIGCONT", takeoverMs, jobs: jobs.length, fencedAfterResume: fenced }),
+          JSON.stringify({ fencing: "SIGSTOP 6 s > 3 s lease, then SIGCONT", takeoverMs, jobs: jobs.length, fencedAfterResume: fenced }),
         );
         expect(after.some((l) => l.msg.includes("a no longer leads"))).toBe(true);
         // a "job finished" line a prints after SIGCONT may only close out a write the store accepted before the

@@ -77,7 +77,7 @@ describe.skipIf(base === undefined && !pgRequired())(
             id,
           ).toHaveLength(1);
         }
-        // the bound: a dead leader is replaced within 5 s (4 s lease + 0.25 s retry + recovery)
+        // the bound: a dead leader is replaced within 5 s (3 s lease + 0.25 s retry + recovery)
         for (const t of takeovers) expect(t.takeoverMs).toBeLessThan(5000);
       } finally {
         await replicas.stopAll();

@@ -10,6 +10,7 @@ interface Summary {
   failed: number;
   skipped: number;
   skips: { name: string; reason: string }[];
+  failures: { name: string; error: string }[];
 }
 
 /** Runs test/support/probe/<probe>.probe.ts in a child vitest with only the summary reporter. */
@@ -48,6 +49,7 @@ describe("scripts/summary-reporter.mjs", () => {
         { name: `${probe} > probe on shared data > reads the data`, reason: "needs ../shared/data/no-such-dataset/file.csv" },
         { name: `${probe} > probe needing a tool > uses the tool`, reason: "the tool is not installed" },
       ],
+      failures: [],
     });
     // each skip is listed with its reason (once: not repeated when the name already carries it)
     for (const s of r.summary.skips) expect(lines).toContain(s.name.includes(s.reason) ? `  ${s.name}` : `  ${s.name}: ${s.reason}`);
@@ -58,7 +60,13 @@ describe("scripts/summary-reporter.mjs", () => {
     expect(r.status).not.toBe(0);
     expect(r.summary).toMatchObject({ passed: 1, failed: 1, skipped: 5 });
     expect(r.summary.skips.map((s) => s.reason)).not.toContain("needs ../shared/data/no-such-dataset/file.csv");
-    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("1 passed, 1 failed, 5 skipped");
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe("1 passed, 1 failed, 5 skipped");
+    // the failed test is named, with its error's first line, just above the counts (a log cut to its tail shows it)
+    expect(r.summary.failures).toHaveLength(1);
+    const f = r.summary.failures[0]!;
+    expect(f.name).toMatch(new RegExp(`^${probe} > probe on shared data > .*no-such-dataset`));
+    expect(lines.slice(-4)).toContain(`  ${f.name}: ${f.error}`);
   });
 
   it("counts a suite or a file whose hook failed as a failure and says why its tests did not run", () => {
@@ -78,7 +86,12 @@ describe("scripts/summary-reporter.mjs", () => {
           reason: 'not run: "probe with a failing hook" failed before it (a hook or the file)',
         },
       ]),
+      failures: expect.any(Array),
     });
     expect(r.summary.skips).toHaveLength(2);
+    expect(r.summary.failures.map((f) => f.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/hook\.probe\.ts > probe with a failing hook \(a hook\)$/)]),
+    );
+    expect(r.summary.failures).toHaveLength(2);
   });
 });

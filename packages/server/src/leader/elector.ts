@@ -16,7 +16,7 @@ export interface ElectorOptions {
    */
   readonly holder?: string;
   readonly lease?: string;
-  /** How long a lease lasts without renewal (default 4000 ms): the longest a dead leader blocks a takeover. */
+  /** How long a lease lasts without renewal (default 3000 ms): the longest a dead leader blocks a takeover. */
   readonly ttlMs?: number;
   /** How often the leader renews (default 1000 ms). */
   readonly renewMs?: number;
@@ -62,7 +62,7 @@ export class LeaderElector {
   private firstDone: (() => void) | undefined;
 
   constructor(private readonly o: ElectorOptions) {
-    this.ttlMs = o.ttlMs ?? 4000;
+    this.ttlMs = o.ttlMs ?? 3000;
     this.renewMs = o.renewMs ?? 1000;
     this.retryMs = o.retryMs ?? 250;
     this.heartbeatTtlMs = o.heartbeatTtlMs ?? 15_000;

@@ -66,5 +66,25 @@ describe("/api/v1/plans", () => {
     const r = await post("/api/v1/plans/check", { entries: doc.entries.slice(0, 5) });
     expect(r.status).toBe(200);
     expect((r.body["entries"] as unknown[]).length).toBe(5);
+    expect(r.body["conventions"]).toBeNull();
+  });
+  it("applies a conventions document posted with the entries, and names a bad field of it", async () => {
+    const doc = parse(readFileSync(fixture("planner-validation.yaml"), "utf8")) as { entries: { id: string; source?: { ref?: string } }[] };
+    const conventions = parse(readFileSync(fixture("planner-conventions.yaml"), "utf8")) as { sources: Record<string, unknown> };
+    // entries of sources the conventions file speaks for: their predictions change when their conventions apply
+    const covered = doc.entries.filter((e) => e.source?.ref !== undefined && e.source.ref in conventions.sources).slice(0, 20);
+    expect(covered.length).toBeGreaterThan(0);
+    const plain = await post("/api/v1/plans/check", { entries: covered });
+    const withConv = await post("/api/v1/plans/check", { entries: covered, conventions });
+    expect(withConv.status).toBe(200);
+    expect(withConv.body["conventions"]).toBe("request");
+    expect(JSON.stringify(withConv.body["entries"])).not.toBe(JSON.stringify(plain.body["entries"]));
+    const bad = await post("/api/v1/plans/check", {
+      entries: covered,
+      conventions: { ...conventions, sources: { x: { reason: "long enough reason", conventions: { flops: "fast" } } } },
+    });
+    expect(bad.status).toBe(422);
+    const error = bad.body["error"] as { issues: { path: string }[] };
+    expect(error.issues.map((i) => i.path)).toContain("conventions.sources.x.conventions.flops");
   });
 });

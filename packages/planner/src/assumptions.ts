@@ -22,8 +22,6 @@ export interface Assumptions {
   readonly scaleUpEfficiency: number;
   /** achievable fraction of the scale-out NIC bandwidth in collectives */
   readonly scaleOutEfficiency: number;
-  /** fixed cost of one collective call, seconds */
-  readonly collectiveLatencyS: number;
   /** share of expert-parallel all-to-all hidden behind compute */
   readonly epOverlap: number;
   /** optimizer step and fixed per-step overheads (data loading, logging), seconds */
@@ -128,7 +126,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   memoryBandwidthEfficiency: 0.8,
   scaleUpEfficiency: 0.75,
   scaleOutEfficiency: 0.8,
-  collectiveLatencyS: 20e-6,
   epOverlap: 0.9,
   stepOverheadS: 0.05,
   layerLaunchOverheadS: 150e-6,
@@ -211,11 +208,7 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
     source:
       "nccl-tests across nodes on HDR/NDR InfiniBand: busbw ~80-90 % of line rate per NIC for large messages (NVIDIA NCCL tests, DGX SuperPOD reference architecture)",
   },
-  collectiveLatencyS: {
-    meaning: "fixed latency of one collective step, s",
-    range: [2e-6, 50e-6],
-    source: "nccl-tests small-message latency: ~5-20 us per ring/tree step on NVLink and InfiniBand (NCCL LL/LL128 protocols)",
-  },
+
   epOverlap: {
     meaning: "share of expert all-to-all hidden behind compute",
     range: [0, 1],

@@ -4,6 +4,7 @@ import type { Issue } from "@aidc/core";
 import {
   checkValidation,
   DatacenterScenario,
+  parseConventions,
   InferenceScenario,
   planDatacenter,
   planInference,
@@ -56,7 +57,11 @@ const ValidationEntrySchema = z.looseObject({
   measured: Obj.optional(),
   notes: z.string().optional(),
 });
-const CheckReport = z.looseObject({ entries: z.array(Obj), summary: z.looseObject({ byKind: Obj, coverage: z.number() }) });
+const CheckReport = z.looseObject({
+  entries: z.array(Obj),
+  summary: z.looseObject({ byKind: Obj, coverage: z.number() }),
+  conventions: z.enum(["request"]).nullable(),
+});
 
 /** A scenario that is valid but cannot be planned (unknown model, does not fit): 422 with the issues. */
 function unplannable(issues: readonly Issue[]): UnprocessableError {
@@ -133,11 +138,30 @@ export function planRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         schema: {
           tags: ["plans"],
           summary: "Predict every measured key of a planner-validation document ({entries: [...]})",
-          body: z.looseObject({ entries: z.array(ValidationEntrySchema).max(10_000) }),
-          response: { 200: CheckReport },
+          description:
+            "`conventions` is an optional PlannerConventions document (the per-source FLOP conventions, software stack and " +
+            "accounting of planner-conventions.yaml); without it every source gets the defaults (`conventions: null` in the answer)",
+          body: z.looseObject({ entries: z.array(ValidationEntrySchema).max(10_000), conventions: z.unknown().optional() }),
+          response: { 200: CheckReport, 422: Rejected },
         },
       },
-      async (req) => checkValidation(req.body.entries as ValidationEntry[], ctx.catalog) as unknown as z.infer<typeof CheckReport>,
+      async (req) => {
+        let conventions;
+        if (req.body.conventions !== undefined) {
+          const parsed = parseConventions(req.body.conventions);
+          if (!parsed.table) {
+            const issues = parsed.issues.map((i) => ({ ...i, path: i.path === "(document)" ? "conventions" : `conventions.${i.path}` }));
+            throw new UnprocessableError(
+              "INVALID_DOCUMENT",
+              `Bad conventions: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+              issues,
+            );
+          }
+          conventions = parsed.table;
+        }
+        const report = checkValidation(req.body.entries as ValidationEntry[], ctx.catalog, { conventions });
+        return { ...report, conventions: conventions ? "request" : null } as unknown as z.infer<typeof CheckReport>;
+      },
     );
   };
 }

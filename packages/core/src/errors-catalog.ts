@@ -23,6 +23,10 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   BAD_TRACE_JOB: { status: 422, meaning: "A job of the trace cannot be simulated (negative duration or GPUs)" },
   UNAUTHORIZED: { status: 401, meaning: "Missing, unknown or revoked bearer token" },
   FORBIDDEN: { status: 403, meaning: "The token's role or project does not allow this" },
+  CLIENT_CERTIFICATE_REQUIRED: {
+    status: 403,
+    meaning: "The route is for node agents and needs a client certificate signed by the server's --tls-client-ca",
+  },
   NOT_FOUND: { status: 404, meaning: "No such object" },
   CATALOG_NOT_FOUND: { status: 404, meaning: "No such catalog item" },
   METHOD_NOT_ALLOWED: { status: 405, meaning: "The route does not take this method; Allow lists those it takes" },
@@ -56,6 +60,10 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   STORE_TOO_NEW: { status: 503, meaning: "The store has migrations this aidc does not know; upgrade aidc" },
   STORE_MIGRATION_FAILED: { status: 500, meaning: "A schema migration of the store failed and was rolled back" },
   STORE_VERIFY_FAILED: { status: 500, meaning: "A copied store's row counts or checksums differ from its source's" },
+  SERVER_CERTIFICATE_UNTRUSTED: {
+    status: 502,
+    meaning: "The server's TLS certificate is not signed by a trusted CA or not issued for its host name (the CLI refused it)",
+  },
   FENCED: { status: 503, meaning: "This replica no longer leads (its lease expired or moved), so the write was not made" },
 };
 

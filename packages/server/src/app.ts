@@ -1,3 +1,4 @@
+import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -26,6 +27,8 @@ import { twinFor } from "./twin/live.js";
 import { authenticateRequests, enforceDocument, frameworkErrors, hideInternalPaths } from "./guards.js";
 import { documentTransform } from "./openapi.js";
 import { zodValidatorCompiler } from "./validation.js";
+import { requireClientCertificates } from "./tls/client-certs.js";
+import { answerPlainHttp } from "./tls/plain-http.js";
 
 export interface AppOptions {
   readonly logger?: LoggerOptions | boolean;
@@ -36,6 +39,8 @@ export interface AppOptions {
   readonly publicMetrics?: boolean;
   /** Absolute paths (data dir, cluster file) that must never appear in an error answer. */
   readonly internalPaths?: readonly string[];
+  /** Serve HTTPS with these settings (see tls/setup.ts); with `requestCert`, agent routes require a verified client certificate. */
+  readonly https?: HttpsServerOptions;
 }
 
 /** Build the HTTP application (not listening yet). */
@@ -47,13 +52,17 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: frameworkErrors(ctx.store.tokens),
-  });
+    // HTTPS changes only the server under the app: typed as the app every caller knows
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+  if (options.https) answerPlainHttp(app.server as unknown as HttpsServer);
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   const visibility = modelVisibility(ctx);
   const access = { publicMetrics: options.publicMetrics === true, publicModel: (name: string) => visibility.isPublic(name) };
   authenticateRequests(app, ctx.store.tokens, { ...access, rateLimitPerS: options.rateLimitPerS ?? 500, now: ctx.now });
+  if (options.https?.requestCert === true) requireClientCertificates(app);
   enforceDocument(app);
   hideInternalPaths(app, options.internalPaths ?? []);
 

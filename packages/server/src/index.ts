@@ -1,6 +1,9 @@
 export { buildApp, type AppOptions } from "./app.js";
 export type { ServerContext } from "./context.js";
 export { ServerMetrics } from "./metrics.js";
+export { prepareTls, checkTlsOptions, type ServeTlsOptions, type TlsView, type PreparedTls } from "./tls/setup.js";
+export { loadServerTls, type ServerTls, type TlsFiles } from "./tls/certificates.js";
+export { selfSignedFiles } from "./tls/self-signed.js";
 export { EXECUTORS, startServer, loadClusterFile, localCluster, type ServeOptions, type RunningServer } from "./main.js";
 export { SqliteStore, type StoredEvent } from "./store/sqlite.js";
 export { MIGRATIONS, type Migration } from "./store/migrations.js";

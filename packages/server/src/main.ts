@@ -38,6 +38,7 @@ import { defaultStoreUrl, openStore } from "./store/open.js";
 import type { Fence, Store } from "./store/port.js";
 import { loadAlertRules } from "./observe/rules.js";
 import { ObserveService } from "./observe/service.js";
+import { prepareTls, type ServeTlsOptions, type TlsView } from "./tls/setup.js";
 
 export const EXECUTORS = ["local", "slurm", "sim"] as const;
 
@@ -85,6 +86,8 @@ export interface ServeOptions {
   readonly runsDir?: string;
   /** Scheduler lease timings (tests shorten them); default 3 s lease renewed every 1 s, a follower tries every 0.25 s: a dead leader is replaced within ~3.3 s (the issue asks for 5 s; 3 s leaves room on a loaded host while two missed renewals still keep the term). */
   readonly lease?: { readonly ttlMs?: number; readonly renewMs?: number; readonly retryMs?: number };
+  /** Serve HTTPS only (`--tls-cert/--tls-key` or `--tls-self-signed`), optionally with client certificates for agents (`--tls-client-ca`). */
+  readonly tls?: ServeTlsOptions;
 }
 
 export interface RunningServer {
@@ -97,6 +100,8 @@ export interface RunningServer {
   readonly adminTokenFile: string;
   /** The executor jobs run on, and its version when it has one (the Slurm version). */
   readonly executor: { readonly name: string; readonly version?: string };
+  /** The certificate served (its SHA-256 fingerprint, names, expiry) when the server speaks HTTPS. */
+  readonly tls?: TlsView;
   close(): Promise<void>;
 }
 
@@ -180,6 +185,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const cluster = fromSlurm?.cluster?.model ?? loaded?.model ?? localCluster();
   const profile = loadProfile(options, cluster);
   privateDataDir(options.dataDir);
+  // the certificate is checked (or the self-signed one made) before the store opens: bad TLS files change nothing
+  const tls = options.tls !== undefined ? await prepareTls(options.tls, resolve(options.dataDir), options.host) : undefined;
   const replicaId = options.replicaId ?? defaultReplicaId();
   const store = await openStore(options.store ?? defaultStoreUrl(resolve(options.dataDir)), {
     dataDir: resolve(options.dataDir),
@@ -284,6 +291,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       publicMetrics: options.publicMetrics === true,
       ...(options.rateLimitPerS !== undefined ? { rateLimitPerS: options.rateLimitPerS } : {}),
       internalPaths: [resolve(options.dataDir), ...(options.clusterFile !== undefined ? [resolve(options.clusterFile)] : [])],
+      ...(tls ? { https: tls.https } : {}),
     });
     const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
       if (!(executor instanceof LocalExecutor)) return;
@@ -342,6 +350,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const isolation = executor instanceof LocalExecutor ? executor.isolation : undefined;
   if (isolation) metrics.setIsolation(isolation.level);
   for (const warning of fromSlurm?.warnings ?? []) app.log.warn(`slurm: ${warning}`);
+  for (const warning of tls?.warnings ?? []) app.log.warn(`tls: ${warning}`);
   if (isolation && isolation.level !== "bwrap+uid")
     app.log.warn(`job isolation is "${isolation.level}": ${isolation.reason} (see docs/security.md)`);
   await store.events.insert(ctx.now(), "server.started", "server", {
@@ -350,6 +359,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     executor: executor.name,
     ...(slurm ? { slurmVersion: slurm.version } : {}),
     ...(isolation ? { isolation: isolation.level } : {}),
+    ...(tls ? { tls: { fingerprint256: tls.view.fingerprint256, clientCertificates: tls.view.clientCertificates } } : {}),
   });
   await replica.start();
   observe?.start();
@@ -365,12 +375,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: `${tls ? "https" : "http"}://${host}:${port}`,
     app,
     store,
     replica,
     adminTokenFile,
     executor: { name: executor.name, ...(slurm ? { version: slurm.version } : {}) },
+    ...(tls ? { tls: tls.view } : {}),
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;

@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TLSSocket } from "node:tls";
+
+/**
+ * The routes only node agents call; with `--tls-client-ca` they need a client certificate signed by that CA,
+ * on top of the operator token (the token says who may push, the certificate that it comes from an enrolled
+ * node: a leaked token alone cannot feed the metrics store).
+ */
+export const AGENT_ROUTES: readonly string[] = ["POST /api/v1/metrics/samples"];
+
+/** Why a TLS connection's client certificate does not count, or undefined when it was verified against the client CA. */
+export function clientCertificateProblem(socket: TLSSocket): string | undefined {
+  if (socket.encrypted !== true) return "the connection is not TLS";
+  if (socket.authorized) return undefined;
+  const peer = socket.getPeerCertificate();
+  const presented = peer !== null && typeof peer === "object" && Object.keys(peer).length > 0;
+  if (!presented) return "no client certificate was presented";
+  const subject = typeof peer.subject?.CN === "string" ? ` (CN=${peer.subject.CN})` : "";
+  return `the client certificate${subject} is not signed by the server's --tls-client-ca (${String(socket.authorizationError)})`;
+}
+
+/**
+ * Refuse agent routes to a caller without a verified client certificate: 403 CLIENT_CERTIFICATE_REQUIRED.
+ * Registered after authentication, so a caller without a token still gets 401 first and learns nothing more.
+ * The TLS server asks every client for a certificate but does not reject one without (browsers and the CLI
+ * have none); only these routes insist.
+ */
+export function requireClientCertificates(app: FastifyInstance, routes: readonly string[] = AGENT_ROUTES): void {
+  app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!routes.includes(`${req.method} ${req.routeOptions.url ?? ""}`)) return;
+    const problem = clientCertificateProblem(req.raw.socket as TLSSocket);
+    if (problem === undefined) return;
+    req.log.warn({ route: req.routeOptions.url, ip: req.ip }, `agent route refused: ${problem}`);
+    return reply.status(403).send({
+      error: {
+        code: "CLIENT_CERTIFICATE_REQUIRED",
+        message: `${req.method} ${req.routeOptions.url ?? ""} needs a client certificate signed by the server's client CA: ${problem} (aidc agent --tls-cert <pem> --tls-key <pem>)`,
+      },
+    });
+  });
+}

@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issue, makeCa, type PemPair } from "../../../../test/support/pki.js";
+import { startServer, type RunningServer } from "../main.js";
+import { httpsCall } from "./https.testing.js";
+
+const dir = mkdtempSync(join(tmpdir(), "aidc-tls-serve-"));
+let ca: PemPair;
+let agentCa: PemPair;
+let agent: PemPair;
+let rogue: PemPair;
+let server: RunningServer;
+let token: string;
+const pem = (f: string): string => readFileSync(f, "utf8");
+
+beforeAll(async () => {
+  ca = makeCa(dir, "server-ca");
+  agentCa = makeCa(dir, "agent-ca");
+  agent = issue(dir, agentCa, "node-1", { client: true });
+  // signed by the server's CA, but that CA is not the one agents are enrolled with
+  rogue = issue(dir, ca, "rogue", { client: true });
+  const cert = issue(dir, ca, "server");
+  server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: join(dir, "data"),
+    logLevel: "silent",
+    metricsIntervalS: 3600,
+    executor: "sim",
+    tls: { ...cert, clientCaFile: agentCa.certFile },
+  });
+  token = readFileSync(server.adminTokenFile, "utf8").trim();
+});
+afterAll(async () => server?.close());
+
+const samples = { samples: [{ metric: "aidc_node_memory_used_bytes", labels: { node: "remote-1" }, value: 42 }] };
+
+describe("aidc serve over TLS (real handshakes)", () => {
+  it("serves https only, with a certificate clients verify against its CA", async () => {
+    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.tls?.clientCertificates).toBe(true);
+    const r = await httpsCall(`${server.url}/api/v1/status`, { token, ca: pem(ca.certFile) });
+    expect(r.status).toBe(200);
+    // the console is served over the same HTTPS
+    const page = await httpsCall(`${server.url}/`, { ca: pem(ca.certFile) });
+    expect(page.status).toBeLessThan(500);
+  });
+
+  it("is refused by a client that trusts another CA", async () => {
+    await expect(httpsCall(`${server.url}/api/v1/status`, { token, ca: pem(agentCa.certFile) })).rejects.toMatchObject({
+      code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    });
+  });
+
+  it("answers plain HTTP on the TLS port with a clear 400, not a reset", async () => {
+    const port = new URL(server.url).port;
+    const answer = await new Promise<string>((resolve, reject) => {
+      let got = "";
+      const s = connect(Number(port), "127.0.0.1", () => s.write("GET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n"));
+      s.on("data", (d: Buffer) => (got += d.toString()));
+      s.on("close", () => resolve(got));
+      s.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain('"message":"This port speaks HTTPS: use https://');
+    // and the server still serves TLS afterwards
+    expect((await httpsCall(`${server.url}/healthz`, { ca: pem(ca.certFile) })).status).toBe(200);
+  });
+
+  it("mTLS: the agent route refuses a caller without a client certificate, even an admin", async () => {
+    const r = await httpsCall(`${server.url}/api/v1/metrics/samples`, { method: "POST", token, ca: pem(ca.certFile), json: samples });
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body)).toMatchObject({ error: { code: "CLIENT_CERTIFICATE_REQUIRED" } });
+    expect(r.body).toContain("no client certificate was presented");
+  });
+
+  it("mTLS: a client certificate from another CA is refused", async () => {
+    const r = await httpsCall(`${server.url}/api/v1/metrics/samples`, {
+      method: "POST",
+      token,
+      ca: pem(ca.certFile),
+      cert: pem(rogue.certFile),
+      key: pem(rogue.keyFile),
+      json: samples,
+    });
+    expect(r.status).toBe(403);
+    expect(r.body).toContain("CN=rogue");
+    expect(r.body).toContain("not signed by the server's --tls-client-ca");
+  });
+
+  it("mTLS: the token still comes first: a client certificate without a token gets 401", async () => {
+    const r = await httpsCall(`${server.url}/api/v1/metrics/samples`, {
+      method: "POST",
+      ca: pem(ca.certFile),
+      cert: pem(agent.certFile),
+      key: pem(agent.keyFile),
+      json: samples,
+    });
+    expect(r.status).toBe(401);
+  });
+
+  it("mTLS: an enrolled agent's samples are stored; other routes need no client certificate", async () => {
+    const r = await httpsCall(`${server.url}/api/v1/metrics/samples`, {
+      method: "POST",
+      token,
+      ca: pem(ca.certFile),
+      cert: pem(agent.certFile),
+      key: pem(agent.keyFile),
+      json: samples,
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ stored: 1 });
+    const series = await httpsCall(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=remote-1`, {
+      token,
+      ca: pem(ca.certFile),
+    });
+    expect(series.status).toBe(200);
+    expect(JSON.parse(series.body)).toMatchObject({ series: [{ points: [[expect.any(Number), 42]] }] });
+  });
+});
+
+describe("aidc serve with bad TLS files", () => {
+  it("refuses to start, naming the flag, before the store is created", async () => {
+    const caX = makeCa(dir, "x-ca");
+    const a = issue(dir, caX, "a");
+    const b = issue(dir, caX, "b");
+    const dataDir = join(dir, "bad");
+    await expect(
+      startServer({
+        host: "127.0.0.1",
+        port: 0,
+        dataDir,
+        logLevel: "silent",
+        metricsIntervalS: 0,
+        tls: { certFile: a.certFile, keyFile: b.keyFile },
+      }),
+    ).rejects.toMatchObject({ issues: [expect.objectContaining({ path: "--tls-key", code: "key_mismatch" })] });
+    expect(existsSync(join(dataDir, "aidc.db"))).toBe(false);
+    expect(existsSync(join(dataDir, "admin-token"))).toBe(false);
+  });
+});

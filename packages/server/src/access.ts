@@ -66,6 +66,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "DELETE /api/v1/projects/:project/members/:user": "user",
   "PUT /api/v1/projects/:project/quota": "operator",
   "POST /api/v1/artifacts/tiering": "operator",
+  // data governance: the handlers narrow further (audit: owners see their projects; rules: owners set them)
+  "GET /api/v1/audit": "viewer",
+  "GET /api/v1/audit/verify": "admin",
+  "GET /api/v1/projects/:project/permissions": "viewer",
+  "PUT /api/v1/projects/:project/permissions": "user",
+  "GET /api/v1/projects/:project/retention": "viewer",
+  "PUT /api/v1/projects/:project/retention": "user",
+  "DELETE /api/v1/projects/:project/retention": "user",
+  "POST /api/v1/projects/:project/retention/apply": "user",
+  "POST /api/v1/artifacts/:project/:name/:version/pii-scan": "user",
 
   "POST /api/v1/plans/train": "viewer",
   "POST /api/v1/plans/infer": "viewer",

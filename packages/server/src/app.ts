@@ -7,6 +7,8 @@ import { AIDC_VERSION } from "@aidc/core";
 import type { ServerContext } from "./context.js";
 import { handleError } from "./errors.js";
 import { artifactRoutes } from "./routes/artifacts.js";
+import { auditRoutes } from "./routes/audit.js";
+import { governanceRoutes } from "./routes/governance.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { healthRoutes } from "./routes/health.js";
@@ -90,6 +92,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(consoleRoutes());
   await typed.register(jobRoutes(ctx));
   await typed.register(artifactRoutes(ctx));
+  await typed.register(auditRoutes(ctx));
+  await typed.register(governanceRoutes(ctx));
   await typed.register(tokenRoutes(ctx));
   await typed.register(simulationRoutes(ctx));
   const serving = modelServing(ctx);

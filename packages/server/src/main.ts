@@ -34,6 +34,7 @@ import { twinFor } from "./twin/live.js";
 import { gpusOf } from "./twin/predict.js";
 import type { JobRecord } from "./store/jobs.js";
 import { registerModel, workloadCommand } from "./workloads/run.js";
+import { materializeDataset } from "./governance/dataset-input.js";
 import { defaultStoreUrl, openStore } from "./store/open.js";
 import type { Fence, Store } from "./store/port.js";
 import { loadAlertRules } from "./observe/rules.js";
@@ -215,6 +216,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             runsDir,
             dataDir: resolve(options.dataDir),
             workloadCommand: (job) => workloadCommand(job),
+            // a dataset input is checked, audited and copied into the job's dir (ctx exists by the time a job starts)
+            prepareWorkload: (run) => materializeDataset({ store, blobs: ctx.blobs, now: () => Date.now() }, run),
           });
   let loop: SchedulingLoop | undefined;
   let app: FastifyInstance | undefined;

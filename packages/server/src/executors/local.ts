@@ -39,6 +39,17 @@ export interface LocalExecutorOptions {
   readonly now?: () => number;
   /** The command of a built-in workload job (`run.workload`); such jobs are refused without it. */
   readonly workloadCommand?: (job: JobSpec) => string[] | undefined;
+  /**
+   * Called for a workload job once its work dir exists and before anything runs: puts its inputs there
+   * (e.g. a dataset artifact, checked and audited; governance/dataset-input.ts). A throw fails the start.
+   */
+  readonly prepareWorkload?: (run: {
+    jobId: string;
+    spec: JobSpec;
+    user: string;
+    jobDir: string;
+    owner?: { uid: number; gid: number };
+  }) => Promise<unknown>;
   /** Default "auto": the strongest level the machine allows; "uid" skips bubblewrap; "none" is for development only. */
   readonly isolation?: IsolationMode;
   /** Run each aidc user's jobs as its own OS user `aidc-u-<name>` (created on demand) instead of `aidc-job`. */
@@ -134,6 +145,15 @@ export class LocalExecutor implements Executor {
     if (user) {
       chownSync(jobDir, user.uid, user.gid);
       if (!sandboxed) chownSync(join(jobDir, "tmp"), user.uid, user.gid);
+    }
+    if ("workload" in job.run && this.options.prepareWorkload !== undefined) {
+      await this.options.prepareWorkload({
+        jobId,
+        spec: job,
+        user: o.user ?? "anonymous",
+        jobDir,
+        ...(user ? { owner: { uid: user.uid, gid: user.gid } } : {}),
+      });
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const slots: LaunchSlot[] = (

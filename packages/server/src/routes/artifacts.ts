@@ -9,6 +9,7 @@ import { publishAs } from "../artifacts/projects.js";
 import { UploadSessions } from "../artifacts/uploads.js";
 import type { ServerContext } from "../context.js";
 import type { Principal } from "../store/tokens.js";
+import { downloadable } from "../governance/access.js";
 import { projectRoutes } from "./projects.js";
 import { uploadRoutes } from "./uploads.js";
 
@@ -266,8 +267,9 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const p = principalOf(req);
-        const { project, name, version } = req.params;
-        const a = await readable(p, project, name, version);
+        // datasets go through the governance gate: permission (role × project) and an audit row, allowed or denied
+        const range0 = req.headers.range;
+        const a = await downloadable(ctx.store, p, req.params, ctx.now(), range0 !== undefined ? { range: range0 } : undefined);
         const size = await ctx.blobs.verify(a.sha256);
         const path = ctx.blobs.blobPath(a.sha256);
         void reply.header("accept-ranges", "bytes").header("etag", `"${a.sha256}"`).header("x-aidc-sha256", a.sha256);

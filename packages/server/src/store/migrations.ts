@@ -1,3 +1,4 @@
+import { GOVERNANCE_MIGRATION_NAME, GOVERNANCE_SQLITE } from "./governance-migration.js";
 /**
  * Numbered schema migrations. Append only: a released migration never changes; a new
  * change is a new number. Each runs in its own transaction together with its bookkeeping row.
@@ -183,5 +184,12 @@ export const MIGRATIONS: readonly Migration[] = [
         token INTEGER NOT NULL,
         expires_at_ms INTEGER NOT NULL
       );`,
+  },
+  // 12: H1's data keys (encryption at rest) go here
+  {
+    version: 13,
+    name: GOVERNANCE_MIGRATION_NAME,
+    // the append-only audit log (UPDATE/DELETE refused by triggers), project permissions, retention rules
+    sql: GOVERNANCE_SQLITE,
   },
 ];

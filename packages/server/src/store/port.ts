@@ -1,6 +1,7 @@
 import type { AidcError, Cluster, JobEvent, JobSpec, JobState, Placement } from "@aidc/core";
 import type { AdmissionLimits, JobFilter, JobRecord } from "./jobs.js";
 import type { ArtifactStores } from "./port-artifacts.js";
+import type { GovernanceStores } from "./port-governance.js";
 import type { Principal, Role } from "./tokens.js";
 
 /**
@@ -18,6 +19,8 @@ export interface Store extends ArtifactStores {
   readonly tokens: TokenStore;
   readonly nodes: NodeStore;
   readonly leases: LeaseStore;
+  /** The audit log, project permissions and retention rules (store/port-governance.ts). */
+  readonly governance: GovernanceStores;
   /** Applied migration versions, oldest first. */
   appliedVersions(): Promise<number[]>;
   /** True when the database answers a trivial query (for /readyz). */

@@ -8,6 +8,8 @@ import { SqliteLeaseStore } from "./sqlite/leases.js";
 import { SqliteNodeStore } from "./sqlite/nodes.js";
 import { SqliteTokenStore } from "./sqlite/tokens.js";
 import { sqliteArtifactStores } from "./sqlite/artifacts-area.js";
+import { sqliteGovernanceStores } from "./sqlite/governance.js";
+import type { GovernanceStores } from "./port-governance.js";
 
 export type { StoredEvent } from "./port.js";
 export { SqliteDb } from "./sqlite/db.js";
@@ -30,6 +32,7 @@ export class SqliteStore implements Store {
   readonly uploads: ArtifactStores["uploads"];
   readonly served: ArtifactStores["served"];
   readonly publicModels: ArtifactStores["publicModels"];
+  readonly governance: GovernanceStores;
 
   private constructor(sqlite: SqliteDb) {
     this.sqlite = sqlite;
@@ -44,6 +47,7 @@ export class SqliteStore implements Store {
     this.uploads = area.uploads;
     this.served = area.served;
     this.publicModels = area.publicModels;
+    this.governance = sqliteGovernanceStores(sqlite);
   }
 
   /** Open (creating the file and its folder when missing) and migrate. Synchronous: SQLite opens in place. */

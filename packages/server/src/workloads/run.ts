@@ -7,6 +7,7 @@ import { ProjectRepo, publishAs } from "../artifacts/projects.js";
 import { MODEL_PACKAGE_FORMAT, ServedModels } from "../artifacts/served.js";
 import type { ArtifactStores } from "../store/port-artifacts.js";
 import type { Principal } from "../store/tokens.js";
+import { datasetInput, datasetInputFile } from "../governance/dataset-input.js";
 import { tarFiles } from "./tar.js";
 
 /** The aidc launcher of this checkout: workload jobs run the same CLI a user would. */
@@ -29,7 +30,9 @@ export function workloadCommand(spec: JobSpec, cwd: string = process.cwd()): str
   const args = spec.run.args;
   switch (spec.run.workload) {
     case "sentiment-train": {
-      const data = str(args["data"], "data");
+      // a dataset artifact (args.dataset) is copied into the job's work dir before start (governance/dataset-input.ts)
+      const input = datasetInput(spec);
+      const data = input !== undefined ? datasetInputFile(input) : str(args["data"], "data");
       const preset = typeof args["preset"] === "string" ? args["preset"] : "fast";
       const cmd = [
         AIDC_BIN,
@@ -38,7 +41,7 @@ export function workloadCommand(spec: JobSpec, cwd: string = process.cwd()): str
         "--preset",
         preset,
         "--data",
-        isAbsolute(data) ? data : resolve(cwd, data),
+        input !== undefined || isAbsolute(data) ? data : resolve(cwd, data),
         "--out",
         MODEL_DIR,
       ];

@@ -77,12 +77,14 @@ describeStores("store migrations", (open, kit) => {
   if (kit.backend === "postgres")
     it("roll back a migration that fails, report it, and release the migration lock", async () => {
       const url = await kit.freshUrl();
-      const bad = [...PG_MIGRATIONS, { version: 12, name: "broken", sql: "CREATE TABLE x (a INT); SELECT no_such_function()" }];
+      // the next version after the known ones (so every known one is applied before it fails)
+      const next = Math.max(...ALL) + 1;
+      const bad = [...PG_MIGRATIONS, { version: next, name: "broken", sql: "CREATE TABLE x (a INT); SELECT no_such_function()" }];
       const db = new PgDb(url, { max: 2 });
       try {
         await expect(migratePg(db, bad)).rejects.toMatchObject({
           code: "STORE_MIGRATION_FAILED",
-          message: expect.stringContaining("12 (broken)") as string,
+          message: expect.stringContaining(`${next} (broken)`) as string,
         });
         expect(await appliedVersionsPg(db)).toEqual(ALL);
         expect(await db.query("SELECT to_regclass('x')::text AS t")).toEqual([{ t: null }]);

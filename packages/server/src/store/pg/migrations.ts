@@ -1,3 +1,4 @@
+import { GOVERNANCE_MIGRATION_NAME, GOVERNANCE_PG } from "../governance-migration.js";
 import type { Migration } from "../migrations.js";
 
 /**
@@ -187,5 +188,12 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         token BIGINT NOT NULL,
         expires_at_ms BIGINT NOT NULL
       );`,
+  },
+  // 12: H1's data keys (encryption at rest) go here
+  {
+    version: 13,
+    name: GOVERNANCE_MIGRATION_NAME,
+    // the append-only audit log (UPDATE/DELETE refused by triggers), project permissions, retention rules
+    sql: GOVERNANCE_PG,
   },
 ];

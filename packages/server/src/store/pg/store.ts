@@ -10,6 +10,8 @@ import { PgTokenStore } from "./tokens.js";
 import { appliedVersionsPg, migratePg } from "./migrate.js";
 import { PG_MIGRATIONS } from "./migrations.js";
 import { pgArtifactStores } from "./artifacts-area.js";
+import { pgGovernanceStores } from "./governance.js";
+import type { GovernanceStores } from "../port-governance.js";
 
 export interface PgStoreOptions {
   /** Shown in pg_stat_activity as application_name `aidc:<replicaId>`. */
@@ -33,6 +35,7 @@ export class PgStore implements Store {
   readonly uploads: ArtifactStores["uploads"];
   readonly served: ArtifactStores["served"];
   readonly publicModels: ArtifactStores["publicModels"];
+  readonly governance: GovernanceStores;
   private closed = false;
 
   /** `leaseDb`: the elector's own small pool, so renewals never wait behind API requests in the main one. */
@@ -52,6 +55,7 @@ export class PgStore implements Store {
     this.uploads = area.uploads;
     this.served = area.served;
     this.publicModels = area.publicModels;
+    this.governance = pgGovernanceStores(db);
   }
 
   /** Connect, migrate (under the migration lock) and compose the repositories. */

@@ -16,5 +16,7 @@ export * from "./pkg/package.js";
 export * from "./sentiment.js";
 export * from "./explain/occlusion.js";
 export * from "./explain/lime.js";
+export * from "./privacy/index.js";
 export * from "./serve/batcher.js";
 export * from "./serve/registry.js";
+export * from "./federated/index.js";

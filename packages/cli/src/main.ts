@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { AidcError, InvalidInputError, exitCodeOf, formatIssue } from "@aidc/core/errors";
 import { selectContext } from "./client/contexts.js";
+import { selectCa } from "./client/http.js";
 import { COMMANDS, findCommand, registerAll, type CommandEntry } from "./commands/index.js";
 import { paint, printJson, processIo, type Io } from "./output.js";
 
@@ -34,6 +35,7 @@ export function topLevelHelp(width = 80): string {
   const options: [string, string][] = [
     ["-V, --version", "output the version number"],
     ["--context <name>", "talk to the server of this context (see aidc config)"],
+    ["--ca <pem>", "CA certificate(s) to verify an https:// server against (default $AIDC_CA or the context's ca)"],
     ["-h, --help", "display help for command"],
   ];
   const commands: [string, string][] = [...COMMANDS.map((c): [string, string] => [c.name, c.description])];
@@ -113,10 +115,18 @@ function unreadable(err: unknown): { path: string; code: string; why: string; ve
   return undefined;
 }
 
-/** Take `--context <name>` / `--context=<name>` out of argv (it applies to every command). */
-function takeContext(argv: readonly string[]): { argv: string[]; context?: string } {
+/**
+ * Take `--context <name>` and `--ca <pem>` (also as `--x=value`) out of argv: they apply to every command that
+ * talks to a server. `aidc config` keeps its own `--ca` (set-context stores it in the context).
+ */
+function takeContext(argv: readonly string[]): { argv: string[]; context?: string; ca?: string } {
   const rest: string[] = [];
   let context: string | undefined;
+  let ca: string | undefined;
+  // the command is the first word that is not a global option or its value
+  let at = 0;
+  for (let word = argv[at] ?? ""; /^--(context|ca)(=|$)/.test(word); word = argv[at] ?? "") at += word.includes("=") ? 1 : 2;
+  const takesCa = argv[at] !== "config";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--") {
@@ -125,16 +135,19 @@ function takeContext(argv: readonly string[]): { argv: string[]; context?: strin
     }
     if (a === "--context" && i + 1 < argv.length) context = argv[++i];
     else if (a.startsWith("--context=")) context = a.slice("--context=".length);
+    else if (takesCa && a === "--ca" && i + 1 < argv.length) ca = argv[++i];
+    else if (takesCa && a.startsWith("--ca=")) ca = a.slice("--ca=".length);
     else rest.push(a);
   }
-  return { argv: rest, ...(context !== undefined ? { context } : {}) };
+  return { argv: rest, ...(context !== undefined ? { context } : {}), ...(ca !== undefined ? { ca } : {}) };
 }
 
 /** Run the CLI; returns the exit code. The one place where errors become output and exit codes. */
 export async function main(rawArgv: readonly string[], baseIo: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
-  const { argv, context } = takeContext(rawArgv);
+  const { argv, context, ca } = takeContext(rawArgv);
   selectContext(context);
+  selectCa(ca);
   const json = argv.includes("--json");
   const io: Io = json ? { ...baseIo, json: true } : baseIo;
   const first = argv[0];

@@ -136,7 +136,7 @@ describe("a context's CA", () => {
     expect(await requestJson(conn, "GET", "/api/v1/ping")).toEqual({ path: "/api/v1/ping", auth: "Bearer tok" });
     await runCli(["config", "set-context", "tls-noca", "--server", url, "--use"]);
     await expect(requestJson(connection({}, env()), "GET", "/x")).rejects.toThrow(
-      /Cannot reach the aidc server at https:.*context tls-noca.*self.signed/i,
+      /Refusing https:.*\(context tls-noca\): its TLS certificate is not trusted \(self.signed certificate\)/i,
     );
   });
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { AidcError, InvalidInputError, type Issue } from "@aidc/core/errors";
 import { readText } from "../read.js";
 import { activeContext } from "./contexts.js";
+import { isPlainServer, isUntrusted, untrustedServer } from "./tls.js";
 
 /** Where the server is, who we are and which CA to trust. */
 export interface Connection {
@@ -10,6 +11,11 @@ export interface Connection {
   readonly token?: string;
   /** PEM text of the CA certificate(s) to check the server's TLS certificate against. */
   readonly ca?: string;
+  /** The file `ca` came from (named when a certificate is refused). */
+  readonly caFile?: string;
+  /** PEM text of a client certificate and its key (mutual TLS: `aidc agent --tls-cert/--tls-key`). */
+  readonly cert?: string;
+  readonly key?: string;
   /** The context this came from, if any (for messages). */
   readonly context?: string;
 }
@@ -17,12 +23,25 @@ export interface Connection {
 export interface ConnectionFlags {
   readonly url?: string;
   readonly token?: string;
+  /** A PEM file of CA certificates (overrides --ca, AIDC_CA and the context's ca). */
+  readonly ca?: string;
+  /** Client certificate and key PEM files, for servers that require one (mutual TLS). */
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+let selectedCa: string | undefined;
+
+/** The CA file named by the global `--ca <pem>` (main.ts sets it before any command runs). */
+export function selectCa(file: string | undefined): void {
+  selectedCa = file;
 }
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
 
 /**
- * flag > environment (AIDC_URL, AIDC_TOKEN, AIDC_CA) > current context (aidc config use-context) > defaults.
+ * flag > environment (AIDC_URL, AIDC_TOKEN, AIDC_CA) > current context (aidc config use-context) > defaults;
+ * the CA: the command's flag, then the global `--ca`, AIDC_CA, the context's ca.
  * Without a context, `npm start`'s admin token in ./.aidc makes the first steps work without setup.
  */
 export function connection(flags: ConnectionFlags = {}, env: NodeJS.ProcessEnv = process.env): Connection {
@@ -35,9 +54,28 @@ export function connection(flags: ConnectionFlags = {}, env: NodeJS.ProcessEnv =
     const local = join(env["AIDC_DATA_DIR"] ?? ".aidc", "admin-token");
     if (existsSync(local)) token = readFileSync(local, "utf8").trim();
   }
-  const caFile = set(env["AIDC_CA"]) ?? ctx?.ca;
-  const ca = caFile !== undefined ? readText(caFile) : undefined;
-  return { url, ...(token ? { token } : {}), ...(ca !== undefined ? { ca } : {}), ...(ctx ? { context: ctx.name } : {}) };
+  return { url, ...(token ? { token } : {}), ...tlsSettings(flags, env, ctx?.ca), ...(ctx ? { context: ctx.name } : {}) };
+}
+
+/**
+ * The TLS part of a connection: the CA file (the flag, the global `--ca`, AIDC_CA, then the context's) and a
+ * client certificate with its key, both or neither; files are read now, so a bad path fails before any request.
+ */
+export function tlsSettings(
+  flags: Pick<ConnectionFlags, "ca" | "cert" | "key">,
+  env: NodeJS.ProcessEnv = process.env,
+  contextCa?: string,
+): Pick<Connection, "ca" | "caFile" | "cert" | "key"> {
+  const set = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
+  const caFile = set(flags.ca) ?? set(selectedCa) ?? set(env["AIDC_CA"]) ?? contextCa;
+  if ((flags.cert === undefined) !== (flags.key === undefined)) {
+    const [has, lacks] = flags.cert !== undefined ? ["--tls-cert", "--tls-key"] : ["--tls-key", "--tls-cert"];
+    throw new InvalidInputError(`${has} needs ${lacks}`, [{ code: "required", path: lacks, message: `${has} needs ${lacks}` }]);
+  }
+  return {
+    ...(caFile !== undefined ? { ca: readText(caFile), caFile } : {}),
+    ...(flags.cert !== undefined && flags.key !== undefined ? { cert: readText(flags.cert), key: readText(flags.key) } : {}),
+  };
 }
 
 interface ErrorBody {
@@ -55,25 +93,13 @@ export class HttpError extends AidcError {
   }
 }
 
-export async function request(
-  conn: Connection,
-  method: string,
-  path: string,
-  body?: { json?: unknown; raw?: Buffer | string; type?: string; headers?: Record<string, string> },
-): Promise<Response> {
-  const headers: Record<string, string> = { ...(conn.token ? { authorization: `Bearer ${conn.token}` } : {}), ...body?.headers };
-  let payload: string | Buffer | undefined;
-  if (body?.json !== undefined) {
-    payload = JSON.stringify(body.json);
-    headers["content-type"] = "application/json";
-  } else if (body?.raw !== undefined) {
-    payload = body.raw;
-    headers["content-type"] = body.type ?? "application/octet-stream";
-  }
+export async function request(conn: Connection, method: string, path: string, body?: RequestBody): Promise<Response> {
   let res: Response;
   try {
-    res = await send(`${conn.url}${path}`, method, headers, payload, conn.ca);
+    res = await exchange(conn, method, path, body);
   } catch (cause) {
+    const refused = await tlsRefusal(conn, cause);
+    if (refused !== undefined) throw refused;
     const why = reason(cause);
     const where = conn.context !== undefined ? ` (context ${conn.context})` : "";
     throw new AidcError(
@@ -104,6 +130,47 @@ export async function request(
   throw new HttpError(res.status, parsed.error?.code ?? `HTTP_${res.status}`, `${method} ${path}: ${res.status} ${message}${hint}`);
 }
 
+/** The body of a request: JSON, or raw bytes with their type, and extra headers. */
+export interface RequestBody {
+  readonly json?: unknown;
+  readonly raw?: Buffer | string;
+  readonly type?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * One exchange without the error mapping of `request` (any status is an answer; a socket error is thrown as
+ * it is): for callers with their own messages, such as the node agent. `timeoutMs` bounds the wait for an answer.
+ */
+export async function exchange(conn: Connection, method: string, path: string, body?: RequestBody, timeoutMs?: number): Promise<Response> {
+  const headers: Record<string, string> = { ...(conn.token ? { authorization: `Bearer ${conn.token}` } : {}), ...body?.headers };
+  let payload: string | Buffer | undefined;
+  if (body?.json !== undefined) {
+    payload = JSON.stringify(body.json);
+    headers["content-type"] = "application/json";
+  } else if (body?.raw !== undefined) {
+    payload = body.raw;
+    headers["content-type"] = body.type ?? "application/octet-stream";
+  }
+  return send(`${conn.url}${path}`, method, headers, payload, conn, timeoutMs);
+}
+
+/**
+ * The TLS reasons a request failed, as errors that say what to do: an untrusted server certificate
+ * (SERVER_CERTIFICATE_UNTRUSTED, naming the expected host and CA and the fingerprint seen), or an https://
+ * URL pointing at a server that speaks plain HTTP. Undefined for any other failure.
+ */
+export async function tlsRefusal(conn: Connection, err: unknown): Promise<AidcError | undefined> {
+  if (isUntrusted(err)) return untrustedServer(conn.url, conn.caFile, err, conn.context);
+  if (isPlainServer(err))
+    return new AidcError(
+      "UNREACHABLE",
+      `The server at ${conn.url} does not speak TLS (it was started without --tls-cert or --tls-self-signed); use an http:// URL for it`,
+      { cause: err },
+    );
+  return undefined;
+}
+
 export async function requestJson<T>(conn: Connection, method: string, path: string, json?: unknown): Promise<T> {
   const res = await request(conn, method, path, json === undefined ? undefined : { json });
   return (await res.json()) as T;
@@ -128,7 +195,8 @@ async function send(
   method: string,
   headers: Record<string, string>,
   payload: string | Buffer | undefined,
-  ca: string | undefined,
+  tls: { readonly ca?: string; readonly cert?: string; readonly key?: string },
+  timeoutMs?: number,
 ): Promise<Response> {
   const target = new URL(url);
   if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`unsupported protocol ${target.protocol}`);
@@ -138,7 +206,11 @@ async function send(
   ]);
   const sized = payload !== undefined ? { "content-length": String(Buffer.byteLength(payload)) } : {};
   return new Promise<Response>((resolve, reject) => {
-    const req = http.request(target, { method, headers: { ...headers, ...sized }, ...(ca !== undefined ? { ca } : {}) }, (res) => {
+    const secure = {
+      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      ...(tls.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : {}),
+    };
+    const req = http.request(target, { method, headers: { ...headers, ...sized }, ...secure }, (res) => {
       const h = new Headers();
       for (const [k, v] of Object.entries(res.headers)) {
         if (Array.isArray(v)) for (const x of v) h.append(k, x);
@@ -151,6 +223,7 @@ async function send(
       resolve(new Response(body, { status, statusText: res.statusMessage ?? "", headers: h }));
     });
     req.on("error", (e) => reject(new Error(e.message, { cause: e })));
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
     req.end(payload);
   });
 }

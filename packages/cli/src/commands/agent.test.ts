@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import https from "node:https";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startServer } from "@aidc/server";
+import { issue, makeCa } from "../../../../test/support/pki.js";
 import { runCli } from "../run-cli.testing.js";
 
 const run = (...argv: string[]) => runCli(argv);
@@ -75,6 +77,76 @@ describe("aidc agent", () => {
       const bad = await run("agent", "--interval", "0.1", "--count", "1", "--push", server.url, "--token", "wrong");
       expect(bad.code).toBe(1);
       expect(bad.err).toContain("HTTP 401");
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("mutual TLS: pushes only with a client certificate signed by the server's --tls-client-ca", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-agent-mtls-"));
+    const serverCa = makeCa(dir, "server-ca");
+    const agentCa = makeCa(dir, "agent-ca");
+    const enrolled = issue(dir, agentCa, "node-7", { client: true });
+    const stranger = issue(dir, serverCa, "stranger", { client: true });
+    const server = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      dataDir: join(dir, "data"),
+      logLevel: "silent",
+      metricsIntervalS: 3600,
+      executor: "sim",
+      tls: { ...issue(dir, serverCa, "server"), clientCaFile: agentCa.certFile },
+    });
+    const push = (...extra: string[]) =>
+      run(
+        "--ca",
+        serverCa.certFile,
+        "agent",
+        "--interval",
+        "0.1",
+        "--count",
+        "1",
+        "--node",
+        "mtls-1",
+        "--push",
+        server.url,
+        "--token",
+        token,
+        ...extra,
+      );
+    let token = "";
+    try {
+      token = readFileSync(server.adminTokenFile, "utf8").trim();
+      const without = await push();
+      expect(without.code).toBe(1);
+      expect(without.err).toContain("HTTP 403 CLIENT_CERTIFICATE_REQUIRED");
+      expect(without.err).toContain("no client certificate was presented");
+      const wrong = await push("--tls-cert", stranger.certFile, "--tls-key", stranger.keyFile);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toContain("CN=stranger");
+      const half = await push("--tls-cert", enrolled.certFile);
+      expect(half.code).toBe(2);
+      expect(half.err).toContain("--tls-cert needs --tls-key");
+      const ok = await push("--tls-cert", enrolled.certFile, "--tls-key", enrolled.keyFile);
+      expect(ok.err).toBe("");
+      expect(ok.code).toBe(0);
+      // the enrolled agent's samples are stored under its node name
+      const series = await new Promise<string>((resolve, reject) => {
+        const url = `${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=mtls-1`;
+        https
+          .get(url, { ca: readFileSync(serverCa.certFile), headers: { authorization: `Bearer ${token}` } }, (res) => {
+            let body = "";
+            res.on("data", (d: Buffer) => (body += d.toString()));
+            res.on("end", () => resolve(body));
+          })
+          .on("error", reject);
+      });
+      expect((JSON.parse(series) as { series: { points: unknown[] }[] }).series[0]?.points.length).toBe(1);
+      // an agent that does not trust the server's certificate refuses it before sending the token
+      const untrusted = await run("agent", "--interval", "0.1", "--count", "1", "--push", server.url, "--token", token);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.err).toContain(`SHA-256 fingerprint ${server.tls?.fingerprint256 ?? "?"}`);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { AidcError, InvalidInputError } from "@aidc/core/errors";
 import { NodeAgent, sampleLines, type AgentSample } from "@aidc/observability";
+import { exchange, tlsRefusal, tlsSettings, type Connection } from "../client/http.js";
 import { printTable, type Io } from "../output.js";
 
 function positive(value: string, flag: string, integer: boolean): number {
@@ -51,20 +52,28 @@ export function unreachable(e: unknown): string {
   return (code !== undefined ? words[code] : undefined) ?? cause?.message ?? (e as Error).message;
 }
 
-async function push(url: string, token: string | undefined, s: AgentSample): Promise<void> {
-  const target = `${url.replace(/\/$/, "")}/api/v1/metrics/samples`;
+/**
+ * POST one round of samples. Over https:// the server is verified against the CA (global --ca, AIDC_CA) and,
+ * with --tls-cert/--tls-key, the agent presents its client certificate (servers started with --tls-client-ca
+ * require one on this route); an untrusted server is refused before the token is sent.
+ */
+async function push(conn: Connection, s: AgentSample): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(target, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ samples: s.samples }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    res = await exchange(conn, "POST", "/api/v1/metrics/samples", { json: { samples: s.samples } }, 10_000);
   } catch (e) {
-    throw new AidcError("UNREACHABLE", `cannot reach ${url}: ${unreachable(e)}`, { cause: e });
+    throw (await tlsRefusal(conn, e)) ?? new AidcError("UNREACHABLE", `cannot reach ${conn.url}: ${unreachable(e)}`, { cause: e });
   }
-  if (!res.ok) throw new AidcError("PUSH_FAILED", `Cannot push samples to ${url}: HTTP ${res.status} ${await res.text()}`);
+  if (res.ok) return;
+  const text = await res.text();
+  let said = text;
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    if (e?.code !== undefined) said = `${e.code}: ${e.message ?? ""}`;
+  } catch {
+    // not JSON: the text as it is
+  }
+  throw new AidcError("PUSH_FAILED", `Cannot push samples to ${conn.url}: HTTP ${res.status} ${said}`);
 }
 
 export function registerAgent(program: Command, io: Io): void {
@@ -79,6 +88,8 @@ export function registerAgent(program: Command, io: Io): void {
     .option("--runs-dir <dir>", "the local executor's runs directory (<data-dir>/runs) for per-job usage")
     .option("--push <url>", "POST samples to an aidc server (operator token) instead of printing them")
     .option("--token <token>", "bearer token for --push (default $AIDC_TOKEN)")
+    .option("--tls-cert <pem>", "client certificate for --push to a server that requires one (aidc serve --tls-client-ca)")
+    .option("--tls-key <pem>", "the private key of --tls-cert")
     .option("--json", 'one sample a line: {"timeMs","metric","labels","value"} (what alerts replay --samples reads)')
     .action(
       async (opts: {
@@ -88,10 +99,33 @@ export function registerAgent(program: Command, io: Io): void {
         runsDir?: string;
         push?: string;
         token?: string;
+        tlsCert?: string;
+        tlsKey?: string;
         json?: boolean;
       }) => {
         const intervalMs = positive(opts.interval, "--interval", false) * 1000;
         const count = opts.count === undefined ? Infinity : positive(opts.count, "--count", true);
+        if (opts.push === undefined && (opts.tlsCert !== undefined || opts.tlsKey !== undefined))
+          throw new InvalidInputError("--tls-cert/--tls-key need --push", [
+            {
+              code: "requires_push",
+              path: opts.tlsCert !== undefined ? "--tls-cert" : "--tls-key",
+              message: "a client certificate is for --push",
+            },
+          ]);
+        // the certificate files are read (and a half pair refused) before the first sample
+        const token = opts.token ?? process.env["AIDC_TOKEN"];
+        const conn: Connection | undefined =
+          opts.push === undefined
+            ? undefined
+            : {
+                url: opts.push.replace(/\/+$/, ""),
+                ...(token ? { token } : {}),
+                ...tlsSettings({
+                  ...(opts.tlsCert !== undefined ? { cert: opts.tlsCert } : {}),
+                  ...(opts.tlsKey !== undefined ? { key: opts.tlsKey } : {}),
+                }),
+              };
         const agent = new NodeAgent({
           ...(opts.node !== undefined ? { node: opts.node } : {}),
           ...(opts.runsDir !== undefined ? { runsDir: opts.runsDir } : {}),
@@ -110,7 +144,7 @@ export function registerAgent(program: Command, io: Io): void {
             await new Promise((r) => setTimeout(r, i === 0 ? Math.min(intervalMs, 1000) : intervalMs));
             if (stop) break;
             const s = await agent.sample();
-            if (opts.push !== undefined) await push(opts.push, opts.token ?? process.env["AIDC_TOKEN"], s);
+            if (conn !== undefined) await push(conn, s);
             else show(io, s, opts.json === true);
           }
         } finally {

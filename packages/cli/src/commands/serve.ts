@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { AidcError, InvalidInputError } from "@aidc/core";
-import { EXECUTORS, startServer } from "@aidc/server";
+import { EXECUTORS, startServer, type ServeTlsOptions, type TlsView } from "@aidc/server";
 import type { Io } from "../output.js";
 
 function port(value: string): number {
@@ -41,6 +41,35 @@ function replicaId(value: string): string {
   ]);
 }
 
+/** The TLS flags as ServeTlsOptions; undefined when none is given (plain HTTP). The server checks how they combine. */
+function tlsOptions(opts: {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
+  tlsClientCa?: string;
+}): ServeTlsOptions | undefined {
+  const o: ServeTlsOptions = {
+    ...(opts.tlsCert !== undefined ? { certFile: opts.tlsCert } : {}),
+    ...(opts.tlsKey !== undefined ? { keyFile: opts.tlsKey } : {}),
+    ...(opts.tlsSelfSigned === true ? { selfSigned: true } : {}),
+    ...(opts.tlsClientCa !== undefined ? { clientCaFile: opts.tlsClientCa } : {}),
+  };
+  return Object.keys(o).length > 0 ? o : undefined;
+}
+
+/** What an operator needs to trust the server: the certificate, its fingerprint to compare, and the client's flag. */
+function tlsLines(t: TlsView): string {
+  const made = t.created ? "made a self-signed certificate" : t.selfSigned ? "self-signed certificate" : "certificate";
+  return [
+    `tls: ${made} ${t.certFile} for ${t.names.join(", ")} (valid until ${t.notAfter})`,
+    `tls: SHA-256 fingerprint ${t.fingerprint256}`,
+    `tls: clients trust it with --ca ${t.selfSigned ? t.certFile : "<the CA that signed it>"} (or AIDC_CA, or aidc config set-context --ca)`,
+    ...(t.clientCertificates
+      ? ["tls: node agents must present a client certificate signed by --tls-client-ca (aidc agent --tls-cert/--tls-key)"]
+      : []),
+  ].join("\n");
+}
+
 export function registerServe(program: Command, io: Io): void {
   program
     .command("serve")
@@ -76,6 +105,13 @@ export function registerServe(program: Command, io: Io): void {
     .option("--replica-id <id>", "this server's name among replicas sharing a store (default <hostname>-<pid>)")
     .option("--blob-dir <dir>", "artifact blobs, shared by the replicas (default <data-dir>/blobs)")
     .option("--runs-dir <dir>", "run records of the executor, shared by replicas on one host (default <data-dir>/runs)")
+    .option("--tls-cert <pem>", "serve HTTPS only, with this certificate (the leaf first, then intermediates); needs --tls-key")
+    .option("--tls-key <pem>", "the private key of --tls-cert (unencrypted PEM, readable only by the server's user)")
+    .option(
+      "--tls-self-signed",
+      "serve HTTPS with a self-signed certificate made in <data-dir>/tls on the first start (prints its fingerprint)",
+    )
+    .option("--tls-client-ca <pem>", "mutual TLS: node agents must present a client certificate signed by this CA to push samples")
     .action(
       async (opts: {
         host: string;
@@ -102,6 +138,10 @@ export function registerServe(program: Command, io: Io): void {
         replicaId?: string;
         blobDir?: string;
         runsDir?: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsSelfSigned?: boolean;
+        tlsClientCa?: string;
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
         if (executor === undefined) {
@@ -121,6 +161,7 @@ export function registerServe(program: Command, io: Io): void {
             { code: "invalid_value", path: "--log-format", message: `must be human or json, got "${opts.logFormat}"` },
           ]);
         }
+        const tls = tlsOptions(opts);
         const server = await startServer({
           logFormat: opts.logFormat,
           ...(opts.slurmPartition !== undefined ? { slurm: { partition: opts.slurmPartition } } : {}),
@@ -148,6 +189,7 @@ export function registerServe(program: Command, io: Io): void {
           ...(opts.replicaId !== undefined ? { replicaId: replicaId(opts.replicaId) } : {}),
           ...(opts.blobDir !== undefined ? { blobDir: opts.blobDir } : {}),
           ...(opts.runsDir !== undefined ? { runsDir: opts.runsDir } : {}),
+          ...(tls !== undefined ? { tls } : {}),
         }).catch((err: unknown) => {
           // the executor cannot work here (no Slurm, controller down): bad setup, said with its reason, exit 2
           if (err instanceof AidcError && err.code === "EXECUTOR_UNAVAILABLE")
@@ -162,6 +204,7 @@ export function registerServe(program: Command, io: Io): void {
         const interactive = io.tty && process.stderr.isTTY === true;
         const token = interactive && existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;
         if (token) io.err(`console, logged in as admin: ${server.url}/?token=${token}\n`);
+        if (server.tls !== undefined) io.err(`${tlsLines(server.tls)}\n`);
         io.out(`${server.url}\n`);
         await new Promise<void>((resolveStop) => {
           const stop = (signal: string): void => {

@@ -19,6 +19,7 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   INVALID_SCENARIO: { status: 422, meaning: "The scenario is valid but cannot be planned (unknown model, does not fit)" },
   UNPROCESSABLE: { status: 422, meaning: "The input is valid but cannot be acted on here; issues says why" },
   INTEGRITY_ERROR: { status: 422, meaning: "The uploaded content does not match its digest" },
+  NOT_TEXT: { status: 422, meaning: "A PII scan was asked of bytes that are not a text dataset (binary, or not a dataset)" },
   DUPLICATE_JOB: { status: 422, meaning: "The trace names the same job twice" },
   BAD_TRACE_JOB: { status: 422, meaning: "A job of the trace cannot be simulated (negative duration or GPUs)" },
   UNAUTHORIZED: { status: 401, meaning: "Missing, unknown or revoked bearer token" },

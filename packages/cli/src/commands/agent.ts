@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { AidcError, InvalidInputError } from "@aidc/core/errors";
 import { NodeAgent, sampleLines, type AgentSample } from "@aidc/observability";
+import { activeContext } from "../client/contexts.js";
 import { exchange, tlsRefusal, tlsSettings, type Connection } from "../client/http.js";
 import { printTable, type Io } from "../output.js";
 
@@ -76,6 +77,12 @@ async function push(conn: Connection, s: AgentSample): Promise<void> {
   throw new AidcError("PUSH_FAILED", `Cannot push samples to ${conn.url}: HTTP ${res.status} ${said}`);
 }
 
+/** The current context's CA, when --push names that context's server (a CA is never lent to another server). */
+function contextCaFor(url: string): string | undefined {
+  const ctx = activeContext();
+  return ctx !== undefined && ctx.server.replace(/\/+$/, "") === url.replace(/\/+$/, "") ? ctx.ca : undefined;
+}
+
 export function registerAgent(program: Command, io: Io): void {
   program
     .command("agent")
@@ -86,7 +93,10 @@ export function registerAgent(program: Command, io: Io): void {
     .option("--count <n>", "stop after n samples (default: run until interrupted)")
     .option("--node <name>", "node label (default: the host name)")
     .option("--runs-dir <dir>", "the local executor's runs directory (<data-dir>/runs) for per-job usage")
-    .option("--push <url>", "POST samples to an aidc server (operator token) instead of printing them")
+    .option(
+      "--push <url>",
+      "POST samples to an aidc server (operator token) instead of printing them; https:// is verified against --ca <pem>, AIDC_CA or the context's ca",
+    )
     .option("--token <token>", "bearer token for --push (default $AIDC_TOKEN)")
     .option("--tls-cert <pem>", "client certificate for --push to a server that requires one (aidc serve --tls-client-ca)")
     .option("--tls-key <pem>", "the private key of --tls-cert")
@@ -121,10 +131,14 @@ export function registerAgent(program: Command, io: Io): void {
             : {
                 url: opts.push.replace(/\/+$/, ""),
                 ...(token ? { token } : {}),
-                ...tlsSettings({
-                  ...(opts.tlsCert !== undefined ? { cert: opts.tlsCert } : {}),
-                  ...(opts.tlsKey !== undefined ? { key: opts.tlsKey } : {}),
-                }),
+                ...tlsSettings(
+                  {
+                    ...(opts.tlsCert !== undefined ? { cert: opts.tlsCert } : {}),
+                    ...(opts.tlsKey !== undefined ? { key: opts.tlsKey } : {}),
+                  },
+                  process.env,
+                  contextCaFor(opts.push),
+                ),
               };
         const agent = new NodeAgent({
           ...(opts.node !== undefined ? { node: opts.node } : {}),

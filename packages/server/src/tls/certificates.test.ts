@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "@aidc/core";
 import { issue, makeCa, type PemPair } from "../../../../test/support/pki.js";
 import { loadServerTls } from "./certificates.js";
-import { checkTlsOptions } from "./setup.js";
+import { checkTlsOptions, prepareTls } from "./setup.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aidc-tls-certs-"));
 let ca: PemPair;
@@ -85,5 +85,15 @@ describe("checkTlsOptions", () => {
     expect(issuesOf(() => checkTlsOptions({ clientCaFile: "ca" })).map((i) => i.path)).toEqual(["--tls-client-ca"]);
     expect(issuesOf(() => checkTlsOptions({})).map((i) => i.path)).toEqual(["--tls-cert"]);
     expect(() => checkTlsOptions({ selfSigned: true, clientCaFile: "ca" })).not.toThrow();
+  });
+});
+
+describe("prepareTls", () => {
+  it("warns when the private key is readable by other users, and not once it is mode 600", async () => {
+    const pair = issue(dir, ca, "modes");
+    chmodSync(pair.keyFile, 0o644);
+    expect((await prepareTls(pair, dir, "127.0.0.1")).warnings.join("\n")).toContain("is readable by other users (mode 644); chmod 600 it");
+    chmodSync(pair.keyFile, 0o600);
+    expect((await prepareTls(pair, dir, "127.0.0.1")).warnings).toEqual([]);
   });
 });

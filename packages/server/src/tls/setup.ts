@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { ServerOptions as HttpsServerOptions } from "node:https";
 import { InvalidInputError, type Issue } from "@aidc/core";
 import { loadServerTls } from "./certificates.js";
@@ -30,6 +31,13 @@ export interface PreparedTls {
   readonly https: HttpsServerOptions;
   readonly view: TlsView;
   readonly warnings: readonly string[];
+}
+
+/** A private key other users can read is a key they can impersonate the server with: said at every start. */
+function keyFileWarnings(keyFile: string): string[] {
+  const mode = statSync(keyFile).mode & 0o777;
+  if ((mode & 0o077) === 0) return [];
+  return [`the key ${keyFile} is readable by other users (mode ${mode.toString(8)}); chmod 600 it`];
 }
 
 /** The flags make sense together: a pair or self-signed (not both, not half a pair); a client CA only with TLS. */
@@ -86,6 +94,6 @@ export async function prepareTls(o: ServeTlsOptions, dataDir: string, bindHost: 
       created: made?.created === true,
       clientCertificates: mutual,
     },
-    warnings: made?.warnings ?? [],
+    warnings: [...(made?.warnings ?? []), ...keyFileWarnings(keyFile)],
   };
 }

@@ -17,6 +17,8 @@ export interface CommandEntry {
 const jobs = async (): Promise<Register> => (await import("./jobs.js")).registerJobs;
 const nodes = async (): Promise<Register> => (await import("./nodes.js")).registerNodes;
 const artifacts = async (): Promise<Register> => (await import("./artifacts.js")).registerArtifacts;
+const audit = async (): Promise<Register> => (await import("./audit.js")).registerAudit;
+const governance = async (): Promise<Register> => (await import("./audit.js")).registerGovernance;
 const workloads = async (): Promise<Register> => (await import("./workloads.js")).registerWorkloads;
 const sim = async (): Promise<Register> => {
   const [run, pack] = await Promise.all([import("./sim.js"), import("./sim-pack.js")]);
@@ -71,6 +73,16 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "artifacts", description: "datasets, checkpoints and models in the server's artifact store", load: artifacts },
   { name: "models", description: "served models: a name bound to an artifact version by promotion", load: artifacts },
   { name: "projects", description: "projects own artifacts and served models; owners manage members", load: artifacts },
+  {
+    name: "audit",
+    description: "the audit log of dataset reads (downloads, job inputs; allowed and denied) and governance changes, newest first",
+    load: audit,
+  },
+  {
+    name: "governance",
+    description: "a project's data rules: dataset:read permission, retention, PII scans",
+    load: governance,
+  },
   {
     name: "plan",
     description: "plan training runs, inference capacity and data centers from scenario files",

@@ -91,6 +91,19 @@ describe("aidc serve over TLS (real handshakes)", () => {
     expect(r.body).toContain("not signed by the server's --tls-client-ca");
   });
 
+  it("mTLS: spelling the agent route another way does not get around the client certificate", async () => {
+    for (const path of [
+      "/api/v1/metrics/%73amples",
+      "/api/v1/metrics/samples?x=1",
+      "/api/v1/metrics/samples/",
+      "/api/v1//metrics/samples",
+    ]) {
+      const r = await httpsCall(`${server.url}${path}`, { method: "POST", token, ca: pem(ca.certFile), json: samples });
+      expect([403, 404], path).toContain(r.status);
+      expect(r.body, path).not.toContain('"stored"');
+    }
+  });
+
   it("mTLS: the token still comes first: a client certificate without a token gets 401", async () => {
     const r = await httpsCall(`${server.url}/api/v1/metrics/samples`, {
       method: "POST",

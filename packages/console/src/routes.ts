@@ -1,4 +1,5 @@
 import { alertsPage } from "./pages/alerts.js";
+import { auditPage } from "./pages/audit.js";
 import { catalogPage } from "./pages/catalog.js";
 import { jobDetailPage } from "./pages/job-detail.js";
 import { jobsPage } from "./pages/jobs.js";
@@ -55,4 +56,5 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/whatif$/, href: "/whatif", title: "What-if", page: whatifPage },
   { pattern: /^\/alerts$/, href: "/alerts", title: "Alerts", page: alertsPage },
   { pattern: /^\/recommendations$/, href: "/recommendations", title: "Recommendations", page: recommendationsPage },
+  { pattern: /^\/audit$/, href: "/audit", title: "Audit", page: auditPage },
 ];

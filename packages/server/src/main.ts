@@ -19,6 +19,7 @@ import { privateDataDir } from "./data-dir.js";
 import type { ServerContext } from "./context.js";
 import { ServerMetrics } from "./metrics.js";
 import { BlobStore } from "./artifacts/blobs.js";
+import { Keyring } from "./artifacts/crypto/master.js";
 import { startJanitor } from "./artifacts/janitor.js";
 import { ServedModels } from "./artifacts/served.js";
 import { UploadSessions } from "./artifacts/uploads.js";
@@ -89,6 +90,14 @@ export interface ServeOptions {
   readonly lease?: { readonly ttlMs?: number; readonly renewMs?: number; readonly retryMs?: number };
   /** Serve HTTPS only (`--tls-cert/--tls-key` or `--tls-self-signed`), optionally with client certificates for agents (`--tls-client-ca`). */
   readonly tls?: ServeTlsOptions;
+  /**
+   * Master key files for encryption at rest (`--master-key-file`, or AIDC_MASTER_KEY_FILE as a
+   * comma-separated list): the first wraps every new blob's data key, the others only unwrap (a
+   * rotation's old key). Without any, new blobs are stored in plaintext.
+   */
+  readonly masterKeyFiles?: readonly string[];
+  /** Where the files came from, for errors (e.g. `--master-key-file` or `AIDC_MASTER_KEY_FILE`). */
+  readonly masterKeyField?: string;
 }
 
 export interface RunningServer {
@@ -188,6 +197,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   privateDataDir(options.dataDir);
   // the certificate is checked (or the self-signed one made) before the store opens: bad TLS files change nothing
   const tls = options.tls !== undefined ? await prepareTls(options.tls, resolve(options.dataDir), options.host) : undefined;
+  // like the certificate, the master keys are read before the store opens: a bad key file changes nothing
+  const keyring =
+    options.masterKeyFiles !== undefined && options.masterKeyFiles.length > 0
+      ? Keyring.fromFiles(options.masterKeyFiles, options.masterKeyField)
+      : undefined;
   const replicaId = options.replicaId ?? defaultReplicaId();
   const store = await openStore(options.store ?? defaultStoreUrl(resolve(options.dataDir)), {
     dataDir: resolve(options.dataDir),
@@ -264,7 +278,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const ctx: ServerContext = {
     store,
     modelsDir: join(resolve(options.dataDir), "models"),
-    blobs: new BlobStore(options.blobDir !== undefined ? resolve(options.blobDir) : join(resolve(options.dataDir), "blobs")),
+    blobs: new BlobStore(options.blobDir !== undefined ? resolve(options.blobDir) : join(resolve(options.dataDir), "blobs"), {
+      keys: store.dataKeys,
+      keyring,
+    }),
     catalog,
     cluster,
     metrics,

@@ -96,3 +96,29 @@ export async function applyAllRetention(o: { store: Store; blobs: BlobStore; now
   for (const rule of await o.store.governance.retention.list()) out.push(await applyRetention(o, rule, "retention"));
   return out;
 }
+
+/**
+ * Apply every project's retention rule every `intervalMs` (default hourly) on the replica that leads
+ * (one sweeper at a time across replicas sharing the store); a sweep still running when the timer
+ * fires is not started twice. Deletions are audited as user "retention".
+ */
+export function startRetentionSweeps(o: {
+  store: Store;
+  blobs: BlobStore;
+  now: () => number;
+  leads: () => boolean;
+  intervalMs?: number;
+  warn?: (msg: string) => void;
+}): { sweep: () => Promise<RetentionOutcome[]>; stop: () => void } {
+  let running = false;
+  const sweep = () => applyAllRetention(o);
+  const timer = setInterval(() => {
+    if (running || !o.leads()) return;
+    running = true;
+    sweep()
+      .catch((err: unknown) => o.warn?.(`retention sweep: ${(err as Error).message}`))
+      .finally(() => (running = false));
+  }, o.intervalMs ?? 3_600_000);
+  timer.unref();
+  return { sweep, stop: () => clearInterval(timer) };
+}

@@ -19,6 +19,14 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
   INVALID_SCENARIO: { status: 422, meaning: "The scenario is valid but cannot be planned (unknown model, does not fit)" },
   UNPROCESSABLE: { status: 422, meaning: "The input is valid but cannot be acted on here; issues says why" },
   INTEGRITY_ERROR: { status: 422, meaning: "The uploaded content does not match its digest" },
+  BLOB_TAMPERED: {
+    status: 500,
+    meaning: "A stored blob failed its integrity check (an encrypted chunk's tag or the plaintext hash); it is not served",
+  },
+  BLOB_KEY_MISSING: {
+    status: 500,
+    meaning: "A stored blob is encrypted and its data key, or the master key that wraps it, is not available here; it is not served",
+  },
   NOT_TEXT: { status: 422, meaning: "A PII scan was asked of bytes that are not a text dataset (binary, or not a dataset)" },
   DUPLICATE_JOB: { status: 422, meaning: "The trace names the same job twice" },
   BAD_TRACE_JOB: { status: 422, meaning: "A job of the trace cannot be simulated (negative duration or GPUs)" },

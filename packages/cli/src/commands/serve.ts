@@ -23,6 +23,19 @@ function positiveNumber(value: string, flag: string): number {
   return n;
 }
 
+/** The master key files: `--master-key-file` (repeatable) or else AIDC_MASTER_KEY_FILE (comma-separated), with where they came from. */
+export function masterKeyFiles(
+  flag: readonly string[] | undefined,
+  env: string | undefined,
+): { files: string[]; field: string } | undefined {
+  if (flag !== undefined && flag.length > 0) return { files: [...flag], field: "--master-key-file" };
+  const files = (env ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  return files.length > 0 ? { files, field: "AIDC_MASTER_KEY_FILE" } : undefined;
+}
+
 function isolationMode(value: string): "auto" | "uid" | "none" {
   if (value === "auto" || value === "uid" || value === "none") return value;
   throw new InvalidInputError("Invalid --isolation", [
@@ -111,6 +124,10 @@ export function registerServe(program: Command, io: Io): void {
       "--tls-self-signed",
       "serve HTTPS with a self-signed certificate made in <data-dir>/tls on the first start (prints its fingerprint)",
     )
+    .option(
+      "--master-key-file <path...>",
+      "encrypt every new artifact blob at rest; the first key wraps new data keys, others only unwrap (default: AIDC_MASTER_KEY_FILE, comma-separated)",
+    )
     .option("--tls-client-ca <pem>", "mutual TLS: node agents must present a client certificate signed by this CA to push samples")
     .action(
       async (opts: {
@@ -142,6 +159,7 @@ export function registerServe(program: Command, io: Io): void {
         tlsKey?: string;
         tlsSelfSigned?: boolean;
         tlsClientCa?: string;
+        masterKeyFile?: string[];
       }) => {
         const executor = EXECUTORS.find((e) => e === opts.executor);
         if (executor === undefined) {
@@ -162,6 +180,7 @@ export function registerServe(program: Command, io: Io): void {
           ]);
         }
         const tls = tlsOptions(opts);
+        const keys = masterKeyFiles(opts.masterKeyFile, process.env["AIDC_MASTER_KEY_FILE"]);
         const server = await startServer({
           logFormat: opts.logFormat,
           ...(opts.slurmPartition !== undefined ? { slurm: { partition: opts.slurmPartition } } : {}),
@@ -190,6 +209,7 @@ export function registerServe(program: Command, io: Io): void {
           ...(opts.blobDir !== undefined ? { blobDir: opts.blobDir } : {}),
           ...(opts.runsDir !== undefined ? { runsDir: opts.runsDir } : {}),
           ...(tls !== undefined ? { tls } : {}),
+          ...(keys !== undefined ? { masterKeyFiles: keys.files, masterKeyField: keys.field } : {}),
         }).catch((err: unknown) => {
           // the executor cannot work here (no Slurm, controller down): bad setup, said with its reason, exit 2
           if (err instanceof AidcError && err.code === "EXECUTOR_UNAVAILABLE")
@@ -205,6 +225,7 @@ export function registerServe(program: Command, io: Io): void {
         const token = interactive && existsSync(server.adminTokenFile) ? readFileSync(server.adminTokenFile, "utf8").trim() : undefined;
         if (token) io.err(`console, logged in as admin: ${server.url}/?token=${token}\n`);
         if (server.tls !== undefined) io.err(`${tlsLines(server.tls)}\n`);
+        if (keys !== undefined) io.err(`encryption at rest: new blobs are encrypted (master key from ${keys.field})\n`);
         io.out(`${server.url}\n`);
         await new Promise<void>((resolveStop) => {
           const stop = (signal: string): void => {

@@ -15,8 +15,11 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { AidcError } from "@aidc/core";
+import { Readable } from "node:stream";
+import { AidcError, InvalidInputError } from "@aidc/core";
+import type { DataKeyStore } from "../store/port-keys.js";
+import { BlobTamperedError, encryptFile, hashEncrypted, readEncrypted } from "./crypto/chunks.js";
+import { BlobKeyError, type Keyring } from "./crypto/master.js";
 
 export class IntegrityError extends AidcError {
   constructor(message: string) {
@@ -32,29 +35,56 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /**
+ * Encryption at rest (crypto/): the store's wrapped data keys, and the master keys of this process.
+ * Without a keyring nothing new is encrypted and an encrypted blob is refused (BLOB_KEY_MISSING).
+ */
+export interface BlobCrypto {
+  readonly keys: DataKeyStore;
+  readonly keyring?: Keyring | undefined;
+  readonly now?: () => number;
+}
+
+/**
  * Content-addressed blob storage on the local file system: `<root>/sha256/ab/abcdef…`. Uploads
  * land in `<root>/uploads/<id>` (appendable, for resumable transfers) and move into place only
  * after their hash is known, so a blob path always holds exactly the bytes its name promises.
+ * With a master key every committed blob is stored encrypted instead, at `…/abcdef….enc`
+ * (crypto/chunks.ts; the name stays the sha256 of the plaintext), its data key wrapped in the store.
+ * Every reader goes through `read`/`readAll`, which verify and decrypt: there is one read path.
  */
 export class BlobStore {
-  /** Blobs whose hash was checked, keyed by sha256, with the file identity it was checked on. */
-  private readonly verified = new Map<string, string>();
+  /** Blobs whose hash was checked, keyed by sha256, with the file identity it was checked on and the plaintext size. */
+  private readonly verified = new Map<string, { identity: string; size: number }>();
   /** Blobs just committed whose artifact row is not written yet: garbage collection leaves them alone. */
   private readonly pinned = new Map<string, number>();
   /**
    * A second link to each pinned commit's bytes (`uploads/<id>.keep`): another server sharing this
    * folder may remove the blob between our commit and our artifact row; `release` puts it back.
    */
-  private readonly keeps = new Map<string, string[]>();
+  private readonly keeps = new Map<string, { keep: string; target: string }[]>();
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    private readonly crypto?: BlobCrypto,
+  ) {
     mkdirSync(join(root, "sha256"), { recursive: true });
     mkdirSync(join(root, "uploads"), { recursive: true });
   }
 
+  /** Where an unencrypted blob's bytes are. Read blobs with `read`, never from this path (it may be ciphertext's twin). */
   blobPath(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AidcError("BAD_DIGEST", `Invalid sha256 "${sha256}"`);
     return join(this.root, "sha256", sha256.slice(0, 2), sha256);
+  }
+
+  /** Where an encrypted blob's file is (crypto/chunks.ts format). */
+  encryptedPath(sha256: string): string {
+    return `${this.blobPath(sha256)}.enc`;
+  }
+
+  /** True when new blobs are encrypted (a master key is loaded). */
+  get encrypting(): boolean {
+    return this.crypto?.keyring !== undefined;
   }
 
   newUpload(): string {
@@ -108,17 +138,24 @@ export class BlobStore {
    */
   async remove(sha256: string, stillUnused: () => Promise<boolean> = () => Promise.resolve(true)): Promise<void> {
     if (this.pinned.has(sha256)) return;
-    const path = this.blobPath(sha256);
-    const aside = `${path}.removing-${randomBytes(6).toString("hex")}`;
-    try {
-      renameSync(path, aside);
-    } catch {
-      return; // already gone
+    const suffix = `.removing-${randomBytes(6).toString("hex")}`;
+    const moved: string[] = [];
+    for (const path of [this.blobPath(sha256), this.encryptedPath(sha256)]) {
+      try {
+        renameSync(path, path + suffix);
+        moved.push(path);
+      } catch {
+        // not there (or already gone)
+      }
     }
+    if (moved.length === 0) return;
     this.verified.delete(sha256);
     const unused = await stillUnused().catch(() => false);
-    if (unused && !this.pinned.has(sha256)) rmSync(aside, { force: true });
-    else renameSync(aside, path);
+    if (unused && !this.pinned.has(sha256)) {
+      for (const path of moved) rmSync(path + suffix, { force: true });
+      // the key goes with the bytes (nothing can decrypt a copy of them any more), unless the same bytes came back meanwhile
+      if (this.crypto !== undefined && !existsSync(this.encryptedPath(sha256))) await this.crypto.keys.remove(sha256);
+    } else for (const path of moved) renameSync(path + suffix, path);
   }
 
   /**
@@ -169,11 +206,12 @@ export class BlobStore {
    * after the artifact row is written: a blob another server removed meanwhile is put back.
    */
   release(sha256: string): void {
-    const keep = this.keeps.get(sha256)?.pop();
-    if (keep !== undefined) {
-      if (!existsSync(this.blobPath(sha256))) {
+    const held = this.keeps.get(sha256)?.pop();
+    if (held !== undefined) {
+      const { keep, target } = held;
+      if (!existsSync(target)) {
         try {
-          linkSync(keep, this.blobPath(sha256));
+          linkSync(keep, target);
         } catch {
           // put back by someone else meanwhile
         }
@@ -196,6 +234,7 @@ export class BlobStore {
       throw new IntegrityError(`Upload ${id} has sha256 ${sha256}, not the expected ${expected}; nothing was stored`);
     }
     const sizeBytes = statSync(path).size;
+    if (this.crypto?.keyring !== undefined) return this.commitEncrypted(id, sha256, sizeBytes);
     const target = this.blobPath(sha256);
     mkdirSync(join(target, ".."), { recursive: true });
     if (!existsSync(target)) {
@@ -208,31 +247,136 @@ export class BlobStore {
     // the upload's name goes; its bytes stay linked as `.keep` until `release`
     const keep = `${path}.keep`;
     renameSync(path, keep);
-    this.keeps.set(sha256, [...(this.keeps.get(sha256) ?? []), keep]);
+    this.hold(sha256, keep, target);
+    return { sha256, sizeBytes };
+  }
+
+  private hold(sha256: string, keep: string, target: string): void {
+    this.keeps.set(sha256, [...(this.keeps.get(sha256) ?? []), { keep, target }]);
     this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
+  }
+
+  /**
+   * Commit with a master key: the plaintext upload is encrypted under the blob's data key (the
+   * store's row for this sha256, created here when it is new) and its plaintext file removed. Bytes
+   * already stored encrypted are not encrypted again; a plaintext copy from before the master key
+   * was configured is replaced by the encrypted one.
+   */
+  private async commitEncrypted(id: string, sha256: string, sizeBytes: number): Promise<{ sha256: string; sizeBytes: number }> {
+    const crypto = this.crypto as Required<Pick<BlobCrypto, "keys" | "keyring">> & BlobCrypto;
+    const path = this.uploadPath(id);
+    const target = this.encryptedPath(sha256);
+    const keep = `${path}.keep`;
+    mkdirSync(join(target, ".."), { recursive: true });
+    try {
+      linkSync(target, keep); // stored already: hold a second link to its bytes
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT") throw err;
+      const fresh = crypto.keyring.newDataKey(sha256);
+      const row = await crypto.keys.getOrInsert({
+        sha256,
+        keyId: fresh.keyId,
+        wrapped: fresh.wrapped,
+        createdAtMs: (crypto.now ?? Date.now)(),
+      });
+      const dataKey = crypto.keyring.unwrap(sha256, row.keyId, row.wrapped);
+      const sealed = `${path}.sealing`;
+      try {
+        await encryptFile(path, sealed, sha256, dataKey, sizeBytes);
+        try {
+          linkSync(sealed, target);
+        } catch (e) {
+          if ((e as { code?: string }).code !== "EEXIST") throw e; // the same bytes committed at once elsewhere
+        }
+        renameSync(sealed, keep);
+      } finally {
+        rmSync(sealed, { force: true });
+      }
+      if (existsSync(this.blobPath(sha256))) {
+        rmSync(this.blobPath(sha256), { force: true });
+        this.verified.delete(sha256);
+      }
+    }
+    rmSync(path, { force: true });
+    this.hold(sha256, keep, target);
     return { sha256, sizeBytes };
   }
 
   /**
-   * Check that a blob still has its hash (bit rot, tampering) and return its size. The result is
-   * remembered for the file's identity (inode, size, mtime): a later read of the unchanged file is
-   * not hashed again, a rewritten or replaced file is. Whole and range reads both go through this.
+   * Check that a blob still has its hash (bit rot, tampering) and return its (plaintext) size. The
+   * result is remembered for the file's identity (inode, size, mtime): a later read of the unchanged
+   * file is not hashed again, a rewritten or replaced file is. An encrypted blob is decrypted whole
+   * (every chunk's tag checked) and its plaintext hashed. Whole and range reads both go through this.
    */
   async verify(sha256: string): Promise<number> {
-    const path = this.blobPath(sha256);
+    const enc = this.encryptedPath(sha256);
+    const encrypted = existsSync(enc);
+    const path = encrypted ? enc : this.blobPath(sha256);
     let st;
     try {
       st = statSync(path);
     } catch {
       throw new IntegrityError(`Blob ${sha256} is missing`);
     }
-    const identity = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-    if (this.verified.get(sha256) === identity) return st.size;
+    const identity = `${path}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const known = this.verified.get(sha256);
+    if (known?.identity === identity) return known.size;
     this.verified.delete(sha256);
-    const actual = await sha256File(path);
-    if (actual !== sha256) throw new IntegrityError(`Blob ${sha256} is corrupted (its content hashes to ${actual})`);
+    let actual: string;
+    let size = st.size;
+    if (encrypted) {
+      const r = await hashEncrypted(enc, sha256, await this.dataKey(sha256));
+      actual = r.sha256;
+      size = r.plaintextBytes;
+      if (actual !== sha256) throw new BlobTamperedError(`Blob ${sha256} decrypts to bytes that hash to ${actual}; it is not served`);
+    } else {
+      actual = await sha256File(path);
+      if (actual !== sha256) throw new IntegrityError(`Blob ${sha256} is corrupted (its content hashes to ${actual})`);
+    }
     if (this.verified.size > 100_000) this.verified.clear();
-    this.verified.set(sha256, identity);
-    return st.size;
+    this.verified.set(sha256, { identity, size });
+    return size;
+  }
+
+  /** The unwrapped data key of an encrypted blob, or a BlobKeyError saying which key is missing. */
+  private async dataKey(sha256: string): Promise<Buffer> {
+    if (this.crypto === undefined) throw new BlobKeyError(`Blob ${sha256} is encrypted and this server has no key store; it is not served`);
+    const row = await this.crypto.keys.get(sha256);
+    if (row === undefined) throw new BlobKeyError(`Blob ${sha256} is encrypted but its data key is not in the store; it is not served`);
+    if (this.crypto.keyring === undefined)
+      throw new BlobKeyError(
+        `Blob ${sha256} is encrypted under master key ${row.keyId} and this server has none (start it with --master-key-file or AIDC_MASTER_KEY_FILE); it is not served`,
+      );
+    return this.crypto.keyring.unwrap(sha256, row.keyId, row.wrapped);
+  }
+
+  /**
+   * THE read path for blob bytes: the plaintext of `sha256` (bytes `range.start`..`range.end`,
+   * inclusive, or all), decrypted when the blob is encrypted. The blob is verified before the stream
+   * is returned, so a missing key, a failed tag or a wrong hash is an error before the first byte.
+   */
+  async read(sha256: string, range?: { start: number; end: number }): Promise<{ sizeBytes: number; stream: Readable }> {
+    const sizeBytes = await this.verify(sha256);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? sizeBytes - 1;
+    if (
+      range !== undefined &&
+      !(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end < sizeBytes)
+    ) {
+      throw new InvalidInputError(`Range ${start}-${end} is outside blob ${sha256}`, [
+        { code: "invalid_value", path: "range", message: `must lie within 0-${sizeBytes - 1}` },
+      ]);
+    }
+    if (sizeBytes === 0) return { sizeBytes, stream: Readable.from([]) };
+    const enc = this.encryptedPath(sha256);
+    if (existsSync(enc)) return { sizeBytes, stream: await readEncrypted(enc, sha256, await this.dataKey(sha256), start, end) };
+    return { sizeBytes, stream: createReadStream(this.blobPath(sha256), { start, end }) };
+  }
+
+  /** A whole blob's plaintext in memory (model packages; small files). */
+  async readAll(sha256: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of (await this.read(sha256)).stream) parts.push(c as Buffer);
+    return Buffer.concat(parts);
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "@aidc/core";
 import { ForbiddenError } from "../auth.js";
@@ -141,8 +141,7 @@ export class ServedModels {
   }
 
   private async unpack(blobs: BlobStore, name: string, artifact: Artifact, installRoot: string): Promise<void> {
-    await blobs.verify(artifact.sha256);
-    const files = untarFiles(readFileSync(blobs.blobPath(artifact.sha256)));
+    const files = untarFiles(await blobs.readAll(artifact.sha256));
     if (!files.some((f) => f.name === MANIFEST)) {
       throw new InvalidInputError(`Cannot promote ${artifact.project}/${artifact.name}:${artifact.version}`, [
         { code: "invalid_value", path: "artifact", message: `its archive has no ${MANIFEST}` },

@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { InvalidInputError, NotFoundError, objectName } from "@aidc/core";
@@ -270,8 +269,8 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
         // datasets go through the governance gate: permission (role × project) and an audit row, allowed or denied
         const range0 = req.headers.range;
         const a = await downloadable(ctx.store, p, req.params, ctx.now(), range0 !== undefined ? { range: range0 } : undefined);
+        // the one read path: verified (and decrypted on an encrypted store) before the first byte
         const size = await ctx.blobs.verify(a.sha256);
-        const path = ctx.blobs.blobPath(a.sha256);
         void reply.header("accept-ranges", "bytes").header("etag", `"${a.sha256}"`).header("x-aidc-sha256", a.sha256);
         const range = req.headers.range;
         if (range !== undefined) {
@@ -286,9 +285,12 @@ export function artifactRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
             .header("content-range", `bytes ${r.start}-${r.end}/${size}`)
             .header("content-length", r.end - r.start + 1)
             .type("application/octet-stream")
-            .send(createReadStream(path, { start: r.start, end: r.end }));
+            .send((await ctx.blobs.read(a.sha256, r)).stream);
         }
-        return reply.header("content-length", size).type("application/octet-stream").send(createReadStream(path));
+        return reply
+          .header("content-length", size)
+          .type("application/octet-stream")
+          .send((await ctx.blobs.read(a.sha256)).stream);
       },
     );
 

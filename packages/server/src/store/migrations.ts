@@ -1,3 +1,4 @@
+import { DATA_KEYS_MIGRATION_NAME, DATA_KEYS_SQLITE } from "./port-keys.js";
 import { GOVERNANCE_MIGRATION_NAME, GOVERNANCE_SQLITE } from "./governance-migration.js";
 /**
  * Numbered schema migrations. Append only: a released migration never changes; a new
@@ -185,7 +186,12 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at_ms INTEGER NOT NULL
       );`,
   },
-  // 12: H1's data keys (encryption at rest) go here
+  {
+    version: 12,
+    name: DATA_KEYS_MIGRATION_NAME,
+    // encryption at rest: each encrypted blob's data key, wrapped by a master key (store/port-keys.ts)
+    sql: DATA_KEYS_SQLITE,
+  },
   {
     version: 13,
     name: GOVERNANCE_MIGRATION_NAME,

@@ -2,6 +2,7 @@ import type { AidcError, Cluster, JobEvent, JobSpec, JobState, Placement } from 
 import type { AdmissionLimits, JobFilter, JobRecord } from "./jobs.js";
 import type { ArtifactStores } from "./port-artifacts.js";
 import type { GovernanceStores } from "./port-governance.js";
+import type { DataKeyStore } from "./port-keys.js";
 import type { Principal, Role } from "./tokens.js";
 
 /**
@@ -21,6 +22,8 @@ export interface Store extends ArtifactStores {
   readonly leases: LeaseStore;
   /** The audit log, project permissions and retention rules (store/port-governance.ts). */
   readonly governance: GovernanceStores;
+  /** Wrapped data keys of encrypted blobs (store/port-keys.ts). */
+  readonly dataKeys: DataKeyStore;
   /** Applied migration versions, oldest first. */
   appliedVersions(): Promise<number[]>;
   /** True when the database answers a trivial query (for /readyz). */

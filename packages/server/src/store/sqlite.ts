@@ -9,6 +9,8 @@ import { SqliteNodeStore } from "./sqlite/nodes.js";
 import { SqliteTokenStore } from "./sqlite/tokens.js";
 import { sqliteArtifactStores } from "./sqlite/artifacts-area.js";
 import { sqliteGovernanceStores } from "./sqlite/governance.js";
+import { SqliteDataKeyStore } from "./sqlite/data-keys.js";
+import type { DataKeyStore } from "./port-keys.js";
 import type { GovernanceStores } from "./port-governance.js";
 
 export type { StoredEvent } from "./port.js";
@@ -33,6 +35,7 @@ export class SqliteStore implements Store {
   readonly served: ArtifactStores["served"];
   readonly publicModels: ArtifactStores["publicModels"];
   readonly governance: GovernanceStores;
+  readonly dataKeys: DataKeyStore;
 
   private constructor(sqlite: SqliteDb) {
     this.sqlite = sqlite;
@@ -48,6 +51,7 @@ export class SqliteStore implements Store {
     this.served = area.served;
     this.publicModels = area.publicModels;
     this.governance = sqliteGovernanceStores(sqlite);
+    this.dataKeys = new SqliteDataKeyStore(sqlite);
   }
 
   /** Open (creating the file and its folder when missing) and migrate. Synchronous: SQLite opens in place. */

@@ -1,3 +1,4 @@
+import { DATA_KEYS_MIGRATION_NAME, DATA_KEYS_PG } from "../port-keys.js";
 import { GOVERNANCE_MIGRATION_NAME, GOVERNANCE_PG } from "../governance-migration.js";
 import type { Migration } from "../migrations.js";
 
@@ -189,7 +190,12 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         expires_at_ms BIGINT NOT NULL
       );`,
   },
-  // 12: H1's data keys (encryption at rest) go here
+  {
+    version: 12,
+    name: DATA_KEYS_MIGRATION_NAME,
+    // encryption at rest: each encrypted blob's data key, wrapped by a master key (store/port-keys.ts)
+    sql: DATA_KEYS_PG,
+  },
   {
     version: 13,
     name: GOVERNANCE_MIGRATION_NAME,

@@ -11,6 +11,8 @@ import { appliedVersionsPg, migratePg } from "./migrate.js";
 import { PG_MIGRATIONS } from "./migrations.js";
 import { pgArtifactStores } from "./artifacts-area.js";
 import { pgGovernanceStores } from "./governance.js";
+import { PgDataKeyStore } from "./data-keys.js";
+import type { DataKeyStore } from "../port-keys.js";
 import type { GovernanceStores } from "../port-governance.js";
 
 export interface PgStoreOptions {
@@ -36,6 +38,7 @@ export class PgStore implements Store {
   readonly served: ArtifactStores["served"];
   readonly publicModels: ArtifactStores["publicModels"];
   readonly governance: GovernanceStores;
+  readonly dataKeys: DataKeyStore;
   private closed = false;
 
   /** `leaseDb`: the elector's own small pool, so renewals never wait behind API requests in the main one. */
@@ -56,6 +59,7 @@ export class PgStore implements Store {
     this.served = area.served;
     this.publicModels = area.publicModels;
     this.governance = pgGovernanceStores(db);
+    this.dataKeys = new PgDataKeyStore(db);
   }
 
   /** Connect, migrate (under the migration lock) and compose the repositories. */

@@ -20,3 +20,7 @@ export * from "./privacy/index.js";
 export * from "./serve/batcher.js";
 export * from "./serve/registry.js";
 export * from "./federated/index.js";
+export * from "./explain/shap-linear.js";
+export * from "./explain/kernel-shap.js";
+export * from "./explain/shap.js";
+export * from "./explain/faithfulness.js";

@@ -2,17 +2,24 @@ import { labelOf, type SentimentModel } from "../model.js";
 
 export interface TokenAttribution {
   readonly token: string;
-  /** Position in the model's token list (occlusion), or the first occurrence (LIME, which scores word types). */
+  /** Position in the model's token list (occlusion, SHAP), or the first occurrence (LIME, which scores word types). */
   readonly index: number;
   /** How much this token pushes P(positive) up (positive) or down (negative). */
   readonly weight: number;
 }
 
 export interface Explanation {
-  readonly method: "occlusion" | "lime";
+  readonly method: "occlusion" | "lime" | "shap";
   readonly score: number;
   readonly label: "positive" | "negative";
   readonly tokens: TokenAttribution[];
+  /**
+   * The scale of the weights: occlusion and LIME work on P(positive) ("probability"); SHAP explains the log-odds
+   * ("log-odds", as SHAP's linear explainer does for a logistic model), where its values add up exactly.
+   */
+  readonly output?: "probability" | "log-odds";
+  /** SHAP: the output (on the `output` scale) of the baseline, the empty text; base + Σ weights = f(text). */
+  readonly base?: number;
 }
 
 /**

@@ -102,6 +102,24 @@ export class NgramHasher {
     return z;
   }
 
+  /**
+   * Every n-gram occurrence of `tokens` with its bucket (not de-duplicated): the positions each feature depends
+   * on, which exact SHAP for the fast model needs. The buckets are the ones `features` returns.
+   */
+  grams(tokens: readonly string[]): { start: number; length: number; bucket: number }[] {
+    const hs = tokens.map((t) => this.tokenHash(t));
+    const out: { start: number; length: number; bucket: number }[] = [];
+    for (let i = 0; i < hs.length; i++) {
+      let h = hs[i] ?? 0;
+      out.push({ start: i, length: 1, bucket: mix(h) & this.mask });
+      for (let n = 2; n <= this.config.maxN && i + n - 1 < hs.length; n++) {
+        h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + (hs[i + n - 1] ?? 0) + n;
+        out.push({ start: i, length: n, bucket: mix(h >>> 0) & this.mask });
+      }
+    }
+    return out;
+  }
+
   /** Bucket ids of every n-gram (n = 1..maxN) of `tokens`, sorted ascending, each once. */
   features(tokens: readonly string[]): Uint32Array {
     const maxN = this.config.maxN;

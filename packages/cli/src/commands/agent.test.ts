@@ -108,7 +108,7 @@ describe("aidc agent", () => {
         "--count",
         "1",
         "--node",
-        "mtls-1",
+        "node-7",
         "--push",
         server.url,
         "--token",
@@ -133,7 +133,7 @@ describe("aidc agent", () => {
       expect(ok.code).toBe(0);
       // the enrolled agent's samples are stored under its node name
       const series = await new Promise<string>((resolve, reject) => {
-        const url = `${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=mtls-1`;
+        const url = `${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=node-7`;
         https
           .get(url, { ca: readFileSync(serverCa.certFile), headers: { authorization: `Bearer ${token}` } }, (res) => {
             let body = "";
@@ -143,6 +143,11 @@ describe("aidc agent", () => {
           .on("error", reject);
       });
       expect((JSON.parse(series) as { series: { points: unknown[] }[] }).series[0]?.points.length).toBe(1);
+      // the certificate speaks for node-7 only
+      // (a repeated --node: commander keeps the last one)
+      const other = await push("--node", "node-8", "--tls-cert", enrolled.certFile, "--tls-key", enrolled.keyFile);
+      expect(other.code).toBe(1);
+      expect(other.err).toContain("HTTP 403 FORBIDDEN: the client certificate speaks for node node-7");
       // an agent that does not trust the server's certificate refuses it before sending the token
       const untrusted = await run("agent", "--interval", "0.1", "--count", "1", "--push", server.url, "--token", token);
       expect(untrusted.code).toBe(1);

@@ -19,6 +19,33 @@ export function clientCertificateProblem(socket: TLSSocket): string | undefined 
   return `the client certificate${subject} is not signed by the server's --tls-client-ca (${String(socket.authorizationError)})`;
 }
 
+/** The node names a verified client certificate speaks for: its subject CN and its DNS subjectAltNames. */
+export function certificateNodeNames(socket: TLSSocket): string[] {
+  const peer = socket.getPeerCertificate();
+  if (peer === null || typeof peer !== "object") return [];
+  const cn = typeof peer.subject?.CN === "string" ? [peer.subject.CN] : [];
+  const dns = (peer.subjectaltname ?? "")
+    .split(",")
+    .map((s) => /^\s*DNS:(.+)$/.exec(s)?.[1]?.trim() ?? "")
+    .filter((s) => s !== "");
+  return [...cn, ...dns];
+}
+
+/**
+ * With client certificates, an agent pushes samples only for its own node: every sample's `node` label must be
+ * the certificate's CN or one of its DNS names (as a kubelet's certificate names its node). A stolen agent
+ * certificate then cannot forge another node's metrics (and alerts, and drains). 403 FORBIDDEN names the sample.
+ */
+function samplesOfOwnNode(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const names = certificateNodeNames(req.raw.socket as TLSSocket);
+  const samples = (req.body as { samples?: { labels?: Record<string, string> }[] } | undefined)?.samples ?? [];
+  const i = samples.findIndex((s) => s.labels?.["node"] !== undefined && !names.includes(s.labels["node"]));
+  if (i < 0) return undefined;
+  const message = `the client certificate speaks for node ${names.join(", ") || "(no name)"}; samples.${i} is labelled node=${samples[i]?.labels?.["node"] ?? ""} (aidc agent --node must be the certificate's CN or a DNS name in it)`;
+  req.log.warn({ route: req.routeOptions.url, ip: req.ip }, `agent samples refused: ${message}`);
+  return reply.status(403).send({ error: { code: "FORBIDDEN", message } });
+}
+
 /**
  * Refuse agent routes to a caller without a verified client certificate: 403 CLIENT_CERTIFICATE_REQUIRED.
  * Registered after authentication, so a caller without a token still gets 401 first and learns nothing more.
@@ -37,5 +64,10 @@ export function requireClientCertificates(app: FastifyInstance, routes: readonly
         message: `${req.method} ${req.routeOptions.url ?? ""} needs a client certificate signed by the server's client CA: ${problem} (aidc agent --tls-cert <pem> --tls-key <pem>)`,
       },
     });
+  });
+  // the body is read and validated by now: its node labels are checked against the certificate
+  app.addHook("preHandler", async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!routes.includes(`${req.method} ${req.routeOptions.url ?? ""}`)) return;
+    return samplesOfOwnNode(req, reply);
   });
 }

@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-const samples = { samples: [{ metric: "aidc_node_memory_used_bytes", labels: { node: "remote-1" }, value: 42 }] };
+const samples = { samples: [{ metric: "aidc_node_memory_used_bytes", labels: { node: "node-1" }, value: 42 }] };
 
 describe("aidc serve over TLS (real handshakes)", () => {
   it("serves https only, with a certificate clients verify against its CA", async () => {
@@ -126,12 +126,40 @@ describe("aidc serve over TLS (real handshakes)", () => {
     });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ stored: 1 });
-    const series = await httpsCall(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=remote-1`, {
+    const series = await httpsCall(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=node-1`, {
       token,
       ca: pem(ca.certFile),
     });
     expect(series.status).toBe(200);
     expect(JSON.parse(series.body)).toMatchObject({ series: [{ points: [[expect.any(Number), 42]] }] });
+  });
+});
+
+describe("aidc serve with client certificates: an agent speaks only for its own node", () => {
+  it("refuses samples labelled with another node than the certificate's CN, naming the sample", async () => {
+    const forged = {
+      samples: [
+        { metric: "aidc_node_memory_used_bytes", labels: { node: "node-1" }, value: 1 },
+        { metric: "aidc_node_memory_used_bytes", labels: { node: "node-2" }, value: 1 },
+      ],
+    };
+    const r = await httpsCall(`${server.url}/api/v1/metrics/samples`, {
+      method: "POST",
+      token,
+      ca: pem(ca.certFile),
+      cert: pem(agent.certFile),
+      key: pem(agent.keyFile),
+      json: forged,
+    });
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body)).toMatchObject({ error: { code: "FORBIDDEN" } });
+    expect(r.body).toContain("samples.1 is labelled node=node-2");
+    // nothing of the refused request was stored
+    const series = await httpsCall(`${server.url}/api/v1/metrics/series?name=aidc_node_memory_used_bytes&match=node=node-2`, {
+      token,
+      ca: pem(ca.certFile),
+    });
+    expect(JSON.parse(series.body)).toMatchObject({ series: [] });
   });
 });
 

@@ -11,6 +11,8 @@ import type { ModelManifest } from "./pkg/manifest.js";
 import { saveFastPackage, saveSeedPackage } from "./pkg/package.js";
 import type { SeedHyper } from "./seed/network.js";
 import type { SeedEpochReport, SeedProgress } from "./seed/train.js";
+import { DP_LINEAR_DEFAULTS, trainFastDp, type DpEpochReport, type DpLinearHyper } from "./privacy/dp-linear.js";
+import type { DpOptions } from "./privacy/dpsgd.js";
 
 export interface TrainSentimentOptions {
   readonly preset: Preset;
@@ -27,6 +29,9 @@ export interface TrainSentimentOptions {
   readonly onFastEpoch?: (r: EpochReport) => void;
   readonly onSeedBatch?: (p: SeedProgress) => void;
   readonly onSeedEpoch?: (r: SeedEpochReport) => void;
+  /** Train with DP-SGD (fast preset): the package records the budget spent in `manifest.privacy`. */
+  readonly dp?: DpOptions;
+  readonly onDpEpoch?: (r: DpEpochReport) => void;
 }
 
 export interface TrainSentimentResult {
@@ -58,6 +63,27 @@ export async function trainSentiment(o: TrainSentimentOptions): Promise<TrainSen
   const evalData = o.evalPath === undefined ? undefined : await readLabeled(o.evalPath);
   const t0 = performance.now();
   const training = { dataFile: o.dataPath, dataSha256: data.sha256, rows: data.texts.length };
+  if (o.dp !== undefined) {
+    if (o.preset !== "fast")
+      throw new InvalidInputError("Invalid differential-privacy options", [
+        { code: "unsupported", path: "preset", message: `differentially private training is built for the fast preset, not "${o.preset}"` },
+      ]);
+    const hyper = mergeHyper<DpLinearHyper>(DP_LINEAR_DEFAULTS, o.hyper);
+    const r = trainFastDp(data.texts, data.labels, o.dp, { hyper, ...(o.onDpEpoch ? { onEpoch: o.onDpEpoch } : {}) });
+    const model = new FastModel(r.params);
+    const durationS = (performance.now() - t0) / 1000;
+    // no "train" metrics: they are statistics of the private data that the budget does not cover
+    const metrics: Record<string, BinaryMetrics> = {};
+    if (evalData) metrics["eval"] = await evaluate(model, evalData);
+    const manifest = saveFastPackage(o.outDir, model, {
+      preset: "fast",
+      hyper: { ...hyper, dp: true },
+      training: { ...training, durationS, epochs: r.privacy.epochs },
+      metrics,
+      privacy: r.privacy,
+    });
+    return { manifest, model, finished: true };
+  }
   if (o.preset === "fast") {
     const hyper = mergeHyper<FastHyper>(FAST_DEFAULTS, o.hyper);
     const model = new FastModel(trainFast(data.texts, data.labels, hyper, o.onFastEpoch));

@@ -1,5 +1,6 @@
 import type { BinaryMetrics } from "../eval/metrics.js";
 import type { Preset } from "../model.js";
+import type { PrivacyRecord } from "../privacy/dpsgd.js";
 
 export const MANIFEST_FILE = "manifest.json";
 
@@ -25,6 +26,11 @@ export interface ModelManifest {
     readonly bestEpoch?: number;
   };
   readonly metrics: Readonly<Record<string, BinaryMetrics>>;
+  /**
+   * Present when the model was trained with differential privacy: the (ε, δ) spent and the mechanism's
+   * parameters (σ, C, q, steps), so anyone holding the package can re-check ε with `aidc privacy epsilon`.
+   */
+  readonly privacy?: PrivacyRecord;
   /** Every other file of the package, with its sha256; loading refuses the package when one differs. */
   readonly files: Readonly<Record<string, FileEntry>>;
 }
@@ -48,5 +54,21 @@ export function manifestProblems(m: unknown): string[] {
     }
   }
   if (typeof o["hyper"] !== "object" || o["hyper"] === null) problems.push("hyper is missing");
+  if (o["privacy"] !== undefined) problems.push(...privacyProblems(o["privacy"]));
   return problems;
+}
+
+const PRIVACY_NUMBERS = ["epsilon", "delta", "noiseMultiplier", "clipNorm", "samplingRate", "steps"] as const;
+
+/** A privacy block must carry the figures that make its claim checkable; a package with a broken one is refused. */
+function privacyProblems(p: unknown): string[] {
+  if (typeof p !== "object" || p === null) return ["privacy is not an object"];
+  const o = p as Record<string, unknown>;
+  const out: string[] = [];
+  for (const k of PRIVACY_NUMBERS) {
+    const v = o[k];
+    if (typeof v !== "number" || !(v >= 0)) out.push(`privacy.${k} must be a number ≥ 0`);
+  }
+  if (o["mechanism"] !== "dp-sgd") out.push(`privacy.mechanism is ${JSON.stringify(o["mechanism"])}, expected "dp-sgd"`);
+  return out;
 }

@@ -18,10 +18,14 @@ import { logAdd, logBinomial, logErfc, logSub } from "./special.js";
  */
 export type RdpConversion = "improved" | "classic";
 
-/** 1.1, 1.2, …, 10.9, then 12…63, 128, 256, 512: fine near 1 (large ε) and reaching far (tiny ε). */
+/**
+ * 1.25 … 4 in quarters, 4.5, 5 … 63, 128, 256, 512: fine near 1 (where large ε is reached) and far out (tiny ε).
+ * Kept short because a fractional order costs a slowly converging series (thousands of terms when q is large).
+ */
 export const DEFAULT_ORDERS: readonly number[] = [
-  ...Array.from({ length: 99 }, (_, i) => 1 + (i + 1) / 10),
-  ...Array.from({ length: 52 }, (_, i) => 12 + i),
+  ...Array.from({ length: 12 }, (_, i) => 1.25 + i / 4), // 1.25 … 4
+  4.5,
+  ...Array.from({ length: 59 }, (_, i) => 5 + i),
   128,
   256,
   512,
@@ -73,8 +77,15 @@ function logAFrac(q: number, sigma: number, alpha: number): number {
   let a1 = -Infinity;
   const z0 = sigma * sigma * Math.log(1 / q - 1) + 0.5;
   const s2 = Math.SQRT2 * sigma;
-  for (let i = 0; i < 100_000; i++) {
-    const { log: lc, sign } = logBinomial(alpha, i);
+  // C(α, i) by the running product C(α, i+1) = C(α, i)·(α − i)/(i + 1): one step per term, not i
+  let lc = 0;
+  let sign = 1;
+  for (let i = 0; i < 1_000_000; i++) {
+    if (i > 0) {
+      const f = alpha - (i - 1);
+      if (f < 0) sign = -sign;
+      lc += Math.log(Math.abs(f)) - Math.log(i);
+    }
     const j = alpha - i;
     const t0 = lc + i * Math.log(q) + j * Math.log1p(-q);
     const t1 = lc + j * Math.log(q) + i * Math.log1p(-q);

@@ -69,6 +69,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   // data governance: the handlers narrow further (audit: owners see their projects; rules: owners set them)
   "GET /api/v1/audit": "viewer",
   "GET /api/v1/audit/verify": "admin",
+  // federated runs: the handlers show a caller its own runs (operators: all)
+  "POST /api/v1/federated/runs": "user",
+  "GET /api/v1/federated/runs": "viewer",
+  "GET /api/v1/federated/runs/:id": "viewer",
   "GET /api/v1/projects/:project/permissions": "viewer",
   "PUT /api/v1/projects/:project/permissions": "user",
   "GET /api/v1/projects/:project/retention": "viewer",

@@ -8,6 +8,7 @@ import type { ServerContext } from "./context.js";
 import { handleError } from "./errors.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { auditRoutes } from "./routes/audit.js";
+import { federatedRoutes } from "./routes/federated.js";
 import { governanceRoutes } from "./routes/governance.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { clusterRoutes } from "./routes/cluster.js";
@@ -93,6 +94,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await typed.register(jobRoutes(ctx));
   await typed.register(artifactRoutes(ctx));
   await typed.register(auditRoutes(ctx));
+  await typed.register(federatedRoutes(ctx));
   await typed.register(governanceRoutes(ctx));
   await typed.register(tokenRoutes(ctx));
   await typed.register(simulationRoutes(ctx));

@@ -7,6 +7,7 @@ import type { ServerMetrics } from "./metrics.js";
 import type { BlobStore } from "./artifacts/blobs.js";
 import type { Store } from "./store/port.js";
 import type { ReplicaInfo } from "./leader/replica.js";
+import type { FederatedService } from "./federated/service.js";
 
 /** What route handlers may use; built once by the composition root (main.ts) or by tests. */
 export interface ServerContext {
@@ -39,4 +40,6 @@ export interface ServerContext {
   readonly profile?: ResolvedProfile;
   /** This server among replicas sharing the store (absent in tests that build a context by hand: a lone leader). */
   readonly replica?: ReplicaInfo;
+  /** The federated coordinator (absent when jobs cannot run workloads here, e.g. tests that build a context by hand). */
+  readonly federated?: FederatedService;
 }

@@ -36,6 +36,7 @@ import { gpusOf } from "./twin/predict.js";
 import type { JobRecord } from "./store/jobs.js";
 import { registerModel, workloadCommand } from "./workloads/run.js";
 import { materializeDataset } from "./governance/dataset-input.js";
+import { FederatedService } from "./federated/service.js";
 import { defaultStoreUrl, openStore } from "./store/open.js";
 import type { Fence, Store } from "./store/port.js";
 import { loadAlertRules } from "./observe/rules.js";
@@ -231,7 +232,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             dataDir: resolve(options.dataDir),
             workloadCommand: (job) => workloadCommand(job),
             // a dataset input is checked, audited and copied into the job's dir (ctx exists by the time a job starts)
-            prepareWorkload: (run) => materializeDataset({ store, blobs: ctx.blobs, now: () => Date.now() }, run),
+            // a federated site job also gets its round's config and the global model (federated/service.ts)
+            prepareWorkload: async (run) => {
+              await materializeDataset({ store, blobs: ctx.blobs, now: () => Date.now() }, run);
+              federated?.prepare(run);
+            },
           });
   let loop: SchedulingLoop | undefined;
   let app: FastifyInstance | undefined;
@@ -275,6 +280,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           },
         )
       : undefined;
+  const federated =
+    executor instanceof LocalExecutor
+      ? new FederatedService({
+          store,
+          blobs: () => ctx.blobs,
+          dir: join(resolve(options.dataDir), "federated"),
+          modelsDir: join(resolve(options.dataDir), "models"),
+          now: () => Date.now(),
+          onJobsChanged: () => loop?.poke(),
+          isLeader: () => replica.isLeader(),
+        })
+      : undefined;
   const ctx: ServerContext = {
     store,
     modelsDir: join(resolve(options.dataDir), "models"),
@@ -297,6 +314,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     freeGpus,
     drain,
     ...(observe ? { observe } : {}),
+    ...(federated ? { federated } : {}),
   };
   if (loaded !== undefined && options.clusterFile !== undefined) {
     await store.nodes.saveCluster(loaded.spec, resolve(options.clusterFile), ctx.now());
@@ -315,6 +333,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     const onSucceeded = async (job: JobRecord, runId: string): Promise<void> => {
       if (!(executor instanceof LocalExecutor)) return;
+      // a federated site job hands back its update (only that leaves its work dir)
+      await federated?.collect(job, executor.workDir(runId)).catch(async (err: unknown) => {
+        await store.events.insert(ctx.now(), "federated.refused", `job/${job.id}`, { message: (err as Error).message });
+      });
       try {
         const made = await registerModel({ store, blobs: ctx.blobs, modelsDir: ctx.modelsDir, now: ctx.now }, job, executor.workDir(runId));
         if (made) await store.events.insert(ctx.now(), "model.registered", `job/${job.id}`, { ...made });
@@ -383,6 +405,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   await replica.start();
   observe?.start();
+  federated?.start(); // drives federated runs round by round on the leading replica
   const janitor = await startJanitor({
     sessions: new UploadSessions(store, ctx.blobs),
     served: new ServedModels(store, ctx.modelsDir),
@@ -406,6 +429,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       closing ??= (async () => {
         shuttingDown = true;
         janitor.stop();
+        federated?.stop();
         await replica.stop();
         await app.close();
         await observe?.stop();

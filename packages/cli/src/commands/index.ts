@@ -88,6 +88,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "plan training runs, inference capacity and data centers from scenario files",
     load: async () => (await import("./plan.js")).registerPlan,
   },
+  {
+    name: "federated",
+    description: "federated training across sites: start runs, follow their rounds",
+    load: async () => (await import("./federated.js")).registerFederated,
+  },
   { name: "train", description: "train a built-in workload and write its model package", load: workloads },
   { name: "eval", description: "evaluate a model package on a labeled JSONL(.gz) file", load: workloads },
   { name: "predict", description: "score texts with a model package", load: workloads },

@@ -48,8 +48,15 @@ export function workloadCommand(spec: JobSpec, cwd: string = process.cwd()): str
       if (typeof args["limit"] === "number") cmd.push("--limit", String(args["limit"]));
       return cmd;
     }
+    case "federated-site": {
+      // one site's step of a federated run: its config, the global model (and key) are copied in by the coordinator
+      const input = datasetInput(spec);
+      const data = input !== undefined ? datasetInputFile(input) : str(args["data"], "data");
+      const file = input !== undefined || isAbsolute(data) ? data : resolve(cwd, data);
+      return [AIDC_BIN, "federated", "site", "--config", "inputs/federated.json", "--data", file, "--out", "."];
+    }
     default:
-      throw new AidcError("UNKNOWN_WORKLOAD", `Unknown workload "${spec.run.workload}" (built in: sentiment-train)`);
+      throw new AidcError("UNKNOWN_WORKLOAD", `Unknown workload "${spec.run.workload}" (built in: sentiment-train, federated-site)`);
   }
 }
 

@@ -5,3 +5,4 @@ export * from "./dp.js";
 export * from "./fedavg.js";
 export * from "./protocol.js";
 export * from "./simulate.js";
+export * from "./site-step.js";

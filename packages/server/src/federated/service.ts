@@ -1,0 +1,430 @@
+import { randomBytes } from "node:crypto";
+import { chownSync, copyFileSync, createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { AidcError, JobSpec, NotFoundError } from "@aidc/core";
+import {
+  COUNT_FRAC_BITS,
+  FEDERATED_DEFAULTS,
+  FastModel,
+  UPDATE_FRAC_BITS,
+  aggregate,
+  applyUpdate,
+  binaryMetrics,
+  decodeGlobal,
+  encodeGlobal,
+  exportPrivateKey,
+  generateSiteKeys,
+  hashingOf,
+  initialModel,
+  mulberry32,
+  rdpEpsilon,
+  readLabeled,
+  saveFastPackage,
+  toFastParams,
+  type FederatedHyper,
+  type LabeledData,
+  type SiteReport,
+  type SiteStepConfig,
+} from "@aidc/workloads";
+import { ForbiddenError } from "../auth.js";
+import type { BlobStore } from "../artifacts/blobs.js";
+import { readDataset } from "../governance/access.js";
+import { openBlob } from "../governance/bytes.js";
+import { parseDatasetRef } from "../governance/dataset-input.js";
+import type { Store } from "../store/port.js";
+import { atLeast, type Principal } from "../store/tokens.js";
+import { registerModel } from "../workloads/run.js";
+import type { FederatedRunSpec, FederatedRunView } from "./spec.js";
+import { RunFiles, type RunState } from "./state.js";
+
+/** The workload a site job runs (`aidc federated site`), and the files it reads and writes in its work dir. */
+export const SITE_WORKLOAD = "federated-site";
+export const SITE_INPUTS = {
+  config: "inputs/federated.json",
+  global: "inputs/federated-global.bin",
+  key: "inputs/federated-site.key",
+} as const;
+export const SITE_OUTPUTS = { message: "federated-update.bin", report: "federated-report.json" } as const;
+/** Largest message a site may hand back: a dense counts vector of 2^22 buckets. */
+const MAX_MESSAGE_BYTES = 28 + 8 * (2 * 2 ** 22 + 2);
+
+export interface FederatedServiceOptions {
+  readonly store: Store;
+  readonly blobs: () => BlobStore;
+  readonly dir: string;
+  readonly modelsDir: string;
+  readonly now: () => number;
+  readonly onJobsChanged: () => void;
+  readonly isLeader?: () => boolean;
+  readonly warn?: (msg: string) => void;
+}
+
+/**
+ * The federated coordinator: drives each run round by round, one aidc job per participating site per round in
+ * the site's queue. A site job gets the global model and a small config (and, under secure aggregation, its own
+ * private key), reads only its own shard, and hands back one message; the coordinator aggregates the messages
+ * (masked ones only as a sum), evaluates the new global model on an optional public test set, and records the
+ * round as an event. FedAvg/FedProx, secure aggregation and DP are the @aidc/workloads federated library's.
+ */
+export class FederatedService {
+  private readonly files: RunFiles;
+  private busy = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly evalCache = new Map<string, LabeledData>();
+
+  constructor(private readonly o: FederatedServiceOptions) {
+    this.files = new RunFiles(o.dir);
+  }
+
+  start(intervalMs = 500): void {
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  hyperOf(spec: FederatedRunSpec): FederatedHyper {
+    return { ...FEDERATED_DEFAULTS, ...spec.hyper, nbScaling: spec.dp === undefined, ...(spec.dp ? { minDf: 0 } : {}) };
+  }
+
+  async create(p: Principal, spec: FederatedRunSpec): Promise<FederatedRunView> {
+    const id = `fr-${randomBytes(6).toString("hex")}`;
+    const dir = this.files.dir(id);
+    this.files.roundDir(id, 0);
+    for (const s of spec.sites) if (s.dataset !== undefined) parseDatasetRef(s.dataset, "sites[].dataset");
+    if (spec.evalDataset !== undefined) {
+      // the coordinator reads the public test set with the run user's rights (audited like any dataset read)
+      const ref = parseDatasetRef(spec.evalDataset, "evalDataset");
+      const artifact = await readDataset(this.o.store, { principal: p, ...ref, detail: { federatedRun: id } }, this.o.now());
+      await pipeline(await openBlob(this.o.blobs(), artifact.sha256), createWriteStream(join(dir, "eval.jsonl"), { mode: 0o600 }));
+    }
+    let publicKeys: string[] | undefined;
+    if (spec.secureAggregation) {
+      publicKeys = spec.sites.map((_, k) => {
+        const keys = generateSiteKeys(k);
+        writeFileSync(join(dir, `site-${k}.key`), exportPrivateKey(keys), { mode: 0o600 });
+        return Buffer.from(keys.publicKey).toString("base64");
+      });
+    }
+    const s: RunState = {
+      id,
+      name: spec.name,
+      user: p.user,
+      createdAtMs: this.o.now(),
+      spec,
+      status: "running",
+      // under DP there is no join round: its counts and sizes would be released outside the accountant
+      phase: { round: spec.dp ? 1 : 0, jobs: {} },
+      siteRows: [],
+      joinBytes: spec.sites.map(() => 0),
+      ...(publicKeys ? { publicKeys } : {}),
+      history: [],
+    };
+    if (spec.dp) writeFileSync(join(dir, "global.bin"), encodeGlobal(initialModel(this.hyperOf(spec))));
+    this.files.save(s);
+    await this.o.store.events.insert(this.o.now(), "federated.created", `federated/${id}`, {
+      name: spec.name,
+      user: p.user,
+      sites: spec.sites.length,
+    });
+    return view(s);
+  }
+
+  list(p: Principal): FederatedRunView[] {
+    return this.files
+      .all()
+      .filter((s) => s.user === p.user || atLeast(p.role, "operator"))
+      .map(view);
+  }
+
+  get(p: Principal, id: string): FederatedRunView {
+    const s = /^fr-[0-9a-f]{12}$/.test(id) ? this.files.load(id) : undefined;
+    // another user's run answers like a missing one
+    if (s === undefined || (s.user !== p.user && !atLeast(p.role, "operator"))) throw new NotFoundError(`No federated run ${id}`);
+    return view(s);
+  }
+
+  /** The run and round a site job belongs to, after checking the job is the one the coordinator submitted. */
+  private ownRun(jobId: string, spec: JobSpec, user: string): { s: RunState; round: number; site: number } | undefined {
+    if (!("workload" in spec.run) || spec.run.workload !== SITE_WORKLOAD) return undefined;
+    const { federatedRun, round, site } = spec.run.args as { federatedRun?: unknown; round?: unknown; site?: unknown };
+    const s = typeof federatedRun === "string" && /^fr-[0-9a-f]{12}$/.test(federatedRun) ? this.files.load(federatedRun) : undefined;
+    const refuse = (why: string): never => {
+      throw new ForbiddenError(`job ${jobId} is not a site job of federated run ${String(federatedRun)}: ${why}`);
+    };
+    if (s === undefined) return refuse("no such run");
+    if (s.user !== user) return refuse("the run belongs to another user");
+    if (s.status !== "running" || round !== s.phase.round) return refuse(`the run is not in round ${String(round)}`);
+    const expected = s.phase.jobs[String(site)];
+    if (expected !== undefined && expected !== jobId) return refuse(`site ${String(site)}'s job this round is ${expected}`);
+    if (!Number.isInteger(site) || (site as number) < 0 || (site as number) >= s.spec.sites.length) return refuse("no such site");
+    return { s, round: round as number, site: site as number };
+  }
+
+  /** Before a site job starts: copy its config, the global model and (secure aggregation) its key into its work dir. */
+  prepare(run: { jobId: string; spec: JobSpec; user: string; jobDir: string; owner?: { uid: number; gid: number } }): void {
+    const own = this.ownRun(run.jobId, run.spec, run.user);
+    if (own === undefined) return;
+    const { s, round, site } = own;
+    const dir = this.files.dir(s.id);
+    const copy = (from: string, to: string): void => {
+      const dest = join(run.jobDir, to);
+      copyFileSync(from, dest);
+      if (run.owner) chownSync(dest, run.owner.uid, run.owner.gid);
+    };
+    copy(join(this.files.roundDir(s.id, round), `site-${site}.config.json`), SITE_INPUTS.config);
+    if (round > 0) copy(join(dir, "global.bin"), SITE_INPUTS.global);
+    if (s.spec.secureAggregation) copy(join(dir, `site-${site}.key`), SITE_INPUTS.key);
+  }
+
+  /** After a site job succeeded (before its work dir goes): take its message and report, nothing else. */
+  async collect(job: { id: string; user: string; spec: JobSpec }, workDir: string): Promise<void> {
+    const own = this.ownRun(job.id, job.spec, job.user);
+    if (own === undefined) return;
+    const { s, round, site } = own;
+    const msg = join(workDir, SITE_OUTPUTS.message);
+    const rep = join(workDir, SITE_OUTPUTS.report);
+    if (!existsSync(msg) || !existsSync(rep)) throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s job ${job.id} wrote no update`);
+    if (statSync(msg).size > MAX_MESSAGE_BYTES || statSync(rep).size > 4096)
+      throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s job ${job.id} wrote an oversized update`);
+    const report = JSON.parse(readFileSync(rep, "utf8")) as SiteReport;
+    if (report.site !== site || report.round !== round || !Number.isInteger(report.rows)) {
+      throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s report names site ${String(report.site)} round ${String(report.round)}`);
+    }
+    const rd = this.files.roundDir(s.id, round);
+    copyFileSync(msg, join(rd, `site-${site}.bin`));
+    writeFileSync(join(rd, `site-${site}.report.json`), JSON.stringify(report)); // last: marks the site as heard from
+    await this.o.store.events.insert(this.o.now(), "federated.update", `job/${job.id}`, { run: s.id, round, site, bytes: report.bytes });
+  }
+
+  async tick(): Promise<void> {
+    if (this.busy || (this.o.isLeader && !this.o.isLeader())) return;
+    this.busy = true;
+    try {
+      for (const s of this.files.all()) {
+        if (s.status !== "running") continue;
+        try {
+          await this.advance(s);
+        } catch (err) {
+          s.status = "failed";
+          s.message = (err as Error).message;
+          this.files.save(s);
+          await this.o.store.events.insert(this.o.now(), "federated.failed", `federated/${s.id}`, { message: s.message });
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private participants(s: RunState, round: number): number[] {
+    const all = s.spec.sites.map((_, k) => k);
+    if (round === 0 || s.spec.siteRate === 1) return all;
+    const rand = mulberry32(this.hyperOf(s.spec).seed * 7919 + round);
+    const chosen = all.filter(() => rand() < s.spec.siteRate);
+    if (chosen.length > 0 || s.spec.dp) return chosen;
+    return [all[Math.floor(rand() * all.length)] ?? 0];
+  }
+
+  private async advance(s: RunState): Promise<void> {
+    const round = s.phase.round;
+    const rd = this.files.roundDir(s.id, round);
+    if (Object.keys(s.phase.jobs).length === 0) {
+      const chosen = this.participants(s, round);
+      if (chosen.length === 0) return this.finishRound(s, []); // DP: nobody sampled, the round still counts
+      await this.submitRound(s, round, chosen);
+      return;
+    }
+    for (const [site, jobId] of Object.entries(s.phase.jobs)) {
+      if (existsSync(join(rd, `site-${site}.report.json`))) continue;
+      const job = await this.o.store.jobs.get(jobId);
+      if (job === undefined || job.state === "failed" || job.state === "cancelled") {
+        throw new AidcError(
+          "FEDERATED_SITE_FAILED",
+          `site ${site}'s job ${jobId} ${job?.state ?? "vanished"} in round ${round}${job?.message ? `: ${job.message}` : ""}`,
+        );
+      }
+      if (job.state === "succeeded" && this.o.now() - (job.finishedAtMs ?? 0) > 30_000) {
+        throw new AidcError("FEDERATED_SITE_FAILED", `site ${site}'s job ${jobId} succeeded but handed back no update`);
+      }
+      return; // still waiting
+    }
+    await this.finishRound(s, Object.keys(s.phase.jobs).map(Number));
+  }
+
+  private async submitRound(s: RunState, round: number, chosen: number[]): Promise<void> {
+    const hyper = this.hyperOf(s.spec);
+    const rd = this.files.roundDir(s.id, round);
+    const total = chosen.reduce((a, k) => a + (s.siteRows[k] ?? 0), 0);
+    const q = s.spec.siteRate;
+    for (const k of chosen) {
+      const config: SiteStepConfig = {
+        mode: round === 0 ? "join" : "update",
+        run: s.id,
+        round,
+        site: k,
+        hyper,
+        ...(round === 0 ? { sendCounts: hyper.nbScaling } : {}),
+        ...(round > 0 ? { weight: s.spec.dp ? 1 / (q * s.spec.sites.length) : (s.siteRows[k] ?? 0) / Math.max(1, total) } : {}),
+        ...(s.publicKeys
+          ? { secure: { context: `${s.id}/round-${round}`, peers: Object.fromEntries(chosen.map((j) => [String(j), s.publicKeys![j]!])) } }
+          : {}),
+        ...(s.spec.dp && round > 0 ? { dp: { ...s.spec.dp, expectedSites: chosen.length } } : {}),
+        ...(s.spec.limit !== undefined ? { limit: s.spec.limit } : {}),
+      };
+      writeFileSync(join(rd, `site-${k}.config.json`), JSON.stringify(config), { mode: 0o600 });
+    }
+    for (const k of chosen) {
+      const site = s.spec.sites[k]!;
+      const spec = JobSpec.parse({
+        apiVersion: "aidc/v1",
+        kind: "Job",
+        name: `${s.name.slice(0, 90)}-r${round}-s${k}`,
+        queue: site.queue,
+        tasks: [{ resources: { cpus: s.spec.resources.cpus, memoryGiB: s.spec.resources.memoryGiB } }],
+        labels: { "federated-run": s.id },
+        run: {
+          workload: SITE_WORKLOAD,
+          args: { federatedRun: s.id, round, site: k, ...(site.dataset ? { dataset: site.dataset } : { data: site.data }) },
+        },
+      });
+      const { job } = await this.o.store.jobs.submit(spec, s.user, this.o.now(), `${s.id}/${round}/${k}`);
+      s.phase.jobs[String(k)] = job.id;
+      this.files.save(s); // before the scheduler can start it, so `prepare` finds it
+    }
+    this.o.onJobsChanged();
+  }
+
+  private async finishRound(s: RunState, sites: number[]): Promise<void> {
+    const round = s.phase.round;
+    const rd = this.files.roundDir(s.id, round);
+    const dir = this.files.dir(s.id);
+    const hyper = this.hyperOf(s.spec);
+    const dim = 2 ** hyper.bits;
+    const reports = sites.map((k) => JSON.parse(readFileSync(join(rd, `site-${k}.report.json`), "utf8")) as SiteReport);
+    const messages = sites.map((k) => new Uint8Array(readFileSync(join(rd, `site-${k}.bin`))));
+    const secure = s.spec.secureAggregation;
+    if (round === 0) {
+      s.siteRows = s.spec.sites.map((_, k) => reports[sites.indexOf(k)]?.rows ?? 0);
+      s.joinBytes = s.spec.sites.map((_, k) => messages[sites.indexOf(k)]?.length ?? 0);
+      const counts = hyper.nbScaling
+        ? aggregate(messages, { round: 0, dim: 2 * dim + 2, sites, secure, fracBits: COUNT_FRAC_BITS })
+        : undefined;
+      writeFileSync(join(dir, "global.bin"), encodeGlobal(initialModel(hyper, counts)));
+    } else {
+      const q = s.spec.siteRate;
+      const k = s.spec.sites.length;
+      const centralNoiseStd = s.spec.dp && (!secure || sites.length === 0) ? (s.spec.dp.noiseMultiplier * s.spec.dp.clip) / (q * k) : 0;
+      const avg =
+        sites.length === 0
+          ? new Float64Array(dim + 1)
+          : aggregate(messages, { round, dim: dim + 1, sites, secure, fracBits: UPDATE_FRAC_BITS, centralNoiseStd });
+      const model = applyUpdate(decodeGlobal(new Uint8Array(readFileSync(join(dir, "global.bin")))), avg, hyper.serverLearningRate);
+      writeFileSync(join(dir, "global.bin.tmp"), encodeGlobal(model));
+      copyFileSync(join(dir, "global.bin.tmp"), join(dir, "global.bin"));
+      const rows = reports.reduce((a, r) => a + r.rows, 0);
+      const test = await this.evalData(s);
+      const entry = {
+        round,
+        participants: sites,
+        jobs: sites.map((x) => s.phase.jobs[String(x)] ?? ""),
+        bytesSent: s.spec.sites.map((_, x) => messages[sites.indexOf(x)]?.length ?? 0),
+        ...(rows > 0 ? { trainLoss: reports.reduce((a, r) => a + (r.loss ?? 0) * r.rows, 0) / rows } : {}),
+        ...(rows > 0 ? { trainAccuracy: reports.reduce((a, r) => a + (r.accuracy ?? 0) * r.rows, 0) / rows } : {}),
+        ...(test
+          ? {
+              testAccuracy: binaryMetrics(test.labels, new FastModel(toFastParams(model, hashingOf(hyper))).predictSync(test.texts))
+                .accuracy,
+            }
+          : {}),
+        ...(s.spec.dp
+          ? {
+              epsilon: rdpEpsilon({ samplingRate: q, noiseMultiplier: s.spec.dp.noiseMultiplier, steps: round, delta: s.spec.dp.delta })
+                .epsilon,
+            }
+          : {}),
+        finishedAtMs: this.o.now(),
+      };
+      s.history.push(entry);
+      await this.o.store.events.insert(this.o.now(), "federated.round", `federated/${s.id}`, { ...entry });
+    }
+    s.phase = { round: round + 1, jobs: {} };
+    if (round + 1 > s.spec.rounds) await this.finish(s, hyper);
+    this.files.save(s);
+  }
+
+  private async evalData(s: RunState): Promise<LabeledData | undefined> {
+    if (s.spec.evalDataset === undefined) return undefined;
+    let d = this.evalCache.get(s.id);
+    if (!d) {
+      d = await readLabeled(join(this.files.dir(s.id), "eval.jsonl"), { limit: s.spec.evalLimit });
+      this.evalCache.set(s.id, d);
+    }
+    return d;
+  }
+
+  /** The last global model becomes a fast model package, published as the next version of `spec.name`. */
+  private async finish(s: RunState, hyper: FederatedHyper): Promise<void> {
+    const dir = this.files.dir(s.id);
+    const model = new FastModel(toFastParams(decodeGlobal(new Uint8Array(readFileSync(join(dir, "global.bin")))), hashingOf(hyper)));
+    const last = s.history.at(-1);
+    saveFastPackage(join(dir, "model"), model, {
+      preset: "fast",
+      hyper: {
+        ...hyper,
+        federated: {
+          run: s.id,
+          sites: s.spec.sites.length,
+          rounds: s.spec.rounds,
+          secureAggregation: s.spec.secureAggregation,
+          ...(s.spec.dp ? { dp: { ...s.spec.dp, epsilon: last?.epsilon } } : {}),
+        },
+      },
+      training: {
+        dataFile: `federated:${s.id}`,
+        dataSha256: "",
+        rows: s.siteRows.reduce((a, b) => a + b, 0),
+        durationS: (this.o.now() - s.createdAtMs) / 1000,
+      },
+      metrics: {},
+    });
+    const lineage = last?.jobs[0] ?? Object.values(s.phase.jobs)[0] ?? "";
+    const spec = JobSpec.parse({
+      apiVersion: "aidc/v1",
+      kind: "Job",
+      name: s.name,
+      tasks: [{}],
+      run: { workload: SITE_WORKLOAD, args: { name: s.name, ...(s.spec.project ? { project: s.spec.project } : {}) } },
+    });
+    const made = await registerModel(
+      { store: this.o.store, blobs: this.o.blobs(), modelsDir: this.o.modelsDir, now: this.o.now },
+      { id: lineage, user: s.user, spec },
+      dir,
+    );
+    if (made) s.model = { project: made.project, name: made.name, version: made.version, artifactId: made.artifactId };
+    s.status = "succeeded";
+    await this.o.store.events.insert(this.o.now(), "federated.finished", `federated/${s.id}`, { ...(s.model ?? {}) });
+  }
+}
+
+function view(s: RunState): FederatedRunView {
+  return {
+    id: s.id,
+    name: s.name,
+    user: s.user,
+    status: s.status,
+    ...(s.message !== undefined ? { message: s.message } : {}),
+    createdAtMs: s.createdAtMs,
+    phase: s.phase,
+    sites: s.spec.sites.length,
+    rounds: s.spec.rounds,
+    secureAggregation: s.spec.secureAggregation,
+    ...(s.spec.dp ? { dp: s.spec.dp } : {}),
+    joinBytes: s.joinBytes,
+    history: s.history,
+    ...(s.model ? { model: s.model } : {}),
+  };
+}

@@ -63,6 +63,26 @@ describe("model serving", () => {
     expect(outputs.find((o) => o.name === "score")?.data[0]).toBeCloseTo(p?.score ?? NaN, 6);
   });
 
+  it("explains with ?explain=shap: log-odds values that add up to the score from the empty text's base", async () => {
+    const r = await post("/api/v1/models/imdb:predict?explain=shap", { instances: ["The plot was dull and the acting was awful."] });
+    expect(r.status).toBe(200);
+    type Shap = {
+      score: number;
+      explanation: { token: string; weight: number }[];
+      attribution: { method: string; output: string; base: number };
+    };
+    const p = (r.body["predictions"] as Shap[])[0]!;
+    expect(p.attribution).toMatchObject({ method: "shap", output: "log-odds" });
+    const sum = p.explanation.reduce((a, t) => a + t.weight, 0);
+    expect(p.attribution.base + sum).toBeCloseTo(Math.log(p.score / (1 - p.score)), 3);
+    expect(p.explanation.find((t) => t.token === "awful")?.weight).toBeLessThan(0);
+    // a text too long for SHAP is refused by name, not explained for seconds on the event loop
+    const long = await post("/api/v1/models/imdb:predict?explain=shap", { instances: ["fine", "bad ".repeat(6000)] });
+    expect(long.status).toBe(400);
+    expect(JSON.stringify(long.body)).toContain("instances[1]");
+    expect((await post("/api/v1/models/imdb:predict?explain=kernel", { instances: ["fine"] })).status).toBe(400);
+  });
+
   it("answers a clear 4xx for empty, oversized or unknown input and refuses a corrupted package", async () => {
     expect((await post("/api/v1/models/imdb:predict", { instances: [] })).status).toBe(400);
     expect((await post("/api/v1/models/imdb:predict", { instances: [""] })).status).toBe(400);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { NotFoundError } from "@aidc/core";
-import { explainLime, explainOcclusion } from "@aidc/workloads";
+import { InvalidInputError, NotFoundError } from "@aidc/core";
+import { explainLime, explainOcclusion, explainShap } from "@aidc/workloads";
 import { principalOf, requireRole } from "../auth.js";
 import { ProjectRepo } from "../artifacts/projects.js";
 import type { ServerContext } from "../context.js";
@@ -16,7 +16,13 @@ const Prediction = z.object({
   label: z.enum(["positive", "negative"]),
   score: z.number(),
   explanation: z.array(z.object({ token: z.string(), index: z.number(), weight: z.number() })).optional(),
+  /** How to read the weights: SHAP explains log-odds from the empty text's `base`; occlusion and LIME P(positive). */
+  attribution: z
+    .object({ method: z.enum(["occlusion", "lime", "shap"]), output: z.enum(["probability", "log-odds"]), base: z.number().optional() })
+    .optional(),
 });
+/** Exact SHAP and KernelSHAP stay well under a second up to this many tokens per text. */
+const MAX_SHAP_TOKENS = 5000;
 const ServedView = z.object({
   name: z.string(),
   /** The project that owns the served name; null for a package the operator put in the models folder. */
@@ -159,9 +165,10 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
           tags: ["models"],
           summary:
             'Predict: {"instances":["text", …]} → {"predictions":[{"label","score"}]}; path /api/v1/models/{name}:predict; ' +
-            "?explain=true|occlusion|lime adds per-token attributions. Needs a token of any role, none for a model marked public",
+            "?explain=true|occlusion|lime|shap adds per-token attributions (shap: exact for the fast preset, KernelSHAP for the " +
+            "LSTM, in log-odds). Needs a token of any role, none for a model marked public",
           params: z.object({ target: z.string() }),
-          querystring: z.object({ explain: z.enum(["true", "false", "occlusion", "lime"]).optional() }),
+          querystring: z.object({ explain: z.enum(["true", "false", "occlusion", "lime", "shap"]).optional() }),
           body: PredictBody,
           response: { 200: z.object({ model: z.string(), predictions: z.array(Prediction) }) },
         },
@@ -177,11 +184,25 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         // explanations cost hundreds of predictions each: a token, also for a public model
         principalOf(req);
         const { model } = await registry.get(name);
+        if (method === "shap") {
+          const long = texts.flatMap((t, i) => {
+            const n = model.tokenize(t).length;
+            return n > MAX_SHAP_TOKENS
+              ? [{ code: "too_big", path: `instances[${i}]`, message: `has ${n} tokens; explain=shap takes at most ${MAX_SHAP_TOKENS}` }]
+              : [];
+          });
+          if (long.length > 0) throw new InvalidInputError("Cannot explain with SHAP: a text is too long", long);
+        }
         const explained = [];
         for (const [i, text] of texts.entries()) {
           const e =
-            method === "lime" ? await explainLime(model, text, { samples: 300 }) : await explainOcclusion(model, text, { maxTokens: 500 });
-          explained.push({ ...predictions[i]!, explanation: e.tokens });
+            method === "lime"
+              ? await explainLime(model, text, { samples: 300 })
+              : method === "shap"
+                ? await explainShap(model, text, { samples: 600 })
+                : await explainOcclusion(model, text, { maxTokens: 500 });
+          const attribution = { method: e.method, output: e.output ?? "probability", ...(e.base !== undefined ? { base: e.base } : {}) };
+          explained.push({ ...predictions[i]!, explanation: e.tokens, attribution });
         }
         return { model: name, predictions: explained };
       },

@@ -6,8 +6,9 @@ import type { BlobStore } from "../artifacts/blobs.js";
 import { ProjectRepo, publishAs } from "../artifacts/projects.js";
 import { MODEL_PACKAGE_FORMAT, ServedModels } from "../artifacts/served.js";
 import type { ArtifactStores } from "../store/port-artifacts.js";
+import type { Store } from "../store/port.js";
 import type { Principal } from "../store/tokens.js";
-import { datasetInput, datasetInputFile } from "../governance/dataset-input.js";
+import { datasetInput, datasetInputFile, datasetsRead } from "../governance/dataset-input.js";
 import { tarFiles } from "./tar.js";
 
 /** The aidc launcher of this checkout: workload jobs run the same CLI a user would. */
@@ -79,7 +80,7 @@ export interface RegisteredModel {
  * serving it takes an explicit promotion. Throws when the user may not publish into the project.
  */
 export async function registerModel(
-  o: { store: ArtifactStores; blobs: BlobStore; modelsDir: string; now: () => number },
+  o: { store: ArtifactStores & Pick<Store, "governance">; blobs: BlobStore; modelsDir: string; now: () => number },
   job: { id: string; user: string; spec: JobSpec },
   runDir: string,
 ): Promise<RegisteredModel | undefined> {
@@ -108,7 +109,8 @@ export async function registerModel(
         sha256,
         sizeBytes,
         metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
-        parents: [],
+        // lineage: the dataset the job read, as the audit log recorded it at start (not what the job's files say)
+        parents: await datasetsRead(o.store, job.id),
         jobId: job.id,
         createdBy: job.user,
       },

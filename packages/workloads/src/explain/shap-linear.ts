@@ -90,6 +90,11 @@ export function orShares(intervals: readonly { start: number; length: number }[]
     for (let p = first.start; p < first.start + first.length; p++) out.set(p, 1 / first.length);
     return out;
   }
+  if (intervals.every((iv) => iv.length === 1)) {
+    // a repeated word: m symmetric players, the first one kept switches the feature on (1/m each)
+    for (const iv of intervals) out.set(iv.start, 1 / intervals.length);
+    return out;
+  }
   // the positions involved, in order, and the shortest interval ending at each
   const ends = new Map<number, number>();
   const covered = new Set<number>();

@@ -23,6 +23,7 @@ export const ERROR_CATALOG: Readonly<Record<string, ErrorKind>> = {
     status: 500,
     meaning: "A stored blob failed its integrity check (an encrypted chunk's tag or the plaintext hash); it is not served",
   },
+  KEY_ROTATION_INCOMPLETE: { status: 500, meaning: "Some data keys did not unwrap under the old master key and were left as they were" },
   BLOB_KEY_MISSING: {
     status: 500,
     meaning: "A stored blob is encrypted and its data key, or the master key that wraps it, is not available here; it is not served",

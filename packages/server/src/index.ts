@@ -10,5 +10,16 @@ export { MIGRATIONS, type Migration } from "./store/migrations.js";
 export { openStore, parseStoreUrl, defaultStoreUrl, type OpenStoreOptions } from "./store/open.js";
 export { copyStore, type CopyReport, type CopyOptions, type TableReport } from "./store/transfer/copy.js";
 export { backupStore, BACKUP_FORMATS, type BackupFormat, type BackupReport } from "./store/transfer/backup.js";
+export { rotateDataKeys, keyStatus, type RotationReport } from "./keys/rotate.js";
+export {
+  loadMasterKey,
+  masterKeyId,
+  Keyring,
+  BlobKeyError,
+  wrapDataKey,
+  unwrapDataKey,
+  type MasterKey,
+} from "./artifacts/crypto/master.js";
+export { BlobStore } from "./artifacts/blobs.js";
 export { historyTrace } from "./routes/simulations.js";
 export { policyReplays } from "./routes/recommendations.js";

@@ -54,6 +54,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "the server's store: copy it between SQLite and PostgreSQL (migrate), back it up while it runs",
     load: async () => (await import("./store.js")).registerStore,
   },
+  {
+    name: "keys",
+    description: "master keys of the artifact store's encryption at rest: rotate them (no blob rewritten), see what each wraps",
+    load: async () => (await import("./keys.js")).registerKeys,
+  },
   { name: "submit", description: "submit a job file (YAML or JSON) to the server", load: jobs },
   {
     name: "jobs",

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import {
   checkCluster,
@@ -41,7 +42,7 @@ import { defaultStoreUrl, openStore } from "./store/open.js";
 import type { Fence, Store } from "./store/port.js";
 import { loadAlertRules } from "./observe/rules.js";
 import { ObserveService } from "./observe/service.js";
-import { prepareTls, type ServeTlsOptions, type TlsView } from "./tls/setup.js";
+import { prepareTls, reloadTls, type ServeTlsOptions, type TlsView } from "./tls/setup.js";
 
 export const EXECUTORS = ["local", "slurm", "sim"] as const;
 
@@ -114,6 +115,8 @@ export interface RunningServer {
   /** The certificate served (its SHA-256 fingerprint, names, expiry) when the server speaks HTTPS. */
   readonly tls?: TlsView;
   close(): Promise<void>;
+  /** With TLS: read the certificate files again and serve them to new connections (aidc serve does it on SIGHUP). */
+  reloadTls?(): Promise<TlsView>;
 }
 
 /** Read and check a cluster file; bad input becomes an InvalidInputError listing every issue. */
@@ -424,8 +427,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     replica,
     adminTokenFile,
     executor: { name: executor.name, ...(slurm ? { version: slurm.version } : {}) },
-    ...(tls ? { tls: tls.view } : {}),
+    get tls() {
+      return tlsView;
+    },
+    ...(tls && options.tls
+      ? {
+          reloadTls: async (): Promise<TlsView> => {
+            const next = await reloadTls(tlsServer, options.tls ?? {}, resolve(options.dataDir), options.host);
+            for (const warning of next.warnings) appLog.warn(`tls: ${warning}`);
+            tlsView = next.view;
+            return next.view;
+          },
+        }
+      : {}),
     close: () => {
+  // the certificate served now (a reload replaces it)
+  let tlsView = tls?.view;
+  const tlsServer = app.server as unknown as TlsServer;
+  const appLog = app.log;
       closing ??= (async () => {
         shuttingDown = true;
         janitor.stop();

@@ -1,15 +1,13 @@
-import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import type { BlobStore } from "../artifacts/blobs.js";
 
 /**
- * The plaintext bytes of a stored blob, integrity-checked before the first byte: the one way the
- * governance code (PII scans, job inputs) reads a dataset, so it follows the artifact store's read
- * path (verification, and decryption where the store encrypts).
+ * The plaintext bytes of a stored blob through the artifact store's one read path (`BlobStore.read`:
+ * the plaintext sha256 checked and, for an encrypted blob, its key unwrapped before the first byte):
+ * how the governance code (PII scans, job inputs) reads a dataset. Never the blob file itself.
  */
 export async function openBlob(blobs: BlobStore, sha256: string): Promise<Readable> {
-  await blobs.verify(sha256);
-  return createReadStream(blobs.blobPath(sha256));
+  return (await blobs.read(sha256)).stream;
 }
 
 /** True when the bytes start with the gzip magic number (RFC 1952 §2.3.1: 1f 8b). */

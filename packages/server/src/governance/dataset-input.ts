@@ -83,3 +83,10 @@ export async function materializeDataset(
   }
   return { file, artifact };
 }
+
+/** The dataset artifacts a job was allowed to read, from the audit log (the trusted record of its inputs). */
+export async function datasetsRead(store: Pick<Store, "governance">, jobId: string): Promise<string[]> {
+  const rows = await store.governance.audit.list({ jobId, action: "dataset.job-read", outcome: "allowed", limit: 100 });
+  const ids = rows.map((e) => e.detail["artifactId"]).filter((id): id is string => typeof id === "string");
+  return [...new Set(ids)].sort();
+}

@@ -60,6 +60,7 @@ export function auditWhere(f: AuditFilter, param: (i: number) => string): { wher
   if (f.actor !== undefined) add((p) => `actor = ${p}`, f.actor);
   if (f.action !== undefined) add((p) => `action = ${p}`, f.action);
   if (f.outcome !== undefined) add((p) => `outcome = ${p}`, f.outcome);
+  if (f.jobId !== undefined) add((p) => `job_id = ${p}`, f.jobId);
   if (f.sinceMs !== undefined) add((p) => `at_ms >= ${p}`, f.sinceMs);
   if (f.beforeId !== undefined) add((p) => `id < ${p}`, f.beforeId);
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", args };

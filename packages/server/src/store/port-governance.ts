@@ -56,6 +56,7 @@ export interface AuditFilter {
   readonly actor?: string;
   readonly action?: AuditAction;
   readonly outcome?: AuditOutcome;
+  readonly jobId?: string;
   readonly sinceMs?: number;
   /** Paging: entries older than this id (entries come newest first). */
   readonly beforeId?: number;

@@ -420,6 +420,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;
+  // the certificate served now (a reload replaces it)
+  let tlsView = tls?.view;
+  const tlsServer = app.server as unknown as TlsServer;
+  const appLog = app.log;
   return {
     url: `${tls ? "https" : "http"}://${host}:${port}`,
     app,
@@ -441,10 +445,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         }
       : {}),
     close: () => {
-  // the certificate served now (a reload replaces it)
-  let tlsView = tls?.view;
-  const tlsServer = app.server as unknown as TlsServer;
-  const appLog = app.log;
       closing ??= (async () => {
         shuttingDown = true;
         janitor.stop();

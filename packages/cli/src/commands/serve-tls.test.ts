@@ -1,9 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { issue, makeCa } from "../../../../test/support/pki.js";
 import { runCli } from "../run-cli.testing.js";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -82,6 +83,35 @@ describe("aidc serve --tls-self-signed (a real process)", () => {
       expect(second.err()).toContain(`tls: SHA-256 fingerprint ${fingerprint}\n`);
     } finally {
       await stop(second);
+    }
+  });
+
+  it("SIGHUP serves rotated certificate files, and keeps the old certificate when the new files are bad", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-serve-tls-"));
+    const ca = makeCa(dir, "ca");
+    const first = issue(dir, ca, "first");
+    const second = issue(dir, ca, "second");
+    const live = { certFile: join(dir, "live.crt"), keyFile: join(dir, "live.key") };
+    copyFileSync(first.certFile, live.certFile);
+    copyFileSync(first.keyFile, live.keyFile);
+    const s = await serve(join(dir, "data"), ["--tls-cert", live.certFile, "--tls-key", live.keyFile]);
+    const waitFor = async (text: string): Promise<void> => {
+      for (let i = 0; i < 100 && !s.err().includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(s.err()).toContain(text);
+    };
+    try {
+      copyFileSync(second.certFile, live.certFile);
+      copyFileSync(second.keyFile, live.keyFile);
+      s.child.kill("SIGHUP");
+      await waitFor(`tls: reloaded ${live.certFile}; SHA-256 fingerprint ${opensslFingerprint(second.certFile)}`);
+      copyFileSync(first.keyFile, live.keyFile);
+      s.child.kill("SIGHUP");
+      await waitFor("tls: reload failed, still serving the previous certificate: --tls-key:");
+      // still up and serving
+      const token = readFileSync(join(dir, "data", "admin-token"), "utf8").trim();
+      expect((await runCli(["status", "--url", s.url, "--token", token, "--ca", ca.certFile])).code).toBe(0);
+    } finally {
+      await stop(s);
     }
   });
 

@@ -234,6 +234,20 @@ export function registerServe(program: Command, io: Io): void {
           };
           process.once("SIGINT", () => stop("SIGINT"));
           process.once("SIGTERM", () => stop("SIGTERM"));
+          // SIGHUP: serve the certificate files as they are now (rotation); a bad file keeps the old certificate
+          if (server.reloadTls !== undefined) {
+            const reload = server.reloadTls;
+            process.on("SIGHUP", () => {
+              reload().then(
+                (t) => io.err(`tls: reloaded ${t.certFile}; SHA-256 fingerprint ${t.fingerprint256} (valid until ${t.notAfter})\n`),
+                (err: unknown) => {
+                  const issues =
+                    err instanceof InvalidInputError ? err.issues.map((i) => `${i.path}: ${i.message}`).join("; ") : String(err);
+                  io.err(`tls: reload failed, still serving the previous certificate: ${issues}\n`);
+                },
+              );
+            });
+          }
         });
       },
     );

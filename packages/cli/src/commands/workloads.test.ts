@@ -45,7 +45,8 @@ describe("aidc train / eval / predict / explain", () => {
     const ev = await run("eval", "--model", model, "--data", testFile, "--json");
     expect(ev.code).toBe(0);
     const m = JSON.parse(ev.out) as Record<string, unknown>;
-    expect(Object.keys(m).sort()).toEqual(["accuracy", "auc", "confusion", "f1", "n", "precision", "recall"]);
+    expect(Object.keys(m).sort()).toEqual(["accuracy", "auc", "confusion", "f1", "n", "precision", "privacy", "recall"]);
+    expect(m["privacy"]).toBeNull(); // trained without DP: no budget to show
     expect(m["n"]).toBe(300);
     expect(m["accuracy"]).toBeGreaterThan(0.7);
 
@@ -67,6 +68,11 @@ describe("aidc train / eval / predict / explain", () => {
     const lime = await run("explain", "--model", model, "--method", "lime", "--samples", "200", "Dreadful, boring and stupid.");
     expect(lime.code).toBe(0);
     expect(lime.out).toMatch(/negative \(score/);
+    const shap = await run("explain", "--model", model, "--method", "shap", "--json", "Dreadful, boring and stupid.");
+    const s = JSON.parse(shap.out) as { method: string; output: string; base: number; score: number; tokens: { weight: number }[] };
+    expect(s).toMatchObject({ method: "shap", output: "log-odds" });
+    expect(s.base + s.tokens.reduce((x, t) => x + t.weight, 0)).toBeCloseTo(Math.log(s.score / (1 - s.score)), 3);
+    expect((await run("explain", "--model", model, "--method", "shapley", "x")).code).toBe(2);
   });
 
   it("exits 2 on bad input, a missing data file and a model package it cannot load", async () => {

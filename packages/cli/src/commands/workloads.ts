@@ -6,6 +6,7 @@ import {
   binaryMetrics,
   explainLime,
   explainOcclusion,
+  explainShap,
   labelOf,
   loadModelPackage,
   readLabeled,
@@ -16,6 +17,7 @@ import {
 import { resolveDataArg } from "../data/cache.js";
 import { paint, printJson, printTable, type Io } from "../output.js";
 import { startProgress, type Progress } from "../progress.js";
+import { dpOptionsFromFlags, privacyLine, type DpFlags } from "./privacy.js";
 
 function bad(path: string, message: string): InvalidInputError {
   return new InvalidInputError(`Invalid ${path}`, [{ code: "invalid_value", path, message }]);
@@ -58,7 +60,7 @@ async function loadModel(dir: string): ReturnType<typeof loadModelPackage> {
   }
 }
 
-interface TrainOpts {
+interface TrainOpts extends DpFlags {
   preset: string;
   data: string;
   out: string;
@@ -83,11 +85,18 @@ export function registerWorkloads(program: Command, io: Io): void {
     .option("--hyper <key=value...>", "override hyper-parameters (e.g. epochs=3)", [])
     .option("--checkpoint-dir <dir>", "seed preset: checkpoint after every epoch here")
     .option("--resume", "seed preset: continue from the checkpoint in --checkpoint-dir")
+    .option("--dp-epsilon <e>", "train with differential privacy (DP-SGD, fast preset) to at most this ε")
+    .option("--dp-delta <d>", "δ of the DP guarantee (required with --dp-epsilon; below 1/rows, e.g. 1e-5)")
+    .option("--dp-clip <c>", "DP: per-example gradient clipping norm (default 1)")
+    .option("--dp-batch <n>", "DP: expected batch size of the Poisson sample (default 4096)")
+    .option("--dp-epochs <n>", "DP: planned epochs; the noise is chosen so they fit the budget (default 20)")
+    .option("--dp-noise <sigma>", "DP: a fixed noise multiplier instead of choosing it; training stops before --dp-epsilon")
     .option("--json", "print the model manifest as JSON")
     .action(async (workload: string, o: TrainOpts) => {
       if (workload !== "sentiment") throw bad("workload", `unknown workload "${workload}"; available: sentiment`);
       if (!PRESETS.includes(o.preset as Preset)) throw bad("--preset", `must be one of ${PRESETS.join(", ")}, got "${o.preset}"`);
       const limit = positiveInt("--limit", o.limit);
+      const dp = dpOptionsFromFlags(o);
       const data = dataPath(o.data, "--data");
       const evalData = o.evalData === undefined ? undefined : dataPath(o.evalData, "--eval-data");
       const pio: Io = { ...io, json: o.json === true };
@@ -108,6 +117,8 @@ export function registerWorkloads(program: Command, io: Io): void {
         ...(evalData === undefined ? {} : { evalPath: evalData }),
         ...(limit === undefined ? {} : { limit }),
         ...(o.checkpointDir === undefined ? {} : { checkpointDir: o.checkpointDir }),
+        ...(dp === undefined ? {} : { dp }),
+        onDpEpoch: (e) => line(`epoch ${e.epoch}: ε ${e.epsilon.toFixed(3)} (δ=${e.delta}) after ${e.steps} steps`),
         onFastEpoch: (e) => line(`epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)}`),
         onSeedBatch: (p) => {
           if (bar === undefined || barEpoch !== p.epoch) {
@@ -133,6 +144,7 @@ export function registerWorkloads(program: Command, io: Io): void {
         for (const [name, s] of Object.entries(m.metrics)) {
           io.out(`${name}: accuracy ${fmt(s.accuracy)} f1 ${fmt(s.f1)} auc ${fmt(s.auc)} (n=${s.n})\n`);
         }
+        if (m.privacy) io.out(`${privacyLine(m.privacy)}\n`);
       }
     });
 
@@ -141,16 +153,18 @@ export function registerWorkloads(program: Command, io: Io): void {
     .description("evaluate a model package on a labeled JSONL(.gz) file")
     .requiredOption("--model <dir>", "model package directory")
     .requiredOption("--data <file|dataset>", "labeled JSONL(.gz) with text and label fields, or a dataset (e.g. imdb/test)")
-    .option("--json", 'print {"n","accuracy","precision","recall","f1","auc","confusion"}')
+    .option("--json", 'print {"n","accuracy","precision","recall","f1","auc","confusion","privacy"}')
     .action(async (o: { model: string; data: string; json?: boolean }) => {
       const data = await readLabeled(dataPath(o.data, "--data"));
-      const { model } = await loadModel(o.model);
+      const { model, manifest } = await loadModel(o.model);
       const m = binaryMetrics(data.labels, await model.predict(data.texts));
       model.dispose();
-      if (o.json) printJson(io, m);
+      // the model's DP budget travels with its figures: null when it was trained without DP
+      if (o.json) printJson(io, { ...m, privacy: manifest.privacy ?? null });
       else {
         printTable(io, ["n", "accuracy", "precision", "recall", "f1", "auc"], [[m.n, m.accuracy, m.precision, m.recall, m.f1, m.auc]]);
         io.out(`confusion (rows: true 0/1, columns: predicted 0/1): ${JSON.stringify(m.confusion)}\n`);
+        io.out(`${privacyLine(manifest.privacy)}\n`);
       }
     });
 
@@ -179,23 +193,34 @@ export function registerWorkloads(program: Command, io: Io): void {
 
   program
     .command("explain")
-    .description("which words drove a prediction (occlusion or a LIME-style local surrogate)")
+    .description("which words drove a prediction (occlusion, a LIME-style local surrogate, or SHAP)")
     .requiredOption("--model <dir>", "model package directory")
     .argument("<text>", "the text to explain")
-    .option("--method <method>", "occlusion|lime", "occlusion")
+    .option("--method <method>", "occlusion|lime|shap (shap: exact for the fast preset, KernelSHAP for the LSTM)", "occlusion")
     .option("--top <n>", "how many tokens to show", "10")
-    .option("--samples <n>", "LIME: perturbed samples", "500")
-    .option("--json", 'print {"method","score","label","tokens":[{"token","index","weight"}]}')
-    .action(async (text: string, o: { model: string; method: string; top: string; samples: string; json?: boolean }) => {
-      if (o.method !== "occlusion" && o.method !== "lime") throw bad("--method", `must be occlusion or lime, got "${o.method}"`);
+    .option("--samples <n>", "LIME: perturbed samples; SHAP on the LSTM: KernelSHAP coalitions", "500")
+    .option("--seed <n>", "LIME/KernelSHAP: random seed (same seed, same explanation)", "1")
+    .option("--json", 'print {"method","score","label","tokens":[{"token","index","weight"}],"output","base"}')
+    .action(async (text: string, o: { model: string; method: string; top: string; samples: string; seed: string; json?: boolean }) => {
+      if (o.method !== "occlusion" && o.method !== "lime" && o.method !== "shap") {
+        throw bad("--method", `must be occlusion, lime or shap, got "${o.method}"`);
+      }
       const top = positiveInt("--top", o.top) ?? 10;
       const samples = positiveInt("--samples", o.samples) ?? 500;
+      const seed = positiveInt("--seed", o.seed) ?? 1;
       const { model } = await loadModel(o.model);
-      const e = o.method === "lime" ? await explainLime(model, text, { samples }) : await explainOcclusion(model, text);
+      const e =
+        o.method === "lime"
+          ? await explainLime(model, text, { samples, seed })
+          : o.method === "shap"
+            ? await explainShap(model, text, { samples, seed })
+            : await explainOcclusion(model, text);
       model.dispose();
       if (o.json) printJson(io, e);
       else {
         io.out(`${e.label} (score ${fmt(e.score)}), ${e.method}: the words that moved it most\n`);
+        // SHAP's values are log-odds that add up from the empty text's value to this one's
+        if (e.output === "log-odds") io.out(`weights in log-odds from the empty text's ${fmt(e.base ?? 0)}\n`);
         printTable(
           io,
           ["token", "position", "weight"],

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issue, makeCa, type PemPair } from "../../../../test/support/pki.js";
@@ -160,6 +161,56 @@ describe("aidc serve with client certificates: an agent speaks only for its own 
       ca: pem(ca.certFile),
     });
     expect(JSON.parse(series.body)).toMatchObject({ series: [] });
+  });
+});
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to `url` gets (verified against `ca`). */
+function servedFingerprint(url: string, ca: string): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: u.hostname, port: Number(u.port), ca }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.on("error", reject);
+  });
+}
+
+describe("certificate rotation without a restart", () => {
+  it("serves the new files to new connections after reloadTls, and keeps the old ones when the new files are bad", async () => {
+    const live = { certFile: join(dir, "live.crt"), keyFile: join(dir, "live.key") };
+    const first = issue(dir, ca, "first");
+    const second = issue(dir, ca, "second");
+    copyFileSync(first.certFile, live.certFile);
+    copyFileSync(first.keyFile, live.keyFile);
+    const rotating = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      dataDir: join(dir, "rotating"),
+      logLevel: "silent",
+      metricsIntervalS: 0,
+      executor: "sim",
+      tls: live,
+    });
+    try {
+      const before = rotating.tls?.fingerprint256 ?? "";
+      expect(await servedFingerprint(rotating.url, pem(ca.certFile))).toBe(before);
+      copyFileSync(second.certFile, live.certFile);
+      copyFileSync(second.keyFile, live.keyFile);
+      const view = await rotating.reloadTls?.();
+      expect(view?.fingerprint256).not.toBe(before);
+      expect(rotating.tls?.fingerprint256).toBe(view?.fingerprint256);
+      expect(await servedFingerprint(rotating.url, pem(ca.certFile))).toBe(view?.fingerprint256);
+      // half a rotation (the key of another certificate): refused, the served certificate stays
+      copyFileSync(first.keyFile, live.keyFile);
+      await expect(rotating.reloadTls?.()).rejects.toMatchObject({
+        issues: [expect.objectContaining({ path: "--tls-key", code: "key_mismatch" })],
+      });
+      expect(await servedFingerprint(rotating.url, pem(ca.certFile))).toBe(view?.fingerprint256);
+      expect(rotating.tls?.fingerprint256).toBe(view?.fingerprint256);
+    } finally {
+      await rotating.close();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import type { ServerOptions as HttpsServerOptions } from "node:https";
+import type { Server as TlsServer } from "node:tls";
 import { InvalidInputError, type Issue } from "@aidc/core";
 import { loadServerTls } from "./certificates.js";
 import { ensureSelfSigned, selfSignedNames } from "./self-signed.js";
@@ -96,4 +97,17 @@ export async function prepareTls(o: ServeTlsOptions, dataDir: string, bindHost: 
     },
     warnings: [...(made?.warnings ?? []), ...keyFileWarnings(keyFile)],
   };
+}
+
+/**
+ * Read the TLS files again and swap them into the listening server (certificate rotation without a restart, on
+ * SIGHUP in `aidc serve`): new connections get the new certificate, open ones keep theirs. The files are checked
+ * first, so a bad file changes nothing and the error names its flag. Whether client certificates are asked for is
+ * fixed at start (`--tls-client-ca` given or not); the client CA's content is reloaded too.
+ */
+export async function reloadTls(server: TlsServer, o: ServeTlsOptions, dataDir: string, bindHost: string): Promise<PreparedTls> {
+  const next = await prepareTls(o, dataDir, bindHost);
+  const { cert, key, ca, minVersion } = next.https;
+  server.setSecureContext({ cert, key, minVersion, ...(ca !== undefined ? { ca } : {}) });
+  return next;
 }

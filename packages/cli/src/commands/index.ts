@@ -98,6 +98,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "federated training across sites: start runs, follow their rounds",
     load: async () => (await import("./federated.js")).registerFederated,
   },
+  {
+    name: "privacy",
+    description: "differential privacy: the RDP accountant for planning a training budget",
+    load: async () => (await import("./privacy.js")).registerPrivacy,
+  },
   { name: "train", description: "train a built-in workload and write its model package", load: workloads },
   { name: "eval", description: "evaluate a model package on a labeled JSONL(.gz) file", load: workloads },
   { name: "predict", description: "score texts with a model package", load: workloads },

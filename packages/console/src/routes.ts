@@ -1,6 +1,7 @@
 import { alertsPage } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
 import { catalogPage } from "./pages/catalog.js";
+import { federatedPage } from "./pages/federated.js";
 import { jobDetailPage } from "./pages/job-detail.js";
 import { jobsPage } from "./pages/jobs.js";
 import { modelsPage } from "./pages/models.js";
@@ -57,4 +58,5 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/alerts$/, href: "/alerts", title: "Alerts", page: alertsPage },
   { pattern: /^\/recommendations$/, href: "/recommendations", title: "Recommendations", page: recommendationsPage },
   { pattern: /^\/audit$/, href: "/audit", title: "Audit", page: auditPage },
+  { pattern: /^\/federated(?:\/([^/]+))?$/, href: "/federated", title: "Federated", page: federatedPage },
 ];

@@ -4,26 +4,11 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { AidcError, JobSpec, NotFoundError } from "@aidc/core";
 import {
-  COUNT_FRAC_BITS,
-  FEDERATED_DEFAULTS,
-  FastModel,
-  UPDATE_FRAC_BITS,
-  aggregate,
-  applyUpdate,
-  binaryMetrics,
-  decodeGlobal,
   encodeGlobal,
   exportPrivateKey,
   generateSiteKeys,
-  hashingOf,
   initialModel,
   mulberry32,
-  rdpEpsilon,
-  readLabeled,
-  saveFastPackage,
-  toFastParams,
-  type FederatedHyper,
-  type LabeledData,
   type SiteReport,
   type SiteStepConfig,
 } from "@aidc/workloads";
@@ -34,20 +19,10 @@ import { openBlob } from "../governance/bytes.js";
 import { parseDatasetRef } from "../governance/dataset-input.js";
 import type { Store } from "../store/port.js";
 import { atLeast, type Principal } from "../store/tokens.js";
-import { registerModel } from "../workloads/run.js";
 import type { FederatedRunSpec, FederatedRunView } from "./spec.js";
+import { closeRound, hyperOf, type RoundContext } from "./rounds.js";
+import { MAX_MESSAGE_BYTES, SITE_INPUTS, SITE_OUTPUTS, SITE_WORKLOAD } from "./site-job.js";
 import { RunFiles, type RunState } from "./state.js";
-
-/** The workload a site job runs (`aidc federated site`), and the files it reads and writes in its work dir. */
-export const SITE_WORKLOAD = "federated-site";
-export const SITE_INPUTS = {
-  config: "inputs/federated.json",
-  global: "inputs/federated-global.bin",
-  key: "inputs/federated-site.key",
-} as const;
-export const SITE_OUTPUTS = { message: "federated-update.bin", report: "federated-report.json" } as const;
-/** Largest message a site may hand back: a dense counts vector of 2^22 buckets. */
-const MAX_MESSAGE_BYTES = 28 + 8 * (2 * 2 ** 22 + 2);
 
 export interface FederatedServiceOptions {
   readonly store: Store;
@@ -71,10 +46,11 @@ export class FederatedService {
   private readonly files: RunFiles;
   private busy = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly evalCache = new Map<string, LabeledData>();
+  private readonly rounds: RoundContext;
 
   constructor(private readonly o: FederatedServiceOptions) {
     this.files = new RunFiles(o.dir);
+    this.rounds = { files: this.files, o, evalCache: new Map() };
   }
 
   start(intervalMs = 500): void {
@@ -84,10 +60,6 @@ export class FederatedService {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-  }
-
-  hyperOf(spec: FederatedRunSpec): FederatedHyper {
-    return { ...FEDERATED_DEFAULTS, ...spec.hyper, nbScaling: spec.dp === undefined, ...(spec.dp ? { minDf: 0 } : {}) };
   }
 
   async create(p: Principal, spec: FederatedRunSpec): Promise<FederatedRunView> {
@@ -123,7 +95,7 @@ export class FederatedService {
       ...(publicKeys ? { publicKeys } : {}),
       history: [],
     };
-    if (spec.dp) writeFileSync(join(dir, "global.bin"), encodeGlobal(initialModel(this.hyperOf(spec))));
+    if (spec.dp) writeFileSync(join(dir, "global.bin"), encodeGlobal(initialModel(hyperOf(spec))));
     this.files.save(s);
     await this.o.store.events.insert(this.o.now(), "federated.created", `federated/${id}`, {
       name: spec.name,
@@ -223,7 +195,7 @@ export class FederatedService {
   private participants(s: RunState, round: number): number[] {
     const all = s.spec.sites.map((_, k) => k);
     if (round === 0 || s.spec.siteRate === 1) return all;
-    const rand = mulberry32(this.hyperOf(s.spec).seed * 7919 + round);
+    const rand = mulberry32(hyperOf(s.spec).seed * 7919 + round);
     const chosen = all.filter(() => rand() < s.spec.siteRate);
     if (chosen.length > 0 || s.spec.dp) return chosen;
     return [all[Math.floor(rand() * all.length)] ?? 0];
@@ -234,7 +206,7 @@ export class FederatedService {
     const rd = this.files.roundDir(s.id, round);
     if (Object.keys(s.phase.jobs).length === 0) {
       const chosen = this.participants(s, round);
-      if (chosen.length === 0) return this.finishRound(s, []); // DP: nobody sampled, the round still counts
+      if (chosen.length === 0) return closeRound(this.rounds, s, []); // DP: nobody sampled, the round still counts
       await this.submitRound(s, round, chosen);
       return;
     }
@@ -252,11 +224,11 @@ export class FederatedService {
       }
       return; // still waiting
     }
-    await this.finishRound(s, Object.keys(s.phase.jobs).map(Number));
+    await closeRound(this.rounds, s, Object.keys(s.phase.jobs).map(Number));
   }
 
   private async submitRound(s: RunState, round: number, chosen: number[]): Promise<void> {
-    const hyper = this.hyperOf(s.spec);
+    const hyper = hyperOf(s.spec);
     const rd = this.files.roundDir(s.id, round);
     const total = chosen.reduce((a, k) => a + (s.siteRows[k] ?? 0), 0);
     const q = s.spec.siteRate;
@@ -296,117 +268,6 @@ export class FederatedService {
       this.files.save(s); // before the scheduler can start it, so `prepare` finds it
     }
     this.o.onJobsChanged();
-  }
-
-  private async finishRound(s: RunState, sites: number[]): Promise<void> {
-    const round = s.phase.round;
-    const rd = this.files.roundDir(s.id, round);
-    const dir = this.files.dir(s.id);
-    const hyper = this.hyperOf(s.spec);
-    const dim = 2 ** hyper.bits;
-    const reports = sites.map((k) => JSON.parse(readFileSync(join(rd, `site-${k}.report.json`), "utf8")) as SiteReport);
-    const messages = sites.map((k) => new Uint8Array(readFileSync(join(rd, `site-${k}.bin`))));
-    const secure = s.spec.secureAggregation;
-    if (round === 0) {
-      s.siteRows = s.spec.sites.map((_, k) => reports[sites.indexOf(k)]?.rows ?? 0);
-      s.joinBytes = s.spec.sites.map((_, k) => messages[sites.indexOf(k)]?.length ?? 0);
-      const counts = hyper.nbScaling
-        ? aggregate(messages, { round: 0, dim: 2 * dim + 2, sites, secure, fracBits: COUNT_FRAC_BITS })
-        : undefined;
-      writeFileSync(join(dir, "global.bin"), encodeGlobal(initialModel(hyper, counts)));
-    } else {
-      const q = s.spec.siteRate;
-      const k = s.spec.sites.length;
-      const centralNoiseStd = s.spec.dp && (!secure || sites.length === 0) ? (s.spec.dp.noiseMultiplier * s.spec.dp.clip) / (q * k) : 0;
-      const avg =
-        sites.length === 0
-          ? new Float64Array(dim + 1)
-          : aggregate(messages, { round, dim: dim + 1, sites, secure, fracBits: UPDATE_FRAC_BITS, centralNoiseStd });
-      const model = applyUpdate(decodeGlobal(new Uint8Array(readFileSync(join(dir, "global.bin")))), avg, hyper.serverLearningRate);
-      writeFileSync(join(dir, "global.bin.tmp"), encodeGlobal(model));
-      copyFileSync(join(dir, "global.bin.tmp"), join(dir, "global.bin"));
-      const rows = reports.reduce((a, r) => a + r.rows, 0);
-      const test = await this.evalData(s);
-      const entry = {
-        round,
-        participants: sites,
-        jobs: sites.map((x) => s.phase.jobs[String(x)] ?? ""),
-        bytesSent: s.spec.sites.map((_, x) => messages[sites.indexOf(x)]?.length ?? 0),
-        ...(rows > 0 ? { trainLoss: reports.reduce((a, r) => a + (r.loss ?? 0) * r.rows, 0) / rows } : {}),
-        ...(rows > 0 ? { trainAccuracy: reports.reduce((a, r) => a + (r.accuracy ?? 0) * r.rows, 0) / rows } : {}),
-        ...(test
-          ? {
-              testAccuracy: binaryMetrics(test.labels, new FastModel(toFastParams(model, hashingOf(hyper))).predictSync(test.texts))
-                .accuracy,
-            }
-          : {}),
-        ...(s.spec.dp
-          ? {
-              epsilon: rdpEpsilon({ samplingRate: q, noiseMultiplier: s.spec.dp.noiseMultiplier, steps: round, delta: s.spec.dp.delta })
-                .epsilon,
-            }
-          : {}),
-        finishedAtMs: this.o.now(),
-      };
-      s.history.push(entry);
-      await this.o.store.events.insert(this.o.now(), "federated.round", `federated/${s.id}`, { ...entry });
-    }
-    s.phase = { round: round + 1, jobs: {} };
-    if (round + 1 > s.spec.rounds) await this.finish(s, hyper);
-    this.files.save(s);
-  }
-
-  private async evalData(s: RunState): Promise<LabeledData | undefined> {
-    if (s.spec.evalDataset === undefined) return undefined;
-    let d = this.evalCache.get(s.id);
-    if (!d) {
-      d = await readLabeled(join(this.files.dir(s.id), "eval.jsonl"), { limit: s.spec.evalLimit });
-      this.evalCache.set(s.id, d);
-    }
-    return d;
-  }
-
-  /** The last global model becomes a fast model package, published as the next version of `spec.name`. */
-  private async finish(s: RunState, hyper: FederatedHyper): Promise<void> {
-    const dir = this.files.dir(s.id);
-    const model = new FastModel(toFastParams(decodeGlobal(new Uint8Array(readFileSync(join(dir, "global.bin")))), hashingOf(hyper)));
-    const last = s.history.at(-1);
-    saveFastPackage(join(dir, "model"), model, {
-      preset: "fast",
-      hyper: {
-        ...hyper,
-        federated: {
-          run: s.id,
-          sites: s.spec.sites.length,
-          rounds: s.spec.rounds,
-          secureAggregation: s.spec.secureAggregation,
-          ...(s.spec.dp ? { dp: { ...s.spec.dp, epsilon: last?.epsilon } } : {}),
-        },
-      },
-      training: {
-        dataFile: `federated:${s.id}`,
-        dataSha256: "",
-        rows: s.siteRows.reduce((a, b) => a + b, 0),
-        durationS: (this.o.now() - s.createdAtMs) / 1000,
-      },
-      metrics: {},
-    });
-    const lineage = last?.jobs[0] ?? Object.values(s.phase.jobs)[0] ?? "";
-    const spec = JobSpec.parse({
-      apiVersion: "aidc/v1",
-      kind: "Job",
-      name: s.name,
-      tasks: [{}],
-      run: { workload: SITE_WORKLOAD, args: { name: s.name, ...(s.spec.project ? { project: s.spec.project } : {}) } },
-    });
-    const made = await registerModel(
-      { store: this.o.store, blobs: this.o.blobs(), modelsDir: this.o.modelsDir, now: this.o.now },
-      { id: lineage, user: s.user, spec },
-      dir,
-    );
-    if (made) s.model = { project: made.project, name: made.name, version: made.version, artifactId: made.artifactId };
-    s.status = "succeeded";
-    await this.o.store.events.insert(this.o.now(), "federated.finished", `federated/${s.id}`, { ...(s.model ?? {}) });
   }
 }
 

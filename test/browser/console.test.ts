@@ -189,6 +189,11 @@ describeUnless(!haveChromium, `${CHROMIUM} is not installed (apt-get install chr
     const words = await page.locator("#explanation .tok").allTextContents();
     expect(words.join(" ").toLowerCase()).toContain("wonderful");
     await page.screenshot({ path: join(SHOTS, "aidc-console-models.png"), fullPage: true });
+    // the same text explained by SHAP: the legend reads the log-odds and their sum
+    await page.locator("#explain-method").selectOption("shap");
+    await page.getByRole("button", { name: "Predict and explain" }).click();
+    await page.locator("#explanation-legend", { hasText: "SHAP" }).waitFor();
+    expect(await page.locator("#explanation .tok").count()).toBe(words.length);
   });
 
   it("compares two scheduling policies in the simulator", async () => {

@@ -29,6 +29,27 @@ interface Prediction {
   readonly label: string;
   readonly score: number;
   readonly explanation?: readonly { readonly token: string; readonly weight: number }[];
+  /** How to read the weights: SHAP gives log-odds from the empty text's base; occlusion and LIME P(positive). */
+  readonly attribution?: { readonly method: string; readonly output: "probability" | "log-odds"; readonly base?: number };
+}
+
+const METHODS = [
+  ["occlusion", "Occlusion"],
+  ["lime", "LIME"],
+  ["shap", "SHAP"],
+] as const;
+
+/** One line on how to read the colours, for the method that produced them. */
+function legend(p: Prediction): string {
+  const a = p.attribution;
+  if (a?.output === "log-odds") {
+    const sum = (p.explanation ?? []).reduce((s, t) => s + t.weight, 0);
+    return (
+      `Green words push towards positive, red towards negative (SHAP, in log-odds): from the empty text's ` +
+      `${(a.base ?? 0).toFixed(3)} they add up to ${((a.base ?? 0) + sum).toFixed(3)}, the log-odds of P(positive).`
+    );
+  }
+  return `Green words push towards positive, red towards negative (${a?.method === "lime" ? "LIME" : "occlusion"}).`;
 }
 
 /** Tokens tinted by how much they push the prediction: green towards positive, red towards negative. */
@@ -51,6 +72,11 @@ function tryIt(models: readonly string[]): HTMLElement {
     { id: "model-select", class: "input", "aria-label": "Model" },
     ...models.map((m) => h("option", { value: m }, m)),
   );
+  const method = h(
+    "select",
+    { id: "explain-method", class: "input", "aria-label": "Explanation method" },
+    ...METHODS.map(([value, label]) => h("option", { value }, label)),
+  );
   const text = h("textarea", { id: "predict-text", class: "input", rows: 3, "aria-label": "Text to classify" });
   text.value = "A wonderful, moving film with a brilliant cast. I loved it.";
   const out = h("div", { id: "prediction", "aria-live": "polite" });
@@ -58,7 +84,14 @@ function tryIt(models: readonly string[]): HTMLElement {
   const form = h(
     "form",
     {},
-    h("div", { class: "filters" }, h("label", { for: "model-select" }, "Model"), select),
+    h(
+      "div",
+      { class: "filters" },
+      h("label", { for: "model-select" }, "Model"),
+      select,
+      h("label", { for: "explain-method" }, "Explained by"),
+      method,
+    ),
     text,
     h("div", { class: "actions" }, run),
     out,
@@ -66,10 +99,13 @@ function tryIt(models: readonly string[]): HTMLElement {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     run.disabled = true;
-    api<{ predictions: Prediction[] }>(`/api/v1/models/${encodeURIComponent(select.value)}:predict?explain=true`, {
-      method: "POST",
-      body: { instances: [text.value] },
-    })
+    api<{ predictions: Prediction[] }>(
+      `/api/v1/models/${encodeURIComponent(select.value)}:predict?explain=${encodeURIComponent(method.value)}`,
+      {
+        method: "POST",
+        body: { instances: [text.value] },
+      },
+    )
       .then(({ predictions }) => {
         const p = predictions[0];
         if (!p) return mount(out);
@@ -83,7 +119,7 @@ function tryIt(models: readonly string[]): HTMLElement {
             h("strong", {}, `P(positive) = ${p.score.toFixed(3)}`),
           ),
           p.explanation ? highlighted(p.explanation) : null,
-          p.explanation ? h("p", { class: "hint" }, "Green words push towards positive, red towards negative (occlusion).") : null,
+          p.explanation ? h("p", { class: "hint", id: "explanation-legend" }, legend(p)) : null,
         );
       })
       .catch((err: unknown) => mount(out, errorBox(err)))

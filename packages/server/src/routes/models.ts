@@ -90,7 +90,8 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
       {
         schema: {
           tags: ["models"],
-          summary: "A served model: what it serves, its manifest, serving options and latency (p50/p99 over recent requests, ms)",
+          summary:
+            "A served model: what it serves, its manifest, its differential-privacy budget (privacy: ε, δ, σ, clipping, sampling; null without DP), serving options and latency (p50/p99 over recent requests, ms)",
           params: Name,
           response: { 200: z.record(z.string(), z.unknown()) },
         },
@@ -101,6 +102,7 @@ export function modelRoutes(ctx: ServerContext, serving: ModelServing): FastifyP
         return {
           ...(await viewOf(m.name)),
           manifest: m.manifest,
+          privacy: m.manifest.privacy ?? null,
           serving: m.serving,
           requests: m.latency.total,
           latencyMs: { p50: m.latency.quantile(0.5), p99: m.latency.quantile(0.99) },

@@ -73,7 +73,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     const route = req.routeOptions.url ?? "unmatched";
     ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     ctx.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) req.log.warn({ url: req.url, status: reply.statusCode }, "request failed");
+    // the path only: a query string may carry a secret (a console link's ?token=, a signed URL)
+    if (reply.statusCode >= 500) req.log.warn({ url: req.url.split("?")[0], status: reply.statusCode }, "request failed");
   });
 
   await app.register(swagger, {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { AlertEvaluator } from "./evaluator.js";
-import { dispatch, eventLogSink, webhookSink, type AlertEvent } from "./notify.js";
+import { dispatch, displayUrl, eventLogSink, webhookSink, type AlertEvent } from "./notify.js";
 import { parseAlertRules } from "./parse.js";
 
 const RULES = parseAlertRules(
@@ -64,5 +64,36 @@ describe("notifications", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("never names a webhook's secret (path, query, credentials) in a sink's name or its errors", async () => {
+    const server = createServer((_req, res) => res.writeHead(500).end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const secret = "T0SECRET/B0SECRET/xoxbSECRET";
+    const urls = [
+      `http://127.0.0.1:${port}/services/${secret}?token=qSECRET`,
+      `http://127.0.0.1:1/services/${secret}`, // nothing listens: a transport error
+      `http://hook-user:pwSECRET@127.0.0.1:${port}/x`, // fetch refuses credentials in a URL: its error is reported, not the URL
+    ];
+    try {
+      const ev = new AlertEvaluator(RULES);
+      const notes = ev.evaluate(0, [{ metric: "temp", labels: { node: "n1" }, value: 99 }]).notifications;
+      const failures = await dispatch(
+        notes,
+        urls.map((u) => webhookSink(u)),
+      );
+      expect(failures).toHaveLength(3);
+      expect(failures[0]).toEqual({
+        sink: `webhook http://127.0.0.1:${port}/…`,
+        error: `webhook http://127.0.0.1:${port}/… answered HTTP 500`,
+      });
+      expect(failures[1]?.error).toMatch(/^webhook http:\/\/127\.0\.0\.1:1\/… failed: /);
+      expect(failures[2]?.sink).toBe(`webhook http://127.0.0.1:${port}/…`);
+      expect(JSON.stringify(failures)).not.toMatch(/SECRET/);
+    } finally {
+      server.close();
+    }
+    expect(displayUrl("not a url")).toBe("<invalid URL>");
   });
 });

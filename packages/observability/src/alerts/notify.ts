@@ -72,6 +72,20 @@ export type Fetch = (
   init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
 ) => Promise<{ ok: boolean; status: number }>;
 
+/**
+ * A webhook URL as logs and errors show it: scheme and host only. Webhook URLs often carry their
+ * secret in the path (chat incoming webhooks), the query (`?token=`) or credentials (`user:pass@`),
+ * and a sink's name and errors end up in the server log.
+ */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === "/" && u.search === "" ? "/" : "/…"}`;
+  } catch {
+    return "<invalid URL>";
+  }
+}
+
 /** POST each notification as JSON to a URL (global fetch by default). Throws on a non-2xx answer. */
 export function webhookSink(
   url: string,
@@ -79,15 +93,23 @@ export function webhookSink(
 ): NotificationSink {
   const doFetch: Fetch = opts.fetch ?? ((u, init) => fetch(u, init));
   return {
-    name: `webhook ${url}`,
+    name: `webhook ${displayUrl(url)}`,
     async send(n) {
-      const res = await doFetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(opts.headers ?? {}) },
-        body: JSON.stringify(webhookBody(n)),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
-      });
-      if (!res.ok) throw new Error(`webhook ${url} answered HTTP ${res.status}`);
+      let res: { ok: boolean; status: number };
+      try {
+        res = await doFetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(opts.headers ?? {}) },
+          body: JSON.stringify(webhookBody(n)),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+        });
+      } catch (err) {
+        // a transport error's message may quote the URL: say only what kind of failure it was
+        throw new Error(
+          `webhook ${displayUrl(url)} failed: ${(err as Error).name}${(err as { cause?: { code?: string } }).cause?.code !== undefined ? ` (${(err as { cause: { code: string } }).cause.code})` : ""}`,
+        );
+      }
+      if (!res.ok) throw new Error(`webhook ${displayUrl(url)} answered HTTP ${res.status}`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -136,6 +136,35 @@ describe("PII scan of text datasets", () => {
     expect((await call("ann", "GET", "/api/v1/artifacts/nlp/blob/2")).status).toBe(404);
     expect((await publish("ann", "nlp", "model", Buffer.from("weights"), "model")).status).toBe(201);
     expect((await call("ann", "POST", "/api/v1/artifacts/nlp/model/1/pii-scan", {})).status).toBe(422);
+  });
+});
+
+describe("PII scan limits", () => {
+  it("a publisher without dataset:read cannot scan (logged), and a redacted copy over the quota leaves nothing behind", async () => {
+    expect((await call("admin", "POST", "/api/v1/projects", { name: "lim" })).status).toBe(201);
+    tok["pub"] = await server.store.tokens.create("pub", "user", Date.now());
+    expect((await call("admin", "POST", "/api/v1/projects/lim/members", { user: "pub", role: "publisher" })).status).toBe(200);
+    const text = Buffer.from("call 415-555-0132\n".repeat(50));
+    expect((await publish("admin", "lim", "calls", text)).status).toBe(201);
+    expect((await call("admin", "PUT", "/api/v1/projects/lim/permissions", { permission: "dataset:read", minRole: "owner" })).status).toBe(
+      200,
+    );
+    const denied = await call("pub", "POST", "/api/v1/artifacts/lim/calls/1/pii-scan", { redact: true });
+    expect(denied.status).toBe(403);
+    const [e] = (await call("admin", "GET", "/api/v1/audit?action=pii.scan&outcome=denied")).body["entries"] as Record<string, unknown>[];
+    expect(e).toMatchObject({ actor: "pub", resource: "lim/calls:1", detail: { status: 403 } });
+    expect((await call("admin", "GET", "/api/v1/artifacts/lim/calls/1")).body["metadata"]).toEqual({});
+    // the redacted copy ([PHONE] is shorter, but still new bytes) does not fit a quota of what is stored now
+    expect((await call("admin", "PUT", "/api/v1/projects/lim/quota", { maxBytes: text.length })).status).toBe(200);
+    const blobsBefore = readdirSync(join(dataDir, "blobs", "sha256")).flatMap((d) =>
+      readdirSync(join(dataDir, "blobs", "sha256", d)),
+    ).length;
+    const over = await call("admin", "POST", "/api/v1/artifacts/lim/calls/1/pii-scan", { redact: true });
+    expect(over.status).toBe(413);
+    expect((await call("admin", "GET", "/api/v1/artifacts/lim/calls/2")).status).toBe(404);
+    expect(readdirSync(join(dataDir, "blobs", "sha256")).flatMap((d) => readdirSync(join(dataDir, "blobs", "sha256", d))).length).toBe(
+      blobsBefore,
+    );
   });
 });
 

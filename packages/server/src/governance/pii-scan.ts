@@ -9,6 +9,8 @@ import { ProjectRepo, publishAs } from "../artifacts/projects.js";
 import type { Artifact } from "../artifacts/repo.js";
 import type { Store } from "../store/port.js";
 import type { Principal } from "../store/tokens.js";
+import { ForbiddenError } from "../auth.js";
+import { decideDatasetRead } from "./access.js";
 import { isGzip, openBlob } from "./bytes.js";
 import { PII_KINDS, findPii, maskPii, redactLine, type PiiKind } from "./pii.js";
 
@@ -140,6 +142,23 @@ export async function scanDataset(
   await projects.require(p, ref.project, "publisher", "scan datasets", what);
   const a = await o.store.artifacts.find(ref.project, ref.name, ref.version === "latest" ? undefined : Number(ref.version));
   if (a === undefined) throw new AidcError("NOT_FOUND", `No ${what}`);
+  // the scan reads the data (and its report and redacted copy reveal some of it): dataset:read too, audited when refused
+  const decision = await decideDatasetRead(o.store, p, a.project);
+  if (!decision.allowed) {
+    await o.store.governance.audit.append(
+      {
+        actor: p.user,
+        actorRole: p.role,
+        action: "pii.scan",
+        outcome: "denied",
+        project: a.project,
+        resource: `${a.project}/${a.name}:${a.version}`,
+        detail: { status: 403, reason: decision.reason },
+      },
+      o.now(),
+    );
+    throw new ForbiddenError(`${p.user} cannot scan ${a.project}/${a.name}: ${decision.reason}`);
+  }
   if (a.kind !== "dataset") throw new NotTextError(`${ref.project}/${ref.name}:${a.version} is a ${a.kind}, not a dataset`);
   let upload: string | undefined;
   let report: PiiReport;
@@ -169,9 +188,14 @@ export async function scanDataset(
         o.now(),
         publishAs(p),
       );
-    } finally {
+    } catch (err) {
       o.blobs.release(sha256);
+      // refused (e.g. over the project's quota): the redacted bytes go unless another version has the same
+      if (!(await o.store.artifacts.isBlobUsed(sha256)))
+        await o.blobs.remove(sha256, async () => !(await o.store.artifacts.isBlobUsed(sha256)));
+      throw err;
     }
+    o.blobs.release(sha256);
     report = { ...report, redacted: { artifactId: redacted.id, version: redacted.version, sha256 } };
   }
   const artifact = await o.store.artifacts.update(a.id, { metadata: { piiScan: report } }, p.user, o.now());

@@ -25,6 +25,19 @@ interface ServedModel {
   readonly promotedAtMs?: number;
 }
 
+/** A DP-trained model's budget as the model API returns it (`privacy`; null when trained without DP). */
+interface Privacy {
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly targetEpsilon: number | null;
+  readonly noiseMultiplier: number;
+  readonly clipNorm: number;
+  readonly samplingRate: number;
+  readonly steps: number;
+  readonly epochs: number;
+  readonly stoppedByBudget: boolean;
+}
+
 interface Prediction {
   readonly label: string;
   readonly score: number;
@@ -128,14 +141,36 @@ function tryIt(models: readonly string[]): HTMLElement {
   return form;
 }
 
+/** The privacy cell: the (ε, δ) a DP model spent, its mechanism's figures on hover; filled when the detail arrives. */
+function privacyCell(name: string): HTMLElement {
+  const cell = h("span", { class: "muted", "data-privacy": name }, "…");
+  api<{ privacy: Privacy | null }>(`/api/v1/models/${encodeURIComponent(name)}`)
+    .then(({ privacy: p }) => {
+      if (p === null || p === undefined) {
+        mount(cell, "none (not trained with DP)");
+        return;
+      }
+      cell.className = "";
+      cell.title =
+        `DP-SGD, RDP accountant: noise multiplier σ=${p.noiseMultiplier.toFixed(3)}, clipping norm ${p.clipNorm}, ` +
+        `Poisson sampling q=${p.samplingRate.toPrecision(3)}, ${p.steps} steps in ${p.epochs} epochs` +
+        (p.targetEpsilon === null ? "" : `, target ε ${p.targetEpsilon}`) +
+        (p.stoppedByBudget ? ", stopped early by the budget" : "");
+      mount(cell, badge(`ε = ${p.epsilon.toFixed(2)}`, "ready"), ` δ = ${p.delta}`);
+    })
+    .catch(() => mount(cell, "—"));
+  return cell;
+}
+
 function servedTable(models: readonly ServedModel[]): HTMLElement {
   return table(
-    ["Model", "Project", "Serves", "Promoted"],
+    ["Model", "Project", "Serves", "Promoted", "Privacy budget"],
     models.map((m) => [
       h("strong", {}, m.name),
       m.project ?? "—",
       m.artifact ? `${m.artifact.project}/${m.artifact.name} v${m.artifact.version}` : "package in the models folder",
       m.promotedAtMs !== undefined ? `${fmtTime(m.promotedAtMs)} by ${m.promotedBy ?? "?"}` : "—",
+      privacyCell(m.name),
     ]),
     "No model is served.",
   );

@@ -47,6 +47,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => server?.close());
 
+async function finished(id: string): Promise<Record<string, unknown>> {
+  let run: Record<string, unknown> = {};
+  for (let i = 0; i < 900 && !["succeeded", "failed"].includes(run["status"] as string); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    run = (await call("alice", "GET", `/api/v1/federated/runs/${id}`)).body;
+  }
+  return run;
+}
+
 describe("federated runs on the server", () => {
   it("runs one job per site per round, aggregates masked updates, records rounds, publishes the model; others see nothing", async () => {
     const train = rows(fixture("imdb/train.jsonl.gz"));
@@ -146,5 +155,40 @@ describe("federated runs on the server", () => {
     const scores = (pred.body["predictions"] as { score: number }[]).map((p) => p.score);
     expect(scores[0]).toBeGreaterThan(scores[1]!);
     expect(code(await call("bob", "GET", `/api/v1/federated/runs/fr-000000000000`))).toBe("NOT_FOUND");
+  }, 300_000);
+
+  it("DP on updates without a join round: ε after every round; a site whose job fails fails the run with its reason", async () => {
+    const train = rows(fixture("imdb/train.jsonl.gz")).slice(0, 600);
+    // shards as dataset artifacts (a job's sandbox does not see the server's /tmp)
+    for (const k of [0, 1]) {
+      expect((await call("alice", "POST", "/api/v1/projects", { name: `dp-${k}` })).status).toBeLessThan(300);
+      expect((await publish("alice", `dp-${k}`, "shard", jsonl(train.filter((_, i) => i % 2 === k)))).status).toBe(201);
+    }
+    const started = await call("alice", "POST", "/api/v1/federated/runs", {
+      name: "fed-dp",
+      sites: [{ dataset: "dp-0/shard" }, { dataset: "dp-1/shard" }],
+      rounds: 2,
+      dp: { clip: 1, noiseMultiplier: 1.5, delta: 1e-5 },
+      hyper: { bits: 12 },
+    });
+    expect(started.status).toBe(201);
+    const run = await finished(started.body["id"] as string);
+    expect(run["message"]).toBeUndefined();
+    expect(run["status"]).toBe("succeeded");
+    expect(run["joinBytes"]).toEqual([0, 0]); // no counts round under DP
+    const eps = (run["history"] as { epsilon: number }[]).map((h) => h.epsilon);
+    expect(eps[0]).toBeGreaterThan(0);
+    expect(eps[1]).toBeGreaterThan(eps[0]!);
+    // a shard that is not labelled JSONL: the site's job fails, and so does the run, saying which site and why
+    expect((await publish("alice", "dp-1", "broken", Buffer.from("not json\n"))).status).toBe(201);
+    const bad = await call("alice", "POST", "/api/v1/federated/runs", {
+      name: "fed-broken",
+      sites: [{ dataset: "dp-0/shard" }, { dataset: "dp-1/broken" }],
+      rounds: 1,
+      hyper: { bits: 12 },
+    });
+    const failed = await finished(bad.body["id"] as string);
+    expect(failed["status"]).toBe("failed");
+    expect(String(failed["message"])).toMatch(/site 1's job .* failed in round 0/);
   }, 300_000);
 });

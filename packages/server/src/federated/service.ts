@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chownSync, copyFileSync, createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chownSync, copyFileSync, mkdirSync, createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { AidcError, JobSpec, NotFoundError } from "@aidc/core";
 import {
@@ -142,6 +142,9 @@ export class FederatedService {
     if (own === undefined) return;
     const { s, round, site } = own;
     const dir = this.files.dir(s.id);
+    const inputs = join(run.jobDir, dirname(SITE_INPUTS.config));
+    mkdirSync(inputs, { recursive: true, mode: 0o700 });
+    if (run.owner) chownSync(inputs, run.owner.uid, run.owner.gid);
     const copy = (from: string, to: string): void => {
       const dest = join(run.jobDir, to);
       copyFileSync(from, dest);

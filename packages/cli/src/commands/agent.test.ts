@@ -125,6 +125,19 @@ describe("aidc agent", () => {
       const wrong = await push("--tls-cert", stranger.certFile, "--tls-key", stranger.keyFile);
       expect(wrong.code).toBe(1);
       expect(wrong.err).toContain("CN=stranger");
+      const plain = await run(
+        "agent",
+        "--count",
+        "1",
+        "--push",
+        server.url.replace("https:", "http:"),
+        "--tls-cert",
+        enrolled.certFile,
+        "--tls-key",
+        enrolled.keyFile,
+      );
+      expect(plain.code).toBe(2);
+      expect(plain.err).toContain("a client certificate is presented only over TLS");
       const half = await push("--tls-cert", enrolled.certFile);
       expect(half.code).toBe(2);
       expect(half.err).toContain("--tls-cert needs --tls-key");

@@ -123,6 +123,10 @@ export function registerAgent(program: Command, io: Io): void {
               message: "a client certificate is for --push",
             },
           ]);
+        if (opts.push !== undefined && !/^https:/i.test(opts.push) && (opts.tlsCert !== undefined || opts.tlsKey !== undefined))
+          throw new InvalidInputError("--tls-cert/--tls-key need an https:// --push URL", [
+            { code: "requires_https", path: "--push", message: `a client certificate is presented only over TLS; got ${opts.push}` },
+          ]);
         // the certificate files are read (and a half pair refused) before the first sample
         const token = opts.token ?? process.env["AIDC_TOKEN"];
         const conn: Connection | undefined =

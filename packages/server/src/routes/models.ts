@@ -21,8 +21,12 @@ const Prediction = z.object({
     .object({ method: z.enum(["occlusion", "lime", "shap"]), output: z.enum(["probability", "log-odds"]), base: z.number().optional() })
     .optional(),
 });
-/** Exact SHAP and KernelSHAP stay well under a second up to this many tokens per text. */
-const MAX_SHAP_TOKENS = 5000;
+/**
+ * SHAP's bound on a text's tokens: exact SHAP costs O(p²) in the positions p that one self-overlapping repeated n-gram
+ * covers (a crafted "bad bad bad …"), so 2,500 tokens keep that near a second; the longest of the 25,000 IMDB test
+ * reviews has 2,250 tokens (99th percentile 901).
+ */
+const MAX_SHAP_TOKENS = 2500;
 const ServedView = z.object({
   name: z.string(),
   /** The project that owns the served name; null for a package the operator put in the models folder. */

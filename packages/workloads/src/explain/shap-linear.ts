@@ -90,10 +90,9 @@ export function orShares(intervals: readonly { start: number; length: number }[]
     for (let p = first.start; p < first.start + first.length; p++) out.set(p, 1 / first.length);
     return out;
   }
-  if (intervals.every((iv) => iv.length === 1)) {
-    // a repeated word: m symmetric players, the first one kept switches the feature on (1/m each)
-    for (const iv of intervals) out.set(iv.start, 1 / intervals.length);
-    return out;
+  const sorted = [...intervals].sort((x, y) => x.start - y.start);
+  if (sorted.every((iv, k) => k === 0 || iv.start >= (sorted[k - 1]?.start ?? 0) + (sorted[k - 1]?.length ?? 0))) {
+    return disjointShares(sorted, out);
   }
   // the positions involved, in order, and the shortest interval ending at each
   const ends = new Map<number, number>();
@@ -161,6 +160,37 @@ export function orShares(intervals: readonly { start: number; length: number }[]
     }
   });
   pos.forEach((p, k) => out.set(p, share[k] ?? 0));
+  return out;
+}
+
+/**
+ * Disjoint occurrences (a word or a phrase repeated without overlap, the common case). All of the same length k: every
+ * position is symmetric, 1/(m·k) each. Otherwise a position of occurrence j is pivotal when the rest of its occurrence
+ * is kept and no other occurrence is complete: φ = ∫₀¹ t^(k_j − 1) Π_{l≠j} (1 − t^(k_l)) dt, independent factors
+ * because the occurrences share no position; a polynomial of degree Σk − 1, integrated exactly by Gauss–Legendre.
+ */
+function disjointShares(sorted: readonly { start: number; length: number }[], out: Map<number, number>): Map<number, number> {
+  const m = sorted.length;
+  const k0 = sorted[0]?.length ?? 1;
+  if (sorted.every((iv) => iv.length === k0)) {
+    for (const iv of sorted) for (let p = iv.start; p < iv.start + iv.length; p++) out.set(p, 1 / (m * k0));
+    return out;
+  }
+  const total = sorted.reduce((a, iv) => a + iv.length, 0);
+  const { nodes, weights } = gaussLegendre01(Math.ceil(total / 2) + 1);
+  const share = new Float64Array(m);
+  nodes.forEach((t, q) => {
+    // nodes lie strictly inside (0, 1), so no factor 1 − t^k is zero
+    let logAll = 0;
+    for (const iv of sorted) logAll += Math.log1p(-(t ** iv.length));
+    sorted.forEach((iv, j) => {
+      const others = Math.exp(logAll - Math.log1p(-(t ** iv.length)));
+      share[j] = (share[j] ?? 0) + (weights[q] ?? 0) * t ** (iv.length - 1) * others;
+    });
+  });
+  sorted.forEach((iv, j) => {
+    for (let p = iv.start; p < iv.start + iv.length; p++) out.set(p, share[j] ?? 0);
+  });
   return out;
 }
 

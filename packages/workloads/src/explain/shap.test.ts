@@ -73,6 +73,16 @@ describe("Shapley shares of an OR of n-gram occurrences", () => {
   });
 
   it("matches brute-force enumeration on random interval sets (overlaps, gaps, mixed lengths)", () => {
+    // disjoint occurrences of different lengths (a hash collision of a word and a trigram): the product formula
+    const disjoint = [
+      { start: 0, length: 1 },
+      { start: 2, length: 3 },
+      { start: 6, length: 2 },
+    ];
+    const d = orShares(disjoint);
+    bruteShapley(8, (inS) =>
+      disjoint.some(({ start, length }) => Array.from({ length }, (_, k) => start + k).every(inS)) ? 1 : 0,
+    ).forEach((b, i) => expect(d.get(i) ?? 0).toBeCloseTo(b, 12));
     const rand = mulberry32(11);
     for (let trial = 0; trial < 40; trial++) {
       const n = 4 + Math.floor(rand() * 8);

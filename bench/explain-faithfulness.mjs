@@ -4,7 +4,7 @@
 // reviews, as its predictions cost ~1,000× more. Deletion AUC: lower is better; insertion AUC: higher is better;
 // "random" is a seeded random order, the floor. Also the CPU time per explanation. Run after `npx tsc -b`:
 //   node bench/explain-faithfulness.mjs [--reviews 500] [--steps 20] [--lime-samples 500] [--kernel-samples 1000]
-//        [--seed-reviews 0] [--seed-train 4000] [--seed-maxlen 200] [--seed-epochs 2] [--seed-lr 0.001] [--no-fast]
+//        [--kernel-players 64] [--seed-reviews 0] [--seed-train 4000] [--seed-maxlen 200] [--seed-epochs 2] [--seed-lr 0.001] [--no-fast]
 //        [--fixture]
 // --fixture uses the committed slice (examples/data/imdb: 2,000 train, 1,000 test rows) instead of ../shared.
 import { join } from "node:path";
@@ -33,6 +33,7 @@ const reviews = arg("reviews", useFixture ? 100 : 500);
 const steps = arg("steps", 20);
 const limeSamples = arg("lime-samples", 500);
 const kernelSamples = arg("kernel-samples", 1000);
+const kernelPlayers = arg("kernel-players", 64);
 const seedReviews = arg("seed-reviews", 0);
 const IMDB = useFixture ? join(repo, "examples", "data", "imdb") : benchData("imdb", { name: "imdb" });
 const round = (x, d = 4) => Number(x.toFixed(d));
@@ -95,7 +96,7 @@ if (!process.argv.includes("--no-fast")) {
       occlusion: (t) => explainOcclusion(fast, t),
       lime: (t) => explainLime(fast, t, { samples: limeSamples }),
       shap: (t) => explainShap(fast, t),
-      kernelShap: (t) => explainKernelShap(fast, t, { samples: kernelSamples }),
+      kernelShap: (t) => explainKernelShap(fast, t, { samples: kernelSamples, maxPlayers: kernelPlayers }),
     })),
   };
 }
@@ -152,7 +153,7 @@ console.log(
       data: useFixture ? "examples/data/imdb (committed slice)" : "IMDB (../shared/data/imdb)",
       removal: "tokens deleted from the token list; probability of the class predicted for the full review",
       better: { deletionAuc: "lower", insertionAuc: "higher" },
-      options: { reviews: texts.length, steps, limeSamples, kernelSamples, seedLimeSamples: 300, seedKernelSamples: 512 },
+      options: { reviews: texts.length, steps, limeSamples, kernelSamples, kernelPlayers, seedLimeSamples: 300, seedKernelSamples: 512 },
       ...(fastPart ? { fast: fastPart } : {}),
       ...(seed ? { seed } : {}),
     },

@@ -20,6 +20,7 @@ import { AidcError, InvalidInputError } from "@aidc/core";
 import type { DataKeyStore } from "../store/port-keys.js";
 import { BlobTamperedError, encryptFile, hashEncrypted, readEncrypted } from "./crypto/chunks.js";
 import { BlobKeyError, type Keyring } from "./crypto/master.js";
+import { ctrAt, partialKey, partialKeyPath, partialPlaintext, sealPartial } from "./crypto/partial.js";
 
 export class IntegrityError extends AidcError {
   constructor(message: string) {
@@ -87,8 +88,14 @@ export class BlobStore {
     return this.crypto?.keyring !== undefined;
   }
 
-  newUpload(): string {
+  /**
+   * A new, empty upload. `sealed` (resumable uploads, whose bytes may wait days for the rest): on an
+   * encrypting store its bytes are encrypted as they arrive (crypto/partial.ts), so no plaintext
+   * waits in the upload area; `append` and `commit` handle both kinds.
+   */
+  newUpload(o: { sealed?: boolean } = {}): string {
     const id = `u-${randomBytes(12).toString("hex")}`;
+    if (o.sealed === true && this.crypto?.keyring !== undefined) sealPartial(this.crypto.keyring, id, this.uploadPath(id));
     closeSync(openSync(this.uploadPath(id), "w"));
     return id;
   }
@@ -108,6 +115,7 @@ export class BlobStore {
   partialUploads(): { id: string; mtimeMs: number }[] {
     const out: { id: string; mtimeMs: number }[] = [];
     for (const f of readdirSync(join(this.root, "uploads"))) {
+      if (f.endsWith(".key")) continue; // a sealed upload's key goes with its upload
       try {
         out.push({ id: f, mtimeMs: statSync(join(this.root, "uploads", f)).mtimeMs });
       } catch {
@@ -121,6 +129,7 @@ export class BlobStore {
   discardUpload(name: string): void {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) return;
     rmSync(join(this.root, "uploads", name), { force: true });
+    rmSync(partialKeyPath(join(this.root, "uploads", name)), { force: true });
   }
 
   /** Store bytes already in memory (hashed here), e.g. a model package made by a job. */
@@ -177,6 +186,7 @@ export class BlobStore {
       const have = this.uploadedBytes(id);
       if (offset !== have)
         throw new AidcError("OFFSET_MISMATCH", `Upload ${id} has ${have} bytes; resend from offset ${have}, not ${offset}`);
+      const sealed = partialKey(this.crypto?.keyring, id, this.uploadPath(id));
       const fd = openSync(this.uploadPath(id), "a");
       let size = have;
       let touched = Date.now();
@@ -184,7 +194,7 @@ export class BlobStore {
         for await (const chunk of body) {
           const buf = chunk as Buffer;
           if (size + buf.length > maxBytes) throw new AidcError("TOO_LARGE", `Upload ${id} exceeds ${maxBytes} bytes`);
-          writeSync(fd, buf);
+          writeSync(fd, sealed === undefined ? buf : ctrAt(sealed, size, buf));
           size += buf.length;
           if (Date.now() - touched > 5_000) {
             touched = Date.now();
@@ -229,12 +239,19 @@ export class BlobStore {
    */
   async commit(id: string, expected?: string): Promise<{ sha256: string; sizeBytes: number }> {
     const path = this.uploadPath(id);
-    const sha256 = await sha256File(path);
+    const sealed = partialKey(this.crypto?.keyring, id, path);
+    const hash = createHash("sha256");
+    for await (const c of partialPlaintext(path, sealed)) hash.update(c);
+    const sha256 = hash.digest("hex");
     if (expected !== undefined && expected !== sha256) {
       throw new IntegrityError(`Upload ${id} has sha256 ${sha256}, not the expected ${expected}; nothing was stored`);
     }
     const sizeBytes = statSync(path).size;
-    if (this.crypto?.keyring !== undefined) return this.commitEncrypted(id, sha256, sizeBytes);
+    if (this.crypto?.keyring !== undefined) {
+      const done = await this.commitEncrypted(id, sha256, sizeBytes, sealed !== undefined ? partialPlaintext(path, sealed) : path);
+      rmSync(partialKeyPath(path), { force: true });
+      return done;
+    }
     const target = this.blobPath(sha256);
     mkdirSync(join(target, ".."), { recursive: true });
     if (!existsSync(target)) {
@@ -262,7 +279,12 @@ export class BlobStore {
    * already stored encrypted are not encrypted again; a plaintext copy from before the master key
    * was configured is replaced by the encrypted one.
    */
-  private async commitEncrypted(id: string, sha256: string, sizeBytes: number): Promise<{ sha256: string; sizeBytes: number }> {
+  private async commitEncrypted(
+    id: string,
+    sha256: string,
+    sizeBytes: number,
+    plaintext: string | AsyncIterable<Buffer>,
+  ): Promise<{ sha256: string; sizeBytes: number }> {
     const crypto = this.crypto as Required<Pick<BlobCrypto, "keys" | "keyring">> & BlobCrypto;
     const path = this.uploadPath(id);
     const target = this.encryptedPath(sha256);
@@ -282,7 +304,7 @@ export class BlobStore {
       const dataKey = crypto.keyring.unwrap(sha256, row.keyId, row.wrapped);
       const sealed = `${path}.sealing`;
       try {
-        await encryptFile(path, sealed, sha256, dataKey, sizeBytes);
+        await encryptFile(plaintext, sealed, sha256, dataKey, sizeBytes);
         try {
           linkSync(sealed, target);
         } catch (e) {

@@ -27,7 +27,7 @@ export class UploadSessions {
   }
 
   async start(user: string, nowMs: number): Promise<UploadSession> {
-    const id = this.blobs.newUpload();
+    const id = this.blobs.newUpload({ sealed: true });
     return this.uploads.start(id, user, nowMs);
   }
 

@@ -55,6 +55,7 @@ async function upload(
   name: string,
   bytes: Buffer,
   restart?: () => Promise<RunningServer>,
+  partialsDir?: string,
 ): Promise<RunningServer> {
   const id = (await call(s, token, "POST", "/api/v1/uploads")).json()["id"] as string;
   const half = 100_003;
@@ -64,6 +65,13 @@ async function upload(
       "content-type": "application/offset+octet-stream",
     });
   expect((await patch(s, 0, half)).status).toBe(200);
+  if (partialsDir !== undefined) {
+    // the unfinished upload waits encrypted too: no plaintext in the upload area, its size is the plaintext's (the resume offset)
+    const partial = readFileSync(join(partialsDir, id));
+    expect(partial.length).toBe(half);
+    expect(partial.includes(Buffer.from(PHRASE))).toBe(false);
+    expect(readdirSync(partialsDir).sort()).toEqual([id, `${id}.key`]);
+  }
   const srv = restart !== undefined ? await restart() : s;
   expect((await call(srv, token, "GET", `/api/v1/uploads/${id}`)).json()).toEqual({ id, offsetBytes: half });
   expect((await patch(srv, half, bytes.length)).status).toBe(200);
@@ -84,10 +92,17 @@ describe("an encrypted artifact store behind the server", () => {
     const newKey = keyFile(dataDir, "new.key");
     let s = await start(dataDir, [oldKey]);
     const token = await s.store.tokens.create("ann", "user", Date.now());
-    s = await upload(s, token, "records", data, async () => {
-      await s.close();
-      return start(dataDir, [oldKey]);
-    });
+    s = await upload(
+      s,
+      token,
+      "records",
+      data,
+      async () => {
+        await s.close();
+        return start(dataDir, [oldKey]);
+      },
+      join(dataDir, "blobs", "uploads"),
+    );
     const small = Buffer.from(`${PHRASE} a small file`);
     const id = (await call(s, token, "POST", "/api/v1/uploads")).json()["id"] as string;
     await call(s, token, "PATCH", `/api/v1/uploads/${id}`, small, {

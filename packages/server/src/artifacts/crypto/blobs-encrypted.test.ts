@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/port.js";
@@ -10,6 +10,7 @@ import { BlobStore } from "../blobs.js";
 import { DEFAULT_CHUNK_BYTES, HEADER_BYTES } from "./chunks.js";
 import { Keyring, loadMasterKey } from "./master.js";
 
+const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 const dirs: string[] = [];
 const stores: Store[] = [];
 afterAll(async () => {
@@ -157,6 +158,35 @@ describe("an encrypted blob store", () => {
     blobs.release(sha256);
     expect(readdirSync(join(dir, "blobs", "sha256", sha256.slice(0, 2)))).toEqual([`${sha256}.enc`]);
     expect(await blobs.readAll(sha256)).toEqual(text);
+  });
+
+  it("a sealed (resumable) upload is encrypted as it arrives, appended at odd offsets, and commits to the same plaintext", async () => {
+    const { dir, blobs } = await setup();
+    const id = blobs.newUpload({ sealed: true });
+    let offset = 0;
+    for (const size of [7, 33, 100_000, 1, text.length - 100_041]) {
+      const part = text.subarray(offset, offset + size);
+      offset = await blobs.append(id, offset, Readable.from([part]), 10_000_000);
+    }
+    expect(offset).toBe(text.length);
+    const partial = readFileSync(blobs.uploadPath(id));
+    expect(partial.length).toBe(text.length);
+    expect(partial.includes(Buffer.from(SECRET))).toBe(false);
+    const { sha256 } = await blobs.commit(id, sha(text));
+    blobs.release(sha256);
+    expect(readdirSync(join(dir, "blobs", "uploads"))).toEqual([]);
+    expect((await blobs.readAll(sha256)).equals(text)).toBe(true);
+  });
+
+  it("a changed byte in a sealed partial upload fails the commit's hash check; nothing is stored", async () => {
+    const { blobs } = await setup();
+    const id = blobs.newUpload({ sealed: true });
+    await blobs.append(id, 0, Readable.from([text]), 10_000_000);
+    const partial = readFileSync(blobs.uploadPath(id));
+    partial[500] ^= 1;
+    writeFileSync(blobs.uploadPath(id), partial);
+    await expect(blobs.commit(id, sha(text))).rejects.toMatchObject({ code: "INTEGRITY_ERROR" });
+    await expect(blobs.verify(sha(text))).rejects.toThrow(/missing/);
   });
 
   it("an empty blob is encrypted and authenticated too", async () => {

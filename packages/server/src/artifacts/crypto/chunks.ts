@@ -70,11 +70,11 @@ function chunkAad(sha256: string, header: Buffer, index: number, final: boolean)
 }
 
 /**
- * Encrypt the file at `src` (whose plaintext sha256 is `sha256`) to `dst`. Streams: memory stays at
- * one chunk whatever the blob's size.
+ * Encrypt the file at `src` (or the plaintext an iterable yields), whose sha256 is `sha256`, to
+ * `dst`. Streams: memory stays at about one chunk whatever the blob's size.
  */
 export async function encryptFile(
-  src: string,
+  src: string | AsyncIterable<Buffer>,
   dst: string,
   sha256: string,
   dataKey: Buffer,
@@ -99,7 +99,8 @@ export async function encryptFile(
     await write(header);
     let pending: Buffer = Buffer.alloc(0);
     let seen = 0;
-    const input: ReadStream = createReadStream(src, { highWaterMark: chunkBytes });
+    const input: AsyncIterable<unknown> =
+      typeof src === "string" ? (createReadStream(src, { highWaterMark: chunkBytes }) as ReadStream) : src;
     for await (const part of input) {
       const buf = part as Buffer;
       seen += buf.length;

@@ -24,8 +24,13 @@ export interface DpLinearHyper {
   readonly momentum: number;
 }
 
-export const DP_LINEAR_DEFAULTS: DpLinearHyper = { bits: 20, maxN: 2, learningRate: 2, momentum: 0.9 };
-export const DP_LINEAR_DP_DEFAULTS = { clip: 1, batch: 1024, epochs: 20 };
+/**
+ * Unigrams only: every feature a review has adds its own noise to the review's logit, so fewer, denser features
+ * beat the n-grams that help without DP (IMDB, 20k/5k split of train: unigrams 0.84 vs uni+bigrams 0.80 at ε = 1,
+ * 0.87–0.88 for both at ε = 8). Large expected batches (q ≈ 0.16) buy signal per unit of noise.
+ */
+export const DP_LINEAR_DEFAULTS: DpLinearHyper = { bits: 20, maxN: 1, learningRate: 4, momentum: 0.9 };
+export const DP_LINEAR_DP_DEFAULTS = { clip: 1, batch: 4096, epochs: 20 };
 
 export interface DpEpochReport {
   readonly epoch: number;

@@ -74,7 +74,9 @@ export function planDp(o: DpOptions, rows: number, defaults: { clip: number; bat
   if (!(clip > 0 && Number.isFinite(clip))) bad("dp.clip", `must be > 0, got ${clip}`);
   if (!(Number.isInteger(batch) && batch >= 1 && batch <= rows)) bad("dp.batch", `must be a whole number in [1, ${rows}], got ${batch}`);
   if (!(Number.isInteger(epochs) && epochs >= 1)) bad("dp.epochs", `must be a whole number ≥ 1, got ${epochs}`);
-  if (o.noiseMultiplier !== undefined && !(o.noiseMultiplier > 0 && Number.isFinite(o.noiseMultiplier)))
+  // σ = 0 (no guarantee, ε = ∞) only as an explicit baseline for benchmarks: never together with a target ε
+  const zeroOk = o.noiseMultiplier === 0 && o.epsilon === undefined;
+  if (o.noiseMultiplier !== undefined && !zeroOk && !(o.noiseMultiplier > 0 && Number.isFinite(o.noiseMultiplier)))
     bad("dp.noiseMultiplier", `must be > 0, got ${o.noiseMultiplier}`);
   if (o.epsilon === undefined && o.noiseMultiplier === undefined) bad("dp.epsilon", "give a target epsilon or a noise multiplier");
   if (issues.length > 0) throw new InvalidInputError("Invalid differential-privacy options", issues);

@@ -120,7 +120,7 @@ function runDetail(el: HTMLElement, id: string): () => void {
 /** Federated runs: the list (newest first), or one run's rounds, sites, metrics and bytes sent (refreshing while it runs). */
 export const federatedPage: Page = (el, params) => {
   const id = params[0];
-  if (id !== undefined) return runDetail(el, id);
+  if (id) return runDetail(el, id); // the router passes "" when the optional part is absent
   const list = h("div", { id: "federated-list" }, loading("Loading federated runs…"));
   mount(
     el,

@@ -39,7 +39,7 @@ async function encryptedStore(dir: string, oldFile: string): Promise<{ blobs: { 
   db.transaction(() => {
     for (let i = 0; i < ROWS; i++) {
       const sha = createHash("sha256").update(`row ${i}`).digest("hex");
-      insert.run(sha, old.id, wrapDataKey(old, sha, randomBytes(32)), i);
+      insert.run(sha, old.id, wrapDataKey(old, sha, randomBytes(32)).toString("base64"), i);
     }
   })();
   db.close();
@@ -77,7 +77,7 @@ describe("aidc keys rotate", () => {
     const rows = watch.prepare("SELECT sha256, key_id, wrapped FROM data_keys").all() as {
       sha256: string;
       key_id: string;
-      wrapped: Buffer;
+      wrapped: string;
     }[];
     watch.close();
 
@@ -88,7 +88,7 @@ describe("aidc keys rotate", () => {
     for (const r of rows) {
       const master = r.key_id === next.id ? next : old;
       expect(r.key_id === next.id || r.key_id === old.id).toBe(true);
-      expect(unwrapDataKey(master, r.sha256, r.wrapped)).toHaveLength(32);
+      expect(unwrapDataKey(master, r.sha256, Buffer.from(r.wrapped, "base64"))).toHaveLength(32);
     }
     // a server holding both keys (the documented way to run during a rotation) reads every blob
     const store = await openStore(`sqlite:${join(dir, "aidc.db")}`);

@@ -35,13 +35,16 @@ export interface DataKeyStore {
   remove(sha256: string): Promise<void>;
 }
 
-/** Migration 12 (both backends): one row per encrypted blob. */
+/**
+ * Migration 12 (both backends): one row per encrypted blob. The wrapped key is base64 TEXT, not a
+ * byte column: `aidc store migrate` and backups carry text the same way on both backends.
+ */
 export const DATA_KEYS_MIGRATION_NAME = "data keys";
 export const DATA_KEYS_SQLITE = `
       CREATE TABLE data_keys (
         sha256 TEXT PRIMARY KEY,
         key_id TEXT NOT NULL,
-        wrapped BLOB NOT NULL,
+        wrapped TEXT NOT NULL,
         created_at_ms INTEGER NOT NULL
       );
       CREATE INDEX data_keys_key_id ON data_keys(key_id, sha256);`;
@@ -49,7 +52,7 @@ export const DATA_KEYS_PG = `
       CREATE TABLE data_keys (
         sha256 TEXT COLLATE "C" PRIMARY KEY,
         key_id TEXT COLLATE "C" NOT NULL,
-        wrapped BYTEA NOT NULL,
+        wrapped TEXT COLLATE "C" NOT NULL,
         created_at_ms BIGINT NOT NULL
       );
       CREATE INDEX data_keys_key_id ON data_keys(key_id, sha256);`;

@@ -4,14 +4,14 @@ import type { PgDb } from "./db.js";
 interface Row {
   sha256: string;
   key_id: string;
-  wrapped: Buffer;
+  wrapped: string;
   created_at_ms: string | number;
 }
 
 const fromRow = (r: Row): WrappedDataKey => ({
   sha256: r.sha256,
   keyId: r.key_id,
-  wrapped: Buffer.from(r.wrapped),
+  wrapped: Buffer.from(r.wrapped, "base64"),
   createdAtMs: Number(r.created_at_ms),
 });
 
@@ -26,7 +26,7 @@ export class PgDataKeyStore implements DataKeyStore {
          INSERT INTO data_keys (sha256, key_id, wrapped, created_at_ms) VALUES ($1, $2, $3, $4)
          ON CONFLICT (sha256) DO NOTHING RETURNING *)
        SELECT * FROM ins UNION ALL SELECT * FROM data_keys WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [row.sha256, row.keyId, row.wrapped, row.createdAtMs],
+      [row.sha256, row.keyId, row.wrapped.toString("base64"), row.createdAtMs],
       "aidc_data_key_get_or_insert",
     );
     if (rows[0] !== undefined) return fromRow(rows[0]);
@@ -44,7 +44,7 @@ export class PgDataKeyStore implements DataKeyStore {
   async rewrap(sha256: string, fromKeyId: string, toKeyId: string, wrapped: Buffer): Promise<boolean> {
     const rows = await this.db.query<{ sha256: string }>(
       "UPDATE data_keys SET key_id = $1, wrapped = $2 WHERE sha256 = $3 AND key_id = $4 RETURNING sha256",
-      [toKeyId, wrapped, sha256, fromKeyId],
+      [toKeyId, wrapped.toString("base64"), sha256, fromKeyId],
       "aidc_data_key_rewrap",
     );
     return rows.length === 1;

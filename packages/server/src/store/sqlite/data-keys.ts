@@ -4,14 +4,14 @@ import type { SqliteDb } from "./db.js";
 interface Row {
   sha256: string;
   key_id: string;
-  wrapped: Buffer;
+  wrapped: string;
   created_at_ms: number;
 }
 
 const fromRow = (r: Row): WrappedDataKey => ({
   sha256: r.sha256,
   keyId: r.key_id,
-  wrapped: Buffer.from(r.wrapped),
+  wrapped: Buffer.from(r.wrapped, "base64"),
   createdAtMs: r.created_at_ms,
 });
 
@@ -23,7 +23,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     return this.s.transaction(() => {
       this.s
         .prepare("INSERT INTO data_keys (sha256, key_id, wrapped, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
-        .run(row.sha256, row.keyId, row.wrapped, row.createdAtMs);
+        .run(row.sha256, row.keyId, row.wrapped.toString("base64"), row.createdAtMs);
       return fromRow(this.s.prepare("SELECT * FROM data_keys WHERE sha256 = ?").get(row.sha256) as Row);
     });
   }
@@ -36,7 +36,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
   async rewrap(sha256: string, fromKeyId: string, toKeyId: string, wrapped: Buffer): Promise<boolean> {
     const r = this.s
       .prepare("UPDATE data_keys SET key_id = ?, wrapped = ? WHERE sha256 = ? AND key_id = ?")
-      .run(toKeyId, wrapped, sha256, fromKeyId);
+      .run(toKeyId, wrapped.toString("base64"), sha256, fromKeyId);
     return r.changes === 1;
   }
 

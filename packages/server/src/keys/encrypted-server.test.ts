@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { packageTar, tinyModel } from "../artifacts/fixtures.testing.js";
 import { loadMasterKey } from "../artifacts/crypto/master.js";
 import { startServer, type RunningServer } from "../main.js";
 import { openStore } from "../store/open.js";
@@ -165,5 +166,37 @@ describe("an encrypted artifact store behind the server", () => {
       });
       expect(r.bytes.includes(Buffer.from(PHRASE))).toBe(false);
     }
+  });
+
+  it("a model package stored encrypted is installed and served (the install reads through the decrypting path)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aidc-enc-srv-"));
+    const key = keyFile(dataDir, "master.key");
+    const s = await start(dataDir, [key]);
+    const token = await s.store.tokens.create("ann", "user", Date.now());
+    const tar = packageTar(await tinyModel(join(dataDir, "work", "m")));
+    const id = (await call(s, token, "POST", "/api/v1/uploads")).json()["id"] as string;
+    await call(s, token, "PATCH", `/api/v1/uploads/${id}`, tar, {
+      "upload-offset": "0",
+      "content-type": "application/offset+octet-stream",
+    });
+    const body = JSON.stringify({
+      project: "ann",
+      name: "sent",
+      kind: "model",
+      metadata: { format: "aidc-model-package+tar" },
+      uploadId: id,
+      sha256: sha(tar),
+    });
+    expect((await call(s, token, "POST", "/api/v1/artifacts", body, { "content-type": "application/json" })).status).toBe(201);
+    expect(rawBlobFiles(dataDir)[0]?.includes(tar.subarray(0, 100))).toBe(false);
+    const promoted = await call(s, token, "POST", "/api/v1/models/sent/promote", JSON.stringify({ artifact: "ann/sent:1" }), {
+      "content-type": "application/json",
+    });
+    expect(promoted.status).toBe(200);
+    const p = await call(s, token, "POST", "/api/v1/models/sent:predict", JSON.stringify({ instances: ["wonderful and brilliant"] }), {
+      "content-type": "application/json",
+    });
+    expect(p.status).toBe(200);
+    expect((p.json()["predictions"] as { score: number }[])[0]?.score).toBeGreaterThan(0.5);
   });
 });

@@ -21,5 +21,8 @@ export {
   type MasterKey,
 } from "./artifacts/crypto/master.js";
 export { BlobStore } from "./artifacts/blobs.js";
+export { findPii, luhnValid, maskPii, redactLine, PII_KINDS, type PiiKind, type PiiMatch } from "./governance/pii.js";
+export { scanText, type PiiReport } from "./governance/pii-scan.js";
+export { verifyAuditLog } from "./governance/audit.js";
 export { historyTrace } from "./routes/simulations.js";
 export { policyReplays } from "./routes/recommendations.js";

@@ -30,6 +30,8 @@ export interface PiiReport {
 }
 
 const MAX_SAMPLES = 20;
+/** Characters of redacted text written at once. */
+const BATCH_CHARS = 256 * 1024;
 /** A line this long is not text (or not a dataset a scan can judge line by line). */
 const MAX_LINE_CHARS = 4 << 20;
 
@@ -93,6 +95,15 @@ export async function scanText(src: Readable, o: { by: string; nowMs: number; re
   const samples: PiiReport["samples"] = [];
   let lines = 0;
   let linesWithPii = 0;
+  let batch: string[] = [];
+  let batchChars = 0;
+  const flush = async (w: Writable): Promise<void> => {
+    if (batch.length === 0) return;
+    const text = `${batch.join("\n")}\n`;
+    batch = [];
+    batchChars = 0;
+    if (!w.write(text)) await new Promise((r) => w.once("drain", r));
+  };
   for await (const line of createInterface({ input: body.rest, crlfDelay: Infinity })) {
     lines++;
     if (line.length > MAX_LINE_CHARS)
@@ -105,11 +116,15 @@ export async function scanText(src: Readable, o: { by: string; nowMs: number; re
         if (samples.length < MAX_SAMPLES) samples.push({ line: lines, kind: m.kind, masked: maskPii(m) });
       }
     }
-    if (out !== undefined && !out.write(`${found.length > 0 ? redactLine(line, found) : line}\n`)) {
-      await new Promise((r) => out?.once("drain", r));
+    if (out !== undefined) {
+      // lines go out in batches: one zlib call per line made the redacted gzip copy 5× slower than the scan
+      batch.push(found.length > 0 ? redactLine(line, found) : line);
+      batchChars += line.length + 1;
+      if (batchChars >= BATCH_CHARS) await flush(out);
     }
   }
   if (out !== undefined) {
+    await flush(out);
     out.end();
     await finished(o.redactTo as Writable);
   }

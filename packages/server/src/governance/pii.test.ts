@@ -18,6 +18,7 @@ describe("personal data in text", () => {
     expect(kinds("card 4111 1111 1111 1111 ok")).toEqual([["card", "4111 1111 1111 1111"]]);
     expect(kinds("card 4111-1111-1111-1111.")).toEqual([["card", "4111-1111-1111-1111"]]);
     expect(kinds("amex 3782 822463 10005")).toEqual([["card", "3782 822463 10005"]]);
+    expect(kinds("mc 2221 0000 0000 0009")).toEqual([["card", "2221 0000 0000 0009"]]); // a 2-series Mastercard
     expect(kinds("card 5555555555554444")).toEqual([["card", "5555555555554444"]]);
     expect(kinds("call (415) 555-0132 or 415-555-0199")).toEqual([
       ["phone", "(415) 555-0132"],
@@ -32,6 +33,9 @@ describe("personal data in text", () => {
       "It grossed $1,000,000 in 3 days with 250 screens.",
       "Order id 4111111111111112 failed Luhn.", // one digit off a valid card number
       "Runtime 120 min, rated PG-13, episode 3-4.",
+      "somebody just tossed $175 000 000 overboard", // an amount, not a phone number
+      "http://video.google.com/videoplay?docid=211772166650071408&hl=en", // Luhn-valid by chance, but an id in a URL
+      "ISBN 978-3-16-148410-0 and serial 2345 6789 0123 4567", // a 16-digit run of no issuer's prefix
       "no at sign here user.example.com",
     ];
     for (const line of prose) expect(findPii(line)).toEqual([]);

@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import { InvalidInputError } from "@aidc/core";
 import { readLabeled, type LabeledData } from "./data/jsonl.js";
 import { padSequences } from "./data/sequences.js";
 import { validationSplit } from "./data/split.js";
-import { KerasTokenizer } from "./data/tokenizer.js";
+import { KerasTokenizer, type TokenizerJson } from "./data/tokenizer.js";
 import { binaryMetrics, type BinaryMetrics } from "./eval/metrics.js";
 import { FastModel } from "./fast/model.js";
 import { FAST_DEFAULTS, trainFast, type EpochReport, type FastHyper } from "./fast/train.js";
@@ -32,6 +33,11 @@ export interface TrainSentimentOptions {
   /** Train with DP-SGD (fast preset): the package records the budget spent in `manifest.privacy`. */
   readonly dp?: DpOptions;
   readonly onDpEpoch?: (r: DpEpochReport) => void;
+  /**
+   * Seed preset under DP: a public vocabulary (a seed package's vocab.json, or a text file of words, most frequent
+   * first). Fitting the tokenizer on the private training texts would release which words they contain.
+   */
+  readonly publicVocabPath?: string;
 }
 
 export interface TrainSentimentResult {
@@ -63,11 +69,8 @@ export async function trainSentiment(o: TrainSentimentOptions): Promise<TrainSen
   const evalData = o.evalPath === undefined ? undefined : await readLabeled(o.evalPath);
   const t0 = performance.now();
   const training = { dataFile: o.dataPath, dataSha256: data.sha256, rows: data.texts.length };
+  if (o.dp !== undefined && o.preset === "seed") return trainSeedPrivately(o, o.dp, data, evalData, training, t0);
   if (o.dp !== undefined) {
-    if (o.preset !== "fast")
-      throw new InvalidInputError("Invalid differential-privacy options", [
-        { code: "unsupported", path: "preset", message: `differentially private training is built for the fast preset, not "${o.preset}"` },
-      ]);
     const hyper = mergeHyper<DpLinearHyper>(DP_LINEAR_DEFAULTS, o.hyper);
     const r = trainFastDp(data.texts, data.labels, o.dp, { hyper, ...(o.onDpEpoch ? { onEpoch: o.onDpEpoch } : {}) });
     const model = new FastModel(r.params);
@@ -133,4 +136,69 @@ export async function trainSentiment(o: TrainSentimentOptions): Promise<TrainSen
     metrics,
   });
   return { manifest, model, finished: r.finished };
+}
+
+function publicTokenizer(path: string | undefined, numWords: number): KerasTokenizer {
+  const issue = (message: string): InvalidInputError =>
+    new InvalidInputError("Invalid differential-privacy options", [{ code: "invalid_value", path: "dp.vocab", message }]);
+  if (path === undefined)
+    throw issue(
+      "the seed preset under DP needs a public vocabulary (--dp-vocab <file>): a tokenizer fitted on the training texts would leak which words they contain",
+    );
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw issue(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{")) {
+    const json = JSON.parse(trimmed) as Partial<TokenizerJson>;
+    if (json.kind !== "keras-words" || !Array.isArray(json.words)) throw issue(`${path} is not a seed vocab.json (kind "keras-words")`);
+    return KerasTokenizer.fromJSON({
+      kind: "keras-words",
+      numWords,
+      startToken: json.startToken ?? true,
+      words: json.words.slice(0, Math.max(0, numWords - 3)),
+    });
+  }
+  const words = text
+    .split(/\r?\n/)
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w.length > 0);
+  if (words.length === 0) throw issue(`${path} has no words`);
+  return KerasTokenizer.fromJSON({ kind: "keras-words", numWords, startToken: true, words: words.slice(0, Math.max(0, numWords - 3)) });
+}
+
+/** The seed preset with DP-SGD (micro-batches of one): a public vocabulary, no validation split, eval metrics only. */
+async function trainSeedPrivately(
+  o: TrainSentimentOptions,
+  dp: DpOptions,
+  data: LabeledData,
+  evalData: LabeledData | undefined,
+  training: { dataFile: string; dataSha256: string; rows: number },
+  t0: number,
+): Promise<TrainSentimentResult> {
+  const { SEED_DEFAULTS } = await import("./seed/network.js");
+  const { SeedModel } = await import("./seed/model.js");
+  const { trainSeedDp } = await import("./privacy/dp-seed.js");
+  const hyper = mergeHyper<SeedHyper>(SEED_DEFAULTS, o.hyper);
+  const tokenizer = publicTokenizer(o.publicVocabPath, hyper.numWords);
+  const x = padSequences(
+    data.texts.map((t) => tokenizer.textToSequence(t)),
+    { maxlen: hyper.maxlen },
+  );
+  const r = await trainSeedDp(x, data.labels, hyper, dp, o.onDpEpoch ? { onEpoch: o.onDpEpoch } : {});
+  const durationS = (performance.now() - t0) / 1000;
+  const model = new SeedModel(r.model, tokenizer, hyper.maxlen);
+  const metrics: Record<string, BinaryMetrics> = {};
+  if (evalData) metrics["eval"] = await evaluate(model, evalData);
+  const manifest = await saveSeedPackage(o.outDir, model, {
+    preset: "seed",
+    hyper: { ...hyper, dp: true },
+    training: { ...training, durationS, epochs: r.privacy.epochs },
+    metrics,
+    privacy: r.privacy,
+  });
+  return { manifest, model, finished: true };
 }

@@ -37,6 +37,8 @@ export interface DpFlags {
   dpBatch?: string;
   dpEpochs?: string;
   dpNoise?: string;
+  /** Seed preset: a public vocabulary file (not part of the DP options: it is an input, not a parameter). */
+  dpVocab?: string;
 }
 
 /** The DP options the `--dp-*` flags ask for, or undefined when none is given. */

@@ -91,6 +91,7 @@ export function registerWorkloads(program: Command, io: Io): void {
     .option("--dp-batch <n>", "DP: expected batch size of the Poisson sample (default 4096)")
     .option("--dp-epochs <n>", "DP: planned epochs; the noise is chosen so they fit the budget (default 20)")
     .option("--dp-noise <sigma>", "DP: a fixed noise multiplier instead of choosing it; training stops before --dp-epsilon")
+    .option("--dp-vocab <file>", "DP, seed preset: a public vocabulary (vocab.json of a seed package, or one word per line)")
     .option("--json", "print the model manifest as JSON")
     .action(async (workload: string, o: TrainOpts) => {
       if (workload !== "sentiment") throw bad("workload", `unknown workload "${workload}"; available: sentiment`);
@@ -118,6 +119,7 @@ export function registerWorkloads(program: Command, io: Io): void {
         ...(limit === undefined ? {} : { limit }),
         ...(o.checkpointDir === undefined ? {} : { checkpointDir: o.checkpointDir }),
         ...(dp === undefined ? {} : { dp }),
+        ...(o.dpVocab === undefined ? {} : { publicVocabPath: o.dpVocab }),
         onDpEpoch: (e) => line(`epoch ${e.epoch}: ε ${e.epsilon.toFixed(3)} (δ=${e.delta}) after ${e.steps} steps`),
         onFastEpoch: (e) => line(`epoch ${e.epoch}: loss ${fmt(e.loss)} accuracy ${fmt(e.accuracy)}`),
         onSeedBatch: (p) => {

@@ -144,10 +144,10 @@ describe("model package", () => {
     await expect(loadModelPackage(dir)).rejects.toThrow(/privacy\.epsilon/);
   });
 
-  it("refuses DP for the seed preset with a clear issue", async () => {
+  it("refuses DP for the seed preset without a public vocabulary, naming dp.vocab", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "aidc-dp-")), "model");
-    await expect(
-      trainSentiment({ preset: "seed", dataPath: fixture("imdb/train.jsonl.gz"), outDir: dir, dp: { epsilon: 1, delta: 1e-5 } }),
-    ).rejects.toThrow(InvalidInputError);
+    const run = trainSentiment({ preset: "seed", dataPath: fixture("imdb/train.jsonl.gz"), outDir: dir, dp: { epsilon: 1, delta: 1e-5 } });
+    await expect(run).rejects.toThrow(InvalidInputError);
+    await expect(run).rejects.toMatchObject({ issues: [{ path: "dp.vocab" }] });
   });
 });

@@ -88,28 +88,49 @@ export function registerArtifacts(program: Command, io: Io): void {
     .argument("<artifact>", "project/name")
     .option("--kind <kind>", "dataset | checkpoint | model | other", "other")
     .option("--parent <ids...>", "artifact ids this one was made from (lineage)")
+    .option("--pii-scan <mode>", "a text dataset: scan it for personal data after the upload (report), and store a redacted copy (redact)")
     .option("--json", "print one JSON document")
-    .action(async (file: string, ref: string, opts: ConnectionFlags & { kind: string; parent?: string[]; json?: boolean }) => {
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch (e) {
-        throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
-      }
-      const { project, name } = parseRef(ref);
-      const c = connection(opts);
-      const up = await upload(c, file, startProgress(io, `push ${ref}`, size, { format: bytes }));
-      const a = await requestJson<ArtifactView>(c, "POST", "/api/v1/artifacts", {
-        project,
-        name,
-        kind: opts.kind,
-        uploadId: up.id,
-        sha256: up.sha256,
-        parents: opts.parent ?? [],
-      });
-      if (opts.json) return printJson(io, a);
-      io.out(`${a.project}/${a.name}:${a.version}\t${a.sha256}\n`);
-    });
+    .action(
+      async (file: string, ref: string, opts: ConnectionFlags & { kind: string; parent?: string[]; piiScan?: string; json?: boolean }) => {
+        if (opts.piiScan !== undefined && (!["report", "redact"].includes(opts.piiScan) || opts.kind !== "dataset"))
+          throw new InvalidInputError(`Invalid --pii-scan "${opts.piiScan}"`, [
+            { code: "invalid_value", path: "--pii-scan", message: "report or redact, for --kind dataset" },
+          ]);
+        let size: number;
+        try {
+          size = statSync(file).size;
+        } catch (e) {
+          throw new InvalidInputError(`Cannot read ${file}`, [{ code: "unreadable", path: file, message: (e as Error).message }]);
+        }
+        const { project, name } = parseRef(ref);
+        const c = connection(opts);
+        const up = await upload(c, file, startProgress(io, `push ${ref}`, size, { format: bytes }));
+        const a = await requestJson<ArtifactView>(c, "POST", "/api/v1/artifacts", {
+          project,
+          name,
+          kind: opts.kind,
+          uploadId: up.id,
+          sha256: up.sha256,
+          parents: opts.parent ?? [],
+        });
+        // the scan runs on the server over the stored version (aidc governance pii-scan; docs/governance.md)
+        const scan =
+          opts.piiScan === undefined
+            ? undefined
+            : (
+                await requestJson<{
+                  report: { lines: number; linesWithPii: number; counts: Record<string, number>; redacted?: { version: number } };
+                }>(c, "POST", `/api/v1/artifacts/${a.project}/${a.name}/${a.version}/pii-scan`, { redact: opts.piiScan === "redact" })
+              ).report;
+        if (opts.json) return printJson(io, scan === undefined ? a : { ...a, piiScan: scan });
+        io.out(`${a.project}/${a.name}:${a.version}\t${a.sha256}\n`);
+        if (scan !== undefined) {
+          const counts = Object.entries(scan.counts).map(([k, n]) => `${n} ${k}`);
+          io.out(`pii scan: ${scan.linesWithPii} of ${scan.lines} lines with personal data (${counts.join(", ")})\n`);
+          if (scan.redacted !== undefined) io.out(`redacted copy: ${a.project}/${a.name}:${scan.redacted.version}\n`);
+        }
+      },
+    );
 
   conn(group.command("delete"))
     .description("delete one version (latest moves to the newest remaining one; lineage keeps a tombstone)")

@@ -64,6 +64,14 @@ describe("aidc audit and aidc governance", () => {
     expect(scan.out).toContain("a***@example.com");
     expect(scan.out).toContain("redacted copy: alice/reviews:2");
     expect(scan.out).not.toContain("a.b@example.com");
+    // at upload time: aidc artifacts push --pii-scan
+    const card = join(dir, "cards.csv");
+    writeFileSync(card, "name,card\nann,4111 1111 1111 1111\nben,none\n");
+    const pushed = await as("alice", "artifacts", "push", card, "alice/cards", "--kind", "dataset", "--pii-scan", "redact");
+    expect(pushed.code).toBe(0);
+    expect(pushed.out).toContain("pii scan: 1 of 3 lines with personal data (0 email, 1 card, 0 phone)");
+    expect(pushed.out).toContain("redacted copy: alice/cards:2");
+    expect((await as("alice", "artifacts", "push", card, "alice/cards", "--pii-scan", "report")).code).toBe(2); // not a dataset
     const dry = await as("alice", "governance", "retention", "alice", "--apply", "--dry-run", "--json");
     expect(JSON.parse(dry.out)).toMatchObject({ dryRun: true, deleted: [] });
   });

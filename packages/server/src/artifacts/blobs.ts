@@ -1,26 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  futimesSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { createReadStream, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AidcError, InvalidInputError } from "@aidc/core";
-import type { DataKeyStore } from "../store/port-keys.js";
-import { BlobTamperedError, encryptFile, hashEncrypted, readEncrypted } from "./crypto/chunks.js";
-import { BlobKeyError, type Keyring } from "./crypto/master.js";
-import { ctrAt, partialKey, partialKeyPath, partialPlaintext, sealPartial } from "./crypto/partial.js";
+import { BlobTamperedError, hashEncrypted, readEncrypted } from "./crypto/chunks.js";
+import { blobDataKey, sealUpload, type BlobCrypto, type SealingCrypto } from "./crypto/seal.js";
+import { partialKey, partialKeyPath, partialPlaintext } from "./crypto/partial.js";
+import { UploadArea } from "./upload-area.js";
 
 export class IntegrityError extends AidcError {
   constructor(message: string) {
@@ -35,15 +21,7 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/**
- * Encryption at rest (crypto/): the store's wrapped data keys, and the master keys of this process.
- * Without a keyring nothing new is encrypted and an encrypted blob is refused (BLOB_KEY_MISSING).
- */
-export interface BlobCrypto {
-  readonly keys: DataKeyStore;
-  readonly keyring?: Keyring | undefined;
-  readonly now?: () => number;
-}
+export type { BlobCrypto } from "./crypto/seal.js";
 
 /**
  * Content-addressed blob storage on the local file system: `<root>/sha256/ab/abcdef…`. Uploads
@@ -53,7 +31,7 @@ export interface BlobCrypto {
  * (crypto/chunks.ts; the name stays the sha256 of the plaintext), its data key wrapped in the store.
  * Every reader goes through `read`/`readAll`, which verify and decrypt: there is one read path.
  */
-export class BlobStore {
+export class BlobStore extends UploadArea {
   /** Blobs whose hash was checked, keyed by sha256, with the file identity it was checked on and the plaintext size. */
   private readonly verified = new Map<string, { identity: string; size: number }>();
   /** Blobs just committed whose artifact row is not written yet: garbage collection leaves them alone. */
@@ -64,12 +42,9 @@ export class BlobStore {
    */
   private readonly keeps = new Map<string, { keep: string; target: string }[]>();
 
-  constructor(
-    readonly root: string,
-    private readonly crypto?: BlobCrypto,
-  ) {
+  constructor(root: string, crypto?: BlobCrypto) {
+    super(root, crypto);
     mkdirSync(join(root, "sha256"), { recursive: true });
-    mkdirSync(join(root, "uploads"), { recursive: true });
   }
 
   /** Where an unencrypted blob's bytes are. Read blobs with `read`, never from this path (it may be ciphertext's twin). */
@@ -86,50 +61,6 @@ export class BlobStore {
   /** True when new blobs are encrypted (a master key is loaded). */
   get encrypting(): boolean {
     return this.crypto?.keyring !== undefined;
-  }
-
-  /**
-   * A new, empty upload. `sealed` (resumable uploads, whose bytes may wait days for the rest): on an
-   * encrypting store its bytes are encrypted as they arrive (crypto/partial.ts), so no plaintext
-   * waits in the upload area; `append` and `commit` handle both kinds.
-   */
-  newUpload(o: { sealed?: boolean } = {}): string {
-    const id = `u-${randomBytes(12).toString("hex")}`;
-    if (o.sealed === true && this.crypto?.keyring !== undefined) sealPartial(this.crypto.keyring, id, this.uploadPath(id));
-    closeSync(openSync(this.uploadPath(id), "w"));
-    return id;
-  }
-
-  uploadPath(id: string): string {
-    if (!/^u-[0-9a-f]{24}$/.test(id)) throw new AidcError("NOT_FOUND", `No upload "${id}"`);
-    return join(this.root, "uploads", id);
-  }
-
-  uploadedBytes(id: string): number {
-    const p = this.uploadPath(id);
-    if (!existsSync(p)) throw new AidcError("NOT_FOUND", `No upload "${id}"`);
-    return statSync(p).size;
-  }
-
-  /** Ids of the partial files in the upload area (sessions or leftovers), with their last change. */
-  partialUploads(): { id: string; mtimeMs: number }[] {
-    const out: { id: string; mtimeMs: number }[] = [];
-    for (const f of readdirSync(join(this.root, "uploads"))) {
-      if (f.endsWith(".key")) continue; // a sealed upload's key goes with its upload
-      try {
-        out.push({ id: f, mtimeMs: statSync(join(this.root, "uploads", f)).mtimeMs });
-      } catch {
-        // removed meanwhile
-      }
-    }
-    return out;
-  }
-
-  /** Remove a partial file (unknown ids are ignored). */
-  discardUpload(name: string): void {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) return;
-    rmSync(join(this.root, "uploads", name), { force: true });
-    rmSync(partialKeyPath(join(this.root, "uploads", name)), { force: true });
   }
 
   /** Store bytes already in memory (hashed here), e.g. a model package made by a job. */
@@ -165,50 +96,6 @@ export class BlobStore {
       // the key goes with the bytes (nothing can decrypt a copy of them any more), unless the same bytes came back meanwhile
       if (this.crypto !== undefined && !existsSync(this.encryptedPath(sha256))) await this.crypto.keys.remove(sha256);
     } else for (const path of moved) renameSync(path + suffix, path);
-  }
-
-  /**
-   * Append a chunk at `offset`, which must equal the bytes already received (resumable uploads).
-   * One append per upload at a time, also across servers sharing the folder: `<upload>.lock`,
-   * created exclusively, refreshed while the bytes arrive (the janitor removes a crashed one's).
-   */
-  async append(id: string, offset: number, body: Readable, maxBytes: number): Promise<number> {
-    const lock = `${this.uploadPath(id)}.lock`;
-    let lockFd: number;
-    try {
-      lockFd = openSync(lock, "wx");
-    } catch (err) {
-      if ((err as { code?: string }).code === "EEXIST")
-        throw new AidcError("OFFSET_MISMATCH", `Upload ${id} is receiving another PATCH; retry when it is done`);
-      throw err;
-    }
-    try {
-      const have = this.uploadedBytes(id);
-      if (offset !== have)
-        throw new AidcError("OFFSET_MISMATCH", `Upload ${id} has ${have} bytes; resend from offset ${have}, not ${offset}`);
-      const sealed = partialKey(this.crypto?.keyring, id, this.uploadPath(id));
-      const fd = openSync(this.uploadPath(id), "a");
-      let size = have;
-      let touched = Date.now();
-      try {
-        for await (const chunk of body) {
-          const buf = chunk as Buffer;
-          if (size + buf.length > maxBytes) throw new AidcError("TOO_LARGE", `Upload ${id} exceeds ${maxBytes} bytes`);
-          writeSync(fd, sealed === undefined ? buf : ctrAt(sealed, size, buf));
-          size += buf.length;
-          if (Date.now() - touched > 5_000) {
-            touched = Date.now();
-            futimesSync(lockFd, new Date(touched), new Date(touched));
-          }
-        }
-      } finally {
-        closeSync(fd);
-      }
-      return size;
-    } finally {
-      closeSync(lockFd);
-      rmSync(lock, { force: true });
-    }
   }
 
   /**
@@ -273,53 +160,26 @@ export class BlobStore {
     this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
   }
 
-  /**
-   * Commit with a master key: the plaintext upload is encrypted under the blob's data key (the
-   * store's row for this sha256, created here when it is new) and its plaintext file removed. Bytes
-   * already stored encrypted are not encrypted again; a plaintext copy from before the master key
-   * was configured is replaced by the encrypted one.
-   */
+  /** Commit with a master key (crypto/seal.ts), then hold the encrypted bytes like any commit. */
   private async commitEncrypted(
     id: string,
     sha256: string,
     sizeBytes: number,
     plaintext: string | AsyncIterable<Buffer>,
   ): Promise<{ sha256: string; sizeBytes: number }> {
-    const crypto = this.crypto as Required<Pick<BlobCrypto, "keys" | "keyring">> & BlobCrypto;
     const path = this.uploadPath(id);
     const target = this.encryptedPath(sha256);
     const keep = `${path}.keep`;
-    mkdirSync(join(target, ".."), { recursive: true });
-    try {
-      linkSync(target, keep); // stored already: hold a second link to its bytes
-    } catch (err) {
-      if ((err as { code?: string }).code !== "ENOENT") throw err;
-      const fresh = crypto.keyring.newDataKey(sha256);
-      const row = await crypto.keys.getOrInsert({
-        sha256,
-        keyId: fresh.keyId,
-        wrapped: fresh.wrapped,
-        createdAtMs: (crypto.now ?? Date.now)(),
-      });
-      const dataKey = crypto.keyring.unwrap(sha256, row.keyId, row.wrapped);
-      const sealed = `${path}.sealing`;
-      try {
-        await encryptFile(plaintext, sealed, sha256, dataKey, sizeBytes);
-        try {
-          linkSync(sealed, target);
-        } catch (e) {
-          if ((e as { code?: string }).code !== "EEXIST") throw e; // the same bytes committed at once elsewhere
-        }
-        renameSync(sealed, keep);
-      } finally {
-        rmSync(sealed, { force: true });
-      }
-      if (existsSync(this.blobPath(sha256))) {
-        rmSync(this.blobPath(sha256), { force: true });
-        this.verified.delete(sha256);
-      }
-    }
-    rmSync(path, { force: true });
+    await sealUpload(this.crypto as SealingCrypto, {
+      upload: path,
+      target,
+      keep,
+      plainCopy: this.blobPath(sha256),
+      sha256,
+      sizeBytes,
+      plaintext,
+    });
+    this.verified.delete(sha256);
     this.hold(sha256, keep, target);
     return { sha256, sizeBytes };
   }
@@ -360,16 +220,8 @@ export class BlobStore {
     return size;
   }
 
-  /** The unwrapped data key of an encrypted blob, or a BlobKeyError saying which key is missing. */
-  private async dataKey(sha256: string): Promise<Buffer> {
-    if (this.crypto === undefined) throw new BlobKeyError(`Blob ${sha256} is encrypted and this server has no key store; it is not served`);
-    const row = await this.crypto.keys.get(sha256);
-    if (row === undefined) throw new BlobKeyError(`Blob ${sha256} is encrypted but its data key is not in the store; it is not served`);
-    if (this.crypto.keyring === undefined)
-      throw new BlobKeyError(
-        `Blob ${sha256} is encrypted under master key ${row.keyId} and this server has none (start it with --master-key-file or AIDC_MASTER_KEY_FILE); it is not served`,
-      );
-    return this.crypto.keyring.unwrap(sha256, row.keyId, row.wrapped);
+  private dataKey(sha256: string): Promise<Buffer> {
+    return blobDataKey(this.crypto, sha256);
   }
 
   /**

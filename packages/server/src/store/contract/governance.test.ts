@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { verifyAuditLog } from "../../governance/audit.js";
 import { parseStoreUrl } from "../open.js";
+import { copyStore } from "../transfer/copy.js";
 import { PgDb } from "../pg/db.js";
 import type { NewAuditEntry } from "../port-governance.js";
 import { describeStores } from "./harness.testing.js";
@@ -125,6 +129,27 @@ describeStores("governance store: audit log, permissions, retention", (open, kit
     ]);
     expect(log[0]?.detail).toEqual({ cleared: true });
     expect(await verifyAuditLog(store)).toEqual({ ok: true, entries: 5 });
+  });
+});
+
+describeStores("governance store: copies", (_open, kit) => {
+  it("aidc store copy carries the audit log with its chain intact (from a SQLite file into this backend)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-gov-copy-"));
+    const source = `sqlite:${join(dir, "source.db")}`;
+    const src = await kit.openUrl(source);
+    for (let i = 1; i <= 7; i++) await src.governance.audit.append(read(i, { detail: { i, nested: { b: 2, a: [1, "x"] } } }), 4000 + i);
+    await src.governance.retention.set({ project: "nlp", keepVersions: 2, kinds: ["dataset"], setBy: "ann", setAtMs: 9 });
+    await src.close();
+    const target = await kit.freshUrl();
+    await copyStore(source, target);
+    const copy = await kit.openUrl(target);
+    expect(await verifyAuditLog(copy)).toEqual({ ok: true, entries: 8 });
+    expect((await copy.governance.audit.list({ limit: 1, actor: "bob" }))[0]?.detail).toEqual({ i: 7, nested: { b: 2, a: [1, "x"] } });
+    expect(await copy.governance.retention.get("nlp")).toMatchObject({ keepVersions: 2 });
+    // and the next append continues the copied chain
+    await copy.governance.audit.append(read(8), 5000);
+    expect(await verifyAuditLog(copy)).toEqual({ ok: true, entries: 9 });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -7,6 +7,7 @@ import { BlobTamperedError, hashEncrypted, readEncrypted } from "./crypto/chunks
 import { blobDataKey, sealUpload, type BlobCrypto, type SealingCrypto } from "./crypto/seal.js";
 import { partialKey, partialKeyPath, partialPlaintext } from "./crypto/partial.js";
 import { UploadArea } from "./upload-area.js";
+import type { WrappedDataKey } from "../store/port-keys.js";
 
 export class IntegrityError extends AidcError {
   constructor(message: string) {
@@ -40,7 +41,9 @@ export class BlobStore extends UploadArea {
    * A second link to each pinned commit's bytes (`uploads/<id>.keep`): another server sharing this
    * folder may remove the blob between our commit and our artifact row; `release` puts it back.
    */
-  private readonly keeps = new Map<string, { keep: string; target: string }[]>();
+  private readonly keeps = new Map<string, { keep: string; target: string; key?: WrappedDataKey | undefined }[]>();
+  /** Key rows being put back by `release` (a read here waits for them). */
+  private restoring: Promise<unknown> = Promise.resolve();
 
   constructor(root: string, crypto?: BlobCrypto) {
     super(root, crypto);
@@ -105,7 +108,12 @@ export class BlobStore extends UploadArea {
   release(sha256: string): void {
     const held = this.keeps.get(sha256)?.pop();
     if (held !== undefined) {
-      const { keep, target } = held;
+      const { keep, target, key } = held;
+      // another server may have removed the blob and its key between our commit and our artifact row
+      if (key !== undefined && this.crypto !== undefined) {
+        const keys = this.crypto.keys;
+        this.restoring = Promise.all([this.restoring, keys.getOrInsert(key).catch(() => undefined)]);
+      }
       if (!existsSync(target)) {
         try {
           linkSync(keep, target);
@@ -155,8 +163,8 @@ export class BlobStore extends UploadArea {
     return { sha256, sizeBytes };
   }
 
-  private hold(sha256: string, keep: string, target: string): void {
-    this.keeps.set(sha256, [...(this.keeps.get(sha256) ?? []), { keep, target }]);
+  private hold(sha256: string, keep: string, target: string, key?: WrappedDataKey): void {
+    this.keeps.set(sha256, [...(this.keeps.get(sha256) ?? []), { keep, target, key }]);
     this.pinned.set(sha256, (this.pinned.get(sha256) ?? 0) + 1);
   }
 
@@ -170,7 +178,7 @@ export class BlobStore extends UploadArea {
     const path = this.uploadPath(id);
     const target = this.encryptedPath(sha256);
     const keep = `${path}.keep`;
-    await sealUpload(this.crypto as SealingCrypto, {
+    const key = await sealUpload(this.crypto as SealingCrypto, {
       upload: path,
       target,
       keep,
@@ -180,7 +188,7 @@ export class BlobStore extends UploadArea {
       plaintext,
     });
     this.verified.delete(sha256);
-    this.hold(sha256, keep, target);
+    this.hold(sha256, keep, target, key);
     return { sha256, sizeBytes };
   }
 
@@ -220,7 +228,8 @@ export class BlobStore extends UploadArea {
     return size;
   }
 
-  private dataKey(sha256: string): Promise<Buffer> {
+  private async dataKey(sha256: string): Promise<Buffer> {
+    await this.restoring;
     return blobDataKey(this.crypto, sha256);
   }
 

@@ -148,6 +148,20 @@ describe("an encrypted blob store", () => {
     await expect(blobs.verify(one.sha256)).rejects.toThrow(/missing/);
   });
 
+  it("two servers: a removal between the other's commit and its artifact row takes bytes and key; release puts both back", async () => {
+    const { dir, store, keyring } = await setup();
+    const a = new BlobStore(join(dir, "blobs"), { keys: store.dataKeys, keyring });
+    const b = new BlobStore(join(dir, "blobs"), { keys: store.dataKeys, keyring });
+    const { sha256 } = await a.putBytes(text);
+    a.release(sha256);
+    await b.putBytes(text); // b's commit of the same bytes, its artifact row not yet written
+    await a.remove(sha256, async () => true); // a's store said: no live version
+    expect(await store.dataKeys.get(sha256)).toBeUndefined();
+    b.release(sha256); // b's row is written now
+    expect((await b.readAll(sha256)).equals(text)).toBe(true);
+    expect((await a.readAll(sha256)).equals(text)).toBe(true);
+  });
+
   it("a plaintext blob from before the master key stays readable, and a new commit of its bytes encrypts it", async () => {
     const { dir, store, blobs } = await setup();
     const plain = new BlobStore(join(dir, "blobs"), { keys: store.dataKeys });

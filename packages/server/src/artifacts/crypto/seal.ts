@@ -1,6 +1,6 @@
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import type { DataKeyStore } from "../../store/port-keys.js";
+import type { DataKeyStore, WrappedDataKey } from "../../store/port-keys.js";
 import { encryptFile } from "./chunks.js";
 import { BlobKeyError, type Keyring } from "./master.js";
 
@@ -23,7 +23,8 @@ export type SealingCrypto = BlobCrypto & { readonly keyring: Keyring };
  * same row, so either's file decrypts), sealed to a temporary file, linked to `target`, kept as
  * `keep` (a second link, for BlobStore.release). Bytes already stored encrypted are only linked to
  * `keep`; a plaintext copy from before the master key (`plainCopy`) is replaced. The plaintext
- * upload is removed in every case.
+ * upload is removed in every case. Returns the blob's key row (BlobStore.release puts it back if
+ * another server removed the blob meanwhile).
  */
 export async function sealUpload(
   crypto: SealingCrypto,
@@ -36,14 +37,16 @@ export async function sealUpload(
     sizeBytes: number;
     plaintext: string | AsyncIterable<Buffer>;
   },
-): Promise<void> {
+): Promise<WrappedDataKey | undefined> {
   mkdirSync(dirname(o.target), { recursive: true });
+  let row: WrappedDataKey | undefined;
   try {
     linkSync(o.target, o.keep); // stored already: hold a second link to its bytes
+    row = await crypto.keys.get(o.sha256);
   } catch (err) {
     if ((err as { code?: string }).code !== "ENOENT") throw err;
     const fresh = crypto.keyring.newDataKey(o.sha256);
-    const row = await crypto.keys.getOrInsert({
+    row = await crypto.keys.getOrInsert({
       sha256: o.sha256,
       keyId: fresh.keyId,
       wrapped: fresh.wrapped,
@@ -65,6 +68,7 @@ export async function sealUpload(
     if (existsSync(o.plainCopy)) rmSync(o.plainCopy, { force: true });
   }
   rmSync(o.upload, { force: true });
+  return row;
 }
 
 /** The unwrapped data key of an encrypted blob, or a BlobKeyError saying which key is missing. */

@@ -67,6 +67,16 @@ export const GOVERNANCE_PG = `
     BEGIN RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege'; END $$;
   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse();
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse();
+  -- TRUNCATE skips row triggers: refuse it too while the log holds entries (an empty log may be truncated, as
+  -- aidc store copy --force does to every table of a target it replaces)
+  CREATE FUNCTION audit_log_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM audit_log) THEN
+        RAISE EXCEPTION 'audit_log is append-only: TRUNCATE refused' USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN NULL;
+    END $$;
+  CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_truncate();
   CREATE TABLE project_permissions (
     project TEXT COLLATE "C" NOT NULL,
     permission TEXT COLLATE "C" NOT NULL,

@@ -75,6 +75,7 @@ describeStores("governance store: audit log, permissions, retention", (open, kit
     await expect(raw(url, "UPDATE audit_log SET actor = 'mallory' WHERE id = 2")).rejects.toThrow(/append-only/);
     await expect(raw(url, "DELETE FROM audit_log WHERE id = 3")).rejects.toThrow(/append-only/);
     await expect(raw(url, "DELETE FROM audit_log")).rejects.toThrow(/append-only/);
+    if (kit.backend === "postgres") await expect(raw(url, "TRUNCATE audit_log")).rejects.toThrow(/append-only: TRUNCATE refused/);
     expect((await store.governance.audit.list({ limit: 10 })).length).toBe(5);
     expect(await verifyAuditLog(store)).toEqual({ ok: true, entries: 5 });
     // an intruder with the database's owner rights drops the trigger and rewrites a row

@@ -5,7 +5,7 @@ import { FastModel } from "../fast/model.js";
 import { FAST_DEFAULTS, trainFast } from "../fast/train.js";
 import { auc, deletionInsertion, faithfulness, positionWeights, rankPositions } from "./faithfulness.js";
 import { explainLime } from "./lime.js";
-import { explainOcclusion } from "./occlusion.js";
+import { explainOcclusion, type Explanation } from "./occlusion.js";
 import { explainShap } from "./shap.js";
 import { fixture } from "../../../../test/support/data.js";
 
@@ -30,7 +30,7 @@ describe("deletion and insertion curves", () => {
     const w = Float64Array.of(0.1, -0.5, 0.3, 0);
     expect(rankPositions(w, 1)).toEqual([2, 0, 3, 1]);
     expect(rankPositions(w, -1)).toEqual([1, 3, 0, 2]);
-    const lime = { method: "lime", score: 0.9, label: "positive", tokens: [{ token: "good", index: 1, weight: 0.4 }] } as const;
+    const lime: Explanation = { method: "lime", score: 0.9, label: "positive", tokens: [{ token: "good", index: 1, weight: 0.4 }] };
     expect(Array.from(positionWeights(lime, ["a", "good", "b", "good"]))).toEqual([0, 0.4, 0, 0.4]);
   });
 

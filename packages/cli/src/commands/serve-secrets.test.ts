@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,5 +80,40 @@ describe("aidc serve logs", () => {
     for (const secret of [admin, "FORGEDTOKENSECRET", "HOOKSECRET", "HOOKQUERYSECRET", masterHex, "QUERYSECRET"]) {
       expect(printed, secret).not.toContain(secret);
     }
+  }, 60_000);
+});
+
+/** Start `aidc serve`, stop it once it prints its URL; everything it printed and its exit code. */
+function serveOnce(dataDir: string, extra: string[], env: NodeJS.ProcessEnv): Promise<{ printed: string; code: number | null }> {
+  const args = [join(repo, "packages/cli/dist/bin.js"), "serve", "--port", "0", "--data-dir", dataDir, "--isolation", "none", ...extra];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
+  let printed = "";
+  child.stdout.on("data", (d: Buffer) => {
+    printed += d.toString();
+    if (/^https?:\/\/\S+\n/m.test(printed)) child.kill("SIGTERM");
+  });
+  child.stderr.on("data", (d: Buffer) => (printed += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ printed, code })));
+}
+
+describe("aidc serve --master-key-file", () => {
+  it("takes the key from AIDC_MASTER_KEY_FILE and says encryption is on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-mk-"));
+    writeFileSync(join(dir, "k"), randomBytes(32), { mode: 0o600 });
+    const r = await serveOnce(join(dir, "data"), [], { ...process.env, AIDC_MASTER_KEY_FILE: join(dir, "k") });
+    expect(r.printed).toMatch(/encryption at rest: new blobs are encrypted \(master key from AIDC_MASTER_KEY_FILE\)/);
+  }, 60_000);
+
+  it("refuses a key file others can read or a short one with exit 2, naming the flag, before the store is created", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-mk-"));
+    writeFileSync(join(dir, "open"), randomBytes(32).toString("hex"), { mode: 0o644 });
+    writeFileSync(join(dir, "short"), "0123", { mode: 0o600 });
+    const open = await serveOnce(join(dir, "data"), ["--master-key-file", join(dir, "open")], process.env);
+    expect(open.code).toBe(2);
+    expect(open.printed).toMatch(/--master-key-file: its mode is 644; run chmod 600 on it/);
+    const short = await serveOnce(join(dir, "data"), ["--master-key-file", join(dir, "short")], process.env);
+    expect(short.code).toBe(2);
+    expect(short.printed).toMatch(/--master-key-file: expected 32 raw bytes, 64 hex digits or base64 of 32 bytes/);
+    expect(existsSync(join(dir, "data", "aidc.db"))).toBe(false);
   }, 60_000);
 });

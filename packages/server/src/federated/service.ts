@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { AidcError, JobSpec, NotFoundError } from "@aidc/core";
 import {
+  decodeMessage,
   encodeGlobal,
   exportPrivateKey,
   generateSiteKeys,
@@ -165,14 +166,28 @@ export class FederatedService {
     if (!existsSync(msg) || !existsSync(rep)) throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s job ${job.id} wrote no update`);
     if (statSync(msg).size > MAX_MESSAGE_BYTES || statSync(rep).size > 4096)
       throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s job ${job.id} wrote an oversized update`);
-    const report = JSON.parse(readFileSync(rep, "utf8")) as SiteReport;
-    if (report.site !== site || report.round !== round || !Number.isInteger(report.rows)) {
+    // a site job is untrusted code: its report and message must parse and name this site and round
+    let report: SiteReport;
+    try {
+      report = JSON.parse(readFileSync(rep, "utf8")) as SiteReport;
+    } catch {
+      throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s job ${job.id} wrote a report that is not JSON`);
+    }
+    if (report.site !== site || report.round !== round || !Number.isInteger(report.rows) || report.rows < 0) {
       throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s report names site ${String(report.site)} round ${String(report.round)}`);
     }
+    const bytes = new Uint8Array(readFileSync(msg));
+    if (bytes.length > 0) {
+      const m = decodeMessage(bytes); // throws FEDERATED_MESSAGE_CORRUPT on a malformed message
+      if (m.site !== site || m.round !== round) {
+        throw new AidcError("FEDERATED_PROTOCOL", `site ${site}'s update claims to be site ${m.site} round ${m.round}`);
+      }
+    }
     const rd = this.files.roundDir(s.id, round);
-    copyFileSync(msg, join(rd, `site-${site}.bin`));
-    writeFileSync(join(rd, `site-${site}.report.json`), JSON.stringify(report)); // last: marks the site as heard from
-    await this.o.store.events.insert(this.o.now(), "federated.update", `job/${job.id}`, { run: s.id, round, site, bytes: report.bytes });
+    writeFileSync(join(rd, `site-${site}.bin`), bytes);
+    const kept: SiteReport = { ...report, bytes: bytes.length };
+    writeFileSync(join(rd, `site-${site}.report.json`), JSON.stringify(kept)); // last: marks the site as heard from
+    await this.o.store.events.insert(this.o.now(), "federated.update", `job/${job.id}`, { run: s.id, round, site, bytes: bytes.length });
   }
 
   async tick(): Promise<void> {

@@ -223,6 +223,8 @@ export async function explainKernelShap(model: SentimentModel, text: string, opt
       const batch = zs.slice(from, from + 256).map((z) => tokens.filter((_, i) => z[Math.floor(i / span)] === 1));
       const ps = await model.predictTokens(batch);
       ps.forEach((p, i) => (values[from + i] = out(p)));
+      // the LSTM predicts synchronously: let a server's other requests in between batches
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return values;
   };

@@ -63,4 +63,25 @@ describe("audit page in Chromium", noChromium, () => {
     expect(violations).toEqual([]);
     expect(session.problems).toEqual([]);
   });
+
+  it("shows a project's data rules and lets its owner raise dataset:read and set retention (both audited)", async () => {
+    await page.goto(`${server.url}/data-rules?project=nlp&token=${encodeURIComponent(token)}`);
+    const view = page.locator("#rules-view");
+    await expect.poll(() => view.textContent()).toContain("reader and up (default)");
+    expect(await view.textContent()).toContain("none: every version is kept");
+    await page.getByLabel("Least role that reads datasets").selectOption("publisher");
+    await page.getByRole("button", { name: "Set dataset:read" }).click();
+    await expect.poll(() => view.textContent()).toContain("publisher and up");
+    await page.getByLabel("Keep the newest versions of each dataset").fill("3");
+    await page.getByRole("button", { name: "Set retention" }).click();
+    await expect.poll(() => view.textContent()).toContain("keep the newest 3 (dataset; set by admin)");
+    const log = (await (await as(token, "GET", "/api/v1/audit?project=nlp")).json()) as { entries: { action: string }[] };
+    expect(log.entries.slice(0, 2).map((e) => e.action)).toEqual(["retention.set", "permission.set"]);
+    await page.addScriptTag({ content: AXE });
+    const violations = (await page.evaluate(
+      `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id))`,
+    )) as string[];
+    expect(violations).toEqual([]);
+    expect(session.problems).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { alertsPage } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
+import { dataRulesPage } from "./pages/data-rules.js";
 import { catalogPage } from "./pages/catalog.js";
 import { federatedPage } from "./pages/federated.js";
 import { jobDetailPage } from "./pages/job-detail.js";
@@ -58,5 +59,6 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/alerts$/, href: "/alerts", title: "Alerts", page: alertsPage },
   { pattern: /^\/recommendations$/, href: "/recommendations", title: "Recommendations", page: recommendationsPage },
   { pattern: /^\/audit$/, href: "/audit", title: "Audit", page: auditPage },
+  { pattern: /^\/data-rules$/, href: "/data-rules", title: "Data rules", page: dataRulesPage },
   { pattern: /^\/federated(?:\/([^/]+))?$/, href: "/federated", title: "Federated", page: federatedPage },
 ];

@@ -138,3 +138,31 @@ describe("aidc keys rotate", () => {
     expect(empty.err).toMatch(/--data-dir: has no aidc.db/);
   }, 60_000);
 });
+
+describe("aidc keys encrypt-existing", () => {
+  it("encrypts the blobs a server stored before it had a master key; they read back with the key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-keys-"));
+    const key = keyFile(dir, "master.key");
+    const store = await openStore(`sqlite:${join(dir, "aidc.db")}`);
+    const plain = new BlobStore(join(dir, "blobs"), { keys: store.dataKeys });
+    const bytes = [Buffer.from("plaintext from before the key, one"), Buffer.from("plaintext from before the key, two")];
+    const shas = [];
+    for (const b of bytes) {
+      const { sha256 } = await plain.putBytes(b);
+      plain.release(sha256);
+      shas.push(sha256);
+    }
+    await store.close();
+    const r = await runCli(["keys", "encrypt-existing", "--data-dir", dir, "--key", key, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ keyId: loadMasterKey(key).id, encrypted: 2, failed: [] });
+    const again = await openStore(`sqlite:${join(dir, "aidc.db")}`);
+    try {
+      const blobs = new BlobStore(join(dir, "blobs"), { keys: again.dataKeys, keyring: Keyring.fromFiles([key]) });
+      expect(blobs.plaintextBlobs()).toEqual([]);
+      for (const [i, sha] of shas.entries()) expect((await blobs.readAll(sha)).equals(bytes[i]!)).toBe(true);
+    } finally {
+      await again.close();
+    }
+  }, 60_000);
+});

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { AidcError, InvalidInputError } from "@aidc/core";
-import { defaultStoreUrl, keyStatus, loadMasterKey, openStore, rotateDataKeys } from "@aidc/server";
+import { BlobStore, defaultStoreUrl, Keyring, keyStatus, loadMasterKey, openStore, rotateDataKeys } from "@aidc/server";
 import { printJson, printTable, type Io } from "../output.js";
 import { startProgress } from "../progress.js";
 
@@ -73,6 +73,51 @@ export function registerKeys(program: Command, io: Io): void {
             "KEY_ROTATION_INCOMPLETE",
             `${report.failed.length} data keys did not unwrap under ${report.from} and were left as they were`,
           );
+      } finally {
+        await store.close();
+      }
+    });
+
+  keys
+    .command("encrypt-existing")
+    .description(
+      "encrypt the blobs stored in plaintext before a master key was configured (hash checked first; run the servers with the key first)",
+    )
+    .requiredOption("--key <file>", "the master key file the servers use (the first --master-key-file)")
+    .option("--store <url>", "store: sqlite:<path>, a file path, or postgres://… (default sqlite:<data-dir>/aidc.db)")
+    .option("--data-dir <dir>", "the server's data directory", ".aidc")
+    .option("--blob-dir <dir>", "the artifact blobs (default <data-dir>/blobs)")
+    .option("--json", "print one JSON document")
+    .action(async (opts: { key: string; store?: string; dataDir: string; blobDir?: string; json?: boolean }) => {
+      const keyring = new Keyring(loadMasterKey(opts.key, "--key"));
+      const blobDir = opts.blobDir ?? join(opts.dataDir, "blobs");
+      if (!existsSync(join(blobDir, "sha256")))
+        throw new InvalidInputError(`No blobs in "${blobDir}"`, [
+          { code: "invalid_value", path: "--blob-dir", message: "has no sha256/ folder" },
+        ]);
+      const store = await openStore(storeUrl(opts));
+      try {
+        const blobs = new BlobStore(blobDir, { keys: store.dataKeys, keyring });
+        const todo = blobs.plaintextBlobs();
+        const progress = startProgress({ ...io, json: opts.json === true }, "encrypting blobs", todo.length);
+        let encrypted = 0;
+        const failed: { sha256: string; message: string }[] = [];
+        for (const sha256 of todo) {
+          try {
+            if (await blobs.encryptStored(sha256)) encrypted++;
+          } catch (err) {
+            failed.push({ sha256, message: (err as Error).message });
+          }
+          progress.set(encrypted + failed.length);
+        }
+        progress.done();
+        const report = { keyId: keyring.active.id, encrypted, failed };
+        if (opts.json) printJson(io, report);
+        else {
+          io.out(`encrypted ${encrypted} of ${todo.length} plaintext blobs under ${keyring.active.id}\n`);
+          for (const f of failed) io.err(`not encrypted: ${f.sha256}: ${f.message}\n`);
+        }
+        if (failed.length > 0) throw new AidcError("INTEGRITY_ERROR", `${failed.length} blobs were left in plaintext (see above)`);
       } finally {
         await store.close();
       }

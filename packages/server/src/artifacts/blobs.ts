@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AidcError, InvalidInputError } from "@aidc/core";
@@ -64,6 +64,38 @@ export class BlobStore extends UploadArea {
   /** True when new blobs are encrypted (a master key is loaded). */
   get encrypting(): boolean {
     return this.crypto?.keyring !== undefined;
+  }
+
+  /**
+   * Encrypt a blob stored in plaintext before the master key was configured (`aidc keys
+   * encrypt-existing`): its hash is checked first, the encrypted file is linked in beside it, then
+   * the plaintext goes. A reader meanwhile reads one or the other, both whole. False when there was
+   * nothing to do (already encrypted, or gone).
+   */
+  async encryptStored(sha256: string): Promise<boolean> {
+    if (this.crypto?.keyring === undefined) throw new AidcError("BLOB_KEY_MISSING", "Cannot encrypt blobs without a master key");
+    const plain = this.blobPath(sha256);
+    const target = this.encryptedPath(sha256);
+    if (existsSync(target) || !existsSync(plain)) return false;
+    const sizeBytes = await this.verify(sha256);
+    const upload = this.uploadPath(this.newUpload());
+    rmSync(upload, { force: true });
+    linkSync(plain, upload);
+    const keep = `${upload}.keep`;
+    try {
+      await sealUpload(this.crypto as SealingCrypto, { upload, target, keep, plainCopy: plain, sha256, sizeBytes, plaintext: upload });
+    } finally {
+      rmSync(keep, { force: true });
+      rmSync(upload, { force: true });
+    }
+    this.verified.delete(sha256);
+    return true;
+  }
+
+  /** The sha256 of every blob stored in plaintext (not encrypted). */
+  plaintextBlobs(): string[] {
+    const root = join(this.root, "sha256");
+    return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).filter((f) => /^[0-9a-f]{64}$/.test(f)));
   }
 
   /** Store bytes already in memory (hashed here), e.g. a model package made by a job. */

@@ -203,6 +203,26 @@ describe("an encrypted blob store", () => {
     await expect(blobs.verify(sha(text))).rejects.toThrow(/missing/);
   });
 
+  it("encrypts blobs stored in plaintext before the key (checking their hash first), leaving them readable", async () => {
+    const { dir, store, blobs } = await setup();
+    const plain = new BlobStore(join(dir, "blobs"), { keys: store.dataKeys });
+    const one = await plain.putBytes(text);
+    const two = await plain.putBytes(Buffer.from("another plaintext blob"));
+    plain.release(one.sha256);
+    plain.release(two.sha256);
+    expect(blobs.plaintextBlobs().sort()).toEqual([one.sha256, two.sha256].sort());
+    // a plaintext blob that rotted is not sealed (its bad bytes would get a valid tag)
+    const rotten = blobs.blobPath(two.sha256);
+    writeFileSync(rotten, Buffer.from("another plaintext blox"));
+    await expect(blobs.encryptStored(two.sha256)).rejects.toMatchObject({ code: "INTEGRITY_ERROR" });
+    expect(await blobs.encryptStored(one.sha256)).toBe(true);
+    expect(await blobs.encryptStored(one.sha256)).toBe(false);
+    expect(blobs.plaintextBlobs()).toEqual([two.sha256]);
+    expect(readFileSync(blobs.encryptedPath(one.sha256)).includes(Buffer.from(SECRET))).toBe(false);
+    expect((await blobs.readAll(one.sha256)).equals(text)).toBe(true);
+    expect(readdirSync(join(dir, "blobs", "uploads"))).toEqual([]);
+  });
+
   it("an empty blob is encrypted and authenticated too", async () => {
     const { blobs } = await setup();
     const { sha256, sizeBytes } = await blobs.putBytes(Buffer.alloc(0));

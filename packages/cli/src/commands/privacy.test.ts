@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -117,6 +117,45 @@ describe("aidc train --dp-* and aidc eval", () => {
     expect((JSON.parse(e.out) as { privacy: { epsilon: number } }).privacy.epsilon).toBe(manifest.privacy.epsilon);
     const human = await run("eval", "--model", model, "--data", fixture("imdb/test.jsonl.gz"));
     expect(human.out).toMatch(/privacy: \(ε=\d+\.\d{3} of target 3, δ=0\.00001\)/);
+  });
+
+  it("trains the seed LSTM under DP with a public vocabulary (--dp-vocab)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aidc-dp-cli-"));
+    const vocab = join(dir, "words.txt");
+    writeFileSync(vocab, "the\nfilm\ngood\nbad\ngreat\nawful\n");
+    const t = await run(
+      "train",
+      "sentiment",
+      "--preset",
+      "seed",
+      "--data",
+      fixture("imdb/train.jsonl.gz"),
+      "--limit",
+      "60",
+      "--out",
+      join(dir, "m"),
+      "--hyper",
+      "numWords=12",
+      "maxlen=12",
+      "embeddingDim=4",
+      "lstmUnits=4",
+      "--dp-epsilon",
+      "5",
+      "--dp-delta",
+      "1e-3",
+      "--dp-batch",
+      "30",
+      "--dp-epochs",
+      "1",
+      "--dp-vocab",
+      vocab,
+      "--json",
+    );
+    expect(t.code).toBe(0);
+    const m = (JSON.parse(t.out) as { manifest: { preset: string; privacy: { epsilon: number; steps: number } } }).manifest;
+    expect(m.preset).toBe("seed");
+    expect(m.privacy.steps).toBe(2);
+    expect(m.privacy.epsilon).toBeLessThanOrEqual(5);
   });
 
   it("refuses DP flags that do not make a guarantee", async () => {

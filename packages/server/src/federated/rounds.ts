@@ -68,6 +68,15 @@ export async function closeRound(c: RoundContext, s: RunState, sites: number[]):
       sites.length === 0
         ? new Float64Array(dim + 1)
         : aggregate(messages, { round, dim: dim + 1, sites, secure, fracBits: UPDATE_FRAC_BITS, centralNoiseStd });
+    const dropped = s.phase.dropped ?? [];
+    if (dropped.length > 0 && !s.spec.dp) {
+      // the survivors' weights were shares of the whole round: renormalise them (DP keeps its fixed denominator)
+      const kept = sites.reduce(
+        (a, k) => a + ((JSON.parse(readFileSync(join(rd, `site-${k}.config.json`), "utf8")) as { weight?: number }).weight ?? 0),
+        0,
+      );
+      if (kept > 0) for (let i = 0; i < avg.length; i++) avg[i] = avg[i]! / kept;
+    }
     const model = applyUpdate(decodeGlobal(new Uint8Array(readFileSync(join(dir, "global.bin")))), avg, hyper.serverLearningRate);
     writeFileSync(join(dir, "global.bin.tmp"), encodeGlobal(model));
     renameSync(join(dir, "global.bin.tmp"), join(dir, "global.bin")); // a crash leaves the old or the new model
@@ -76,6 +85,7 @@ export async function closeRound(c: RoundContext, s: RunState, sites: number[]):
     const entry = {
       round,
       participants: sites,
+      ...(dropped.length > 0 ? { dropped } : {}),
       jobs: sites.map((x) => s.phase.jobs[String(x)] ?? ""),
       bytesSent: s.spec.sites.map((_, x) => messages[sites.indexOf(x)]?.length ?? 0),
       ...(rows > 0 ? { trainLoss: reports.reduce((a, r) => a + (r.loss ?? 0) * r.rows, 0) / rows } : {}),

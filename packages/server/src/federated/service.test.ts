@@ -39,7 +39,8 @@ async function siteJob(jobId: string, tamper?: (out: { message: Uint8Array; repo
   mkdirSync(work, { recursive: true });
   svc.prepare({ jobId, spec: job.spec, user: job.user, jobDir: work });
   const config = parseSiteConfig(JSON.parse(readFileSync(join(work, "inputs/federated.json"), "utf8")));
-  const { message, report } = runSiteStep(config, data, {});
+  const global = config.mode === "update" ? new Uint8Array(readFileSync(join(work, "inputs/federated-global.bin"))) : undefined;
+  const { message, report } = runSiteStep(config, data, global ? { global } : {});
   const out = { message, report: { ...report } as Record<string, unknown> };
   tamper?.(out);
   writeFileSync(join(work, "federated-update.bin"), out.message);
@@ -55,7 +56,7 @@ describe("the federated coordinator", () => {
     const spec = FederatedRunSpec.parse({
       name: "svc",
       sites: [{ data: "/x/a.jsonl" }, { data: "/x/b.jsonl" }],
-      rounds: 1,
+      rounds: 2,
       hyper: { bits: 10 },
     });
     const run = await svc.create(alice, spec);
@@ -101,5 +102,17 @@ describe("the federated coordinator", () => {
     // a job of the finished round is no longer accepted
     const late = (await store.jobs.get(j0))!;
     await expect(svc.collect(late, join(dir, "work", j0))).rejects.toThrow(/not in round 0/);
+
+    // round 1: site 1's job is cancelled; a plain round carries on with site 0 alone (weights renormalised)
+    await store.jobs.apply(r1["1"]!, "cancel", Date.now());
+    const only = await siteJob(r1["0"]!);
+    await svc.collect(only.job, only.work);
+    await svc.tick(); // notices the drop and closes the round
+    const closed = svc.get(alice, run.id);
+    expect(closed.status).toBe("running");
+    expect(closed.history).toHaveLength(1);
+    expect(closed.history[0]).toMatchObject({ round: 1, participants: [0], dropped: [1] });
+    expect(closed.history[0]!.bytesSent[1]).toBe(0);
+    expect(closed.phase.round).toBe(2);
   }, 60_000);
 });

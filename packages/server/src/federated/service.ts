@@ -228,21 +228,34 @@ export class FederatedService {
       await this.submitRound(s, round, chosen);
       return;
     }
+    // a plain training round carries on without a site whose job failed (FedAvg over the survivors); the join
+    // round needs every site, and a secure round cannot unmask a sum with a missing site (no recovery here yet)
+    const dropped = new Set(s.phase.dropped ?? []);
+    let waiting = false;
     for (const [site, jobId] of Object.entries(s.phase.jobs)) {
-      if (existsSync(join(rd, `site-${site}.report.json`))) continue;
+      if (dropped.has(Number(site)) || existsSync(join(rd, `site-${site}.report.json`))) continue;
       const job = await this.o.store.jobs.get(jobId);
-      if (job === undefined || job.state === "failed" || job.state === "cancelled") {
-        throw new AidcError(
-          "FEDERATED_SITE_FAILED",
-          `site ${site}'s job ${jobId} ${job?.state ?? "vanished"} in round ${round}${job?.message ? `: ${job.message}` : ""}`,
-        );
+      const failed = job === undefined || job.state === "failed" || job.state === "cancelled";
+      const silent = job?.state === "succeeded" && this.o.now() - (job.finishedAtMs ?? 0) > 30_000;
+      if (!failed && !silent) {
+        waiting = true;
+        continue;
       }
-      if (job.state === "succeeded" && this.o.now() - (job.finishedAtMs ?? 0) > 30_000) {
-        throw new AidcError("FEDERATED_SITE_FAILED", `site ${site}'s job ${jobId} succeeded but handed back no update`);
-      }
-      return; // still waiting
+      const why = silent
+        ? `site ${site}'s job ${jobId} succeeded but handed back no update`
+        : `site ${site}'s job ${jobId} ${job?.state ?? "vanished"} in round ${round}${job?.message ? `: ${job.message}` : ""}`;
+      if (round === 0 || s.spec.secureAggregation) throw new AidcError("FEDERATED_SITE_FAILED", why);
+      dropped.add(Number(site));
+      s.phase.dropped = [...dropped].sort((a, b) => a - b);
+      this.files.save(s);
+      await this.o.store.events.insert(this.o.now(), "federated.dropped", `federated/${s.id}`, { round, site: Number(site), reason: why });
     }
-    await closeRound(this.rounds, s, Object.keys(s.phase.jobs).map(Number));
+    if (waiting) return;
+    const survivors = Object.keys(s.phase.jobs)
+      .map(Number)
+      .filter((k) => !dropped.has(k));
+    if (survivors.length === 0) throw new AidcError("FEDERATED_SITE_FAILED", `every site dropped out of round ${round}`);
+    await closeRound(this.rounds, s, survivors);
   }
 
   private async submitRound(s: RunState, round: number, chosen: number[]): Promise<void> {
@@ -297,7 +310,7 @@ function view(s: RunState): FederatedRunView {
     status: s.status,
     ...(s.message !== undefined ? { message: s.message } : {}),
     createdAtMs: s.createdAtMs,
-    phase: s.phase,
+    phase: { round: s.phase.round, jobs: s.phase.jobs },
     sites: s.spec.sites.length,
     rounds: s.spec.rounds,
     secureAggregation: s.spec.secureAggregation,

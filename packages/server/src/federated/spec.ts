@@ -51,6 +51,7 @@ export type FederatedRunSpec = z.infer<typeof FederatedRunSpec>;
 export const FederatedRoundSchema = z.object({
   round: z.number(),
   participants: z.array(z.number()),
+  dropped: z.array(z.number()).optional().describe("sites chosen for the round whose jobs failed (plain rounds carry on without them)"),
   jobs: z.array(z.string()),
   bytesSent: z.array(z.number()).describe("bytes each site sent this round (index = site)"),
   trainLoss: z.number().optional(),

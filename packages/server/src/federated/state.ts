@@ -18,7 +18,7 @@ export interface RunState {
   status: "running" | "succeeded" | "failed";
   message?: string;
   /** Round 0 is the join round (row counts, and NB counts unless DP); 1..rounds train. */
-  phase: { round: number; jobs: Record<string, string> };
+  phase: { round: number; jobs: Record<string, string>; dropped?: number[] };
   /** Rows of each site (from the join round; empty under DP, where no join round runs). */
   siteRows: number[];
   joinBytes: number[];

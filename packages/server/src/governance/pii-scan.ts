@@ -1,5 +1,4 @@
 import { createWriteStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { Readable, type Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
@@ -65,6 +64,30 @@ async function peek(src: Readable, n: number): Promise<{ head: Buffer; rest: Rea
   return { head, rest: Readable.from(all(), { objectMode: false }) };
 }
 
+/**
+ * The lines of UTF-8 text (without their \n or \r\n), refusing a line longer than MAX_LINE_CHARS
+ * bytes before buffering more of it: a file without newlines must not be read whole into memory.
+ */
+export async function* textLines(src: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8");
+  let rest = "";
+  let n = 0;
+  for await (const chunk of src) {
+    rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    let at = 0;
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n", at)) {
+      n++;
+      yield rest.slice(at, nl > at && rest[nl - 1] === "\r" ? nl - 1 : nl);
+      at = nl + 1;
+    }
+    rest = rest.slice(at);
+    if (rest.length > MAX_LINE_CHARS)
+      throw new NotTextError(`Line ${n + 1} is longer than ${MAX_LINE_CHARS} characters: not a text dataset`);
+  }
+  rest += decoder.decode();
+  if (rest !== "") yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+}
+
 /** Gunzip a stream, passing its errors on. */
 function gunzip(src: Readable): Readable {
   const z = createGunzip();
@@ -104,10 +127,8 @@ export async function scanText(src: Readable, o: { by: string; nowMs: number; re
     batchChars = 0;
     if (!w.write(text)) await new Promise((r) => w.once("drain", r));
   };
-  for await (const line of createInterface({ input: body.rest, crlfDelay: Infinity })) {
+  for await (const line of textLines(body.rest)) {
     lines++;
-    if (line.length > MAX_LINE_CHARS)
-      throw new NotTextError(`Line ${lines} is longer than ${MAX_LINE_CHARS} characters: not a text dataset`);
     const found = findPii(line);
     if (found.length > 0) {
       linesWithPii++;

@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { textLines } from "./pii-scan.js";
 import { findPii, luhnValid, maskPii, redactLine } from "./pii.js";
 
 const kinds = (line: string) => findPii(line).map((m) => [m.kind, m.text]);
@@ -46,5 +48,37 @@ describe("personal data in text", () => {
     const found = findPii(line);
     expect(redactLine(line, found)).toBe("Write to [EMAIL], pay with [CARD], call [PHONE].");
     expect(found.map(maskPii)).toEqual(["a***@example.org", "****1111", "***32"]);
+  });
+});
+
+describe("text lines of a dataset", () => {
+  const lines = async (chunks: (string | Buffer)[]) => {
+    const out: string[] = [];
+    for await (const l of textLines(Readable.from(chunks))) out.push(l);
+    return out;
+  };
+
+  it("splits across chunks, drops \\r\\n and \\n, keeps a last line without newline and UTF-8 split mid-character", async () => {
+    const euro = Buffer.from("€"); // three bytes
+    expect(await lines(["a\r\nb", "c\nd"])).toEqual(["a", "bc", "d"]);
+    expect(
+      await lines([Buffer.concat([Buffer.from("x"), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from("\n")])]),
+    ).toEqual(["x€"]);
+    expect(await lines(["\n\n"])).toEqual(["", ""]);
+  });
+
+  it("refuses a line longer than 4 MiB characters without reading the rest", async () => {
+    let served = 0;
+    async function* endless(): AsyncGenerator<Buffer> {
+      for (;;) {
+        served++;
+        yield Buffer.alloc(1 << 20, 0x61);
+      }
+    }
+    const drain = async (): Promise<void> => {
+      for await (const _ of textLines(endless())) void _;
+    };
+    await expect(drain()).rejects.toMatchObject({ code: "NOT_TEXT" });
+    expect(served).toBeLessThanOrEqual(6);
   });
 });

@@ -20,6 +20,7 @@ export interface FederatedRunView {
   history: {
     round: number;
     participants: number[];
+    dropped?: number[];
     jobs: string[];
     bytesSent: number[];
     trainLoss?: number;
@@ -89,7 +90,7 @@ function runDetail(el: HTMLElement, id: string): () => void {
               ["Round", "Sites", "Train loss", "Train acc", "Test acc", "ε", "Bytes per site", "Jobs"],
               r.history.map((x) => [
                 x.round,
-                `${x.participants.length} (${x.participants.join(", ")})`,
+                `${x.participants.length} (${x.participants.join(", ")})${x.dropped?.length ? `; dropped ${x.dropped.join(", ")}` : ""}`,
                 fmt(x.trainLoss),
                 fmt(x.trainAccuracy),
                 fmt(x.testAccuracy),

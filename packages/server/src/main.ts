@@ -38,6 +38,7 @@ import type { JobRecord } from "./store/jobs.js";
 import { registerModel, workloadCommand } from "./workloads/run.js";
 import { materializeDataset } from "./governance/dataset-input.js";
 import { FederatedService } from "./federated/service.js";
+import { startRetentionSweeps } from "./governance/retention.js";
 import { defaultStoreUrl, openStore } from "./store/open.js";
 import type { Fence, Store } from "./store/port.js";
 import { loadAlertRules } from "./observe/rules.js";
@@ -416,6 +417,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.uploadMaxAgeS !== undefined ? { uploadMaxAgeMs: options.uploadMaxAgeS * 1000 } : {}),
     warn: (msg) => app?.log.warn(msg),
   });
+  // projects' retention rules (governance/retention.ts), applied hourly by the leading replica
+  const retention = startRetentionSweeps({
+    store,
+    blobs: ctx.blobs,
+    now: ctx.now,
+    leads: () => replica.isLeader(),
+    warn: (msg) => app?.log.warn(msg),
+  });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
@@ -448,6 +457,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       closing ??= (async () => {
         shuttingDown = true;
         janitor.stop();
+        retention.stop();
         federated?.stop();
         await replica.stop();
         await app.close();

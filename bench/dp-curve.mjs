@@ -2,7 +2,7 @@
 // split: train on the 25,000 training reviews, accuracy on the 25,000 test reviews, for ε ∈ {0.5, 1, 2, 4, 8} at
 // δ = 1e-5, plus ε = ∞ twice: the same DP-SGD pipeline without noise or a budget (σ = 0), and the non-private fast
 // preset (naive-Bayes features, n-grams). One JSON document on stdout.
-// Run after `npx tsc -b`: nice -n 10 node bench/dp-curve.mjs [--repeats N] [--epsilons 0.5,1,8]
+// Run after `npx tsc -b`: nice -n 10 node bench/dp-curve.mjs [--repeats N] [--epsilons 0.5,1,8] [--seed ROWS]
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { benchData } from "./data.mjs";
@@ -26,7 +26,15 @@ const epsilons = arg("--epsilons", "0.5,1,2,4,8").split(",").map(Number);
 const delta = 1e-5;
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 
+// --seed ROWS: instead, one point for the LSTM (seed preset) under DP: ε = 8 on the first ROWS training reviews,
+// vocabulary fitted on test reviews 12,500–24,999 (public to the training set), accuracy on test reviews 0–12,499.
+const seedRows = arg("--seed", undefined);
 const IMDB = benchData("imdb", { name: "imdb" });
+if (seedRows !== undefined) {
+  const { seedPoint } = await import("./dp-seed-point.mjs");
+  process.stdout.write(JSON.stringify(await seedPoint(IMDB, Number(seedRows)), null, 2) + "\n");
+  process.exit(0);
+}
 const train = await readLabeled(join(IMDB, "train.jsonl.gz"));
 const test = await readLabeled(join(IMDB, "test.jsonl.gz"));
 

@@ -65,6 +65,21 @@ describe("DP-SGD on the fast preset (committed IMDB slice)", () => {
     expect(next.epsilon).toBeGreaterThan(cap);
   });
 
+  it("draws fresh noise by default: two runs on the same data differ (a fixed seed could be subtracted)", () => {
+    const texts = train.texts.slice(0, 300);
+    const labels = train.labels.slice(0, 300);
+    const dp = { epsilon: 4, delta: 1e-5, batch: 100, epochs: 1 };
+    const a = trainFastDp(texts, labels, dp, { hyper: { bits: 10 } }).params.weights;
+    const b = trainFastDp(texts, labels, dp, { hyper: { bits: 10 } }).params.weights;
+    let diff = 0;
+    for (let j = 0; j < a.length; j++) diff += Math.abs((a[j] ?? 0) - (b[j] ?? 0));
+    expect(diff / a.length).toBeGreaterThan(1e-4);
+    // and a seeded source is reproducible, which is why only tests use it
+    const c = trainFastDp(texts, labels, dp, { hyper: { bits: 10 }, noise: seededNoise(7) }).params.weights;
+    const d = trainFastDp(texts, labels, dp, { hyper: { bits: 10 }, noise: seededNoise(7) }).params.weights;
+    expect(Array.from(c)).toEqual(Array.from(d));
+  });
+
   it("bounds one example's contribution to a step by the clipping norm", () => {
     const dim = 64;
     const rows = { offsets: Uint32Array.from([0, 40, 41]), ids: Uint32Array.from([...Array.from({ length: 40 }, (_, i) => i), 50]) };

@@ -64,7 +64,7 @@ describe("aidc serve logs", () => {
       const shard = join(dataDir, "blobs", "sha256", sha.slice(0, 2));
       const file = join(shard, readdirSync(shard)[0] as string);
       const raw = readFileSync(file);
-      raw[raw.length - 1] ^= 1;
+      raw.writeUInt8(raw.readUInt8(raw.length - 1) ^ 1, raw.length - 1);
       writeFileSync(file, raw);
       const failed = await call("/api/v1/artifacts/admin/d/1/content");
       expect(failed.status).toBe(500);

@@ -155,9 +155,9 @@ describe("an encrypted artifact store behind the server", () => {
     expect((await call(s, token, "GET", "/api/v1/artifacts/ann/records/1/content")).status).toBe(200); // verified once (cached)
     const path = join(dataDir, "blobs", "sha256", sha(data).slice(0, 2), `${sha(data)}.enc`);
     const raw = readFileSync(path);
-    raw[raw.length - 100] ^= 0x80;
+    raw.writeUInt8(raw.readUInt8(raw.length - 100) ^ 0x80, raw.length - 100);
     writeFileSync(path, raw);
-    for (const headers of [{}, { range: "bytes=0-99" }]) {
+    for (const headers of [{}, { range: "bytes=0-99" }] as Record<string, string>[]) {
       const r = await call(s, token, "GET", "/api/v1/artifacts/ann/records/1/content", undefined, headers);
       expect(r.status).toBe(500);
       expect(r.json()["error"]).toMatchObject({

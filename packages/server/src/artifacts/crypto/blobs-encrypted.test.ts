@@ -92,7 +92,8 @@ describe("an encrypted blob store", () => {
     const { sha256 } = await blobs.putBytes(text);
     const path = blobs.encryptedPath(sha256);
     const raw = readFileSync(path);
-    raw[HEADER_BYTES + 3 * (DEFAULT_CHUNK_BYTES + 28) + 40] ^= 0x01; // inside the last chunk
+    const at = HEADER_BYTES + 3 * (DEFAULT_CHUNK_BYTES + 28) + 40; // inside the last chunk
+    raw.writeUInt8(raw.readUInt8(at) ^ 0x01, at);
     writeFileSync(path, raw);
     await expect(blobs.verify(sha256)).rejects.toMatchObject({ code: "BLOB_TAMPERED" });
     await expect(blobs.read(sha256, { start: 0, end: 10 })).rejects.toMatchObject({ code: "BLOB_TAMPERED" });
@@ -197,7 +198,7 @@ describe("an encrypted blob store", () => {
     const id = blobs.newUpload({ sealed: true });
     await blobs.append(id, 0, Readable.from([text]), 10_000_000);
     const partial = readFileSync(blobs.uploadPath(id));
-    partial[500] ^= 1;
+    partial.writeUInt8(partial.readUInt8(500) ^ 1, 500);
     writeFileSync(blobs.uploadPath(id), partial);
     await expect(blobs.commit(id, sha(text))).rejects.toMatchObject({ code: "INTEGRITY_ERROR" });
     await expect(blobs.verify(sha(text))).rejects.toThrow(/missing/);

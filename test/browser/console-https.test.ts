@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
 import { startServer, type RunningServer } from "@aidc/server";
 import { chromiumAvailable, CHROMIUM } from "./chromium.js";
+import { needsOpenssl } from "../support/pki.js";
 
 const haveChromium = chromiumAvailable("console over HTTPS");
 const noChromium = {
-  skip: !haveChromium,
-  meta: haveChromium ? {} : { skipReason: "chromium is not installed (apt-get install chromium)" },
+  skip: !haveChromium || needsOpenssl.skip,
+  meta: !haveChromium ? { skipReason: "chromium is not installed (apt-get install chromium)" } : needsOpenssl.meta,
 };
 const repo = new URL("../../", import.meta.url).pathname;
 

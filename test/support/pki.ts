@@ -12,6 +12,23 @@ export interface PemPair {
   readonly keyFile: string;
 }
 
+/** Whether the openssl command is here; under CI=true a missing one is an error (.ci/run installs it), not a skip. */
+export const haveOpenssl: boolean = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    if (process.env["CI"] === "true") throw new Error("CI=true but the openssl command is missing (.ci/run installs it with apt-get)");
+    return false;
+  }
+})();
+
+/** Suite options: skip with the reason when openssl is missing (TLS tests make their certificates with it). */
+export const needsOpenssl = {
+  skip: !haveOpenssl,
+  meta: haveOpenssl ? {} : { skipReason: "openssl is not installed (apt-get install openssl)" },
+};
+
 const openssl = (args: string[]): void => void execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
 
 /** A self-signed CA (P-256, CA:TRUE) named `name`, in `dir`. */

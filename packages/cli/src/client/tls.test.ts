@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@aidc/server";
-import { issue, makeCa, type PemPair } from "../../../../test/support/pki.js";
+import { issue, makeCa, needsOpenssl, type PemPair } from "../../../../test/support/pki.js";
 import { runCli } from "../run-cli.testing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aidc-cli-tls-"));
@@ -40,7 +40,7 @@ afterAll(async () => {
   process.env = savedEnv;
 });
 
-describe("the CLI over TLS (real handshakes with aidc serve --tls-cert)", () => {
+describe("the CLI over TLS (real handshakes with aidc serve --tls-cert)", needsOpenssl, () => {
   it("talks to the server with --ca, given before or after the command, or AIDC_CA", async () => {
     for (const argv of [
       ["status", "--json", "--url", server.url, "--token", token, "--ca", ca.certFile],

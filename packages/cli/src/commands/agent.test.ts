@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startServer } from "@aidc/server";
-import { issue, makeCa } from "../../../../test/support/pki.js";
+import { haveOpenssl, issue, makeCa } from "../../../../test/support/pki.js";
 import { runCli } from "../run-cli.testing.js";
 
 const run = (...argv: string[]) => runCli(argv);
@@ -83,7 +83,8 @@ describe("aidc agent", () => {
     }
   });
 
-  it("mutual TLS: pushes only with a client certificate signed by the server's --tls-client-ca", async () => {
+  it("mutual TLS: pushes only with a client certificate signed by the server's --tls-client-ca", async (ctx) => {
+    if (!haveOpenssl) ctx.skip("openssl is not installed (apt-get install openssl)");
     const dir = mkdtempSync(join(tmpdir(), "aidc-agent-mtls-"));
     const serverCa = makeCa(dir, "server-ca");
     const agentCa = makeCa(dir, "agent-ca");

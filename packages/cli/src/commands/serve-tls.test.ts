@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { issue, makeCa } from "../../../../test/support/pki.js";
+import { issue, makeCa, needsOpenssl } from "../../../../test/support/pki.js";
 import { runCli } from "../run-cli.testing.js";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -55,7 +55,7 @@ function stop(s: Started): Promise<void> {
 const opensslFingerprint = (file: string): string =>
   execFileSync("openssl", ["x509", "-in", file, "-noout", "-fingerprint", "-sha256"], { encoding: "utf8" }).trim().split("=")[1] ?? "";
 
-describe("aidc serve --tls-self-signed (a real process)", () => {
+describe("aidc serve --tls-self-signed (a real process)", needsOpenssl, () => {
   it("makes a certificate on the first start, prints its fingerprint, and the CLI works with --ca of that certificate", async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), "aidc-serve-tls-")), "data");
     const cert = join(dataDir, "tls", "self-signed.crt");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "@aidc/core";
-import { issue, makeCa, type PemPair } from "../../../../test/support/pki.js";
+import { issue, makeCa, needsOpenssl, type PemPair } from "../../../../test/support/pki.js";
 import { loadServerTls } from "./certificates.js";
 import { checkTlsOptions, prepareTls } from "./setup.js";
 
@@ -30,7 +30,7 @@ function issuesOf(fn: () => unknown): { path: string; code: string; message: str
   throw new Error("expected an InvalidInputError");
 }
 
-describe("loadServerTls", () => {
+describe("loadServerTls", needsOpenssl, () => {
   it("reads a matching pair: its names and the fingerprint openssl computes for the same certificate", () => {
     const tls = loadServerTls({ ...server, clientCaFile: ca.certFile });
     const openssl = execFileSync("openssl", ["x509", "-in", server.certFile, "-noout", "-fingerprint", "-sha256"], { encoding: "utf8" });
@@ -75,7 +75,7 @@ describe("loadServerTls", () => {
   });
 });
 
-describe("checkTlsOptions", () => {
+describe("checkTlsOptions", needsOpenssl, () => {
   it("needs both halves of a pair, one way to get a certificate, and TLS under a client CA", () => {
     expect(issuesOf(() => checkTlsOptions({ certFile: "c" })).map((i) => i.path)).toEqual(["--tls-key"]);
     expect(issuesOf(() => checkTlsOptions({ keyFile: "k" })).map((i) => i.path)).toEqual(["--tls-cert"]);
@@ -88,7 +88,7 @@ describe("checkTlsOptions", () => {
   });
 });
 
-describe("prepareTls", () => {
+describe("prepareTls", needsOpenssl, () => {
   it("warns when the private key is readable by other users, and not once it is mode 600", async () => {
     const pair = issue(dir, ca, "modes");
     chmodSync(pair.keyFile, 0o644);

@@ -4,9 +4,10 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { certificateNames, loadServerTls } from "./certificates.js";
+import { needsOpenssl } from "../../../../test/support/pki.js";
 import { ensureSelfSigned, selfSignedFiles, selfSignedNames } from "./self-signed.js";
 
-describe("ensureSelfSigned", () => {
+describe("ensureSelfSigned", needsOpenssl, () => {
   it("makes a private pair on the first call, for localhost, the loopback addresses and this host", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aidc-selfsigned-"));
     const made = await ensureSelfSigned(dataDir, selfSignedNames("127.0.0.1"));

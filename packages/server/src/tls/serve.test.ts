@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issue, makeCa, type PemPair } from "../../../../test/support/pki.js";
+import { issue, makeCa, needsOpenssl, type PemPair } from "../../../../test/support/pki.js";
 import { startServer, type RunningServer } from "../main.js";
 import { httpsCall } from "./https.testing.js";
 
@@ -39,7 +39,7 @@ afterAll(async () => server?.close());
 
 const samples = { samples: [{ metric: "aidc_node_memory_used_bytes", labels: { node: "node-1" }, value: 42 }] };
 
-describe("aidc serve over TLS (real handshakes)", () => {
+describe("aidc serve over TLS (real handshakes)", needsOpenssl, () => {
   it("serves https only, with a certificate clients verify against its CA", async () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(server.tls?.clientCertificates).toBe(true);
@@ -136,7 +136,7 @@ describe("aidc serve over TLS (real handshakes)", () => {
   });
 });
 
-describe("aidc serve with client certificates: an agent speaks only for its own node", () => {
+describe("aidc serve with client certificates: an agent speaks only for its own node", needsOpenssl, () => {
   it("refuses samples labelled with another node than the certificate's CN, naming the sample", async () => {
     const forged = {
       samples: [
@@ -176,7 +176,7 @@ function servedFingerprint(url: string, ca: string): Promise<string> {
   });
 }
 
-describe("certificate rotation without a restart", () => {
+describe("certificate rotation without a restart", needsOpenssl, () => {
   it("serves the new files to new connections after reloadTls, and keeps the old ones when the new files are bad", async () => {
     const live = { certFile: join(dir, "live.crt"), keyFile: join(dir, "live.key") };
     const first = issue(dir, ca, "first");
@@ -214,7 +214,7 @@ describe("certificate rotation without a restart", () => {
   });
 });
 
-describe("aidc serve with bad TLS files", () => {
+describe("aidc serve with bad TLS files", needsOpenssl, () => {
   it("refuses to start, naming the flag, before the store is created", async () => {
     const caX = makeCa(dir, "x-ca");
     const a = issue(dir, caX, "a");

@@ -18,6 +18,7 @@ const OFFLINE = new Set([
   "eval",
   "predict",
   "explain",
+  "privacy",
   "anomaly",
   "alerts",
   "completion",

@@ -88,7 +88,7 @@ export function registerWorkloads(program: Command, io: Io): void {
     .option("--dp-epsilon <e>", "train with differential privacy (DP-SGD, fast preset) to at most this ε")
     .option("--dp-delta <d>", "δ of the DP guarantee (required with --dp-epsilon; below 1/rows, e.g. 1e-5)")
     .option("--dp-clip <c>", "DP: per-example gradient clipping norm (default 1)")
-    .option("--dp-batch <n>", "DP: expected batch size of the Poisson sample (default 4096; seed preset 256)")
+    .option("--dp-batch <n>", "DP: expected batch size of the Poisson sample (default 4096, at most 16 % of the rows; seed preset 256)")
     .option("--dp-epochs <n>", "DP: planned epochs; the noise is chosen so they fit the budget (default 20; seed preset 3)")
     .option("--dp-noise <sigma>", "DP: a fixed noise multiplier instead of choosing it; training stops before --dp-epsilon")
     .option("--dp-vocab <file>", "DP, seed preset: a public vocabulary (vocab.json of a seed package, or one word per line)")

@@ -166,3 +166,17 @@ describe("model package", () => {
     await expect(run).rejects.toMatchObject({ issues: [{ path: "dp.vocab" }] });
   });
 });
+
+describe("the default DP batch", () => {
+  it("is 4096 on a large set and keeps the sampling rate near 0.16 on a small one, so a small set trains without --dp-batch", async () => {
+    const { defaultDpBatch, DP_LINEAR_DP_DEFAULTS } = await import("./dp-linear.js");
+    const { planDp } = await import("./dpsgd.js");
+    expect(defaultDpBatch(100_000)).toBe(4096);
+    for (const rows of [10, 2_000, 20_000]) {
+      const batch = defaultDpBatch(rows);
+      expect(batch).toBeLessThanOrEqual(rows);
+      expect(batch / rows).toBeLessThanOrEqual(0.165);
+      expect(() => planDp({ epsilon: 8, delta: 1 / (rows * 10) }, rows, { ...DP_LINEAR_DP_DEFAULTS, batch })).not.toThrow();
+    }
+  });
+});

@@ -32,6 +32,11 @@ export interface DpLinearHyper {
 export const DP_LINEAR_DEFAULTS: DpLinearHyper = { bits: 20, maxN: 1, learningRate: 4, momentum: 0.9 };
 export const DP_LINEAR_DP_DEFAULTS = { clip: 1, batch: 4096, epochs: 20 };
 
+/** The default expected batch for `rows` training rows: 4096, but never a sampling rate above ~0.16 (small sets). */
+export function defaultDpBatch(rows: number): number {
+  return Math.max(1, Math.min(DP_LINEAR_DP_DEFAULTS.batch, Math.floor(0.16 * rows)));
+}
+
 export interface DpEpochReport {
   readonly epoch: number;
   readonly steps: number;
@@ -57,7 +62,7 @@ export function trainFastDp(
 ): DpLinearResult {
   const hyper = { ...DP_LINEAR_DEFAULTS, ...options.hyper };
   const n = texts.length;
-  const plan = planDp(dp, n, DP_LINEAR_DP_DEFAULTS);
+  const plan = planDp(dp, n, { ...DP_LINEAR_DP_DEFAULTS, batch: defaultDpBatch(n) });
   const noise = options.noise ?? secureNoise();
   const hashing: HashingConfig = { kind: "hashed-ngrams", bits: hyper.bits, maxN: hyper.maxN };
   const { offsets, ids } = featurize(new NgramHasher(hashing), texts, 0, 0);

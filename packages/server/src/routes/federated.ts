@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { AidcError } from "@aidc/core";
+import { NotFoundError } from "@aidc/core";
 import { principalOf, requireRole } from "../auth.js";
 import type { ServerContext } from "../context.js";
+import { UnprocessableError } from "../errors.js";
 import { FederatedRunSpec, FederatedRunView } from "../federated/spec.js";
 import type { FederatedService } from "../federated/service.js";
 
@@ -11,9 +12,12 @@ import type { FederatedService } from "../federated/service.js";
  * round. A caller sees its own runs; operators and admins see all.
  */
 export function federatedRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
+  // only a server on the local executor coordinates federated runs; elsewhere there are none to list or show,
+  // and a new one is refused as input this server cannot act on (422), not as a server fault
+  const NO_COORDINATOR = "This server runs no federated coordinator (it needs the local executor: aidc serve --executor local)";
   const service = (): FederatedService => {
     if (ctx.federated === undefined)
-      throw new AidcError("EXECUTOR_UNAVAILABLE", "This server runs no federated coordinator (it needs the local executor)");
+      throw new UnprocessableError("UNPROCESSABLE", NO_COORDINATOR, [{ code: "unavailable", path: "(server)", message: NO_COORDINATOR }]);
     return ctx.federated;
   };
   return async (app) => {
@@ -24,7 +28,7 @@ export function federatedRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           tags: ["federated"],
           summary: "Start a federated training run (FedAvg/FedProx of the fast model; optional secure aggregation and DP on updates)",
           body: FederatedRunSpec,
-          response: { 201: FederatedRunView },
+          response: { 201: FederatedRunView, 422: z.object({ error: z.looseObject({ code: z.string(), message: z.string() }) }) },
         },
       },
       async (req, reply) => {
@@ -44,7 +48,7 @@ export function federatedRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ runs: z.array(FederatedRunView) }) },
         },
       },
-      async (req) => ({ runs: service().list(principalOf(req)) }),
+      async (req) => ({ runs: ctx.federated === undefined ? [] : ctx.federated.list(principalOf(req)) }),
     );
 
     app.get(
@@ -57,7 +61,10 @@ export function federatedRoutes(ctx: ServerContext): FastifyPluginAsyncZod {
           response: { 200: FederatedRunView },
         },
       },
-      async (req) => service().get(principalOf(req), req.params.id),
+      async (req) => {
+        if (ctx.federated === undefined) throw new NotFoundError(`No federated run ${req.params.id}`);
+        return ctx.federated.get(principalOf(req), req.params.id);
+      },
     );
   };
 }

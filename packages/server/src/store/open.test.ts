@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "@aidc/core";
+import { MIGRATIONS } from "./migrations.js";
 import { defaultStoreUrl, openStore, parseStoreUrl } from "./open.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aidc-open-"));
@@ -54,7 +55,8 @@ describe("openStore", () => {
     expect(first.backend).toBe("sqlite");
     expect(first.location).toBe(url);
     const versions = await first.appliedVersions();
-    expect(versions.at(-1)).toBe(11);
+    expect(versions.at(-1)).toBe(MIGRATIONS.at(-1)?.version); // every migration applied, the newest last
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     await first.close();
     const again = await openStore(url);
     expect(await again.appliedVersions()).toEqual(versions);

@@ -12,6 +12,7 @@ import { ForbiddenError } from "../auth.js";
 import { decideDatasetRead } from "./access.js";
 import { isGzip, openBlob } from "./bytes.js";
 import { PII_KINDS, findPii, maskPii, redactLine, type PiiKind } from "./pii.js";
+import { recordCommittedBlob } from "../artifacts/record-blob.js";
 
 /** What a scan found, stored in the artifact's metadata under `piiScan` (values masked, never in clear). */
 export interface PiiReport {
@@ -209,8 +210,9 @@ export async function scanDataset(
   let redacted: Artifact | undefined;
   if (upload !== undefined) {
     const { sha256, sizeBytes } = await o.blobs.commit(upload);
-    try {
-      redacted = await o.store.artifacts.add(
+    // refused (e.g. over the project's quota): the redacted bytes go unless another version has the same
+    redacted = await recordCommittedBlob(o, sha256, () =>
+      o.store.artifacts.add(
         {
           project: a.project,
           name: a.name,
@@ -223,15 +225,8 @@ export async function scanDataset(
         },
         o.now(),
         publishAs(p),
-      );
-    } catch (err) {
-      o.blobs.release(sha256);
-      // refused (e.g. over the project's quota): the redacted bytes go unless another version has the same
-      if (!(await o.store.artifacts.isBlobUsed(sha256)))
-        await o.blobs.remove(sha256, async () => !(await o.store.artifacts.isBlobUsed(sha256)));
-      throw err;
-    }
-    o.blobs.release(sha256);
+      ),
+    );
     report = { ...report, redacted: { artifactId: redacted.id, version: redacted.version, sha256 } };
   }
   const artifact = await o.store.artifacts.update(a.id, { metadata: { piiScan: report } }, p.user, o.now());

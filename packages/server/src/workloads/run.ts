@@ -10,6 +10,7 @@ import type { Store } from "../store/port.js";
 import type { Principal } from "../store/tokens.js";
 import { datasetInput, datasetInputFile, datasetsRead } from "../governance/dataset-input.js";
 import { tarFiles } from "./tar.js";
+import { recordCommittedBlob } from "../artifacts/record-blob.js";
 
 /** The aidc launcher of this checkout: workload jobs run the same CLI a user would. */
 export const AIDC_BIN = new URL("../../../../bin/aidc", import.meta.url).pathname;
@@ -98,10 +99,11 @@ export async function registerModel(
     .map((f) => ({ name: f, data: readFileSync(join(dir, f)) }));
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
   const { sha256, sizeBytes } = await o.blobs.putBytes(tarFiles(files, o.now() / 1000));
-  let artifact;
-  try {
-    // the publish check (and the new project, if any) runs in the add's own transaction
-    artifact = await o.store.artifacts.add(
+  // lineage: the dataset the job read, as the audit log recorded it at start (not what the job's files say)
+  const parents = await datasetsRead(o.store, job.id);
+  // the publish check (and the new project, if any) runs in the add's own transaction
+  const artifact = await recordCommittedBlob(o, sha256, () =>
+    o.store.artifacts.add(
       {
         project,
         name,
@@ -109,21 +111,14 @@ export async function registerModel(
         sha256,
         sizeBytes,
         metadata: { format: MODEL_PACKAGE_FORMAT, manifest },
-        // lineage: the dataset the job read, as the audit log recorded it at start (not what the job's files say)
-        parents: await datasetsRead(o.store, job.id),
+        parents,
         jobId: job.id,
         createdBy: job.user,
       },
       o.now(),
       publishAs(principal),
-    );
-  } catch (err) {
-    o.blobs.release(sha256);
-    if (!(await o.store.artifacts.isBlobUsed(sha256)))
-      await o.blobs.remove(sha256, async () => !(await o.store.artifacts.isBlobUsed(sha256)));
-    throw err;
-  }
-  o.blobs.release(sha256);
+    ),
+  );
   const served = new ServedModels(o.store, o.modelsDir);
   let promoted = false;
   if (await served.isFree(name)) {

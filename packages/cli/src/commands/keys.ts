@@ -5,16 +5,7 @@ import { AidcError, InvalidInputError } from "@aidc/core";
 import { BlobStore, defaultStoreUrl, Keyring, keyStatus, loadMasterKey, openStore, rotateDataKeys } from "@aidc/server";
 import { printJson, printTable, type Io } from "../output.js";
 import { startProgress } from "../progress.js";
-
-function batchSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) {
-    throw new InvalidInputError("Invalid --batch", [
-      { code: "invalid_value", path: "--batch", message: `must be a whole number from 1 to 100000, got "${value}"` },
-    ]);
-  }
-  return n;
-}
+import { batchSize } from "./store.js";
 
 /** The store a keys command works on: `--store`, or the data dir's SQLite file like `aidc serve` (which must exist). */
 function storeUrl(o: { store?: string; dataDir: string }): string {

@@ -4,7 +4,8 @@ import { BACKUP_FORMATS, backupStore, copyStore, type BackupFormat, type TableRe
 import { printJson, printTable, type Io } from "../output.js";
 import { startProgress } from "../progress.js";
 
-function batchSize(value: string): number {
+/** `--batch` of the store commands (`aidc store migrate`, `aidc keys rotate`): rows per transaction, 1–100,000. */
+export function batchSize(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) {
     throw new InvalidInputError("Invalid --batch", [

@@ -90,7 +90,7 @@ export function hardwareProfile(acc: Accelerator, catalog: Catalog, o: ProfileOv
     accelerator: acc.id,
     generation: acc.generation ?? "",
     memoryGB: acc.memoryGB,
-    memoryBytes: acc.memoryGB * (acc.formFactor === "tpu" ? 2 ** 30 : 1e9),
+    memoryBytes: memoryBytesOf(acc),
     memoryBandwidthGBps: acc.memoryBandwidthGBps,
     tdpW: acc.tdpW,
     peak16Tflops: peak16,
@@ -112,4 +112,17 @@ function hostFields(acc: Accelerator, system: System | undefined): Partial<Hardw
     ...(system && per > 0 ? { hostMemoryBytes: (system.memoryGiB * 2 ** 30) / per } : {}),
     ...(system?.hostMemoryBandwidthGBps !== undefined && per > 0 ? { hostMemoryBandwidthGBps: system.hostMemoryBandwidthGBps / per } : {}),
   };
+}
+
+/**
+ * Device memory in bytes. HBM capacities are sold in binary units: stacks are built from power-of-two dies, so an
+ * "80 GB" A100 or H100 holds 80 GiB (nvidia-smi: 81920 MiB and 81559 MiB), an H200 "141 GB" shows 143771 MiB, an
+ * MI300X "192 GB" is eight 24 GiB stacks, and Google states TPU memory in GiB. Reading them as 10^9 bytes under-counts
+ * by 7 %, enough to reject layouts that ran in production (Llama 3.1 405B at TP8 PP16 with interleaving). GDDR cards
+ * reserve part of their binary capacity for ECC (L4 "24 GB": 23034 MiB; T4 "16 GB": 15360 MiB), which lands close to
+ * the decimal figure, so those are read as 10^9 bytes.
+ */
+export function memoryBytesOf(acc: { readonly memoryGB: number; readonly memoryType?: string; readonly formFactor?: string }): number {
+  const hbm = acc.formFactor === "tpu" || /^hbm/i.test(acc.memoryType ?? "");
+  return acc.memoryGB * (hbm ? 2 ** 30 : 1e9);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultCatalog } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
-import { hardwareProfile } from "./hardware.js";
+import { hardwareProfile, memoryBytesOf } from "./hardware.js";
 import { activationBytesPerLayer, inFlightMicroBatches, trainingMemory, usableMemoryBytes } from "./memory.js";
 import type { ParallelConfig, TrainingOptions } from "./parallel.js";
 import { countShape, shapeFromModel, type TransformerShape } from "./shape.js";
@@ -200,6 +200,14 @@ describe("memory per pipeline stage", () => {
     expect(fp8.buffersBytes - b.buffersBytes).toBeCloseTo(2 * fp8.paramsPerGpu, -8);
   });
   it("subtracts the reserve and the fragmentation share from device memory", () => {
-    expect(usableMemoryBytes(h100, { memoryReserveGB: 2, memoryFragmentation: 0.05 })).toBeCloseTo(80e9 * 0.95 - 2e9, 0);
+    expect(usableMemoryBytes(h100, { memoryReserveGB: 2, memoryFragmentation: 0.05 })).toBeCloseTo(80 * 2 ** 30 * 0.95 - 2e9, 0);
+  });
+  it("reads HBM capacities in GiB and GDDR capacities (less their ECC share) in GB", () => {
+    // nvidia-smi totals: H100 SXM 80GB 81559 MiB, A100 80GB 81920 MiB; L4 24GB 23034 MiB with ECC on
+    expect(memoryBytesOf({ memoryGB: 80, memoryType: "HBM3", formFactor: "sxm" })).toBe(80 * 2 ** 30);
+    expect(Math.abs(memoryBytesOf({ memoryGB: 80, memoryType: "HBM3", formFactor: "sxm" }) - 81559 * 2 ** 20) / (81559 * 2 ** 20)).toBeLessThan(0.01);
+    expect(memoryBytesOf({ memoryGB: 32, memoryType: "HBM2", formFactor: "tpu" })).toBe(32 * 2 ** 30);
+    const l4 = memoryBytesOf({ memoryGB: 24, memoryType: "GDDR6", formFactor: "pcie" });
+    expect(Math.abs(l4 - 23034 * 2 ** 20) / l4).toBeLessThan(0.01);
   });
 });

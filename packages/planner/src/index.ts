@@ -23,7 +23,8 @@ export {
   type KindSummary,
 } from "./validation/check.js";
 export { parseConventions, applyConventions, type ConventionsTable, type SourceConventions } from "./validation/conventions.js";
-export { fitAll, fitGroup, FIT_GROUPS, groupsFor, type FitGroup, type FitResult } from "./validation/calibrate.js";
+export { CANDIDATE_FACTORS, fitAll, fitGroup, groupsFor, type FitGroup, type FitResult } from "./validation/calibrate.js";
+export { selectGroups, type GroupChoice } from "./validation/select.js";
 export { crossValidate, type CvReport, type CvKind, type CvFold } from "./validation/cv.js";
 export type { ValidationEntry } from "./validation/entry.js";
 export * from "./estimator.js";

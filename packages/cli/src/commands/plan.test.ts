@@ -124,11 +124,19 @@ describe("aidc plan check", () => {
       conventions: string;
       cv: {
         byKind: Record<string, { defaultMedianPct: number; fittedMedianPct: number; cvMedianPct: number }>;
-        folds: { source: string; trainedOn: string[] }[];
+        folds: { source: string; trainedOn: string[]; chosen?: Record<string, string | null> }[];
         coverage: { cv: number };
+        selection: string;
+        choices: { group: string; factor: string | null; innerLoss: Record<string, number> }[];
       };
     };
     expect(j.conventions).toBe(conventions);
+    // without --fit the factor is chosen, on all entries and again inside every fold
+    expect(j.cv.selection).toBe("inner-cv");
+    const training = j.cv.choices.find((c) => c.group === "training")!;
+    expect(training.innerLoss["defaults"]).toBeGreaterThan(0);
+    if (training.factor !== null) expect(training.innerLoss[training.factor]).toBeLessThan(training.innerLoss["defaults"]!);
+    for (const f of j.cv.folds) expect(Object.keys(f.chosen ?? {})).toContain("training");
     expect(j.cv.folds.map((f) => f.source).sort()).toEqual([...keep].sort());
     for (const f of j.cv.folds) expect(f.trainedOn).not.toContain(f.source);
     const k = j.cv.byKind["training_throughput"]!;
@@ -140,6 +148,10 @@ describe("aidc plan check", () => {
     const text = await runCli(["plan", "check", slice, "--cv", "--fit", "gemmEfficiencyScale,stepOverheadS", "--conventions", conventions]);
     expect(text.out).toMatch(/^kind\tkeys\tpredicted\tmedian default\tmedian fitted\tmedian CV/m);
     expect(text.out).toMatch(/^cross-validation: 3 folds/m);
+    expect(text.out).not.toMatch(/inner leave-one-source-out/);
+    const chose = await runCli(["plan", "check", slice, "--cv", "--conventions", conventions]);
+    expect(chose.out).toMatch(/^ {2}training: chose \S+ by inner leave-one-source-out loss \(defaults [\d.]+/m);
+    expect(chose.out).toMatch(/^ {2}folds chose: training: /m);
     expect(text.out).toMatch(/^fitted on all entries: gemmEfficiencyScale [\d.]+ → [\d.]+, stepOverheadS /m);
   });
 

@@ -14,6 +14,7 @@ import {
   requestMix,
   scoreChecks,
   type ConventionsTable,
+  type CvReport,
   type ValidationEntry,
 } from "@aidc/planner";
 import { paint, printJson, printTable, type Io } from "../output.js";
@@ -124,15 +125,18 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
       "--conventions <file>",
       "per-source conventions (PlannerConventions YAML); default: planner-conventions.yaml beside <file>, else the repository's examples/data copy",
     )
-    .option("--cv", "fit the calibrated factors within their ranges (on all entries, and per held-out source) and report all three errors")
-    .option("--fit <factors>", "with --cv: comma-separated factors to fit instead of the default set (names as in `assumptions:`)")
+    .option(
+      "--cv",
+      "choose per group the factor to fit by inner leave-one-source-out cross-validation, fit it within its range (on all entries, and inside every held-out-source fold) and report default, fitted and cross-validated errors",
+    )
+    .option("--fit <factors>", "with --cv: fit these comma-separated factors instead of choosing (names as in `assumptions:`)")
     .option(
       "--json",
       'print {"entries":[{"id","kind","predicted","measured","errorPct","fits"?}],"summary":{"byKind":{kind:{"n","predicted",' +
         '"medianAbsErrorPct","meanAbsErrorPct"}},"coverage","notFitting":[id]},"conventions":file|null}; with --cv also "cv":' +
-        '{"factors","defaults","fitted","byKind":{kind:{"n","predicted","defaultMedianPct","fittedMedianPct","cvMedianPct",' +
+        '{"selection":"inner-cv"|"fixed","choices"?:[{"group","factor","innerLoss"}],"factors","defaults","fitted","byKind":{kind:{"n","predicted","defaultMedianPct","fittedMedianPct","cvMedianPct",' +
         '"defaultMeanPct","fittedMeanPct","cvMeanPct"}},"coverage":{"default","fitted","cv"},"folds":[{"source","entries",' +
-        '"trainedOn","fitted"}]} (errors in percent of the measured value)',
+        '"trainedOn","fitted","chosen"?}]} (errors in percent of the measured value)',
     )
     .action((file: string, opts: { json?: boolean; cv?: boolean; fit?: string; conventions?: string }) => {
       const chosen = opts.fit !== undefined ? groupsFor(opts.fit.split(",").map((f) => f.trim())) : undefined;
@@ -182,8 +186,7 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
             pctOrDash(v.cvMeanPct),
           ]),
         );
-        io.out(`fitted on all entries: ${cv.factors.map((f) => `${f} ${cv.defaults[f]} → ${cv.fitted[f]}`).join(", ")}\n`);
-        io.out(`cross-validation: ${cv.folds.length} folds, one per source (fitted on the other sources, predicting the held-out one)\n`);
+        for (const line of cvSummary(cv)) io.out(`${line}\n`);
       } else
         printTable(
           io,
@@ -201,6 +204,28 @@ export function registerPlan(program: Command, io: Io, setExit: SetExit): void {
       if (nf.length > 0) io.out(`does not fit (predicted as stated anyway): ${nf.length} entries (${nf.join(", ")})\n`);
       io.out(`conventions: ${conventionsFile ?? "none (every source gets the defaults)"}\n`);
     });
+}
+
+/** What was fitted and how the folds chose, below the --cv table. */
+export function cvSummary(cv: CvReport): string[] {
+  const fitted = cv.factors.map((f) => `${f} ${cv.defaults[f]} → ${cv.fitted[f]}`).join(", ");
+  const lines = [`fitted on all entries: ${fitted === "" ? "nothing (every group kept its defaults)" : fitted}`];
+  if (cv.selection === "inner-cv") {
+    for (const c of cv.choices ?? []) {
+      const loss = Object.entries(c.innerLoss)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(", ");
+      lines.push(`  ${c.group}: chose ${c.factor ?? "the defaults"} by inner leave-one-source-out loss (${loss})`);
+    }
+    const tally = new Map<string, number>();
+    for (const f of cv.folds)
+      for (const [g, factor] of Object.entries(f.chosen ?? {})) tally.set(`${g}: ${factor ?? "defaults"}`, (tally.get(`${g}: ${factor ?? "defaults"}`) ?? 0) + 1);
+    lines.push(
+      `cross-validation: ${cv.folds.length} folds, one per source; each fold chose its factors by an inner leave-one-source-out loop on the other sources, fitted them there and predicted the held-out one`,
+      `  folds chose: ${[...tally].map(([k, n]) => `${k} ×${n}`).join(", ")}`,
+    );
+  } else lines.push(`cross-validation: ${cv.folds.length} folds, one per source (fitted on the other sources, predicting the held-out one)`);
+  return lines;
 }
 
 /** The conventions file beside the validation file, else the repository's committed copy, else none. */

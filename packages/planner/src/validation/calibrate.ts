@@ -17,14 +17,9 @@ export interface FitGroup {
 }
 
 /**
- * Factors `plan check --cv` refits by default, per group (fitted in this order), and the candidates `--fit` may
- * name. Chosen by cross-validation, parsimoniously. On the integrated model no subset beats the cited defaults under
- * leave-one-source-out CV: the per-step overhead (the least-constrained training factor) lowers the fitted error but
- * not the cross-validated one; the GEMM efficiency scale is shared with inference, so fitting it on training moves
- * inference away from its measurements; the other training candidates only trade against each other at the ends of
- * their ranges; run goodput and the inference factors make the CV error worse than their defaults. So the shipped
- * defaults are the cited ones, and the default `--cv` refit (the step overhead) shows how much calibration could
- * buy. docs/planner-validation.md has the tables.
+ * Factors a fit may move, per group, each with a physical meaning and a cited range (ASSUMPTION_META). `plan check
+ * --cv` does not refit a fixed set: it chooses per group the one candidate (or none) with the lowest inner
+ * leave-one-source-out loss, inside every outer fold (select.ts). `--cv --fit a,b` fits a named set instead.
  */
 export const CANDIDATE_FACTORS: Readonly<Record<string, readonly string[]>> = {
   training: [
@@ -46,8 +41,6 @@ export const GROUP_KINDS: Readonly<Record<string, readonly string[]>> = {
   energy: ["gpu_hours_energy"],
   inference: ["inference_throughput", "inference_latency"],
 };
-
-export const FIT_GROUPS: readonly FitGroup[] = [{ name: "training", kinds: GROUP_KINDS["training"] ?? [], factors: ["stepOverheadS"] }];
 
 /**
  * Groups for a chosen factor list: each factor goes to the group whose candidates name it (training, energy,
@@ -153,7 +146,7 @@ export function fitGroup(cases: readonly CheckCase[], g: FitGroup, base: Assumpt
 /** Fit every group in order (each starting from the previous group's result). */
 export function fitAll(
   cases: readonly CheckCase[],
-  groups: readonly FitGroup[] = FIT_GROUPS,
+  groups: readonly FitGroup[],
   base: Assumptions = DEFAULT_ASSUMPTIONS,
   o: FitOptions = {},
   /** per group: reuse this result instead of fitting (same cases of its kinds and same starting point) */

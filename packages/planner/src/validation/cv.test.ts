@@ -9,6 +9,7 @@ import { prepareChecks, type CheckCase } from "./check.js";
 import { parseConventions } from "./conventions.js";
 import type { ValidationEntry } from "./entry.js";
 import { crossValidate } from "./cv.js";
+import { memoized, selectGroups } from "./select.js";
 
 /**
  * Synthetic entries: the prediction is `scale x gemmEfficiencyMax`, measured = `scale x truth`, where each source
@@ -81,6 +82,51 @@ describe("leave-one-source-out cross-validation", () => {
       expect(log.some((l) => l.source === held)).toBe(false);
       expect(log.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("choosing the factor inside cross-validation", () => {
+  const candidates = { training: ["gemmEfficiencyMax"] };
+  // every source sits above the default (0.78): a value fitted on any three predicts the fourth better
+  const high = [0.84, 0.85, 0.86, 0.87].flatMap((t, i) => [makeCase(`h${i}a`, `s${i + 1}`, 100, t), makeCase(`h${i}b`, `s${i + 1}`, 250, t)]);
+  it("fits a factor that predicts held-out sources better than the defaults, and keeps the defaults otherwise", () => {
+    const chose = selectGroups(high, DEFAULT_ASSUMPTIONS, {}, candidates);
+    expect(chose.groups.map((g) => g.factors)).toEqual([["gemmEfficiencyMax"]]);
+    const c = chose.choices[0]!;
+    expect(c.innerLoss["gemmEfficiencyMax"]).toBeLessThan(c.innerLoss["defaults"]!);
+    // every source measured exactly what the defaults predict: nothing to gain, the defaults win the tie
+    const exact = Object.keys(truths).map((s, i) => makeCase(`x${i}`, s, 100, DEFAULT_ASSUMPTIONS.gemmEfficiencyMax));
+    const kept = selectGroups(exact, DEFAULT_ASSUMPTIONS, {}, candidates);
+    expect(kept.groups).toEqual([]);
+    expect(kept.choices[0]!.factor).toBeNull();
+  });
+  it("makes every fold's choice and fit without evaluating the held-out source", () => {
+    const r = crossValidate(high, undefined, {}, DEFAULT_ASSUMPTIONS, candidates);
+    expect(r.selection).toBe("inner-cv");
+    expect(r.folds).toHaveLength(4);
+    for (const f of r.folds) expect(f.chosen).toEqual({ training: "gemmEfficiencyMax" });
+    for (const held of Object.keys(truths)) {
+      log.length = 0;
+      selectGroups(
+        high.filter((c) => c.source !== held),
+        DEFAULT_ASSUMPTIONS,
+        {},
+        candidates,
+      );
+      expect(log.length).toBeGreaterThan(0);
+      expect(log.some((l) => l.source === held)).toBe(false);
+    }
+  });
+  it("remembers an evaluation by its assumption values, not by object identity", () => {
+    const m = memoized(cases);
+    log.length = 0;
+    const a = { ...DEFAULT_ASSUMPTIONS, gemmEfficiencyMax: 0.7 };
+    const first = m[0]!.prepared.evaluate(a);
+    expect(m[0]!.prepared.evaluate({ ...a })).toBe(first);
+    expect(log).toHaveLength(1);
+    const other = m[0]!.prepared.evaluate({ ...a, gemmEfficiencyMax: 0.71 });
+    expect(other.predicted["tflops_per_gpu"]).not.toBe(first.predicted["tflops_per_gpu"]);
+    expect(log).toHaveLength(2);
   });
 });
 

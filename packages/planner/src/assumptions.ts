@@ -102,10 +102,11 @@ export interface Assumptions {
    */
   readonly moeLoadImbalance: number;
   /**
-   * training: fraction by which a GEMM slows while a TP collective runs beside it (the communication kernels hold
-   * SMs and HBM bandwidth). Transformer Engine's userbuffer overlap gives 2-16 of 132 H100 SMs to communication
-   * (TE `tp_comm_overlap` configs); Wang et al. (ASPLOS 2023, collective matmul decomposition) measure a few % to ~15 %
-   * compute slowdown. Range 0-0.25.
+   * training: fraction by which a GEMM slows while a collective runs beside it (the communication kernels hold SMs
+   * and HBM bandwidth): TP collectives under TP overlap, and the hidden part of data-parallel reduce-scatters and
+   * ZeRO gathers (NCCL runs its channels as CTAs on the same SMs). Transformer Engine's userbuffer overlap gives 2-16
+   * of 132 H100 SMs to communication (TE `tp_comm_overlap` configs); Wang et al. (ASPLOS 2023, collective matmul
+   * decomposition) measure a few % to ~15 % compute slowdown. The name is kept for scenario files. Range 0-0.25.
    */
   readonly tpOverlapSlowdown: number;
   /**
@@ -326,7 +327,7 @@ export const ASSUMPTION_META: Readonly<Record<keyof Assumptions, FactorMeta>> = 
       "A100 400 W sustains ~1.2-1.4 of 1.41 GHz and H100 700 W ~1.6-1.75 of 1.98 GHz under full GEMM load (NVIDIA DCGM clock/power telemetry); mamf-finder maxima are measured at boost clock",
   },
   tpOverlapSlowdown: {
-    meaning: "GEMM slowdown while an overlapped TP collective runs beside it (SMs/HBM taken by comm)",
+    meaning: "GEMM slowdown while an overlapped collective (TP, data-parallel or ZeRO) runs beside it (SMs/HBM taken by comm)",
     range: [0, 0.25],
     source:
       "Transformer Engine tp_comm_overlap gives 2-16 of 132 H100 SMs to communication kernels; Wang et al. (ASPLOS 2023, overlapping via decomposition) measure a few % to ~15 % compute slowdown",

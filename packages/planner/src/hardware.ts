@@ -24,7 +24,10 @@ export interface HardwareProfile {
   readonly scaleOutGBps: number;
   readonly gpusPerNode: number;
   readonly system?: string;
-  /** one direction of the accelerator-to-host link (PCIe x16, NVLink-C2C), GB/s; absent when the catalog does not say */
+  /**
+   * one direction of the accelerator-to-host link (PCIe x16, NVLink-C2C) per accelerator, GB/s, divided among the
+   * accelerators that share a PCIe switch uplink; absent when the catalog does not say
+   */
   readonly hostLinkGBps?: number;
   /** host (CPU) memory per accelerator, bytes (system memory / accelerators per system) */
   readonly hostMemoryBytes?: number;
@@ -105,7 +108,9 @@ export function hardwareProfile(acc: Accelerator, catalog: Catalog, o: ProfileOv
 }
 
 function hostFields(acc: Accelerator, system: System | undefined): Partial<HardwareProfile> {
-  const link = acc.hostLinkBidirGBps !== undefined ? acc.hostLinkBidirGBps / 2 : hostLinkGBpsOf(acc.hostInterface);
+  const own = acc.hostLinkBidirGBps !== undefined ? acc.hostLinkBidirGBps / 2 : hostLinkGBpsOf(acc.hostInterface);
+  // accelerators behind one PCIe switch uplink share it: in data-parallel training they all stream at once
+  const link = own !== undefined ? own / (system?.acceleratorsPerHostLink ?? 1) : undefined;
   const per = system ? system.acceleratorCount : 0;
   return {
     ...(link !== undefined ? { hostLinkGBps: link } : {}),

@@ -39,7 +39,8 @@ describe("host link from the catalog", () => {
   });
   it("puts host link, host memory and its bandwidth per accelerator into the profile", () => {
     const h100 = hardwareProfile(acc("h100-sxm5-80gb"), catalog);
-    expect(h100.hostLinkGBps).toBe(63);
+    // a DGX H100 puts two GPUs behind each PCIe Gen5 x16 switch uplink: 63 GB/s shared by two
+    expect(h100.hostLinkGBps).toBe(63 / 2);
     expect(h100.hostMemoryBytes).toBe((2048 * 2 ** 30) / 8);
     expect(h100.hostMemoryBandwidthGBps).toBeCloseTo(614.4 / 8, 6);
     const gb = hardwareProfile(acc("b300-gb300"), catalog);

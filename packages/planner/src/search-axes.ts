@@ -230,7 +230,7 @@ export function timeKnobs(
 }
 
 /** How many of a variant's overlap knobs are "off" while "on" is in the space (0: not dominated). */
-export function dominatedKnobs(v: ParallelConfig, k: TimeKnobs): number {
+export function dominatedKnobs(v: Knobs, k: TimeKnobs): number {
   let n = 0;
   if (v.tpOverlap === "none" && k.tpOverlap.length > 1) n++;
   if (v.dpOverlap === false && k.dpOverlap.includes(true)) n++;
@@ -239,8 +239,8 @@ export function dominatedKnobs(v: ParallelConfig, k: TimeKnobs): number {
 }
 
 /** The variants that dominate v by turning one of its "off" overlaps on. */
-export function dominators(v: ParallelConfig, k: TimeKnobs): ParallelConfig[] {
-  const out: ParallelConfig[] = [];
+export function dominators<T extends Knobs>(v: T, k: TimeKnobs): T[] {
+  const out: T[] = [];
   if (v.tpOverlap === "none") for (const m of k.tpOverlap) if (m !== "none") out.push({ ...v, tpOverlap: m });
   if (v.dpOverlap === false && k.dpOverlap.includes(true)) out.push({ ...v, dpOverlap: true });
   if (v.epOverlap === false && k.epOverlap.includes(true)) out.push({ ...v, epOverlap: true });
@@ -248,16 +248,40 @@ export function dominators(v: ParallelConfig, k: TimeKnobs): ParallelConfig[] {
 }
 
 /** A stable key of a variant's time knobs. */
-export function knobKey(v: ParallelConfig): string {
+export function knobKey(v: Knobs): string {
   return `${v.tpOverlap}:${v.tpComm}:${v.dpOverlap}:${v.epOverlap}:${(v.rankOrder ?? []).join(",")}`;
 }
 
-export function* variants(base: ParallelConfig, k: TimeKnobs): Generator<ParallelConfig> {
+/** The time knobs of one variant (a configuration is `{ ...base, ...knobs }`). */
+export type Knobs = Pick<ParallelConfig, "tpOverlap" | "tpComm" | "dpOverlap" | "epOverlap" | "rankOrder">;
+
+const knobLists = new WeakMap<TimeKnobs, readonly Knobs[]>();
+
+/**
+ * Every knob combination of `k`, built once per TimeKnobs (blocks share them across micro-batch and memory
+ * variants). Only the knobs are materialised: spreading the whole configuration for each of the up to a few hundred
+ * combinations of every group was most of the wide search's time.
+ */
+export function knobList(k: TimeKnobs): readonly Knobs[] {
+  let out = knobLists.get(k);
+  if (out) return out;
+  const list: Knobs[] = [];
   for (const tpOverlap of k.tpOverlap)
     for (const tpComm of k.tpComm)
       for (const dpOverlap of k.dpOverlap)
-        for (const epOverlap of k.epOverlap)
-          for (const rankOrder of k.orders) yield { ...base, tpOverlap, tpComm, dpOverlap, epOverlap, rankOrder };
+        for (const epOverlap of k.epOverlap) for (const rankOrder of k.orders) list.push({ tpOverlap, tpComm, dpOverlap, epOverlap, rankOrder });
+  out = list;
+  knobLists.set(k, out);
+  return out;
+}
+
+export function* variants(base: ParallelConfig, k: TimeKnobs): Generator<ParallelConfig> {
+  for (const kn of knobList(k)) yield { ...base, ...kn };
+}
+
+/** The undominated knob settings at the first rank order: what a fast-fabric bound has to take the least of. */
+export function boundingKnobs(k: TimeKnobs): Knobs[] {
+  return knobList(k).filter((kn) => kn.rankOrder === k.orders[0] && dominatedKnobs(kn, k) === 0);
 }
 
 export function representative(base: ParallelConfig, k: TimeKnobs): ParallelConfig {

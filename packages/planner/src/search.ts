@@ -1,15 +1,16 @@
 import type { ParallelConfig, ZeroStage } from "./parallel.js";
 import { stageLayout } from "./pipeline.js";
 import {
+  boundingKnobs,
   candidateAxes,
   dominatedKnobs,
   dominators,
   knobKey,
+  knobList,
   layoutsFor,
   relaxedProblems,
   representative,
   timeKnobs,
-  variants,
   type SearchSpace,
   type TimeKnobs,
 } from "./search-axes.js";
@@ -138,8 +139,7 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
           // (it bounds every rank order, and the dominated settings through their dominators), then queue again
           tightened = true;
           let b = Infinity;
-          for (const v of variants(base, k))
-            if (dominatedKnobs(v, k) === 0 && v.rankOrder === k.orders[0]) b = Math.min(b, estimate(v, fast).stepTimeS);
+          for (const kn of boundingKnobs(k)) b = Math.min(b, estimate({ ...base, ...kn }, fast).stepTimeS);
           this.bound = Math.max(this.bound, b);
           heap.push(this);
           return;
@@ -154,19 +154,19 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
   function runGroup(g: Group): void {
     const val = new Map<string, number>([[knobKey(g.rep), g.repTime]]);
     let lower = g.repTime;
-    const all = [...variants(g.base, g.k)];
+    const all = knobList(g.k);
     for (let level = 0; level <= 3; level++) {
       let skipKey = "";
-      for (const v of all) {
-        if (dominatedKnobs(v, g.k) !== level) continue;
-        const key = knobKey(v);
+      for (const kn of all) {
+        if (dominatedKnobs(kn, g.k) !== level) continue;
+        const key = knobKey(kn);
         if (val.has(key)) continue;
         // all rank orders of one overlap/algorithm setting are bounded by the fast-fabric time
         const setting = key.slice(0, key.lastIndexOf(":"));
         let bound = setting === skipKey ? top.worst : 0;
-        if (level > 0) for (const d of dominators(v, g.k)) bound = Math.max(bound, val.get(knobKey(d)) ?? 0);
-        if (bound < top.worst && g.k.orders.length > 1 && v.rankOrder === g.k.orders[0]) {
-          bound = Math.max(bound, estimate(v, fast).stepTimeS);
+        if (level > 0) for (const d of dominators(kn, g.k)) bound = Math.max(bound, val.get(knobKey(d)) ?? 0);
+        if (bound < top.worst && g.k.orders.length > 1 && kn.rankOrder === g.k.orders[0]) {
+          bound = Math.max(bound, estimate({ ...g.base, ...kn }, fast).stepTimeS);
           if (bound >= top.worst) skipKey = setting;
         }
         if (bound >= top.worst) {
@@ -176,6 +176,7 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
           else prunedBound++;
           continue;
         }
+        const v: ParallelConfig = { ...g.base, ...kn };
         const e = estimate(v);
         val.set(key, e.stepTimeS);
         lower = Math.min(lower, e.stepTimeS);
@@ -344,8 +345,7 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
                   spAxis.forEach((sp, si) => {
                     const k = knobsBySp[si]!;
                     for (const zero of zeroAxis)
-                      for (const v of variants({ ...probe, sequenceParallel: sp, zeroStage: zero }, k))
-                        if (dominatedKnobs(v, k) === 0 && v.rankOrder === k.orders[0]) b = Math.min(b, estimate(v, fast).stepTimeS);
+                      for (const kn of boundingKnobs(k)) b = Math.min(b, estimate({ ...probe, sequenceParallel: sp, zeroStage: zero, ...kn }, fast).stepTimeS);
                   });
                   this.bound = Math.max(this.bound, b);
                   heap.push(this);

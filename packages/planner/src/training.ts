@@ -238,9 +238,13 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
   const dpRanks = p.dp * p.cp;
   const dl = links.dpcp;
   const overlap = p.dpOverlap ?? true;
-  // bucketed overlap: the part of `comm` longer than the compute window, plus the last bucket (1/tail) stay exposed
-  const hide = (comm: number, window: number, tail: number): number =>
-    overlap ? Math.min(comm, Math.max(0, comm - window) + comm / tail) : comm;
+  // bucketed overlap: the part of `comm` longer than the compute window, plus the last bucket (1/tail) stay exposed;
+  // the hidden part still slows the GEMMs it runs beside (NCCL's kernels take SMs and HBM bandwidth), as for TP
+  const hide = (comm: number, window: number, tail: number): number => {
+    if (!overlap) return comm;
+    const exposed = Math.min(comm, Math.max(0, comm - window) + comm / tail);
+    return exposed + a.tpOverlapSlowdown * (comm - exposed);
+  };
   let dpExposed = 0;
   let zeroExposed = 0;
   for (let i = 0; i < pp && dpRanks > 1; i++) {

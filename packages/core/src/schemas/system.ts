@@ -17,6 +17,9 @@ export const System = z.strictObject({
   cpu: z.strictObject({ model: z.string().min(1), count: positiveCount, coresPerCpu: positiveCount }),
   memoryGiB: positive.describe("host (CPU) memory"),
   hostMemoryBandwidthGBps: positive.optional().describe("peak host DRAM bandwidth of the whole system (all CPUs), GB/s"),
+  acceleratorsPerHostLink: positiveCount
+    .optional()
+    .describe("accelerators behind one host uplink (a PCIe switch's x16 to the CPU); they share it when all stream at once"),
   nics: z.array(NicGroup).default([]),
   localStorageTB: positive.optional(),
   rackUnits: positiveCount.describe("rack units occupied (a whole rack for rack-scale systems)"),

@@ -101,7 +101,8 @@ const DEFAULT_ORDER = ["tp", "cp", "dp", "pp"] as const;
  * expert-parallel group takes the innermost `ep` of the data-parallel ranks (Megatron-Core: tp-cp-ep-dp-pp).
  * A pipeline boundary is a single hop between neighbouring stages: it spans 2 × stride.
  */
-export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes, pair?: LinkPair): RankLinks {
+export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes, pair?: LinkPair, bestCase = false): RankLinks {
+  if (bestCase) return bestCaseLinks(hw, s, pair ?? linkPair(hw, a));
   const order = s.rankOrder ?? DEFAULT_ORDER;
   let tpS = 1;
   let cpS = 1;
@@ -133,6 +134,24 @@ export function rankLinks(hw: LinkInput, a: LinkFactors, s: RankSizes, pair?: Li
     ep: pick(Math.max(1, s.ep) * dpS),
     pp: pick(s.pp > 1 ? 2 * ppS : 1),
     dpcp: pick(s.dp * s.cp > 1 ? dpcpSpan : 1),
+  };
+}
+
+/**
+ * Each group on the best link any rank order could give it: a group spans at least its own size, so one no larger
+ * than a scale-up domain may sit inside one (then it gets the faster bandwidth and the shorter hop of the two
+ * links), and a larger one always crosses the scale-out NICs. Every rank order's links are at least this slow, so
+ * a step estimated with these bounds the step of every order (the search's `fast` relaxation).
+ */
+function bestCaseLinks(hw: LinkInput, s: RankSizes, lp: LinkPair): RankLinks {
+  const best: GroupLink = { gbps: Math.max(lp.up.gbps, lp.out.gbps), hopS: Math.min(lp.up.hopS, lp.out.hopS), scaleUp: true };
+  const pick = (size: number): GroupLink => (size <= hw.scaleUpDomain ? best : lp.out);
+  return {
+    tp: pick(s.tp),
+    cp: pick(s.cp),
+    ep: pick(Math.max(1, s.ep)),
+    pp: pick(s.pp > 1 ? 2 : 1),
+    dpcp: pick(s.dp * s.cp),
   };
 }
 

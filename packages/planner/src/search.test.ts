@@ -3,7 +3,7 @@ import { defaultCatalog } from "@aidc/core";
 import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
 import { hardwareProfile } from "./hardware.js";
 import { gpuCount, type ParallelConfig } from "./parallel.js";
-import { candidateAxes, distinctOrders, layoutsFor, relaxedProblems, type SearchSpace } from "./search-axes.js";
+import { ALL_RANK_ORDERS, candidateAxes, distinctOrders, layoutsFor, relaxedProblems, type SearchSpace } from "./search-axes.js";
 import { narrowSpace, searchParallelism } from "./search.js";
 import { stageLayout } from "./pipeline.js";
 import { countShape, shapeFromModel, type TransformerShape } from "./shape.js";
@@ -175,6 +175,20 @@ describe("the model properties the pruning rests on", () => {
         const real = estimateTraining(p, q).stepTimeS;
         expect(estimateTraining(fast, q).stepTimeS).toBeLessThanOrEqual(real * (1 + 1e-12));
         expect(estimateTraining(free, q).stepTimeS).toBeLessThanOrEqual(estimateTraining(fast, q).stepTimeS * (1 + 1e-12));
+      }
+    // across nodes: 64 GPUs (a scale-up domain is 8), every rank order, groups that do and do not fit one node
+    const wide = problem(shapeFromModel(catalog.get("mixtral-8x7b", "ModelArch"), 4096)!);
+    const rel = relaxedProblems(wide);
+    for (const [tp, pp, dp, ep] of [
+      [8, 1, 8, 8],
+      [4, 2, 8, 8],
+      [2, 4, 8, 4],
+      [1, 2, 32, 8],
+    ] as const)
+      for (const rankOrder of ALL_RANK_ORDERS) {
+        const q: ParallelConfig = { ...base, tp, pp, dp, ep, microBatch: 1, globalBatch: 256, zeroStage: 1, sequenceParallel: tp > 1, rankOrder };
+        const real = estimateTraining(wide, q).stepTimeS;
+        expect(estimateTraining(rel.fast, q).stepTimeS, `${tp}/${pp}/${dp}/${ep} ${rankOrder.join()}`).toBeLessThanOrEqual(real * (1 + 1e-12));
       }
     // SP only removes replicated element-wise work: with free communication it is never slower
     for (const c of sample.filter((x) => x.tp > 1))

@@ -15,6 +15,11 @@ export interface TrainingProblem {
   readonly hw: HardwareProfile;
   readonly options: TrainingOptions;
   readonly assumptions: Assumptions;
+  /**
+   * search relaxation only: every parallel group on the best link its size allows under any rank order
+   * (collectives.ts bestCaseLinks), so the estimate bounds every order's from below
+   */
+  readonly bestCaseLinks?: boolean;
 }
 
 /** Step time split by cause; the parts add up to the step. Per-micro-batch parts are those of the slowest stage. */
@@ -160,7 +165,7 @@ export function estimateTraining(pr: TrainingProblem, p: ParallelConfig): Traini
     pair = linkPair(hw, a);
     pairs.set(pr, pair);
   }
-  const links = rankLinks(hw, a, p, pair);
+  const links = rankLinks(hw, a, p, pair, pr.bestCaseLinks === true);
 
   // per-layer exposed communication, dense and MoE layers
   const msg = tokensMb * m.hidden * 2;

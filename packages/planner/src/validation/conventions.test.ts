@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fixture } from "../../../../test/support/data.js";
+import { defaultCatalog } from "@aidc/core";
 import { applyConventions, parseConventions, type ConventionsTable } from "./conventions.js";
+import { trainingCase } from "./predict-training.js";
 import type { ValidationEntry } from "./entry.js";
 
 const table: ConventionsTable = {
@@ -38,6 +40,25 @@ describe("per-source conventions", () => {
   it("gives a source the file does not list nothing but the defaults", () => {
     const e = applyConventions(entry({ source: { ref: "unknown" } }), table);
     expect([e.conventions, e.stack, e.accounting]).toEqual([{}, {}, {}]);
+  });
+  it("a source's recomputation fixes what its entries leave open; without one the fastest that fits is chosen, partial included", () => {
+    const catalog = defaultCatalog();
+    const e = entry({
+      source: { ref: "r" },
+      model: { family: "Llama 3.1", params_b: 405, layers: 126, hidden: 16384, heads: 128, kv_heads: 8, ffn_hidden: 53248, vocab: 128256, seq_len: 8192 },
+      hardware: { accelerator: "H100-SXM5-80GB", count: 1024 },
+      parallelism: { tp: 8, pp: 16, dp: 8, micro_batch: 1, global_batch_seqs: 1024 },
+      precision: "bf16",
+    });
+    const open = trainingCase(catalog, e)!;
+    // activations of 16-deep 1F1B at 8K do not fit without recomputation: only some layers per stage recompute
+    expect(open.parallel.recompute).toBe("full");
+    expect(open.parallel.recomputeLayers).toBeGreaterThan(0);
+    expect(open.fits).toBe(true);
+    const full = trainingCase(catalog, applyConventions(e, { r: { reason: "a source that recomputed every layer", stack: { recompute: "full" } } }))!;
+    expect(full.parallel.recompute).toBe("full");
+    expect(full.parallel.recomputeLayers).toBeUndefined();
+    expect(full.estimate.stepTimeS).toBeGreaterThan(open.estimate.stepTimeS);
   });
   it("reports a wrong field or value with its path", () => {
     const r = parseConventions({

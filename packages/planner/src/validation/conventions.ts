@@ -20,6 +20,7 @@ const stackSchema = z.strictObject({
   dp_overlap: z.boolean().optional(),
   ep_overlap: z.boolean().optional(),
   selective_recompute: z.boolean().optional(),
+  recompute: z.enum(["none", "selective", "full"]).optional(),
   sequence_parallel: z.boolean().optional(),
   distributed_optimizer: z.boolean().optional(),
   fp32_grads: z.boolean().optional(),

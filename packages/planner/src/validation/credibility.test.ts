@@ -54,6 +54,8 @@ function spaceAround(pr: TrainingProblem, p: ParallelConfig): SearchSpace {
     microBatch: withV(ax.mb, p.microBatch),
     vp: withV(ax.vp, p.vp),
     recompute: withV(ax.rc, p.recompute),
+    // a stated layout completed with partial recomputation (some layers per stage) needs the per-layer axis
+    ...(p.recomputeLayers !== undefined ? { recomputeGranularity: "layer" as const } : {}),
     zeroStage: withV(ax.zero, p.zeroStage),
     sequenceParallel: withV(ax.sp, p.sequenceParallel),
     tpOverlap: ["none", "pipelined", "ring"],

@@ -29,6 +29,8 @@ export interface EntryStack {
   readonly ep_overlap?: boolean;
   /** the stack offers selective recomputation (Korthikanti et al. 2022); false for older stacks */
   readonly selective_recompute?: boolean;
+  /** recomputation the source ran when its entries do not say (e.g. "full": every layer, counted in its FLOPs) */
+  readonly recompute?: "none" | "selective" | "full";
   /** Megatron sequence parallelism used with TP when the entry does not say */
   readonly sequence_parallel?: boolean;
   /** distributed optimizer / ZeRO-1 used when the entry does not say */

@@ -2,6 +2,7 @@ import type { Catalog } from "@aidc/core";
 import { withAssumptions, type Assumptions } from "../assumptions.js";
 import { hardwareProfile, type HardwareProfile } from "../hardware.js";
 import { DEFAULT_RANK_ORDER, RECOMPUTE_MODES, type ParallelConfig, type Recompute, type TrainingOptions } from "../parallel.js";
+import { stageLayout } from "../pipeline.js";
 import { searchParallelism } from "../search.js";
 import { countShape, type TransformerShape } from "../shape.js";
 import { estimateTraining, type TrainingEstimate, type TrainingProblem } from "../training.js";
@@ -67,8 +68,9 @@ export function trainingCase(
   const batchDp = stated ? dp : gpus;
   const globalBatch = roundTo(ep.globalBatch ?? defaultBatch(shape.seqLen, batchDp, stated ? ep.pp : 1), batchDp);
   // a stack without selective recomputation (before Korthikanti et al. 2022) chooses between none and full
+  const statedRc = ep.recompute ?? stack.recompute;
   const recompute: readonly Recompute[] =
-    ep.recompute !== undefined ? [ep.recompute] : stack.selective_recompute === false ? ["none", "full"] : RECOMPUTE_MODES;
+    statedRc !== undefined ? [statedRc] : stack.selective_recompute === false ? ["none", "full"] : RECOMPUTE_MODES;
   if (!stated) {
     // whatever the entry does state stays fixed; the search chooses the rest
     const has = (k: string): boolean => num(p[k]) !== undefined;
@@ -101,11 +103,19 @@ export function trainingCase(
     ...(stack.ep_overlap !== undefined ? { epOverlap: stack.ep_overlap } : {}),
   };
   const microBatches = ep.microBatch !== undefined ? [ep.microBatch] : MICRO_BATCHES.filter((mb) => globalBatch % (dp * mb) === 0);
+  // an unstated recomputation may also be partial: full recomputation of only as many layers per stage as memory
+  // needs (Megatron's --recompute-num-layers, NeMo's recompute_num_layers), what a tuned recipe does
+  const partial = statedRc === undefined && recompute.includes("full");
+  const maxLayers = stageLayout(shape, base).maxLayers;
+  const variants: Pick<ParallelConfig, "recompute" | "recomputeLayers">[] = [
+    ...recompute.map((rc) => ({ recompute: rc })),
+    ...(partial ? Array.from({ length: Math.max(0, maxLayers - 1) }, (_, i) => ({ recompute: "full" as const, recomputeLayers: i + 1 })) : []),
+  ];
   let fastest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;
   let leanest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;
   for (const microBatch of microBatches.length > 0 ? microBatches : [1])
-    for (const rc of recompute) {
-      const parallel: ParallelConfig = { ...base, microBatch, recompute: rc };
+    for (const rc of variants) {
+      const parallel: ParallelConfig = { ...base, microBatch, ...rc };
       const estimate = estimateTraining(problem, parallel);
       if (estimate.fits && (!fastest || estimate.stepTimeS < fastest.estimate.stepTimeS)) fastest = { parallel, estimate };
       if (!leanest || estimate.memory.totalBytes < leanest.estimate.memory.totalBytes) leanest = { parallel, estimate };

@@ -205,7 +205,9 @@ describe("memory per pipeline stage", () => {
   it("reads HBM capacities in GiB and GDDR capacities (less their ECC share) in GB", () => {
     // nvidia-smi totals: H100 SXM 80GB 81559 MiB, A100 80GB 81920 MiB; L4 24GB 23034 MiB with ECC on
     expect(memoryBytesOf({ memoryGB: 80, memoryType: "HBM3", formFactor: "sxm" })).toBe(80 * 2 ** 30);
-    expect(Math.abs(memoryBytesOf({ memoryGB: 80, memoryType: "HBM3", formFactor: "sxm" }) - 81559 * 2 ** 20) / (81559 * 2 ** 20)).toBeLessThan(0.01);
+    expect(
+      Math.abs(memoryBytesOf({ memoryGB: 80, memoryType: "HBM3", formFactor: "sxm" }) - 81559 * 2 ** 20) / (81559 * 2 ** 20),
+    ).toBeLessThan(0.01);
     expect(memoryBytesOf({ memoryGB: 32, memoryType: "HBM2", formFactor: "tpu" })).toBe(32 * 2 ** 30);
     const l4 = memoryBytesOf({ memoryGB: 24, memoryType: "GDDR6", formFactor: "pcie" });
     expect(Math.abs(l4 - 23034 * 2 ** 20) / l4).toBeLessThan(0.01);

@@ -269,7 +269,8 @@ export function knobList(k: TimeKnobs): readonly Knobs[] {
   for (const tpOverlap of k.tpOverlap)
     for (const tpComm of k.tpComm)
       for (const dpOverlap of k.dpOverlap)
-        for (const epOverlap of k.epOverlap) for (const rankOrder of k.orders) list.push({ tpOverlap, tpComm, dpOverlap, epOverlap, rankOrder });
+        for (const epOverlap of k.epOverlap)
+          for (const rankOrder of k.orders) list.push({ tpOverlap, tpComm, dpOverlap, epOverlap, rankOrder });
   out = list;
   knobLists.set(k, out);
   return out;

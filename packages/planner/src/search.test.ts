@@ -186,9 +186,22 @@ describe("the model properties the pruning rests on", () => {
       [1, 2, 32, 8],
     ] as const)
       for (const rankOrder of ALL_RANK_ORDERS) {
-        const q: ParallelConfig = { ...base, tp, pp, dp, ep, microBatch: 1, globalBatch: 256, zeroStage: 1, sequenceParallel: tp > 1, rankOrder };
+        const q: ParallelConfig = {
+          ...base,
+          tp,
+          pp,
+          dp,
+          ep,
+          microBatch: 1,
+          globalBatch: 256,
+          zeroStage: 1,
+          sequenceParallel: tp > 1,
+          rankOrder,
+        };
         const real = estimateTraining(wide, q).stepTimeS;
-        expect(estimateTraining(rel.fast, q).stepTimeS, `${tp}/${pp}/${dp}/${ep} ${rankOrder.join()}`).toBeLessThanOrEqual(real * (1 + 1e-12));
+        expect(estimateTraining(rel.fast, q).stepTimeS, `${tp}/${pp}/${dp}/${ep} ${rankOrder.join()}`).toBeLessThanOrEqual(
+          real * (1 + 1e-12),
+        );
       }
     // SP only removes replicated element-wise work: with free communication it is never slower
     for (const c of sample.filter((x) => x.tp > 1))

@@ -345,7 +345,8 @@ export function searchParallelism(pr: TrainingProblem, s: SearchSpace, topK = 5)
                   spAxis.forEach((sp, si) => {
                     const k = knobsBySp[si]!;
                     for (const zero of zeroAxis)
-                      for (const kn of boundingKnobs(k)) b = Math.min(b, estimate({ ...probe, sequenceParallel: sp, zeroStage: zero, ...kn }, fast).stepTimeS);
+                      for (const kn of boundingKnobs(k))
+                        b = Math.min(b, estimate({ ...probe, sequenceParallel: sp, zeroStage: zero, ...kn }, fast).stepTimeS);
                   });
                   this.bound = Math.max(this.bound, b);
                   heap.push(this);

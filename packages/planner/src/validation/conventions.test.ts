@@ -45,7 +45,17 @@ describe("per-source conventions", () => {
     const catalog = defaultCatalog();
     const e = entry({
       source: { ref: "r" },
-      model: { family: "Llama 3.1", params_b: 405, layers: 126, hidden: 16384, heads: 128, kv_heads: 8, ffn_hidden: 53248, vocab: 128256, seq_len: 8192 },
+      model: {
+        family: "Llama 3.1",
+        params_b: 405,
+        layers: 126,
+        hidden: 16384,
+        heads: 128,
+        kv_heads: 8,
+        ffn_hidden: 53248,
+        vocab: 128256,
+        seq_len: 8192,
+      },
       hardware: { accelerator: "H100-SXM5-80GB", count: 1024 },
       parallelism: { tp: 8, pp: 16, dp: 8, micro_batch: 1, global_batch_seqs: 1024 },
       precision: "bf16",
@@ -55,7 +65,10 @@ describe("per-source conventions", () => {
     expect(open.parallel.recompute).toBe("full");
     expect(open.parallel.recomputeLayers).toBeGreaterThan(0);
     expect(open.fits).toBe(true);
-    const full = trainingCase(catalog, applyConventions(e, { r: { reason: "a source that recomputed every layer", stack: { recompute: "full" } } }))!;
+    const full = trainingCase(
+      catalog,
+      applyConventions(e, { r: { reason: "a source that recomputed every layer", stack: { recompute: "full" } } }),
+    )!;
     expect(full.parallel.recompute).toBe("full");
     expect(full.parallel.recomputeLayers).toBeUndefined();
     expect(full.estimate.stepTimeS).toBeGreaterThan(open.estimate.stepTimeS);

@@ -88,7 +88,10 @@ describe("leave-one-source-out cross-validation", () => {
 describe("choosing the factor inside cross-validation", () => {
   const candidates = { training: ["gemmEfficiencyMax"] };
   // every source sits above the default (0.78): a value fitted on any three predicts the fourth better
-  const high = [0.84, 0.85, 0.86, 0.87].flatMap((t, i) => [makeCase(`h${i}a`, `s${i + 1}`, 100, t), makeCase(`h${i}b`, `s${i + 1}`, 250, t)]);
+  const high = [0.84, 0.85, 0.86, 0.87].flatMap((t, i) => [
+    makeCase(`h${i}a`, `s${i + 1}`, 100, t),
+    makeCase(`h${i}b`, `s${i + 1}`, 250, t),
+  ]);
   it("fits a factor that predicts held-out sources better than the defaults, and keeps the defaults otherwise", () => {
     const chose = selectGroups(high, DEFAULT_ASSUMPTIONS, {}, candidates);
     expect(chose.groups.map((g) => g.factors)).toEqual([["gemmEfficiencyMax"]]);

@@ -109,7 +109,9 @@ export function trainingCase(
   const maxLayers = stageLayout(shape, base).maxLayers;
   const variants: Pick<ParallelConfig, "recompute" | "recomputeLayers">[] = [
     ...recompute.map((rc) => ({ recompute: rc })),
-    ...(partial ? Array.from({ length: Math.max(0, maxLayers - 1) }, (_, i) => ({ recompute: "full" as const, recomputeLayers: i + 1 })) : []),
+    ...(partial
+      ? Array.from({ length: Math.max(0, maxLayers - 1) }, (_, i) => ({ recompute: "full" as const, recomputeLayers: i + 1 }))
+      : []),
   ];
   let fastest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;
   let leanest: { parallel: ParallelConfig; estimate: TrainingEstimate } | undefined;

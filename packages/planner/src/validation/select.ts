@@ -59,7 +59,12 @@ function innerCvLoss(cases: readonly CheckCase[], g: FitGroup, sources: readonly
       base,
       o,
     ).assumptions;
-    predicted.push(...pinned(cases.filter((c) => c.source === source && g.kinds.includes(c.kind)), a));
+    predicted.push(
+      ...pinned(
+        cases.filter((c) => c.source === source && g.kinds.includes(c.kind)),
+        a,
+      ),
+    );
   }
   return lossOf(predicted, base, g.kinds);
 }

@@ -1,6 +1,7 @@
 // Calibration and leave-one-source-out cross-validation of the planner's fitted factors on planner-validation.yaml
 // (with the committed per-source conventions). Entries are prepared once; each candidate only re-evaluates the
-// estimates (validation/calibrate.ts). Prints one JSON document: timings, the factors' defaults and fitted values,
+// estimates (validation/calibrate.ts); each group's factor is chosen by inner leave-one-source-out CV, inside every
+// outer fold (validation/select.ts). Prints one JSON document: timings, the choices, the factors' defaults and fitted values,
 // per-kind median/mean |error| with the defaults, fitted on all, and cross-validated, and the folds.
 // Run after `npx tsc -b`:  node bench/planner-calibrate.mjs [validation.yaml] [conventions.yaml]
 import { readFileSync } from "node:fs";
@@ -39,7 +40,9 @@ console.log(
       defaults: cv.defaults,
       fitted: cv.fitted,
       byKind: cv.byKind,
-      folds: cv.folds.map((f) => ({ source: f.source, entries: f.entries, fitted: f.fitted })),
+      selection: cv.selection,
+      choices: cv.choices,
+      folds: cv.folds.map((f) => ({ source: f.source, entries: f.entries, chosen: f.chosen, fitted: f.fitted })),
     },
     null,
     2,

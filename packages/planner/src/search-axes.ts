@@ -276,10 +276,6 @@ export function knobList(k: TimeKnobs): readonly Knobs[] {
   return out;
 }
 
-export function* variants(base: ParallelConfig, k: TimeKnobs): Generator<ParallelConfig> {
-  for (const kn of knobList(k)) yield { ...base, ...kn };
-}
-
 /** The undominated knob settings at the first rank order: what a fast-fabric bound has to take the least of. */
 export function boundingKnobs(k: TimeKnobs): Knobs[] {
   return knobList(k).filter((kn) => kn.rankOrder === k.orders[0] && dominatedKnobs(kn, k) === 0);

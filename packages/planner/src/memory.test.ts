@@ -36,6 +36,12 @@ describe("activation memory (Korthikanti et al. 2023, Table 2)", () => {
   it("drops the attention-score term with FlashAttention", () => {
     expect(activationBytesPerLayer(gpt175, 2048, 8, "none", false, true)).toBeCloseTo(sbh * (10 + 24 / 8), 0);
   });
+  it("keeps 1-byte copies of the FP8 GEMM inputs: norm outputs and the fc2 input halve, the projection input adds one", () => {
+    // GPT-3: F = 4h. Replicated 10 → 8 (QKV and fc1 inputs), TP part 24 → 24 + 1 − 4 = 21
+    const fp8 = activationBytesPerLayer(gpt175, 2048, 8, "none", false, true, true, true);
+    expect(fp8).toBeCloseTo(sbh * (8 + 21 / 8), 0);
+    expect(activationBytesPerLayer(gpt175, 2048, 8, "full", false, true, true, true)).toBe(2 * sbh);
+  });
 });
 
 describe("training memory per GPU", () => {

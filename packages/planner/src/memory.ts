@@ -47,6 +47,11 @@ export interface MemoryBreakdown extends StageMemory {
 /**
  * Per-layer, per-micro-batch activation bytes (Korthikanti et al. 2023, Table 2), per GPU. `dropout` false removes the
  * two 1-byte dropout masks (attention output, MLP output) from the replicated 10sbh and the score mask (as²b of 5as²b).
+ * `lowPrecisionGemms`: the recipe runs the layer GEMMs in FP8/FP4, and Transformer Engine keeps the casted 1-byte copy
+ * of a GEMM input for the weight gradient instead of the 16-bit one when nothing else needs it: the two norm outputs
+ * (QKV and fc1 inputs, 2 → 1 byte each) and the activation output (fc2 input, 2F/h → F/h). The attention output is
+ * kept in 16 bits for FlashAttention's backward, so its 1-byte copy for the output projection adds a byte. The fc1
+ * output (the activation's input) and the norm inputs stay 16-bit.
  */
 export function activationBytesPerLayer(
   m: TransformerShape,
@@ -56,6 +61,7 @@ export function activationBytesPerLayer(
   sequenceParallel: boolean,
   flashAttention: boolean,
   dropout = true,
+  lowPrecisionGemms = false,
 ): number {
   const sbh = tokens * m.hidden;
   if (mode === "full") return (2 * sbh) / (sequenceParallel ? tp : 1);
@@ -64,8 +70,9 @@ export function activationBytesPerLayer(
   const r = m.kvHeads / m.heads;
   const ffn = m.moe ? m.moe.expertFfnHidden * (m.moe.activeExperts + m.moe.sharedExperts) : m.ffnHidden;
   const mlp = ((m.ffnMatrices === 3 ? 6 : 4) * ffn) / m.hidden;
-  const tpPart = (4 + 4 * r + mlp) / tp;
-  const replicated = (dropout ? 10 : 8) / (sequenceParallel ? tp : 1);
+  const low = lowPrecisionGemms ? 1 : 0;
+  const tpPart = (4 + 4 * r + mlp + low * (1 - ffn / m.hidden)) / tp;
+  const replicated = ((dropout ? 10 : 8) - 2 * low) / (sequenceParallel ? tp : 1);
   return sbh * (replicated + tpPart + scores);
 }
 
@@ -139,7 +146,8 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
   const vocabSlice = (m.vocab * m.hidden) / tp;
   const tokens = (p.microBatch * m.seqLen) / p.cp;
   const kept = p.recompute === "full" ? "none" : p.recompute;
-  const perLayerKept = activationBytesPerLayer(m, tokens, tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true);
+  const lowGemms = o.precision === "fp8" || o.precision === "fp4";
+  const perLayerKept = activationBytesPerLayer(m, tokens, tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true, lowGemms);
   const perLayerFull = activationBytesPerLayer(m, tokens, tp, "full", p.sequenceParallel, o.flashAttention);
   const dispatch = moeDispatchBytesPerLayer(m, tokens);
   const logitsBytes = (tokens * m.vocab * 4) / tp;

@@ -157,8 +157,12 @@ export interface Layout {
 export function layoutsFor(shape: TransformerShape, pp: number, vps: readonly number[], shift: number): Layout[] {
   if (pp === 1) return [{ vp: 1 }];
   const layers = shape.layers;
-  const dflt = stageLayout(shape, { pp } as ParallelConfig).layers;
-  const splits: { first?: number; last?: number; min: number }[] = [{ min: Math.min(...dflt) }];
+  const lay = stageLayout(shape, { pp } as ParallelConfig);
+  const dflt = lay.layers;
+  // with Megatron's embedding/loss-as-layers split, the first and last stages hold one unit more than their
+  // transformer layers (405B at pp 16: 7 layers + the embedding), so interleaving may cut them into that many chunks
+  const units = dflt.map((n, i) => (lay.rule === "embedding-loss-as-layers" && (i === 0 || i === pp - 1) ? n + 1 : n));
+  const splits: { first?: number; last?: number; min: number }[] = [{ min: Math.min(...units) }];
   if (shift > 0) {
     if (pp === 2) {
       const half = layers / 2;

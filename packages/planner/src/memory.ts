@@ -128,7 +128,8 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
   const wBytes = fullPrecision ? 4 : BYTES.weight;
   const gBytes = fullPrecision || o.fp32Grads ? BYTES.grad : 2;
   const oBytes = lora ? 0 : (fullPrecision ? 0 : BYTES.master) + BYTES.adam;
-  const cacheBytes = o.precision === "fp8" || o.precision === "fp4" ? LOW_PRECISION_WEIGHT_CACHE_BYTES : 0;
+  const lowGemms = o.precision === "fp8" || o.precision === "fp4";
+  const cacheBytes = lowGemms ? LOW_PRECISION_WEIGHT_CACHE_BYTES : 0;
   // ZeRO divisors of the dense part (over dp·cp) and of the routed experts (over the expert-data-parallel group dp·cp/ep)
   const d1 = z >= 1 ? dpRanks : 1;
   const d2 = z >= 2 ? dpRanks : 1;
@@ -146,7 +147,6 @@ export function trainingMemory(m: TransformerShape, c: ShapeCounts, p: ParallelC
   const vocabSlice = (m.vocab * m.hidden) / tp;
   const tokens = (p.microBatch * m.seqLen) / p.cp;
   const kept = p.recompute === "full" ? "none" : p.recompute;
-  const lowGemms = o.precision === "fp8" || o.precision === "fp4";
   const perLayerKept = activationBytesPerLayer(m, tokens, tp, kept, p.sequenceParallel, o.flashAttention, o.dropout ?? true, lowGemms);
   const perLayerFull = activationBytesPerLayer(m, tokens, tp, "full", p.sequenceParallel, o.flashAttention);
   const dispatch = moeDispatchBytesPerLayer(m, tokens);

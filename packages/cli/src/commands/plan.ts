@@ -219,8 +219,10 @@ export function cvSummary(cv: CvReport): string[] {
     }
     const tally = new Map<string, number>();
     for (const f of cv.folds)
-      for (const [g, factor] of Object.entries(f.chosen ?? {}))
-        tally.set(`${g}: ${factor ?? "defaults"}`, (tally.get(`${g}: ${factor ?? "defaults"}`) ?? 0) + 1);
+      for (const [g, factor] of Object.entries(f.chosen ?? {})) {
+        const key = `${g}: ${factor ?? "defaults"}`;
+        tally.set(key, (tally.get(key) ?? 0) + 1);
+      }
     lines.push(
       `cross-validation: ${cv.folds.length} folds, one per source; each fold chose its factors by an inner leave-one-source-out loop on the other sources, fitted them there and predicted the held-out one`,
       `  folds chose: ${[...tally].map(([k, n]) => `${k} ×${n}`).join(", ")}`,
